@@ -1,0 +1,1 @@
+"""semiflat.proofs_check: one check per theorem, classification, reports, figures and the CLI."""

@@ -1,0 +1,87 @@
+"""The ``semiflat`` command line: one module per command under :mod:`proofs_check.commands`.
+
+Each command module defines ``NAME``, ``HELP``, ``EXAMPLE``, ``configure(parser)`` and
+``run(args) -> int``. Exit codes: 0 success, 1 a check or target failed, 2 bad input or usage
+(one line on stderr, no traceback, no partial output file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from theory.errors import SemiflatError
+
+COMMANDS = (
+    "derive",
+    "train",
+    "embed",
+    "classify",
+    "check",
+    "experiment",
+    "merge",
+    "info",
+    "reproduce",
+    "bench",
+)
+
+
+class UsageError(SemiflatError):
+    """Bad command-line usage (raised instead of argparse's own exit)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="semiflat",
+        description=(
+            "Check what happens to the loss landscape of a neural network when it is embedded "
+            "into a wider one (Fukumizu, Yamaguchi, Mototake, Tanaka, NeurIPS 2019)."
+        ),
+        epilog="Example: semiflat reproduce --out results/   (run 'semiflat COMMAND --help' for each command)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    from theory import __version__
+
+    parser.add_argument("--version", action="version", version=f"semiflat {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMANDS:
+        module = importlib.import_module(f"proofs_check.commands.{name}")
+        p = sub.add_parser(
+            module.NAME,
+            help=module.HELP,
+            description=module.HELP,
+            epilog=f"Example:\n  {module.EXAMPLE}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        module.configure(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "_run", None) is None:
+            parser.print_help()
+            return 2
+        return int(args._run(args) or 0)
+    except SemiflatError as exc:
+        message = " ".join(str(exc).split())
+        print(f"semiflat: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("semiflat: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""Unit replication gamma_lambda (spec theory.md §2 (i)) and its local coordinates T_lambda.
+
+Replicating unit j of hidden layer ``layer`` with ratio lambda appends a copy "new" with the same
+incoming vector w~_j and splits the outgoing vector: v_j <- lambda v_j, v_new = (1 - lambda) v_j.
+The k-way split gives copies with shares lambda_a (sum 1): v_a = lambda_a v_j, w~_a = w~_j.
+
+``replication_map`` returns T_lambda, the linear map from local coordinates
+``(theta_narrow, zeta, eta)`` to wide parameters (flat order of :mod:`theory.params`):
+
+    v_j = lambda v + eta,        v_new = (1 - lambda) v - eta,
+    w~_j = w~ + (1 - lambda) zeta, w~_new = w~ - lambda zeta,
+
+with every other parameter copied. ``T_lambda (theta, 0, 0) = gamma_lambda(theta)`` and
+``|det T_lambda| = 1``. Its inverse (``replication_map_inverse``) is, in closed form,
+``v = v_j + v_new, eta = (1 - lambda) v_j - lambda v_new, w~ = lambda w~_j + (1 - lambda) w~_new,
+zeta = w~_j - w~_new``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+import mpmath
+
+from theory.architecture import Architecture
+from theory.embeddings import _units
+from theory.errors import IncompatibleEmbedding
+from theory.params import Params, incoming_indices, outgoing_indices
+
+
+def replicate(arch: Architecture, params: Params, layer: int, unit: int, lam) -> tuple[Architecture, Params]:
+    """gamma_lambda: split unit ``unit`` of hidden layer ``layer`` into two copies with shares
+    ``lam`` (kept at index ``unit``) and ``1 - lam`` (appended at the end of the layer).
+
+    ``lam`` may be any real (float, mpmath number, sympy expression)."""
+    arch.check_unit(layer, unit)
+    if lam is None:
+        raise IncompatibleEmbedding("replication needs a ratio: pass --lambda X (any real, e.g. 0.5)")
+    return _split(arch, params, layer, unit, [lam, 1 - lam])
+
+
+def split(arch: Architecture, params: Params, layer: int, unit: int, shares, validate: bool = True):
+    """k-way split: unit ``unit`` keeps share ``shares[0]``; ``len(shares) - 1`` copies are appended
+    with the remaining shares. ``shares`` must sum to 1 (spec §2 "Repeated embedding")."""
+    arch.check_unit(layer, unit)
+    shares = list(shares)
+    if len(shares) < 2:
+        raise IncompatibleEmbedding(
+            f"a split needs at least 2 shares, got {len(shares)}; pass e.g. shares=[0.5, 0.5]"
+        )
+    if validate and not sums_to_one(shares):
+        raise IncompatibleEmbedding(
+            f"split shares {[str(s) for s in shares]} sum to {sum(shares)}, not 1; "
+            "rescale them so they sum to exactly 1"
+        )
+    return _split(arch, params, layer, unit, shares)
+
+
+def _split(arch, params, layer, unit, shares):
+    w_in = _units.incoming(arch, params, layer, unit)
+    v = _units.outgoing(params, layer, unit)
+    W, b = _units.editable(params)
+    _units.set_unit(arch, W, b, layer, unit, v_out=v * shares[0])
+    cur_arch, cur = arch, _units.finish(arch, params, W, b)
+    for share in shares[1:]:
+        cur_arch, cur = _units.append_unit(cur_arch, cur, layer, w_in, v * share)
+    return cur_arch, cur
+
+
+def sums_to_one(shares) -> bool:
+    """Exact for sympy and integers/fractions, to working precision for floats and mpmath."""
+    total = sum(shares)
+    if isinstance(total, sympy.Basic):
+        return sympy.simplify(total - 1) == 0
+    if isinstance(total, mpmath.mpf):
+        return abs(total - 1) <= len(shares) * mpmath.mpf(2) ** (-mpmath.mp.prec + 4)
+    if isinstance(total, float):
+        return abs(total - 1) <= len(shares) * 8 * np.finfo(float).eps
+    return total == 1
+
+
+def _blocks(arch: Architecture, layer: int, unit: int):
+    wide = arch.widened(layer)
+    new = arch.widths[layer + 1]  # index of the appended unit
+    return (
+        wide,
+        incoming_indices(arch, layer, unit),
+        outgoing_indices(arch, layer, unit),
+        incoming_indices(wide, layer, unit),
+        outgoing_indices(wide, layer, unit),
+        incoming_indices(wide, layer, new),
+        outgoing_indices(wide, layer, new),
+    )
+
+
+def _narrow_to_wide_positions(arch: Architecture, wide: Architecture) -> list[int]:
+    """Where each narrow flat index sits in the wide flat vector (wide has one more unit)."""
+    narrow_params = Params.from_vector(arch, np.arange(arch.n_params, dtype=object))
+    wide_W, wide_b = [], []
+    for l in range(arch.n_layers):
+        rows, cols = wide.layer_shape(l)
+        w = np.full((rows, cols), -1, dtype=object)
+        w[: narrow_params.W[l].shape[0], : narrow_params.W[l].shape[1]] = narrow_params.W[l]
+        wide_W.append(w)
+        if arch.bias:
+            v = np.full(rows, -1, dtype=object)
+            v[: narrow_params.b[l].shape[0]] = narrow_params.b[l]
+            wide_b.append(v)
+    flat = Params.build(wide, wide_W, wide_b if arch.bias else None).to_vector()
+    positions = [0] * arch.n_params
+    for pos, idx in enumerate(flat):
+        if idx >= 0:
+            positions[idx] = pos
+    return positions
+
+
+def replication_map(arch: Architecture, layer: int, unit: int, lam) -> np.ndarray:
+    """T_lambda as a ``D_wide x D_wide`` object matrix.
+
+    Columns: the narrow flat vector (D entries), then zeta (incoming size), then eta (outgoing
+    size). Rows: the wide flat vector."""
+    arch.check_unit(layer, unit)
+    wide, w_n, v_n, w_j, v_j, w_new, v_new = _blocks(arch, layer, unit)
+    D, Dw = arch.n_params, wide.n_params
+    T = np.zeros((Dw, Dw), dtype=object)
+    pos = _narrow_to_wide_positions(arch, wide)
+    for i in range(D):
+        T[pos[i], i] = 1
+    zeta0, eta0 = D, D + len(w_n)
+    for k, (src, dj, dn) in enumerate(zip(w_n, w_j, w_new)):
+        T[dj, src] = 1
+        T[dn, src] = 1
+        T[dj, zeta0 + k] = 1 - lam
+        T[dn, zeta0 + k] = -lam
+    for k, (src, dj, dn) in enumerate(zip(v_n, v_j, v_new)):
+        T[dj, src] = lam
+        T[dn, src] = 1 - lam
+        T[dj, eta0 + k] = 1
+        T[dn, eta0 + k] = -1
+    return T
+
+
+def replication_map_inverse(arch: Architecture, layer: int, unit: int, lam) -> np.ndarray:
+    """Closed-form inverse of :func:`replication_map` (spec I18)."""
+    arch.check_unit(layer, unit)
+    wide, w_n, v_n, w_j, v_j, w_new, v_new = _blocks(arch, layer, unit)
+    D, Dw = arch.n_params, wide.n_params
+    S = np.zeros((Dw, Dw), dtype=object)
+    pos = _narrow_to_wide_positions(arch, wide)
+    for i in range(D):
+        S[i, pos[i]] = 1
+    zeta0, eta0 = D, D + len(w_n)
+    for k, (dst, dj, dn) in enumerate(zip(w_n, w_j, w_new)):
+        S[dst, dj] = lam
+        S[dst, dn] = 1 - lam
+        S[zeta0 + k, dj] = 1
+        S[zeta0 + k, dn] = -1
+    for k, (dst, dj, dn) in enumerate(zip(v_n, v_j, v_new)):
+        S[dst, dj] = 1
+        S[dst, dn] = 1
+        S[eta0 + k, dj] = 1 - lam
+        S[eta0 + k, dn] = -lam
+    return S
+
+
+def split_coordinates(arch: Architecture, layer: int) -> tuple[int, int]:
+    """Sizes of (zeta, eta): the incoming and outgoing vector lengths of hidden layer ``layer``."""
+    return arch.incoming_size(layer), arch.outgoing_size(layer)

@@ -1,0 +1,152 @@
+"""Network parameters: per-layer weight matrices and bias vectors, and the one flat order.
+
+The flat order (used by gradients, Hessian rows and columns, sympy symbol vectors and
+``to_vector``/``from_vector``) is layer by layer; within layer ``l`` first ``W[l]`` in row-major
+order (unit by unit), then ``b[l]``:
+
+    [W[0] row-major, b[0], W[1] row-major, b[1], ..., W[K-1], b[K-1]]
+
+For a three-layer net with d = M = 1 this is ``[w_1..w_H, b_1..b_H, v_1..v_H, c]``, the order of
+spec theory.md §1. Arrays may hold floats, mpmath numbers or sympy expressions (object dtype).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from theory.architecture import Architecture
+from theory.errors import InvalidParameters
+
+
+def _as_array(a, dtype) -> np.ndarray:
+    arr = np.array(a, dtype=dtype)
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Params:
+    """Weights ``W[l]`` (shape ``widths[l+1] x widths[l]``) and biases ``b[l]`` (or ``None``)."""
+
+    W: tuple[np.ndarray, ...]
+    b: tuple[np.ndarray, ...] | None
+
+    @staticmethod
+    def build(arch: Architecture, W, b=None, dtype=object) -> "Params":
+        """Validated constructor: copies the arrays (as ``dtype``) and checks every shape."""
+        if len(W) != arch.n_layers:
+            raise InvalidParameters(
+                f"got {len(W)} weight matrices for widths {list(arch.widths)}; expected {arch.n_layers}"
+            )
+        Ws = tuple(_as_array(w, dtype) for w in W)
+        for l, w in enumerate(Ws):
+            if w.shape != arch.layer_shape(l):
+                raise InvalidParameters(
+                    f"W[{l}] has shape {list(w.shape)}; widths {list(arch.widths)} need "
+                    f"{list(arch.layer_shape(l))} (rows = units of layer {l + 1}, columns = layer {l})"
+                )
+        if arch.bias:
+            if b is None or len(b) != arch.n_layers:
+                raise InvalidParameters(
+                    f"the architecture has biases: give {arch.n_layers} bias vectors "
+                    f"(got {'none' if b is None else len(b)})"
+                )
+            bs = tuple(_as_array(v, dtype) for v in b)
+            for l, v in enumerate(bs):
+                if v.shape != (arch.widths[l + 1],):
+                    raise InvalidParameters(
+                        f"b[{l}] has length {v.shape[0] if v.ndim == 1 else list(v.shape)}; "
+                        f"layer {l + 1} has {arch.widths[l + 1]} units"
+                    )
+        else:
+            if b is not None and any(np.size(v) for v in b):
+                raise InvalidParameters(
+                    "the architecture has bias=false but bias vectors were given; drop them or set bias=true"
+                )
+            bs = None
+        return Params(Ws, bs)
+
+    # --- flat vector -----------------------------------------------------------------------
+
+    def to_vector(self) -> np.ndarray:
+        """All parameters in the documented flat order (dtype preserved)."""
+        parts = []
+        for l, w in enumerate(self.W):
+            parts.append(w.reshape(-1))
+            if self.b is not None:
+                parts.append(self.b[l].reshape(-1))
+        return np.concatenate(parts)
+
+    @staticmethod
+    def from_vector(arch: Architecture, vector, dtype=object) -> "Params":
+        """Inverse of :meth:`to_vector`."""
+        vec = np.asarray(vector, dtype=dtype).reshape(-1)
+        if vec.shape[0] != arch.n_params:
+            raise InvalidParameters(
+                f"parameter vector has {vec.shape[0]} entries; widths {list(arch.widths)} "
+                f"(bias {arch.bias}) need {arch.n_params}"
+            )
+        W, b, pos = [], [], 0
+        for l in range(arch.n_layers):
+            rows, cols = arch.layer_shape(l)
+            W.append(vec[pos:pos + rows * cols].reshape(rows, cols))
+            pos += rows * cols
+            if arch.bias:
+                b.append(vec[pos:pos + rows])
+                pos += rows
+        return Params.build(arch, W, b if arch.bias else None, dtype=dtype)
+
+    # --- element maps ----------------------------------------------------------------------
+
+    def map(self, fn: Callable, dtype=object) -> "Params":
+        """Apply ``fn`` to every number (e.g. ``mpmath.mpf`` or ``float``)."""
+        conv = np.frompyfunc(fn, 1, 1)
+
+        def each(a):
+            return _as_array(conv(a) if a.size else a, dtype)
+
+        return Params(
+            tuple(each(w) for w in self.W),
+            None if self.b is None else tuple(each(v) for v in self.b),
+        )
+
+    def to_float(self) -> "Params":
+        return self.map(float, dtype=float)
+
+    def bias_or_zero(self, l: int) -> np.ndarray:
+        """``b[l]``, or a zero vector for bias-free networks."""
+        if self.b is None:
+            return np.zeros(self.W[l].shape[0], dtype=self.W[l].dtype)
+        return self.b[l]
+
+
+def flat_index(arch: Architecture, kind: str, layer: int, row: int, col: int = 0) -> int:
+    """Position in the flat vector of ``W[layer][row, col]`` (kind ``"W"``) or ``b[layer][row]``."""
+    pos = 0
+    for l in range(layer):
+        rows, cols = arch.layer_shape(l)
+        pos += rows * cols + (rows if arch.bias else 0)
+    rows, cols = arch.layer_shape(layer)
+    if kind == "W":
+        return pos + row * cols + col
+    if kind == "b" and arch.bias:
+        return pos + rows * cols + row
+    raise ValueError(f"unknown parameter kind {kind!r} (bias {arch.bias})")
+
+
+def incoming_indices(arch: Architecture, layer: int, unit: int) -> list[int]:
+    """Flat indices of unit ``unit``'s augmented incoming vector w~ (W row, then bias)."""
+    cols = arch.widths[layer]
+    idx = [flat_index(arch, "W", layer, unit, c) for c in range(cols)]
+    if arch.bias:
+        idx.append(flat_index(arch, "b", layer, unit))
+    return idx
+
+
+def outgoing_indices(arch: Architecture, layer: int, unit: int) -> list[int]:
+    """Flat indices of unit ``unit``'s outgoing vector v (column ``unit`` of ``W[layer+1]``)."""
+    rows = arch.widths[layer + 2]
+    return [flat_index(arch, "W", layer + 1, r, unit) for r in range(rows)]

@@ -1,0 +1,1 @@
+"""Symbolic derivations and proofs (sympy only)."""
