@@ -1,15 +1,37 @@
-"""`semiflat bench` (not built yet)."""
+"""`semiflat bench`: performance tables, each figure a ratio against a baseline run alongside."""
+
+from __future__ import annotations
+
+import importlib
 
 NAME = "bench"
-HELP = "bench (not built yet)"
-EXAMPLE = "semiflat bench --help"
+HELP = "performance tables: ours vs a named baseline measured in the same run"
+EXAMPLE = "semiflat bench --quick --only training"
+
+# Each section module defines ``TITLE`` and ``bench(quick: bool) -> list[BenchTable]``.
+SECTIONS = {
+    "evaluation": "proofs_check.bench_evaluation",
+    "training": "proofs_check.bench_training",
+    "experiment": "proofs_check.bench_experiment",
+}
 
 
 def configure(parser):
-    pass
+    parser.add_argument("--quick", action="store_true", help="small sizes (a minute or less in all)")
+    parser.add_argument(
+        "--only", choices=sorted(SECTIONS), action="append",
+        help="run only this section (repeatable); default: all sections",
+    )
 
 
 def run(args) -> int:
-    from proofs_check.cli import UsageError
-
-    raise UsageError("semiflat bench is not built yet")
+    names = args.only or list(SECTIONS)
+    for name in names:
+        try:
+            module = importlib.import_module(SECTIONS[name])
+        except ModuleNotFoundError:
+            print(f"[{name}] section not available in this build\n", flush=True)
+            continue
+        for table in module.bench(args.quick):
+            print(table.render(), end="\n\n", flush=True)
+    return 0
