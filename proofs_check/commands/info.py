@@ -1,15 +1,126 @@
-"""`semiflat info` (not built yet)."""
+"""`semiflat info`: what a network file holds, and (with data) its loss and gradient norm.
+
+With data (``--data FILE`` or the file's own ``"data"``) it evaluates, at the file's ``dps``
+with :mod:`numerics.mlp` (exact backpropagation): the loss ``L = sum_i 1/2 ||f(x_i) - y_i||^2``,
+the squared training error ``SSE = 2 L`` and the Euclidean norm of the gradient.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
 
 NAME = "info"
-HELP = "info (not built yet)"
-EXAMPLE = "semiflat info --help"
+HELP = "architecture, parameter count and provenance of a network; with data its loss and gradient norm"
+EXAMPLE = "semiflat info net.json --data data.csv"
+
+TEXT_DIGITS = 20
+"""Significant digits of the numbers in text mode (``--json`` prints full precision)."""
+
+
+@dataclass(frozen=True)
+class DataSummary:
+    """Loss, SSE = 2 L and gradient norm at ``dps`` on ``n`` samples from ``source``."""
+
+    source: str
+    n: int
+    loss: object
+    sse: object
+    gradient_norm: object
 
 
 def configure(parser):
-    pass
+    parser.add_argument("network", metavar="NET.json", help="a network file (semiflat.network/1)")
+    parser.add_argument("--data", default=None, metavar="FILE",
+                        help="data (CSV or JSON); default: the data stored in the network file, if any")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (numbers at full precision)")
+
+
+def summarize_data(net, data, source: str) -> DataSummary:
+    """Evaluate loss, SSE and gradient norm of ``net`` on ``data`` at ``net.dps``."""
+    import mpmath
+
+    from numerics import mlp
+    from numerics.precision import workdps
+    from theory.errors import InvalidInput
+
+    arch = net.arch
+    if data.input_dim != arch.input_dim or data.output_dim != arch.output_dim:
+        raise InvalidInput(
+            f"data {source} has {data.input_dim} input and {data.output_dim} output column(s); the network "
+            f"{list(arch.widths)} needs {arch.input_dim} and {arch.output_dim}"
+        )
+    with workdps(net.dps):
+        x, y = data.to_mp().x, data.to_mp().y
+        loss = mlp.loss(arch, net.params, x, y, net.dps)
+        grad = mlp.gradient(arch, net.params, x, y, net.dps)
+        norm = mpmath.sqrt(mpmath.fsum(g * g for g in grad))
+        return DataSummary(source, data.n, loss, 2 * loss, norm)
 
 
 def run(args) -> int:
-    from proofs_check.cli import UsageError
+    import mpmath
 
-    raise UsageError("semiflat info is not built yet")
+    from numerics.files import load_data, load_network
+    from numerics.precision import to_decimal_string
+
+    net = load_network(args.network)
+    summary = None
+    if args.data is not None:
+        summary = summarize_data(net, load_data(args.data, net.dps), args.data)
+    elif net.data is not None:
+        summary = summarize_data(net, net.data, f"{args.network} (stored data)")
+    arch, prov = net.arch, net.provenance
+
+    if args.json:
+        out = {
+            "file": str(args.network),
+            "widths": list(arch.widths),
+            "activation": arch.activation,
+            "bias": arch.bias,
+            "n_params": arch.n_params,
+            "dps": net.dps,
+            "provenance": prov,
+            "has_data": net.data is not None,
+        }
+        if summary is not None:
+            out.update(
+                data=summary.source,
+                n_samples=summary.n,
+                loss=to_decimal_string(summary.loss, net.dps),
+                sse=to_decimal_string(summary.sse, net.dps),
+                gradient_norm=to_decimal_string(summary.gradient_norm, net.dps),
+            )
+        print(json.dumps(out, indent=2))
+        return 0
+
+    def num(v):
+        return mpmath.nstr(v, TEXT_DIGITS)
+
+    lines = [
+        f"network       {args.network}",
+        f"widths        {list(arch.widths)}  ({arch.n_layers} weight layers, hidden {list(arch.widths[1:-1])})",
+        f"activation    {arch.activation}",
+        f"bias          {'yes' if arch.bias else 'no'}",
+        f"parameters    {arch.n_params}",
+        f"dps           {net.dps}",
+        f"stored data   {f'{net.data.n} samples' if net.data is not None else 'none'}",
+    ]
+    for key in ("command", "method", "seed", "semiflat_version"):
+        if prov.get(key) is not None:
+            lines.append(f"{('provenance.' + key):13} {prov[key]}")
+    depth, parent = 0, prov.get("parent")
+    while isinstance(parent, dict) and parent:
+        depth += 1
+        parent = parent.get("parent")
+    if depth:
+        lines.append(f"{'ancestors':13} {depth} (see provenance.parent)")
+    if summary is not None:
+        lines += [
+            f"data          {summary.source} ({summary.n} samples)",
+            f"loss          {num(summary.loss)}   (L = sum 1/2 ||f - y||^2)",
+            f"SSE           {num(summary.sse)}   (= 2 L)",
+            f"gradient norm {num(summary.gradient_norm)}",
+        ]
+    print("\n".join(lines))
+    return 0
