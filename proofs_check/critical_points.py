@@ -1,0 +1,198 @@
+"""Exact critical points with non-zero loss, and the per-unit matrices A_j, B_j, C(w~0), g_alpha.
+
+Null-space construction (spec theory.md §5.0). Fix parameters theta and inputs X (n x d) and
+let J be the output Jacobian (nM x D, row i*M + m = d f_m(x_i)/d theta). Any e with
+J^T e = 0 and targets ``Y = f(X; theta) - e`` make theta critical, because the residuals are
+then exactly e and grad L = J^T e = 0; the loss is ||e||^2 / 2 > 0. Such an e exists when
+nM > D: take the component of a random vector orthogonal to the column space of J. We compute it
+with Householder reflections in mpmath at ``dps`` (+ guard) digits, so the gradient is of order
+10^-dps (relative), not 1e-15. Rank-deficient J (ReLU homogeneity, dead units) is fine: the
+complement of the first D Householder directions is always orthogonal to every column of J.
+
+Per-unit matrices (spec §1), for unit j of hidden layer ``layer`` at parameters theta, with
+h~_i the augmented input of that layer, u_ij = w~_j . h~_i and delta_i the backprop signal of
+the next layer (delta^(l+1) in the spec):
+
+    A_j = sum_i (v_j . delta_i) phi''(u_ij) h~_i h~_i^T          ((H_{l-1}+1) x (H_{l-1}+1))
+    B_j = sum_i delta_i phi'(u_ij) h~_i^T                          (H_{l+1} x (H_{l-1}+1))
+    C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T                 ((H_{l-1}+1) x H_{l+1})
+    g_alpha(w~0) = sum_i delta_i phi(w~0 . h~_i)                   (H_{l+1})
+
+so that K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]] (theorem T4) and B_j = C(w~_j)^T.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.dataset import Dataset
+from numerics.precision import to_mp_array, to_mp_params, workdps
+from theory.architecture import Architecture
+from theory.errors import InvalidInput
+from theory.network import as_inputs, hidden_values, pre_activations
+from theory.params import Params
+
+
+@dataclass(frozen=True, eq=False)
+class CriticalPoint:
+    """A data set for which the given parameters are an exact critical point.
+
+    Attributes:
+        data: inputs x (n x d, as given) and targets y (n x M, mpf at ``dps`` + guard digits).
+        residual: ||grad L(theta)|| recomputed by :func:`numerics.mlp.gradient` at ``dps``.
+        loss: L(theta) on ``data`` (> 0 unless the random draw was degenerate).
+        dps: the working precision of the construction.
+
+    Unpacks as ``(data, residual)``.
+    """
+
+    data: Dataset
+    residual: mpmath.mpf
+    loss: mpmath.mpf
+    dps: int
+
+    def __iter__(self):
+        return iter((self.data, self.residual))
+
+
+def min_samples(arch: Architecture) -> int:
+    """Smallest n with n M > D, the number of samples the null-space method needs."""
+    return arch.n_params // arch.output_dim + 1
+
+
+def _orthogonal_component(J: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """The part of ``r`` orthogonal to span(first D Householder directions of J) ⊇ col(J).
+
+    J: (N, D) object array of mpf with N > D; r: (N,). Works at the caller's precision."""
+    A = np.array(J, dtype=object)
+    N, D = A.shape
+    reflectors = []
+    for k in range(D):
+        x = A[k:, k]
+        norm = mpmath.sqrt(mpmath.fsum(t * t for t in x))
+        if norm == 0:
+            reflectors.append(None)
+            continue
+        v = np.array(x, dtype=object)
+        v[0] = v[0] + (norm if v[0] >= 0 else -norm)
+        vnorm2 = mpmath.fsum(t * t for t in v)
+        reflectors.append((v, vnorm2))
+        A[k:, k:] = A[k:, k:] - np.outer(v, (2 / vnorm2) * (v @ A[k:, k:]))
+    s = np.array(r, dtype=object)
+    for k, ref in enumerate(reflectors):  # s = Q^T r
+        if ref is not None:
+            v, vn2 = ref
+            s[k:] = s[k:] - v * (2 * (v @ s[k:]) / vn2)
+    s[:D] = mpmath.mpf(0)
+    for k in reversed(range(D)):  # e = Q s
+        ref = reflectors[k]
+        if ref is not None:
+            v, vn2 = ref
+            s[k:] = s[k:] - v * (2 * (v @ s[k:]) / vn2)
+    return s
+
+
+def exact_critical_point(arch: Architecture, params: Params, x, *, dps: int = 50, seed: int = 0,
+                         scale=1) -> CriticalPoint:
+    """Targets that make ``params`` an exact critical point with non-zero loss (spec §5.0).
+
+    Arguments:
+        arch, params: the network (params may be floats, decimal strings or mpf).
+        x: inputs, n x d, with n * M > D (see :func:`min_samples`).
+        dps: working precision; grad L is of order 10^-dps relative to the data scale.
+        seed: seeds the random vector projected onto the left null space of J.
+        scale: standard deviation of that random vector (sets the size of the residuals).
+
+    Returns:
+        :class:`CriticalPoint` (unpacks as ``(data, residual)``).
+
+    Raises:
+        InvalidInput: if n * M <= D (the left null space may be empty).
+    """
+    xs = as_inputs(arch, np.asarray(x, dtype=object))
+    n, M, D = xs.shape[0], arch.output_dim, arch.n_params
+    if n * M <= D:
+        raise InvalidInput(
+            f"x has {n} samples; the null-space method needs n * M > D = {D} for widths "
+            f"{list(arch.widths)} (M = {M}): pass at least {min_samples(arch)} samples"
+        )
+    rng = np.random.default_rng(seed)
+    draw = rng.normal(0.0, 1.0, size=n * M)
+    with workdps(dps):
+        J = mlp.jacobian(arch, params, xs, dps=dps)
+        e = _orthogonal_component(J, to_mp_array(draw) * scale)
+        f = mlp.forward(arch, params, xs, dps=dps)
+        y = f - e.reshape(n, M)
+    data = Dataset(xs, y)
+    grad = mlp.gradient(arch, params, data.x, data.y, dps=dps)
+    with workdps(dps):
+        residual = mlp.norm(grad)
+    value = mlp.loss(arch, params, data.x, data.y, dps=dps)
+    return CriticalPoint(data, residual, value, dps)
+
+
+# --- per-unit matrices ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class UnitBlocks:
+    """A_j ((H_{l-1}+1) square) and B_j (H_{l+1} x (H_{l-1}+1)) of one unit, mpf entries."""
+
+    A: np.ndarray
+    B: np.ndarray
+
+
+def _layer_signals(arch, params, x, y, layer, dps):
+    """Augmented layer inputs h~ (n x (H_{l-1}+1)) and next-layer signals delta (n x H_{l+1})."""
+    mp_params = to_mp_params(params)
+    xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
+    h = hidden_values(arch, mp_params, xs)[layer]
+    if arch.bias:
+        h = np.hstack([h, np.full((h.shape[0], 1), mpmath.mpf(1), dtype=object)])
+    delta = mlp.signals(arch, params, x, y, dps=dps)[layer + 1]
+    return mp_params, xs, h, delta
+
+
+def unit_blocks(arch: Architecture, params: Params, x, y, layer: int, unit: int, dps: int = 50) -> UnitBlocks:
+    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (spec §1), computed at ``dps``."""
+    arch.check_unit(layer, unit)
+    phi = arch.phi
+    with workdps(dps):
+        mp_params, xs, h, delta = _layer_signals(arch, params, x, y, layer, dps)
+        u = pre_activations(arch, mp_params, xs)[layer][:, unit]
+        v = np.array(mp_params.W[layer + 1][:, unit], dtype=object)
+        weights = (delta @ v) * phi.d2(u)
+        A = (h.T * weights) @ h
+        B = (delta.T * phi.d1(u)) @ h
+    return UnitBlocks(A, B)
+
+
+def inactive_blocks(arch: Architecture, params: Params, x, y, layer: int, incoming, dps: int = 50):
+    """(C(w~0), g_alpha(w~0)) for a candidate unit with incoming vector ``incoming`` (spec §1, T3).
+
+    C: (H_{l-1}+1) x H_{l+1}; g_alpha: (H_{l+1},). Signals are those of the narrow network."""
+    arch.check_layer(layer)
+    phi = arch.phi
+    with workdps(dps):
+        _, _, h, delta = _layer_signals(arch, params, x, y, layer, dps)
+        w0 = to_mp_array(np.asarray(incoming, dtype=object).reshape(-1))
+        u = h @ w0
+        C = (h.T * phi.d1(u)) @ delta
+        g = delta.T @ phi(u)
+    return C, g
+
+
+def min_kink_distance(arch: Architecture, params: Params, x, dps: int = 50) -> mpmath.mpf:
+    """min over hidden units j and samples i of |u_ij| (the ReLU "no data on kinks" margin, §1).
+
+    ReLU Hessians are only meaningful when this is clearly positive (spec I19: refuse when
+    it is below 1e-12)."""
+    with workdps(dps):
+        mp_params = to_mp_params(params)
+        xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
+        zs = pre_activations(arch, mp_params, xs)[:-1]
+        return min(abs(v) for z in zs for v in z.reshape(-1))
