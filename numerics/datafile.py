@@ -221,13 +221,21 @@ def dataset_from_csv(text: str, label: str) -> Dataset:
 def load_data(path, dps: int = 50) -> Dataset:
     """Read a data file (CSV or JSON, recognised by content) exactly at ``dps + GUARD`` digits.
 
+    A network file is accepted too and yields the data stored under its ``"data"``.
+
     Returns a :class:`Dataset` whose entries are mpmath numbers (n x d inputs, n x M targets)."""
     dps = _check_dps(dps)
     text = read_text(path)
     label = str(path)
     with workdps(dps):
         if text.lstrip().startswith(("{", "[")):
-            return dataset_from_json(parse_json_text(text, label), label)
+            obj = parse_json_text(text, label)
+            if isinstance(obj, dict) and "format" in obj and "x" not in obj:
+                if obj.get("data") is None:
+                    fail(label, "data", "nothing (missing)", "the training data {\"x\": ..., \"y\": ...} "
+                         "(this network file stores none; give a data file)")
+                return dataset_from_json(obj["data"], label, "data.")
+            return dataset_from_json(obj, label)
         return dataset_from_csv(text, label)
 
 
