@@ -1,0 +1,144 @@
+"""Concrete networks for the checks, found by seeded, deterministic searches.
+
+- :func:`critical_instance`: an exact critical point with non-zero loss (null-space method of
+  spec §5.0, :func:`proofs_check.critical_points.exact_critical_point`).
+- :func:`strict_minimum`: an exact critical point that is a strict local minimum with non-zero
+  loss. With e in the left null space of J, every target ``Y_t = f(X) - t e`` keeps theta
+  critical and gives ``H(t) = J^T J + t sum_i e_i . d2 f_i``; for full-column-rank J a small
+  enough t makes H(t) positive definite. The sign pattern of the FA matrix A_j scales with t, so
+  the search over seeds picks the case wanted (A > 0, A < 0, indefinite).
+- :func:`zero_error_instance`: targets Y = f(X; theta), so L = 0 exactly.
+
+Each returns an :class:`Instance` whose ``seed`` is the seed that produced it (stored in the
+check results).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.dataset import Dataset
+from numerics.precision import to_mp_array, workdps
+from proofs_check.checks import _linalg
+from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples, unit_blocks
+from theory.architecture import Architecture
+from theory.errors import NotConverged
+from theory.params import Params
+
+MAX_TRIES = 200
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """Network ``arch``/``params`` (float64 values, read exactly) on ``data`` (mpf targets)."""
+
+    arch: Architecture
+    params: Params
+    data: Dataset
+    seed: int
+    label: str = ""
+
+    @property
+    def x(self):
+        return self.data.x
+
+    @property
+    def y(self):
+        return self.data.y
+
+
+def random_params(arch: Architecture, rng: np.random.Generator, scale: float = 1.0) -> Params:
+    return Params.from_vector(arch, rng.normal(0.0, scale, size=arch.n_params), dtype=float)
+
+
+def random_inputs(arch: Architecture, rng: np.random.Generator, n: int) -> np.ndarray:
+    return rng.normal(0.0, 1.0, size=(n, arch.input_dim))
+
+
+def _kink_ok(arch, params, x, dps, margin) -> bool:
+    return arch.activation != "relu" or min_kink_distance(arch, params, x, dps) > margin
+
+
+def critical_instance(widths, activation: str, *, seed: int, dps: int, n: int | None = None,
+                      scale: float = 1.0, kink_margin: float = 1e-3) -> Instance:
+    """First seed >= ``seed`` giving an exact critical point (ReLU: no datum within
+    ``kink_margin`` of a kink, and every hidden unit active on some datum)."""
+    arch = Architecture(tuple(widths), activation)
+    n = n or min_samples(arch) + 2
+    for s in range(seed, seed + MAX_TRIES):
+        rng = np.random.default_rng(s)
+        params = random_params(arch, rng)
+        x = random_inputs(arch, rng, n)
+        if not _kink_ok(arch, params, x, dps, kink_margin) or not _units_alive(arch, params, x):
+            continue
+        cp = exact_critical_point(arch, params, x, dps=dps, seed=s, scale=scale)
+        return Instance(arch, params, cp.data, s, f"critical {list(widths)} {activation}")
+    raise NotConverged(f"no critical instance for widths {list(widths)} {activation} in {MAX_TRIES} seeds")
+
+
+def _units_alive(arch, params, x) -> bool:
+    """Every ReLU hidden unit active on at least one and inactive... on at least one datum."""
+    if arch.activation != "relu":
+        return True
+    from theory.network import pre_activations
+
+    zs = pre_activations(arch, params, np.asarray(x, dtype=float))[:-1]
+    return all((z > 0).any(axis=0).all() for z in zs)
+
+
+def classify_matrix(M, dps) -> str:
+    scale = _linalg.max_abs(M)
+    return _linalg.definiteness(M, _linalg.zero_tolerance(dps, scale)) if scale else "zero"
+
+
+def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str | None = None,
+                   layer: int = 0, unit: int = 0, n: int | None = None) -> Instance:
+    """First seed >= ``seed`` whose critical point, for some residual scale t in a fixed list,
+    is a strict local minimum (Hessian positive definite, with a clear margin) and whose FA
+    matrix A of ``unit`` is of class ``want_A`` ("pd", "nd", "indefinite" or None = any)."""
+    arch = Architecture(tuple(widths), activation)
+    n = n or min_samples(arch) + 4
+    s = seed
+    while s < seed + MAX_TRIES:
+        base = critical_instance(widths, activation, seed=s, dps=dps, n=n)
+        s = base.seed + 1
+        with workdps(dps):
+            f = mlp.forward(arch, base.params, base.x, dps=dps)
+            e = f - base.y
+        blocks = unit_blocks(arch, base.params, base.x, base.y, layer, unit, dps)
+        kind = classify_matrix(blocks.A, dps)
+        if want_A is not None and kind != want_A:
+            continue
+        for t in ("1", "0.3", "0.1", "0.03", "0.01"):
+            with workdps(dps):
+                y = f - e * mpmath.mpf(t)
+            H = mlp.hessian(arch, base.params, base.x, y, dps=dps)
+            with workdps(dps):
+                eigs = _linalg.eigvalsh(H)
+                if eigs[0] > eigs[-1] * mpmath.mpf("1e-8"):
+                    label = f"strict minimum {list(widths)} {activation}, A {kind}, t={t}"
+                    return Instance(arch, base.params, Dataset(base.x, y), base.seed, label)
+    raise NotConverged(f"no strict minimum with A {want_A} for {list(widths)} {activation} in {MAX_TRIES} seeds")
+
+
+def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int = 10,
+                        kink_margin: float = 1e-3) -> Instance:
+    """Targets equal to the network's own outputs: L = 0 exactly (spec T9)."""
+    arch = Architecture(tuple(widths), activation)
+    for s in range(seed, seed + MAX_TRIES):
+        rng = np.random.default_rng(s)
+        params = random_params(arch, rng)
+        x = rng.uniform(-1.0, 1.0, size=(n, arch.input_dim))
+        if not _kink_ok(arch, params, x, dps, kink_margin) or not _units_alive(arch, params, x):
+            continue
+        y = mlp.forward(arch, params, x, dps=dps)
+        return Instance(arch, params, Dataset(x, y), s, f"zero error {list(widths)} {activation}")
+    raise NotConverged(f"no zero-error instance for {list(widths)} {activation}")
+
+
+def mp_vector(params: Params) -> np.ndarray:
+    return to_mp_array(params.to_vector())

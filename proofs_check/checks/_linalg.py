@@ -1,0 +1,98 @@
+"""Small mpmath linear-algebra helpers shared by the checks (call inside ``workdps``).
+
+Object arrays of mpf are the working type; mpmath matrices only inside these helpers.
+Zero eigenvalues are separated from non-zero ones with ``zero_tolerance``: exact zeros of a
+Hessian computed at ``dps`` digits come out at 10^-dps relative, genuine ones far above
+10^-(dps/2), so the threshold is placed at half the digits (spec §5.0 asks for a relative one).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from numerics.precision import tolerance, to_mp_array
+
+
+def mp(a) -> np.ndarray:
+    return to_mp_array(a)
+
+
+def max_abs(a):
+    a = np.asarray(a, dtype=object).reshape(-1)
+    return max((abs(v) for v in a), default=mpmath.mpf(0))
+
+
+def eigvalsh(H) -> list:
+    """Ascending eigenvalues of a symmetric object matrix."""
+    vals = mpmath.eigsy(mpmath.matrix(np.asarray(H, dtype=object).tolist()), eigvals_only=True)
+    return sorted(vals[i] for i in range(len(vals)))
+
+
+def eigh(H):
+    """(ascending eigenvalues, eigenvectors as object columns)."""
+    E, Q = mpmath.eigsy(mpmath.matrix(np.asarray(H, dtype=object).tolist()))
+    order = sorted(range(len(E)), key=lambda i: E[i])
+    vals = [E[i] for i in order]
+    vecs = np.array([[Q[r, i] for i in order] for r in range(Q.rows)], dtype=object)
+    return vals, vecs
+
+
+def zero_tolerance(dps: int, scale):
+    """Eigenvalues with |value| <= this count as zero (half the digits, relative to ``scale``)."""
+    return tolerance(dps, scale, lost_digits=dps // 2)
+
+
+def inertia(eigs, tol) -> tuple[int, int, int]:
+    """(negative, zero, positive) counts."""
+    neg = sum(1 for v in eigs if v < -tol)
+    pos = sum(1 for v in eigs if v > tol)
+    return neg, len(eigs) - neg - pos, pos
+
+
+def blockdiag(*blocks) -> np.ndarray:
+    n = sum(b.shape[0] for b in blocks)
+    out = np.empty((n, n), dtype=object)
+    out[...] = mpmath.mpf(0)
+    pos = 0
+    for b in blocks:
+        k = b.shape[0]
+        out[pos:pos + k, pos:pos + k] = b
+        pos += k
+    return out
+
+
+def split_block(A, B, lam) -> np.ndarray:
+    """K_lambda = [[lam (1 - lam) A, B^T], [B, 0]] (spec T4)."""
+    p, m = A.shape[0], B.shape[0]
+    K = np.empty((p + m, p + m), dtype=object)
+    K[...] = mpmath.mpf(0)
+    K[:p, :p] = A * (lam * (1 - lam))
+    K[:p, p:] = B.T
+    K[p:, :p] = B
+    return K
+
+
+def top_singular(B):
+    """(sigma_max, left vector u, right vector v) of a real object matrix: B v = sigma u."""
+    U, S, V = mpmath.svd_r(mpmath.matrix(np.asarray(B, dtype=object).tolist()))
+    k = max(range(len(S)), key=lambda i: S[i])
+    u = np.array([U[r, k] for r in range(U.rows)], dtype=object)
+    v = np.array([V[k, c] for c in range(V.cols)], dtype=object)
+    return S[k], u, v
+
+
+def definiteness(M, tol) -> str:
+    """"pd", "nd", "indefinite" or "semidefinite" (some eigenvalue within tol of 0)."""
+    eigs = eigvalsh(M)
+    if all(v > tol for v in eigs):
+        return "pd"
+    if all(v < -tol for v in eigs):
+        return "nd"
+    if eigs[0] < -tol and eigs[-1] > tol:
+        return "indefinite"
+    return "semidefinite"
+
+
+def mp_det(M):
+    return mpmath.det(mpmath.matrix(np.asarray(M, dtype=object).tolist()))

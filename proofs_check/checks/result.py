@@ -1,0 +1,120 @@
+"""Configuration and result types of the theorem checks, and the evidence ledger they fill.
+
+A check combines a symbolic proof (when :mod:`theory.symbolic` is importable) with numeric
+evidence; every numeric relation is recorded as a named evidence pair ``(name, value)`` where
+the value states the measured number and the bound it was compared with.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+
+import mpmath
+
+TAMPERS_DOC = "name of a deliberately wrong premise (negative control); None for the real check"
+
+
+@dataclass(frozen=True)
+class CheckConfig:
+    """How to run a check.
+
+    Attributes:
+        quick: fewer instances (the ``--quick`` budget: all checks together < 60 s).
+        dps: working precision of every mpmath computation.
+        seed: base seed of every seeded search (instances are found deterministically from it).
+        tamper: a wrong premise injected on purpose (negative control; each module lists its
+            ``TAMPERS``); the check must then report the predicted failure.
+    """
+
+    quick: bool = False
+    dps: int = 40
+    seed: int = 0
+    tamper: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """Outcome of one theorem check (see the module docstring)."""
+
+    theorem: str
+    statement: str
+    method: str
+    passed: bool
+    evidence: tuple[tuple[str, str], ...]
+    seeds: tuple[int, ...]
+    seconds: float
+    symbolic_claims: tuple[str, ...] = ()
+    notes: str = ""
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["evidence"] = [list(p) for p in self.evidence]
+        out["seeds"] = list(self.seeds)
+        out["symbolic_claims"] = list(self.symbolic_claims)
+        return out
+
+    def to_json_text(self) -> str:
+        return json.dumps(self.to_json(), indent=2)
+
+
+def fmt(value, digits: int = 3) -> str:
+    """Short decimal form of a number (mpf, float, int)."""
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        return str(value)
+    return mpmath.nstr(mpmath.mpf(value), digits)
+
+
+@dataclass
+class Ledger:
+    """Mutable evidence collector used while a check runs (internal; frozen into CheckResult)."""
+
+    evidence: list = field(default_factory=list)
+    failures: list = field(default_factory=list)
+    seeds: list = field(default_factory=list)
+    start: float = field(default_factory=time.perf_counter)
+
+    def note(self, name: str, value) -> None:
+        """Record a number or text without a pass/fail criterion."""
+        self.evidence.append((name, value if isinstance(value, str) else fmt(value)))
+
+    def require(self, name: str, ok: bool, value: str) -> bool:
+        """Record a relation that must hold; ``value`` shows measured vs bound."""
+        ok = bool(ok)
+        self.evidence.append((name, value + ("" if ok else "  FAILED")))
+        if not ok:
+            self.failures.append(name)
+        return ok
+
+    def at_most(self, name: str, measured, bound) -> bool:
+        """measured <= bound."""
+        return self.require(name, measured <= bound, f"{fmt(measured)} <= {fmt(bound)}")
+
+    def at_least(self, name: str, measured, bound) -> bool:
+        return self.require(name, measured >= bound, f"{fmt(measured)} >= {fmt(bound)}")
+
+    def equal(self, name: str, measured, predicted) -> bool:
+        return self.require(name, measured == predicted, f"{measured} == {predicted}")
+
+    def seed(self, value: int) -> None:
+        if value not in self.seeds:
+            self.seeds.append(int(value))
+
+    def result(self, theorem: str, statement: str, symbolic, notes: str = "") -> CheckResult:
+        """Freeze into a :class:`CheckResult`; ``symbolic`` is a :class:`SymbolicOutcome`."""
+        passed = not self.failures and symbolic.passed
+        all_notes = "; ".join(n for n in (symbolic.note, notes) if n)
+        if self.failures:
+            all_notes = "; ".join(filter(None, [f"failed: {', '.join(self.failures)}", all_notes]))
+        return CheckResult(
+            theorem=theorem,
+            statement=statement,
+            method=symbolic.method,
+            passed=passed,
+            evidence=tuple(self.evidence) + symbolic.evidence,
+            seeds=tuple(self.seeds),
+            seconds=round(time.perf_counter() - self.start, 3),
+            symbolic_claims=symbolic.proved,
+            notes=all_notes,
+        )
