@@ -138,17 +138,20 @@ class EmbeddingStep:
     vector: tuple[float, ...]
 
     def apply(self, arch: Architecture, p: Params) -> tuple[Architecture, Params]:
+        """Apply the step. With mpmath parameters every number is converted to mpf first, so
+        the step is carried out at the caller's mpmath precision (call inside ``workdps``)."""
+        num = mpmath.mpf if p.W[0].dtype == object else float
         layer = self.layer_pick % arch.n_hidden_layers
         if self.method == "replication":
-            return replicate(arch, p, layer, self.unit_pick % arch.widths[layer + 1], self.lam)
+            return replicate(arch, p, layer, self.unit_pick % arch.widths[layer + 1], num(self.lam))
         if self.method == "inactive-unit":
-            return add_inactive_unit(arch, p, layer, _cycled(self.vector, arch.incoming_size(layer)))
-        b0 = self.b0 if arch.bias else 0.0
-        return add_inactive_propagation(arch, p, layer, b0, _cycled(self.vector, arch.outgoing_size(layer)))
+            return add_inactive_unit(arch, p, layer, _cycled(self.vector, arch.incoming_size(layer), num))
+        b0 = num(self.b0 if arch.bias else 0.0)
+        return add_inactive_propagation(arch, p, layer, b0, _cycled(self.vector, arch.outgoing_size(layer), num))
 
 
-def _cycled(vector, size):
-    return np.array([vector[k % len(vector)] for k in range(size)], dtype=float)
+def _cycled(vector, size, num=float):
+    return np.array([num(vector[k % len(vector)]) for k in range(size)], dtype=object if num is not float else float)
 
 
 @st.composite
