@@ -10,6 +10,7 @@ atomically; bad input leaves no file behind (exit 2).
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -39,7 +40,15 @@ _METHOD_OPTIONS = (
 """Which option belongs to which method (anything else is refused, exit 2)."""
 
 
+_NEGATIVE_VALUES = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?([,:].*)?$")
+"""Negative decimals, lists and boxes ("-1e-3", "-0.5,1", "-1:1") are values, not options."""
+
+
 def configure(parser):
+    # argparse treats "-0.5,1" or "-1e-3" as an unknown option; widen its negative-number test
+    # so these option values can be written without the "--v0=-0.5,1" form.
+    if hasattr(parser, "_negative_number_matcher"):
+        parser._negative_number_matcher = _NEGATIVE_VALUES
     parser.add_argument("network", metavar="NET.json", help="the narrow network (semiflat.network/1)")
     parser.add_argument("--method", required=True, choices=["replication", "inactive-unit", "inactive-propagation"],
                         help="which embedding to apply")
@@ -61,7 +70,7 @@ def configure(parser):
     parser.add_argument("--dead-data", default=None, metavar="FILE",
                         help="data on which the unit must be dead (default with --dead-margin: the file's data)")
     parser.add_argument("--dead-box", default=None, metavar="LOW:HIGH",
-                        help="input box on which the unit must be dead (write --dead-box=-1:1 for negative LOW)")
+                        help="input box on which the unit must be dead e.g. -1:1")
     parser.add_argument("--b0", default=None, metavar="X", help="inactive-propagation: bias of the new unit (default 0)")
     parser.add_argument("--v0", default=None, metavar="X,...",
                         help="inactive-propagation: outgoing weights of the new unit (default 0, or N(0,1) with --seed)")
@@ -90,8 +99,11 @@ def run(args) -> int:
     with workdps(dps):
         lam = _number(args.lam, "--lambda")
         b0 = _number(args.b0, "--b0")
-        v0 = _numbers(args.v0, "--v0", arch.outgoing_size(args.layer))
-        incoming = _numbers(args.incoming, "--incoming", arch.incoming_size(args.layer))
+        v0 = _numbers(args.v0, "--v0", arch.outgoing_size(args.layer),
+                      f"hidden layer {args.layer} feeds {arch.outgoing_size(args.layer)} unit(s)")
+        incoming = _numbers(args.incoming, "--incoming", arch.incoming_size(args.layer),
+                            f"a unit of hidden layer {args.layer} has {arch.widths[args.layer]} incoming weight(s)"
+                            f"{' and a bias' if arch.bias else ''}")
         shares = _numbers(args.shares, "--shares")
     if shares is not None and lam is not None:
         raise IncompatibleEmbedding("--shares and --lambda both set the split; give only one of them")
@@ -214,7 +226,7 @@ def _number(text, flag: str):
     return read_number(text, flag, "")
 
 
-def _numbers(text, flag: str, size: int | None = None):
+def _numbers(text, flag: str, size: int | None = None, why: str = ""):
     from theory.errors import InvalidInput
 
     if text is None:
@@ -222,7 +234,7 @@ def _numbers(text, flag: str, size: int | None = None):
     parts = [p for p in text.split(",")]
     values = [_number(p, f"{flag} entry {i + 1}") for i, p in enumerate(parts)]
     if size is not None and len(values) != size:
-        raise InvalidInput(f"{flag} has {len(values)} entries; this layer needs {size}; give {size} comma-separated numbers")
+        raise InvalidInput(f"{flag} has {len(values)} entries, expected {size} ({why}); give {size} comma-separated numbers")
     return np.array(values, dtype=object)
 
 
