@@ -1,4 +1,4 @@
-"""Exact critical points with non-zero loss, and the per-unit matrices A_j, B_j, C(w~0), g_alpha.
+"""Exact critical points with non-zero loss, and the candidate-unit blocks C(w~0), g_alpha(w~0).
 
 Null-space construction (spec theory.md §5.0). Fix parameters theta and inputs X (n x d) and
 let J be the output Jacobian (nM x D, row i*M + m = d f_m(x_i)/d theta). Any e with
@@ -19,6 +19,8 @@ the next layer (delta^(l+1) in the spec):
     g_alpha(w~0) = sum_i delta_i phi(w~0 . h~_i)                   (H_{l+1})
 
 so that K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]] (theorem T4) and B_j = C(w~_j)^T.
+A_j and B_j themselves are computed by :func:`proofs_check.structure.unit_blocks`; this module
+gives C and g_alpha (the gradient of v_new at alpha_{w~0}(theta), theorem T3).
 """
 
 from __future__ import annotations
@@ -135,15 +137,7 @@ def exact_critical_point(arch: Architecture, params: Params, x, *, dps: int = 50
     return CriticalPoint(data, residual, value, dps)
 
 
-# --- per-unit matrices ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, eq=False)
-class UnitBlocks:
-    """A_j ((H_{l-1}+1) square) and B_j (H_{l+1} x (H_{l-1}+1)) of one unit, mpf entries."""
-
-    A: np.ndarray
-    B: np.ndarray
+# --- candidate-unit blocks (A_j and B_j: proofs_check.structure.unit_blocks) ----------------
 
 
 def _layer_signals(arch, params, x, y, layer, dps):
@@ -155,20 +149,6 @@ def _layer_signals(arch, params, x, y, layer, dps):
         h = np.hstack([h, np.full((h.shape[0], 1), mpmath.mpf(1), dtype=object)])
     delta = mlp.signals(arch, params, x, y, dps=dps)[layer + 1]
     return mp_params, xs, h, delta
-
-
-def unit_blocks(arch: Architecture, params: Params, x, y, layer: int, unit: int, dps: int = 50) -> UnitBlocks:
-    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (spec §1), computed at ``dps``."""
-    arch.check_unit(layer, unit)
-    phi = arch.phi
-    with workdps(dps):
-        mp_params, xs, h, delta = _layer_signals(arch, params, x, y, layer, dps)
-        u = pre_activations(arch, mp_params, xs)[layer][:, unit]
-        v = np.array(mp_params.W[layer + 1][:, unit], dtype=object)
-        weights = (delta @ v) * phi.d2(u)
-        A = (h.T * weights) @ h
-        B = (delta.T * phi.d1(u)) @ h
-    return UnitBlocks(A, B)
 
 
 def inactive_blocks(arch: Architecture, params: Params, x, y, layer: int, incoming, dps: int = 50):
