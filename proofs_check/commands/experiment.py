@@ -1,15 +1,109 @@
-"""`semiflat experiment` (not built yet)."""
+"""`semiflat experiment fig2`: the paper's generalization experiment (spec theory.md §4)."""
+
+from __future__ import annotations
+
+import sys
 
 NAME = "experiment"
-HELP = "experiment (not built yet)"
-EXAMPLE = "semiflat experiment --help"
+HELP = "the paper's Figure-2 experiment: embed, perturb, generalization error ratios vs H"
+EXAMPLE = "semiflat experiment fig2 --out fig2/ --workers 2   (add --quick for a 100-trial run)"
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    from proofs_check.cli import UsageError
+
+    try:
+        return tuple(int(t) for t in text.split(",") if t.strip())
+    except ValueError:
+        raise UsageError(f"--hgrid {text!r}: expected comma-separated integers, e.g. 5,6,8,10") from None
+
+
+def _shard(text: str) -> tuple[int, int]:
+    from proofs_check.cli import UsageError
+
+    try:
+        a, b = (int(t) for t in text.split(":"))
+    except ValueError:
+        raise UsageError(f"--shard {text!r}: expected a:b (shard a of b, 0-based), e.g. 0:4") from None
+    return a, b
 
 
 def configure(parser):
-    pass
+    from numerics.experiment.config import ExperimentConfig, PROTOCOLS, RHO_RULES, SURPLUS_RULES
+
+    d = ExperimentConfig()
+    parser.add_argument("which", choices=["fig2"], help="the experiment to run (fig2: the paper's Figure 2)")
+    parser.add_argument("--trials", type=int, default=None, help=f"number of trials (default {d.trials}; --quick 100)")
+    parser.add_argument("--hmax", type=int, default=None, help=f"largest width H (default {d.hmax}; --quick 15)")
+    parser.add_argument("--hgrid", type=str, default=None, help="widths H to evaluate, e.g. 6,8,10,15 (default: every H0+1..hmax)")
+    parser.add_argument("--activations", type=str, default=",".join(d.activations), help="comma-separated (default tanh,relu; also sigmoid, softplus, gelu)")
+    parser.add_argument("--protocol", choices=PROTOCOLS, default=d.protocol, help="perturb (default): one trained network, trials are perturbations; retrain: new data set and training per trial")
+    parser.add_argument("--h0", type=str, default=str(d.h0), help="narrow width (default 5; infeasible data sets are redrawn and counted) or 'auto' (minimal width)")
+    parser.add_argument("--surplus", choices=SURPLUS_RULES, default=d.surplus, help="ReLU surplus incoming weights: domain (default; dead on [-1,1] with the margin), data (dead on the training inputs), gaussian (N(0,1), not dead)")
+    parser.add_argument("--margin", type=float, default=d.margin, help=f"dead-unit margin m (default {d.margin})")
+    parser.add_argument("--rho-rule", choices=RHO_RULES, default=d.rho_rule, help="norm (default): rho = rho_scale*||theta_H0||; relative: rho_scale*|theta_k| per coordinate")
+    parser.add_argument("--rho-scale", type=float, default=d.rho_scale, help=f"default {d.rho_scale}")
+    q = parser.add_mutually_exclusive_group()
+    q.add_argument("--quadrature", action="store_true", help="deterministic quadrature for G (default; exact for ReLU)")
+    q.add_argument("--monte-carlo", type=int, default=0, metavar="N", help="estimate G on a fixed uniform test sample of N points instead")
+    parser.add_argument("--seed", type=int, default=d.seed, help="root seed of surplus and perturbation draws (default 0)")
+    parser.add_argument("--data-seed", type=int, default=d.data_seed, help="first data seed (default 0)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (results do not depend on it)")
+    parser.add_argument("--chunk", type=int, default=50, help="trials per resumable chunk (results do not depend on it)")
+    parser.add_argument("--shard", type=str, default=None, help="a:b: run only shard a of b (0-based); combine with 'semiflat merge'")
+    parser.add_argument("--scheduler", type=str, default=None, metavar="ADDRESS", help="run chunks on a Dask cluster (extra 'distributed')")
+    parser.add_argument("--out", type=str, default="fig2", help="output folder (default ./fig2)")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out (same options)")
+    parser.add_argument("--quick", action="store_true", help="100 trials, H up to 15 (explicit --trials/--hmax win)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when the paper's claim is not reproduced")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def config_from_args(args):
+    from numerics.experiment.config import QUICK, ExperimentConfig
+
+    h0 = args.h0.strip()
+    if h0 != "auto":
+        try:
+            h0 = int(h0)
+        except ValueError:
+            from proofs_check.cli import UsageError
+
+            raise UsageError(f"--h0 {args.h0!r}: expected a positive integer or 'auto'") from None
+    d = ExperimentConfig()
+    trials = args.trials if args.trials is not None else (QUICK["trials"] if args.quick else d.trials)
+    hmax = args.hmax if args.hmax is not None else (QUICK["hmax"] if args.quick else d.hmax)
+    return ExperimentConfig(
+        trials=trials, hmax=hmax, hgrid=_ints(args.hgrid) if args.hgrid else None,
+        activations=tuple(a.strip() for a in args.activations.split(",") if a.strip()),
+        protocol=args.protocol, h0=h0, surplus=args.surplus, margin=args.margin,
+        rho_rule=args.rho_rule, rho_scale=args.rho_scale, monte_carlo=args.monte_carlo,
+        seed=args.seed, data_seed=args.data_seed,
+    )
 
 
 def run(args) -> int:
-    from proofs_check.cli import UsageError
+    from numerics.experiment.config import RunOptions
+    from numerics.experiment.runner import run_experiment
+    from proofs_check.fig2_report import document, overall_passed, write_outputs
+    from proofs_check.progress import ProgressBar
 
-    raise UsageError("semiflat experiment is not built yet")
+    config = config_from_args(args)
+    options = RunOptions(workers=args.workers, chunk=args.chunk, scheduler=args.scheduler,
+                         shard=_shard(args.shard) if args.shard else None, out=args.out, resume=args.resume)
+    bar = ProgressBar(enabled=None if not args.no_progress else False)
+    try:
+        outcome = run_experiment(config, options, progress=bar)
+    finally:
+        bar.close()
+    doc = document(outcome)
+    paths = write_outputs(doc, args.out, outcome.timing)
+    print(f"wrote {', '.join(str(p) for p in paths)}")
+    if outcome.shard is not None:
+        print(f"shard {outcome.shard[0]}:{outcome.shard[1]} done; combine all shards with 'semiflat merge DIR... --out DIR'")
+        return 0
+    passed = overall_passed(doc)
+    for c in doc["claims"].values():
+        print(f"  [{'pass' if c['passed'] else 'FAIL'}] {c['statement']}")
+    print(f"paper's claim {'reproduced' if passed else 'NOT reproduced'} (details: {args.out}/report.md)")
+    return 1 if (args.strict and not passed) else 0

@@ -1,15 +1,91 @@
-"""`semiflat merge` (not built yet)."""
+"""`semiflat merge`: combine the shards of a Figure-2 run into the unsharded results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
 
 NAME = "merge"
-HELP = "merge (not built yet)"
-EXAMPLE = "semiflat merge --help"
+HELP = "merge the results of 'semiflat experiment fig2 --shard a:b' runs into one result"
+EXAMPLE = "semiflat merge shard0/ shard1/ --out fig2/"
 
 
 def configure(parser):
-    pass
+    parser.add_argument("shards", nargs="+", help="folders (or results.json files) of the shard runs")
+    parser.add_argument("--out", required=True, help="output folder of the merged run")
+
+
+def _load(path: str) -> dict:
+    from theory.errors import FileFormatError, InvalidInput
+
+    p = Path(path)
+    if p.is_dir():
+        p = p / "results.json"
+    if not p.exists():
+        raise InvalidInput(f"{p} does not exist; pass the folders written by 'semiflat experiment fig2 --shard a:b'")
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise FileFormatError(f"{p}: not valid JSON ({exc})") from None
+    from numerics.experiment.results import FORMAT
+
+    if doc.get("format") != FORMAT:
+        raise FileFormatError(f"{p}: format {doc.get('format')!r}, expected {FORMAT!r}")
+    doc["_path"] = str(p)
+    return doc
+
+
+def merge_documents(docs: list[dict]) -> dict:
+    """The unsharded results document rebuilt from shard documents (checked for consistency)."""
+    from numerics.experiment.config import ExperimentConfig
+    from numerics.experiment.results import arrays_from_rows, build_results
+    from theory.errors import InvalidInput
+
+    first = docs[0]
+    for d in docs[1:]:
+        if d["options"] != first["options"]:
+            raise InvalidInput(f"{d['_path']} was run with other options than {first['_path']}; merge only shards of one run")
+        for act, a in d["activations"].items():
+            if a["network"] != first["activations"][act]["network"]:
+                raise InvalidInput(f"{d['_path']}: the trained {act} network differs from {first['_path']}")
+    shards = [d["shard"] for d in docs]
+    if any(s is None for s in shards):
+        raise InvalidInput("merge takes shard results only (written with --shard a:b)")
+    count = shards[0]["count"]
+    indices = sorted(s["index"] for s in shards)
+    if any(s["count"] != count for s in shards) or indices != list(range(count)):
+        raise InvalidInput(f"shards {indices} of {count}: need each of 0..{count - 1} exactly once")
+    config = ExperimentConfig.from_dict(first["options"])
+    rows = [r for d in sorted(docs, key=lambda d: d["shard"]["index"]) for r in d["rows"]]
+    per = {}
+    for act in config.activations:
+        columns, lo, arrays = arrays_from_rows(rows, act)
+        a = first["activations"][act]
+        per[act] = {"columns": tuple(a["widths"]), "lo": lo, "arrays": _refit(columns, a["widths"], arrays),
+                    "network": a["network"], "rho": a["rho"], "quadrature": a["quadrature"]}
+    return build_results(config, per, None)
+
+
+def _refit(columns, widths, arrays):
+    import numpy as np
+
+    if tuple(columns) == tuple(widths):
+        return arrays
+    out = dict(arrays)
+    for k in ("G", "risk", "norm2", "excess2"):
+        full = np.full((arrays[k].shape[0], len(widths)), np.nan)
+        for j, h in enumerate(columns):
+            full[:, widths.index(h)] = arrays[k][:, j]
+        out[k] = full
+    return out
 
 
 def run(args) -> int:
-    from proofs_check.cli import UsageError
+    from proofs_check.fig2_report import write_outputs
 
-    raise UsageError("semiflat merge is not built yet")
+    docs = [_load(p) for p in args.shards]
+    doc = merge_documents(docs)
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    paths = write_outputs(doc, args.out, {"merged_from": [d["_path"] for d in docs]})
+    print(f"merged {len(docs)} shards; wrote {', '.join(str(p) for p in paths)}")
+    return 0

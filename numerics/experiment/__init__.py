@@ -1,0 +1,16 @@
+"""The Figure-2 experiment engine (spec theory.md §4, P1-P8; numerics.md "Phase 2").
+
+Phase 1 (:mod:`.fitting`): data and a zero-error N_H0 per activation. Phase 2
+(:mod:`.perturbation`, :mod:`.evaluate`, :mod:`.generalization`): embed by inactive units,
+perturb every parameter with N(0, rho^2), evaluate the generalization error against the
+noise-free teacher, vectorised in float64 over trials and widths. :mod:`.runner` splits the
+trials into resumable chunks run by :mod:`.executors`; :mod:`.results` builds the document.
+"""
+
+from numerics.experiment.base import BaseNetwork, base_from_params
+from numerics.experiment.config import ExperimentConfig, RunOptions
+from numerics.experiment.evaluate import evaluate_trials
+from numerics.experiment.runner import RunAborted, RunOutcome, run_experiment
+
+__all__ = ["BaseNetwork", "ExperimentConfig", "RunAborted", "RunOptions", "RunOutcome", "base_from_params",
+           "evaluate_trials", "run_experiment"]

@@ -1,0 +1,166 @@
+"""Options of the Figure-2 experiment (spec theory.md §4, P1-P7), one frozen dataclass.
+
+Every option that changes a number in ``results.json`` lives in :class:`ExperimentConfig`;
+options that only change *how* the work is run (workers, chunk size, executor, output folder,
+resume) do not, so results are byte-identical across them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+from theory.activations import ACTIVATION_NAMES
+from theory.errors import InvalidInput
+
+PROTOCOLS = ("perturb", "retrain")
+SURPLUS_RULES = ("domain", "data", "gaussian")
+RHO_RULES = ("norm", "relative")
+EXPERIMENT_ACTIVATIONS = tuple(a for a in ACTIVATION_NAMES if a != "identity")
+
+# A fixed code per activation keys each trial's random stream: rng([seed, code, trial]).
+ACTIVATION_CODES = {name: i for i, name in enumerate(ACTIVATION_NAMES)}
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """Everything that determines the numbers of a Figure-2 run.
+
+    Attributes (defaults are the spec §4 CHOICEs, documented in the report):
+        trials: number of trials T (paper: 1000).
+        hmax: largest width H.
+        hgrid: widths H > H0 to evaluate; ``None`` means every integer H0+1..hmax.
+        activations: activations to run, each with its own data set and trained N_H0.
+        protocol: ``perturb`` (trials are perturbation draws of one trained network) or
+            ``retrain`` (every trial draws a new data set and trains anew).
+        h0: fixed narrow width (data sets where it is infeasible are redrawn and counted), or
+            ``"auto"`` (the minimal width of each data set).
+        surplus: surplus incoming weights for ReLU: ``domain`` (dead on [x_low, x_high] with
+            ``margin``), ``data`` (dead on the training inputs only), ``gaussian`` (N(0,1), the
+            negative control: not dead). Smooth activations always use N(0, surplus_scale^2).
+        margin: the dead-unit margin m, w x + b <= -m.
+        surplus_scale: standard deviation of Gaussian surplus weights.
+        rho_rule: ``norm`` (rho = rho_scale * ||theta_H0||_2 for every coordinate) or
+            ``relative`` (coordinate k gets rho_scale * |theta_k|).
+        rho_scale: the 0.01 of the paper.
+        monte_carlo: 0 for deterministic quadrature; N > 0 for a fixed test sample of N points.
+        panels: composite Gauss-Legendre panels for smooth activations (5 nodes each).
+        seed: root seed of the perturbation and surplus draws.
+        data_seed: first data seed tried (redraws use data_seed+1, ...).
+        n, noise, x_low, x_high, teacher: data generation (spec P1).
+        train_seed: seed handed to the trainer.
+        prior_sd: sigma_P of the PAC-Bayes prior N(0, sigma_P^2 I) (spec T10).
+        delta: PAC-Bayes confidence parameter.
+    """
+
+    trials: int = 1000
+    hmax: int = 30
+    hgrid: tuple[int, ...] | None = None
+    activations: tuple[str, ...] = ("tanh", "relu")
+    protocol: str = "perturb"
+    h0: int | str = 5
+    surplus: str = "domain"
+    margin: float = 1.0
+    surplus_scale: float = 1.0
+    rho_rule: str = "norm"
+    rho_scale: float = 0.01
+    monte_carlo: int = 0
+    panels: int = 200
+    seed: int = 0
+    data_seed: int = 0
+    n: int = 10
+    noise: float = 0.1
+    x_low: float = -1.0
+    x_high: float = 1.0
+    teacher: str = "fixed"
+    train_seed: int = 0
+    prior_sd: float = 1.0
+    delta: float = 0.05
+    max_data_redraws: int = 200
+
+    def __post_init__(self):
+        _positive("trials", self.trials)
+        _positive("hmax", self.hmax)
+        if self.protocol not in PROTOCOLS:
+            raise InvalidInput(f"--protocol {self.protocol!r}: expected one of {', '.join(PROTOCOLS)}")
+        if self.surplus not in SURPLUS_RULES:
+            raise InvalidInput(f"--surplus {self.surplus!r}: expected one of {', '.join(SURPLUS_RULES)}")
+        if self.rho_rule not in RHO_RULES:
+            raise InvalidInput(f"--rho-rule {self.rho_rule!r}: expected one of {', '.join(RHO_RULES)}")
+        if not self.activations:
+            raise InvalidInput("--activations is empty; give e.g. tanh,relu")
+        for a in self.activations:
+            if a not in EXPERIMENT_ACTIVATIONS:
+                raise InvalidInput(
+                    f"--activations contains {a!r}; expected names from {', '.join(EXPERIMENT_ACTIVATIONS)}"
+                )
+        if len(set(self.activations)) != len(self.activations):
+            raise InvalidInput(f"--activations {','.join(self.activations)} names an activation twice")
+        if self.h0 != "auto":
+            _positive("h0", self.h0)
+            if self.h0 >= self.hmax:
+                raise InvalidInput(f"--h0 {self.h0} must be below --hmax {self.hmax}; raise --hmax")
+        if self.hgrid is not None:
+            grid = tuple(sorted(set(int(h) for h in self.hgrid)))
+            if not grid or grid[0] < 1 or grid[-1] > self.hmax:
+                raise InvalidInput(f"--hgrid {list(self.hgrid)}: widths must lie in 1..hmax={self.hmax}")
+            object.__setattr__(self, "hgrid", grid)
+        if not self.margin > 0:
+            raise InvalidInput(f"--margin {self.margin}: must be positive")
+        if not self.rho_scale > 0:
+            raise InvalidInput(f"--rho-scale {self.rho_scale}: must be positive")
+        if self.monte_carlo < 0:
+            raise InvalidInput(f"--monte-carlo {self.monte_carlo}: must be a positive sample size")
+        if not self.x_low < self.x_high:
+            raise InvalidInput(f"input domain [{self.x_low}, {self.x_high}] is empty")
+        _positive("panels", self.panels)
+        _positive("n", self.n)
+
+    def widths_for(self, h0: int) -> tuple[int, ...]:
+        """The evaluated widths H > h0 (the grid, restricted to H > h0)."""
+        if self.hgrid is None:
+            return tuple(range(h0 + 1, self.hmax + 1))
+        return tuple(h for h in self.hgrid if h > h0)
+
+    def surplus_rule(self, activation: str) -> str:
+        """The surplus rule that applies to ``activation`` (dead rules only exist for ReLU)."""
+        return self.surplus if activation == "relu" else "gaussian"
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["activations"] = list(self.activations)
+        d["hgrid"] = None if self.hgrid is None else list(self.hgrid)
+        return d
+
+    @staticmethod
+    def from_dict(d: dict) -> "ExperimentConfig":
+        d = dict(d)
+        d["activations"] = tuple(d["activations"])
+        if d.get("hgrid") is not None:
+            d["hgrid"] = tuple(d["hgrid"])
+        return ExperimentConfig(**d)
+
+    def with_changes(self, **changes) -> "ExperimentConfig":
+        return replace(self, **changes)
+
+
+QUICK = dict(trials=100, hmax=15)
+"""``--quick``: fewer trials and a shorter H range (same protocol)."""
+
+
+def _positive(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidInput(f"--{name.replace('_', '-')} {value!r}: expected a positive integer")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run (never changes a number): workers, chunk size, executor, shard, output."""
+
+    workers: int = 1
+    chunk: int = 50
+    scheduler: str | None = None
+    shard: tuple[int, int] | None = None
+    out: str = "fig2"
+    resume: bool = False
+    progress: bool = True
+    abort_after_chunks: int | None = field(default=None)

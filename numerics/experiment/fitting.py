@@ -1,0 +1,78 @@
+"""Phase 1: the data set and the trained N_H0 for one activation (spec P1-P2).
+
+Uses ``numerics.datasets.teacher_data`` and ``numerics.training.train`` (zero training error:
+squared error < 1e-29 verified at 50 digits, exactly 0 for ReLU). With a fixed ``h0`` the data
+seed is redrawn deterministically (data_seed, data_seed + 1, ...) until the trainer reaches the
+target at width h0 (for ReLU also: h0 is the exact minimal width); every skipped seed is
+recorded with its reason. With ``h0 = "auto"`` the trainer's minimal width is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from numerics.experiment.base import BaseNetwork, base_from_params
+from numerics.experiment.config import ExperimentConfig
+from theory.errors import InvalidInput, NotConverged
+
+
+def _training_api():
+    try:
+        datasets = importlib.import_module("numerics.datasets")
+        training = importlib.import_module("numerics.training")
+    except ModuleNotFoundError as exc:
+        raise InvalidInput(
+            f"training is not available in this build ({exc}); the experiment needs "
+            "numerics.training and numerics.datasets"
+        ) from None
+    return datasets, training
+
+
+def fit_base(config: ExperimentConfig, activation: str, data_seed: int | None = None,
+             max_redraws: int | None = None) -> BaseNetwork:
+    """Draw data and train N_H0 to zero error, redrawing infeasible data seeds (counted).
+
+    Raises:
+        NotConverged: when ``max_redraws`` consecutive data seeds all fail.
+    """
+    datasets, training = _training_api()
+    first = config.data_seed if data_seed is None else data_seed
+    limit = config.max_data_redraws if max_redraws is None else max_redraws
+    skipped = []
+    for seed in range(first, first + limit):
+        td = datasets.teacher_data(activation, n=config.n, noise=config.noise, seed=seed,
+                                   x_low=config.x_low, x_high=config.x_high, teacher=config.teacher)
+        hidden = config.h0
+        try:
+            res = training.train(td.dataset, activation, hidden, seed=config.train_seed)
+        except NotConverged as exc:
+            skipped.append({"data_seed": seed, "reason": f"training did not converge: {' '.join(str(exc).split())[:160]}"})
+            continue
+        reason = _reject_reason(res, hidden)
+        if reason:
+            skipped.append({"data_seed": seed, "reason": reason})
+            continue
+        info = {
+            "hidden": int(res.hidden), "seed": res.seed, "restarts_used": getattr(res, "restarts_used", None),
+            "certificate": getattr(res, "certificate", None), "min_width": getattr(res, "min_width", None),
+            "reached_target": bool(res.reached_target),
+        }
+        ds = td.dataset.to_float()
+        return base_from_params(
+            res.arch, res.params, ds.x[:, 0], ds.y[:, 0], td.teacher_arch, td.teacher_params,
+            sse=str(res.sse), data_seed=seed, skipped=tuple(skipped), info=info,
+        )
+    raise NotConverged(
+        f"{activation}: no data seed in {first}..{first + limit - 1} gave a network of width "
+        f"{config.h0} with squared training error below 1e-29; try --h0 auto or another --data-seed"
+    )
+
+
+def _reject_reason(res, hidden) -> str | None:
+    if not res.reached_target:
+        return f"width {res.hidden}: target squared error not reached (best {float(res.sse):.3g})"
+    if hidden != "auto":
+        min_width = getattr(res, "min_width", None)
+        if min_width is not None and int(min_width) < int(hidden):
+            return f"minimal width {min_width} < H0 = {hidden} (H0 would not be minimal)"
+    return None

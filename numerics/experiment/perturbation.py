@@ -1,0 +1,81 @@
+"""Embedding by inactive units and the Gaussian perturbation of all parameters (spec P3-P4).
+
+Trial t of activation a draws from its own generator ``default_rng([seed, code(a), t])``: first
+the surplus incoming weights (2 (Hmax-H0) normals), then the noise epsilon of the widest
+network N_Hmax (3 Hmax + 1 normals, in the flat order [w, b, v, c]). N_H uses the restriction
+of epsilon to its first H units and c; N_H0 the restriction to its own coordinates (common
+random numbers, spec P4). Results therefore do not depend on batch size, workers or shards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from numerics.experiment.base import BaseNetwork
+from numerics.experiment.config import ACTIVATION_CODES, ExperimentConfig
+from numerics.experiment.surplus import draw_surplus
+
+
+def trial_rng(seed: int, activation: str, trial: int) -> np.random.Generator:
+    """The random stream of one trial (documented in results.json as ``rng``)."""
+    return np.random.default_rng([int(seed), ACTIVATION_CODES[activation], int(trial)])
+
+
+def rho_of(base: BaseNetwork, config: ExperimentConfig) -> float:
+    """rho = rho_scale * ||theta_H0||_2 (spec P4; for ``relative`` the scale itself)."""
+    if config.rho_rule == "norm":
+        return config.rho_scale * float(np.linalg.norm(base.theta))
+    return config.rho_scale
+
+
+@dataclass(frozen=True, eq=False)
+class TrialBatch:
+    """Embedded (unperturbed) and perturbed widest networks for a batch of B trials.
+
+    Attributes:
+        trials: (B,) trial indices.
+        w0, b0, v0: (B, Hmax) embedded parameters (surplus units have v = 0); c0: (B,).
+        w, b, v: (B, Hmax) perturbed parameters; c: (B,).
+        sd_v: (B, Hmax) standard deviation of the noise on each v_k (for the prediction).
+    """
+
+    trials: np.ndarray
+    w0: np.ndarray
+    b0: np.ndarray
+    v0: np.ndarray
+    c0: np.ndarray
+    w: np.ndarray
+    b: np.ndarray
+    v: np.ndarray
+    c: np.ndarray
+    sd_v: np.ndarray
+
+
+def draw_batch(base: BaseNetwork, config: ExperimentConfig, trials, hmax: int) -> TrialBatch:
+    """Embed N_H0 into N_hmax by inactive units and perturb, for each trial in ``trials``."""
+    trials = np.asarray(list(trials), dtype=int)
+    h0, B = base.h0, len(trials)
+    k = hmax - h0
+    rule = config.surplus_rule(base.activation)
+    rho = rho_of(base, config)
+    W0 = np.empty((B, hmax)); B0 = np.empty((B, hmax)); V0 = np.zeros((B, hmax))
+    W0[:, :h0] = base.w; B0[:, :h0] = base.b; V0[:, :h0] = base.v
+    C0 = np.full(B, base.c)
+    eps = np.empty((B, 3 * hmax + 1))
+    for i, t in enumerate(trials):
+        rng = trial_rng(config.seed, base.activation, t)
+        ws, bs = draw_surplus(rng, k, rule, margin=config.margin, scale=config.surplus_scale,
+                              x_low=config.x_low, x_high=config.x_high, x_train=base.x)
+        W0[i, h0:] = ws
+        B0[i, h0:] = bs
+        eps[i] = rng.normal(0.0, 1.0, size=3 * hmax + 1)
+    theta0 = np.concatenate([W0, B0, V0, C0[:, None]], axis=1)
+    sd = rho * (np.abs(theta0) if config.rho_rule == "relative" else np.ones_like(theta0))
+    theta = theta0 + sd * eps
+    return TrialBatch(
+        trials=trials, w0=W0, b0=B0, v0=V0, c0=C0,
+        w=theta[:, :hmax], b=theta[:, hmax:2 * hmax], v=theta[:, 2 * hmax:3 * hmax], c=theta[:, -1],
+        sd_v=sd[:, 2 * hmax:3 * hmax],
+    )
