@@ -70,7 +70,7 @@ def configure(parser):
     parser.add_argument("--dead-data", default=None, metavar="FILE",
                         help="data on which the unit must be dead (default with --dead-margin: the file's data)")
     parser.add_argument("--dead-box", default=None, metavar="LOW:HIGH",
-                        help="input box on which the unit must be dead e.g. -1:1")
+                        help="input box on which the unit must be dead (e.g. -1:1)")
     parser.add_argument("--b0", default=None, metavar="X", help="inactive-propagation: bias of the new unit (default 0)")
     parser.add_argument("--v0", default=None, metavar="X,...",
                         help="inactive-propagation: outgoing weights of the new unit (default 0, or N(0,1) with --seed)")

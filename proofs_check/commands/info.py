@@ -97,30 +97,31 @@ def run(args) -> int:
     def num(v):
         return mpmath.nstr(v, TEXT_DIGITS)
 
-    lines = [
-        f"network       {args.network}",
-        f"widths        {list(arch.widths)}  ({arch.n_layers} weight layers, hidden {list(arch.widths[1:-1])})",
-        f"activation    {arch.activation}",
-        f"bias          {'yes' if arch.bias else 'no'}",
-        f"parameters    {arch.n_params}",
-        f"dps           {net.dps}",
-        f"stored data   {f'{net.data.n} samples' if net.data is not None else 'none'}",
+    rows = [
+        ("network", args.network),
+        ("widths", f"{list(arch.widths)}  ({arch.n_layers} weight layers, hidden {list(arch.widths[1:-1])})"),
+        ("activation", arch.activation),
+        ("bias", "yes" if arch.bias else "no"),
+        ("parameters", arch.n_params),
+        ("dps", net.dps),
+        ("stored data", f"{net.data.n} samples" if net.data is not None else "none"),
     ]
-    for key in ("command", "method", "seed", "semiflat_version"):
-        if prov.get(key) is not None:
-            lines.append(f"{('provenance.' + key):13} {prov[key]}")
+    rows += [(f"provenance.{key}", prov[key]) for key in ("command", "method", "seed", "semiflat_version")
+             if prov.get(key) is not None]
     depth, parent = 0, prov.get("parent")
     while isinstance(parent, dict) and parent:
         depth += 1
         parent = parent.get("parent")
     if depth:
-        lines.append(f"{'ancestors':13} {depth} (see provenance.parent)")
+        rows.append(("ancestors", f"{depth} (see provenance.parent)"))
     if summary is not None:
-        lines += [
-            f"data          {summary.source} ({summary.n} samples)",
-            f"loss          {num(summary.loss)}   (L = sum 1/2 ||f - y||^2)",
-            f"SSE           {num(summary.sse)}   (= 2 L)",
-            f"gradient norm {num(summary.gradient_norm)}",
+        rows += [
+            ("data", f"{summary.source} ({summary.n} samples)"),
+            ("loss", f"{num(summary.loss)}   (L = sum 1/2 ||f - y||^2)"),
+            ("SSE", f"{num(summary.sse)}   (= 2 L)"),
+            ("gradient norm", num(summary.gradient_norm)),
         ]
+    width = max(len(k) for k, _ in rows) + 2
+    lines = [f"{key:<{width}}{value}" for key, value in rows]
     print("\n".join(lines))
     return 0
