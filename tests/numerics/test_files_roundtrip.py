@@ -140,3 +140,13 @@ def test_network_file_carries_its_data(tmp_path):
     assert isinstance(net.data, Dataset) and net.data.x.shape == (6, 2)
     for a, b, c in zip(data.x.reshape(-1), net.data.x.reshape(-1), as_data.x.reshape(-1)):
         assert same_at(50, a, b) and b == c
+
+
+@pytest.mark.parametrize("dps", [20, 50])
+def test_extreme_exponents_round_trip(tmp_path, dps):
+    """Exponents far outside float64 (|e| up to 10^5) survive save -> load at dps."""
+    arch, params = random_network(11, dps, (2, 2, 1), exp_range=100000)
+    save_network(tmp_path / "n.json", arch, params, dps=dps)
+    net = load_network(tmp_path / "n.json")
+    assert all(same_at(dps, a, b) for a, b in zip(params.to_vector(), net.params.to_vector()))
+    assert any(abs(v) > mpmath.mpf(10) ** 400 or 0 < abs(v) < mpmath.mpf(10) ** -400 for v in net.params.to_vector())
