@@ -24,7 +24,8 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, workdps
 from proofs_check.checks import _linalg
-from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples, unit_blocks
+from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
+from proofs_check.structure import unit_blocks
 from theory.architecture import Architecture
 from theory.errors import NotConverged
 from theory.params import Params
@@ -123,6 +124,58 @@ def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str 
                     label = f"strict minimum {list(widths)} {activation}, A {kind}, t={t}"
                     return Instance(arch, base.params, Dataset(base.x, y), base.seed, label)
     raise NotConverged(f"no strict minimum with A {want_A} for {list(widths)} {activation} in {MAX_TRIES} seeds")
+
+
+TARGETS = {"pd": ((2, 1), (1, 1)), "nd": ((-2, -1), (-1, -1)), "indefinite": ((1, 0), (0, -1))}
+
+
+def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str,
+                     layer: int = 0, unit: int = 0, n: int | None = None) -> Instance:
+    """A strict local minimum whose FA matrix A_j is proportional to a chosen matrix.
+
+    A_j is linear in the residual e, and e may be any vector of the left null space N of J
+    (spec §5.0). With a basis e_1..e_k of N (k = nM - D) we solve sum_a c_a A(e_a) = target
+    for the least-norm c (needs k >= dim Sym), so A(e) = target exactly; then the residual
+    scale t is decreased until the Hessian J^T J + t S(e) is positive definite. Random critical
+    points of tanh nets almost always have indefinite A, so this replaces a blind search for the
+    definite rows of the Fukumizu-Amari table. Only d = 1 targets (2 x 2) are tabulated."""
+    arch = Architecture(tuple(widths), activation)
+    if arch.incoming_size(layer) != 2:
+        raise ValueError("designed_minimum tabulates 2 x 2 targets only (d = 1 with bias)")
+    n = n or min_samples(arch) + 6
+    for s in range(seed, seed + MAX_TRIES):
+        rng = np.random.default_rng(s)
+        params = random_params(arch, rng)
+        x = random_inputs(arch, rng, n)
+        with workdps(dps):
+            f = mlp.forward(arch, params, x, dps=dps)
+        basis, images = [], []
+        for a in range(n * arch.output_dim - arch.n_params):
+            cp = exact_critical_point(arch, params, x, dps=dps, seed=1000 * s + a)
+            with workdps(dps):
+                basis.append(f - cp.data.y)
+            A = unit_blocks(arch, params, x, cp.data.y, layer, unit, dps).A
+            images.append([A[0, 0], A[0, 1], A[1, 1]])
+        with workdps(dps):
+            G = mpmath.matrix(images).T  # 3 x k
+            tgt = TARGETS[want_A]
+            rhs = mpmath.matrix([tgt[0][0], tgt[0][1], tgt[1][1]])
+            try:
+                c = G.T * mpmath.lu_solve(G * G.T, rhs)
+            except ZeroDivisionError:
+                continue
+            e = sum((basis[a] * c[a] for a in range(len(basis))), np.zeros_like(f) * 0)
+            norm_e = mlp.norm(e)
+        for t in ("1", "0.3", "0.1", "0.03", "0.01", "0.003", "0.001"):
+            with workdps(dps):
+                y = f - e * (mpmath.mpf(t) / norm_e)
+            H = mlp.hessian(arch, params, x, y, dps=dps)
+            with workdps(dps):
+                eigs = _linalg.eigvalsh(H)
+            if eigs[0] > eigs[-1] * mpmath.mpf("1e-8"):
+                label = f"designed strict minimum {list(widths)} {activation}, A {want_A}, |e| = {t}"
+                return Instance(arch, params, Dataset(x, y), s, label)
+    raise NotConverged(f"no designed minimum with A {want_A} for {list(widths)} {activation}")
 
 
 def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int = 10,

@@ -62,12 +62,12 @@ def blockdiag(*blocks) -> np.ndarray:
     return out
 
 
-def split_block(A, B, lam) -> np.ndarray:
-    """K_lambda = [[lam (1 - lam) A, B^T], [B, 0]] (spec T4)."""
+def split_block(A, B, lam, factor=None) -> np.ndarray:
+    """K_lambda = [[lam (1 - lam) A, B^T], [B, 0]] (spec T4); ``factor`` replaces lam (1 - lam)."""
     p, m = A.shape[0], B.shape[0]
     K = np.empty((p + m, p + m), dtype=object)
     K[...] = mpmath.mpf(0)
-    K[:p, :p] = A * (lam * (1 - lam))
+    K[:p, :p] = A * (lam * (1 - lam) if factor is None else factor)
     K[:p, p:] = B.T
     K[p:, :p] = B
     return K

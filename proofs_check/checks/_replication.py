@@ -1,0 +1,63 @@
+"""Replication in local coordinates (spec §2 (i), T2, T4): the wide derivatives pulled back by T_lambda.
+
+For a narrow network (arch, params) on data (x, y), unit ``unit`` of hidden layer ``layer`` and a
+ratio lambda, :func:`pullback` returns the narrow and wide gradients and Hessians at theta and
+gamma_lambda(theta), the map T_lambda (mpf), the per-unit matrices A_j, B_j and the pulled-back
+quantities T^T grad_wide and T^T H_wide T, all at ``dps``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.precision import to_mp_array, to_mp_params, workdps
+from proofs_check.structure import unit_blocks
+from theory.embeddings import replicate, replication_map
+
+
+@dataclass(frozen=True, eq=False)
+class Pullback:
+    lam: object
+    wide_arch: object
+    wide_params: object
+    T: np.ndarray
+    grad: np.ndarray
+    hess: np.ndarray
+    grad_wide: np.ndarray
+    hess_wide: np.ndarray
+    pulled_grad: np.ndarray
+    pulled_hess: np.ndarray
+    A: np.ndarray
+    B: np.ndarray
+
+
+def as_lambda(lam) -> mpmath.mpf:
+    """Ratios are given as decimal strings so they are exact at every precision."""
+    return mpmath.mpf(lam) if isinstance(lam, str) else mpmath.mpf(lam)
+
+
+def pullback(arch, params, x, y, layer, unit, lam, dps, map_lam=None, hessian: bool = True) -> Pullback:
+    """Everything T2/T4 compare. ``map_lam`` builds T with another ratio (negative control);
+    ``hessian=False`` skips the second derivatives (their fields are then None)."""
+    with workdps(dps):
+        lam = as_lambda(lam)
+        mp_params = to_mp_params(params)
+        wide_arch, wide_params = replicate(arch, mp_params, layer, unit, lam)
+        T = to_mp_array(replication_map(arch, layer, unit, lam if map_lam is None else as_lambda(map_lam)))
+    if not hessian:
+        g = mlp.gradient(arch, mp_params, x, y, dps=dps)
+        gw = mlp.gradient(wide_arch, wide_params, x, y, dps=dps)
+        with workdps(dps):
+            pulled_grad = T.T @ gw
+        return Pullback(lam, wide_arch, wide_params, T, g, None, gw, None, pulled_grad, None, None, None)
+    g, H = mlp.gradient_and_hessian(arch, mp_params, x, y, dps=dps)
+    gw, Hw = mlp.gradient_and_hessian(wide_arch, wide_params, x, y, dps=dps)
+    blocks = unit_blocks(arch, mp_params, x, y, layer, unit, dps)
+    with workdps(dps):
+        pulled_grad = T.T @ gw
+        pulled_hess = T.T @ Hw @ T
+    return Pullback(lam, wide_arch, wide_params, T, g, H, gw, Hw, pulled_grad, pulled_hess, blocks.A, blocks.B)

@@ -1,0 +1,74 @@
+"""T2 (replication preserves criticality; gradient congruence), spec §3 T2 and invariant I5.
+
+At any theta (critical or not), any lambda in R, depth J in {3, 4} and M in {1, 2, 3}:
+T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0_zeta, 0_eta), so gamma_lambda
+theta* is critical iff theta* is, and L is constant along the line. Numeric evidence: the
+largest entry of the difference at ``dps`` digits, against ``tolerance(dps, scale)``; the wide
+gradient norm at exact critical points (null-space method).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.precision import tolerance, workdps
+from proofs_check.checks import _linalg
+from proofs_check.checks._instances import critical_instance, random_inputs, random_params
+from proofs_check.checks._replication import pullback
+from proofs_check.checks._symbolic import prove_claims
+from proofs_check.checks.result import CheckConfig, CheckResult, Ledger
+from theory.architecture import Architecture
+
+THEOREM = "T2"
+STATEMENT = ("For every theta and lambda, T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0, 0): "
+             "replication maps critical points to critical lines of constant loss.")
+CLAIMS = ("replication.gradient",)
+TAMPERS = ("map-lambda-mismatch",)
+
+# (widths, activation, layer, unit)
+CASES_FULL = (((2, 3, 1), "tanh", 0, 1), ((1, 3, 2), "sigmoid", 0, 0), ((2, 2, 3), "tanh", 0, 1),
+              ((1, 3, 2, 2), "tanh", 1, 0), ((2, 2, 3, 1), "softplus", 0, 1))
+CASES_QUICK = (CASES_FULL[0], CASES_FULL[3])
+LAMBDAS_FULL = ("-0.7", "0", "0.4", "1", "2.2")
+LAMBDAS_QUICK = ("-0.7", "0.4", "2.2")
+
+
+def check(config: CheckConfig) -> CheckResult:
+    ledger = Ledger()
+    dps = config.dps
+    map_shift = "0.3" if config.tamper == "map-lambda-mismatch" else None
+    cases = CASES_QUICK if config.quick else CASES_FULL
+    for k, (widths, act, layer, unit) in enumerate(cases):
+        seed = config.seed + k
+        ledger.seed(seed)
+        rng = np.random.default_rng(seed)
+        arch = Architecture(widths, act)
+        x = random_inputs(arch, rng, 6)
+        y = rng.normal(size=(6, arch.output_dim))
+        params = random_params(arch, rng)
+        for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
+            map_lam = None if map_shift is None else str(mpmath.mpf(lam) + mpmath.mpf(map_shift))
+            pb = pullback(arch, params, x, y, layer, unit, lam, dps, map_lam=map_lam, hessian=False)
+            with workdps(dps):
+                D = arch.n_params
+                expected = np.concatenate([pb.grad, np.array([mpmath.mpf(0)] * (len(pb.pulled_grad) - D), dtype=object)])
+                err = _linalg.max_abs(pb.pulled_grad - expected)
+                bound = tolerance(dps, 1 + _linalg.max_abs(pb.grad_wide), lost_digits=2)
+            ledger.at_most(f"{act} {list(widths)} layer {layer} unit {unit} lambda {lam}: |T^T g_wide - (g,0,0)|",
+                           err, bound)
+    # Criticality is preserved: exact critical points stay critical for every lambda.
+    inst = critical_instance((2, 3, 2), "tanh", seed=config.seed, dps=dps)
+    ledger.seed(inst.seed)
+    for lam in ("-0.5", "0.3", "1.7"):
+        pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 1, lam, dps, hessian=False)
+        with workdps(dps):
+            g0, g1 = mlp.norm(pb.grad), mlp.norm(pb.grad_wide)
+            bound = tolerance(dps, 1 + _linalg.max_abs(inst.y), lost_digits=2)
+            lw = mlp.loss(pb.wide_arch, pb.wide_params, inst.x, inst.y, dps=dps)
+            l0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
+        ledger.at_most(f"critical [2, 3, 2] tanh lambda {lam}: |grad L_wide| (narrow {mpmath.nstr(g0, 3)})", g1, bound)
+        ledger.at_most(f"critical [2, 3, 2] tanh lambda {lam}: |L_wide - L| (L = {mpmath.nstr(l0, 3)})",
+                       abs(lw - l0), bound)
+    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))

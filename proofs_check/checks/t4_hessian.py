@@ -1,0 +1,79 @@
+"""T4 (Hessian congruence for replication), spec §3 T4 and invariants I7, I8.
+
+At any theta, lambda in R, depth J in {3, 4}, M in {1, 2, 3}:
+T_lambda^T H_wide(gamma_lambda theta) T_lambda = blockdiag(H(theta), K_lambda) with
+K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]] and |det T_lambda| = 1. Corollary
+(Sylvester): at a critical theta*, inertia(H_wide) = inertia(H) + inertia(K_lambda).
+Evidence: largest entry of the congruence difference at ``dps`` against ``tolerance(dps)``,
+det T, and the three inertia triples at exact critical points.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numerics.precision import tolerance, workdps
+from proofs_check.checks import _linalg
+from proofs_check.checks._instances import critical_instance, random_inputs, random_params
+from proofs_check.checks._replication import pullback
+from proofs_check.checks._symbolic import prove_claims
+from proofs_check.checks.result import CheckConfig, CheckResult, Ledger
+from theory.architecture import Architecture
+
+THEOREM = "T4"
+STATEMENT = ("For every theta and lambda, T^T H_wide T = blockdiag(H, K_lambda) with "
+             "K_lambda = [[lambda(1-lambda) A_j, B_j^T], [B_j, 0]]; |det T| = 1; at critical points the "
+             "inertia adds (Sylvester).")
+CLAIMS = ("replication.hessian",)
+TAMPERS = ("K-lambda-squared",)
+
+CASES_FULL = (((2, 3, 1), "tanh", 0, 1), ((1, 3, 2), "sigmoid", 0, 0), ((2, 2, 3), "tanh", 0, 1),
+              ((1, 3, 2, 2), "tanh", 1, 0), ((2, 2, 3, 1), "softplus", 0, 1))
+CASES_QUICK = (CASES_FULL[2], CASES_FULL[3])
+LAMBDAS_FULL = ("-0.7", "0", "0.4", "1", "2.2")
+LAMBDAS_QUICK = ("-0.7", "0.4")
+CRITICAL_FULL = (((2, 3, 1), "tanh", 0, 0), ((2, 3, 2), "tanh", 0, 1), ((1, 2, 2, 2), "sigmoid", 1, 1))
+CRITICAL_QUICK = CRITICAL_FULL[1:2]
+
+
+def expected_block(pb, tamper):
+    """blockdiag(H, K_lambda); the negative control builds K with lambda^2 in place of lambda(1-lambda)."""
+    factor = pb.lam * pb.lam if tamper == "K-lambda-squared" else None
+    return _linalg.blockdiag(pb.hess, _linalg.split_block(pb.A, pb.B, pb.lam, factor))
+
+
+def check(config: CheckConfig) -> CheckResult:
+    ledger = Ledger()
+    dps = config.dps
+    for k, (widths, act, layer, unit) in enumerate(CASES_QUICK if config.quick else CASES_FULL):
+        seed = config.seed + k
+        ledger.seed(seed)
+        rng = np.random.default_rng(seed)
+        arch = Architecture(widths, act)
+        x = random_inputs(arch, rng, 6)
+        y = rng.normal(size=(6, arch.output_dim))
+        params = random_params(arch, rng)
+        for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
+            pb = pullback(arch, params, x, y, layer, unit, lam, dps)
+            with workdps(dps):
+                err = _linalg.max_abs(pb.pulled_hess - expected_block(pb, config.tamper))
+                bound = tolerance(dps, 1 + _linalg.max_abs(pb.hess_wide), lost_digits=3)
+                det = _linalg.mp_det(pb.T)
+            tag = f"{act} {list(widths)} layer {layer} lambda {lam}"
+            ledger.at_most(f"{tag}: |T^T H_wide T - blockdiag(H, K)|", err, bound)
+            ledger.at_most(f"{tag}: ||det T| - 1|", abs(abs(det) - 1), bound)
+    for widths, act, layer, unit in CRITICAL_QUICK if config.quick else CRITICAL_FULL:
+        inst = critical_instance(widths, act, seed=config.seed, dps=dps)
+        ledger.seed(inst.seed)
+        for lam in ("-0.5", "0.5", "1.5"):
+            pb = pullback(inst.arch, inst.params, inst.x, inst.y, layer, unit, lam, dps)
+            with workdps(dps):
+                tol = _linalg.zero_tolerance(dps, _linalg.max_abs(pb.hess_wide))
+                wide = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)
+                narrow = _linalg.inertia(_linalg.eigvalsh(pb.hess), tol)
+                K = expected_block(pb, config.tamper)[len(pb.hess):, len(pb.hess):]
+                split = _linalg.inertia(_linalg.eigvalsh(K), tol)
+            predicted = tuple(a + b for a, b in zip(narrow, split))
+            ledger.equal(f"critical {list(widths)} {act} lambda {lam}: inertia (neg, zero, pos) wide vs "
+                         f"narrow {narrow} + K {split}", wide, predicted)
+    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))

@@ -1,0 +1,162 @@
+"""T4a (Fukumizu-Amari sign table, single output), spec §3 T4a and invariants I8, I9.
+
+M = 1, theta* a strict local minimum, v_j != 0: B_j = 0 and K_lambda = lambda(1-lambda) A_j (+) 0,
+so inertia(H_wide) = (0, 0, D) + inertia(lambda(1-lambda) A_j) + (0, 1, 0):
+
+    A_j    | lambda in (0,1)         | lambda outside [0,1]
+    > 0    | minimum (flat along the line) | saddle, #neg = H_{l-1}+1
+    < 0    | saddle, #neg = H_{l-1}+1      | minimum
+    indef. | saddle                        | saddle
+
+Evidence per cell: measured vs predicted inertia; for minima, no decrease over seeded random
+perturbations; for saddles, the measured decrease along zeta; everywhere the directional law
+d^2/ds^2 L(T_lambda(theta*, s zeta, 0)) = lambda(1-lambda) zeta^T A zeta (symmetric difference
+at dps). lambda in {0, 1}: H_{l-1}+2 extra zeros. Instances: exact strict minima of 1-1-1 tanh
+nets (null-space method, seeded search per A class) and a trained 1-1-1 tanh minimum on 10 points.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.precision import tolerance, to_mp_array, workdps
+from proofs_check.checks import _linalg
+from numerics.dataset import Dataset
+from proofs_check.checks._instances import Instance, classify_matrix, designed_minimum
+from theory.errors import NotConverged
+from proofs_check.checks._replication import pullback
+from proofs_check.checks._symbolic import prove_claims
+from proofs_check.checks._training import trained_minimum
+from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from theory.params import Params
+
+THEOREM = "T4a"
+STATEMENT = ("Single output at a strict minimum: gamma_lambda(theta*) is a minimum iff lambda(1-lambda) A_j is "
+             "positive semidefinite, else a strict saddle (A>0: minimum inside (0,1); A<0: outside; indefinite: never).")
+CLAIMS = ("replication.fa_direction",)
+TAMPERS = ("narrow-saddle",)
+WIDTHS = (1, 1, 1)
+LAM_FULL = ("0.25", "0.5", "0.75", "-0.5", "1.5")
+LAM_QUICK = ("0.5", "1.5")
+N_PERTURB = {True: 20, False: 100}
+
+
+def predicted_verdict(kind: str, factor) -> str:
+    if kind == "pd":
+        return "minimum" if factor > 0 else "saddle"
+    if kind == "nd":
+        return "minimum" if factor < 0 else "saddle"
+    return "saddle"
+
+
+def wide_point(pb, theta, zeta, eta):
+    """Wide parameter vector T_lambda (theta, zeta, eta)."""
+    return pb.T @ np.concatenate([theta, zeta, eta])
+
+
+def _loss_at(pb, vec, x, y, dps):
+    return mlp.loss(pb.wide_arch, Params.from_vector(pb.wide_arch, vec), x, y, dps=dps)
+
+
+def _cell(ledger, inst, kind, lam, config, rng):
+    dps = config.dps
+    pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 0, lam, dps)
+    D = inst.arch.n_params
+    p, m = pb.A.shape[0], pb.B.shape[0]
+    with workdps(dps):
+        lam_mp = pb.lam
+        factor = lam_mp * (1 - lam_mp)
+        scale = _linalg.max_abs(pb.hess_wide)
+        tol = _linalg.zero_tolerance(dps, scale)
+        wide = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)
+        a_in = _linalg.inertia(_linalg.eigvalsh(pb.A * factor), tol)
+        predicted = (a_in[0], a_in[1] + m, D + a_in[2])  # premise: narrow Hessian positive definite
+        verdict = predicted_verdict(kind, factor)
+        tag = f"A {kind} (seed {inst.seed}) lambda {lam}"
+        ledger.equal(f"{tag}: inertia (neg, zero, pos), predicted {verdict}", wide, predicted)
+        ledger.at_most(f"{tag}: |B_j| (single output)", _linalg.max_abs(pb.B), tolerance(dps, 1 + scale, 3))
+        theta = to_mp_array(inst.params.to_vector())
+        L0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
+        a_vals, a_vecs = _linalg.eigh(pb.A * factor)
+        zeta = a_vecs[:, 0]
+        s = mpmath.mpf(10) ** (-(dps // 4))
+        zeros_eta = np.array([mpmath.mpf(0)] * m, dtype=object)
+        lp = _loss_at(pb, wide_point(pb, theta, s * zeta, zeros_eta), inst.x, inst.y, dps)
+        lm = _loss_at(pb, wide_point(pb, theta, -s * zeta, zeros_eta), inst.x, inst.y, dps)
+        second = (lp + lm - 2 * L0) / (s * s)
+        law = factor * (zeta @ pb.A @ zeta)
+        ledger.at_most(f"{tag}: |d2L/ds2 - lambda(1-lambda) z^T A z| (law {fmt(law)})", abs(second - law),
+                       tolerance(dps, 1 + abs(law) + scale, lost_digits=dps // 2 + 2))
+        if verdict == "minimum":
+            pos = [v for v in _linalg.eigvalsh(pb.hess_wide) if v > tol]
+            radius = min(pos) / (10 * (1 + max(pos)))
+            worst = mpmath.inf
+            for _ in range(N_PERTURB[config.quick]):
+                direction = to_mp_array(rng.normal(size=len(theta) + p + m))
+                direction = direction / mlp.norm(direction)
+                vec = wide_point(pb, theta, np.zeros(p, dtype=object) + 0, np.zeros(m, dtype=object) + 0)
+                worst = min(worst, _loss_at(pb, vec + radius * direction, inst.x, inst.y, dps) - L0)
+            ledger.at_least(f"{tag}: min loss change over {N_PERTURB[config.quick]} perturbations of radius "
+                            f"{fmt(radius)}", worst, -tolerance(dps, 1 + L0, 2))
+        else:
+            # Small enough that the quadratic term law s^2 / 2 dominates the cubic one.
+            t = abs(law) / (100 * (1 + scale))
+            drop = _loss_at(pb, wide_point(pb, theta, t * zeta, zeros_eta), inst.x, inst.y, dps) - L0
+            ledger.require(f"{tag}: loss change along zeta, s = {fmt(t)} (predicted {fmt(law * t * t / 2)})",
+                           drop < 0, f"{fmt(drop)} < 0")
+
+
+def instances(config: CheckConfig):
+    dps = config.dps
+    out = []
+    for kind in ("pd", "nd", "indefinite"):
+        if config.tamper == "narrow-saddle" and kind == "pd":
+            inst = _saddle_with_A(kind, config)
+        else:
+            inst = designed_minimum(WIDTHS, "tanh", seed=config.seed, dps=dps, want_A=kind)
+        out.append((kind, inst))
+    if not config.quick:
+        trained = trained_minimum("tanh", WIDTHS, seed=config.seed, dps=dps)
+        from proofs_check.structure import unit_blocks
+
+        kind = classify_matrix(unit_blocks(trained.arch, trained.params, trained.x, trained.y, 0, 0, dps).A, dps)
+        out.append((kind, trained))
+    return out
+
+
+def _saddle_with_A(kind, config):
+    """Negative control: the designed instance with its residual scaled up until the narrow
+    Hessian is indefinite (A_j keeps its class: it is linear in the residual). A 1-2-1 net: for
+    1-1-1 nets with A > 0 the narrow Hessian J^T J + A (+) 0 is positive definite for every scale."""
+    base = designed_minimum((1, 2, 1), "tanh", seed=config.seed, dps=config.dps, want_A=kind)
+    with workdps(config.dps):
+        f = mlp.forward(base.arch, base.params, base.x, dps=config.dps)
+        e = f - base.y
+    for factor in (10 ** k for k in range(1, 16)):
+        with workdps(config.dps):
+            y = f - e * factor
+        H = mlp.hessian(base.arch, base.params, base.x, y, dps=config.dps)
+        with workdps(config.dps):
+            if _linalg.eigvalsh(H)[0] < 0:
+                return Instance(base.arch, base.params, Dataset(base.x, y), base.seed, f"{base.label} x{factor} (saddle)")
+    raise NotConverged("no saddle found by scaling the residual")
+
+
+def check(config: CheckConfig) -> CheckResult:
+    ledger = Ledger()
+    rng = np.random.default_rng(config.seed)
+    for kind, inst in instances(config):
+        ledger.seed(inst.seed)
+        ledger.note(f"instance A {kind}", f"{inst.label}, L = {fmt(mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=config.dps))}")
+        for lam in LAM_QUICK if config.quick else LAM_FULL:
+            _cell(ledger, inst, kind, lam, config, rng)
+        if kind == "pd" and not config.quick:
+            for lam in ("0", "1"):
+                pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 0, lam, config.dps)
+                with workdps(config.dps):
+                    tol = _linalg.zero_tolerance(config.dps, _linalg.max_abs(pb.hess_wide))
+                    zeros = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)[1]
+                ledger.equal(f"A pd lambda {lam}: extra zero eigenvalues (H_(l-1)+2)", zeros, inst.arch.widths[0] + 2)
+    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))
