@@ -14,20 +14,18 @@ Numbers are decimal strings (plain JSON numbers are accepted too) and are read *
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import mpmath
 import numpy as np
 
 from numerics.dataset import Dataset
+from numerics.atomic import write_atomic
 from numerics.precision import to_decimal_string, workdps
 from theory.errors import FileFormatError, InvalidInput
 
@@ -265,21 +263,5 @@ def _check_dps(dps) -> int:
 
 
 def write_text_atomic(path, text: str) -> None:
-    """Write via a temporary file in the same folder and ``os.replace`` (nothing partial is left).
-
-    (numerics may not import proofs_check.atomic, so this mirrors it for file savers here.)"""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InvalidInput(f"cannot write {path}: folder {folder} does not exist; create it first or pick another path")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """Write ``text`` atomically (see :func:`numerics.atomic.write_atomic`)."""
+    write_atomic(path, text)
