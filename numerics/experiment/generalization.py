@@ -135,12 +135,16 @@ def quadrature_error_estimate(activation, w, b, v, c, teacher, x_low, x_high, pa
 def relu_square_mean(w, b, x_low: float, x_high: float) -> np.ndarray:
     """E_x relu(w x + b)^2 for x ~ U[x_low, x_high], in closed form (elementwise).
 
-    For w != 0 the antiderivative of relu(w x + b)^2 is relu(w x + b)^3 / (3 w).
+    Active on the whole interval: the polynomial w^2 (h^3 - l^3)/3 + w b (h^2 - l^2) + b^2 (h - l).
+    Kink inside: relu(w x + b)^3 / (3 w) at the active end (|w| is then not small against |b|).
     """
     w = np.asarray(w, dtype=float)
     b = np.asarray(b, dtype=float)
-    hi = np.maximum(w * x_high + b, 0.0)
-    lo = np.maximum(w * x_low + b, 0.0)
+    zh, zl = w * x_high + b, w * x_low + b
+    full = w * w * (x_high**3 - x_low**3) / 3 + w * b * (x_high**2 - x_low**2) + b * b * (x_high - x_low)
     safe = np.where(w == 0, 1.0, w)
-    integral = np.where(w == 0, np.maximum(b, 0.0) ** 2 * (x_high - x_low), (hi**3 - lo**3) / (3 * safe))
+    part = (np.maximum(zh, 0.0) ** 3 - np.maximum(zl, 0.0) ** 3) / (3 * safe)
+    both_on = (zh >= 0) & (zl >= 0)
+    both_off = (zh <= 0) & (zl <= 0)
+    integral = np.where(both_off, 0.0, np.where(both_on, full, part))
     return integral / (x_high - x_low)
