@@ -185,10 +185,12 @@ def test_i12_null_embedding_of_a_critical_point_is_a_saddle_when_C_is_nonzero(po
         assert max_abs(C[:-1] - arch.phi.d1(mpmath.mpf(b0)) * (h.T @ delta)) <= tol
         assert max_abs(C[-1]) <= tol  # the bias row: phi'(b0) sum_i delta_i = 0 at a critical point
         assume(max_abs(C) > 1e6 * tol)
-        _, q = negative_direction(H, iw, iv)
+        direction, q = negative_direction(H, iw, iv)
         assert q < -1
+        rayleigh = float(q / (direction @ direction))
+    # independent float64 eigensolver: lambda_min <= the Rayleigh quotient of the certificate
     eigs = np.linalg.eigvalsh(np.array(H, dtype=float))
-    assert eigs[0] < -1e-9 * max(1.0, abs(eigs).max())
+    assert eigs[0] < 0 and eigs[0] <= rayleigh + 1e-12 * abs(eigs).max()
 
 
 def test_i12_negative_control_wrong_C_formula():
