@@ -20,10 +20,11 @@ def _training_api():
     try:
         datasets = importlib.import_module("numerics.datasets")
         training = importlib.import_module("numerics.training")
-    except ModuleNotFoundError as exc:
+        training.train, datasets.teacher_data  # noqa: B018 (presence check)
+    except (ModuleNotFoundError, AttributeError) as exc:
         raise InvalidInput(
-            f"training is not available in this build ({exc}); the experiment needs "
-            "numerics.training and numerics.datasets"
+            f"training is not built yet in this build ({exc}); the experiment needs "
+            "numerics.training.train and numerics.datasets.teacher_data"
         ) from None
     return datasets, training
 

@@ -1,15 +1,165 @@
-"""`semiflat reproduce` (not built yet)."""
+"""`semiflat reproduce`: the main job: theorem checks, symbolic derivations, Figure 2, one report.
+
+Each part runs through the CLI in this process with its output redirected into files under
+DIR. A part that fails (exit 1) or errs is recorded and makes the whole command exit 1 at the
+end; a part that is not built yet (its command raises "not built yet") is recorded as
+"not available"; the other parts still run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
 
 NAME = "reproduce"
-HELP = "reproduce (not built yet)"
-EXAMPLE = "semiflat reproduce --help"
+HELP = "the main job: check + derive + experiment fig2 at the default size, one report.md"
+EXAMPLE = "semiflat reproduce --out results/   (--quick: small sizes, about a minute)"
 
 
 def configure(parser):
-    pass
+    parser.add_argument("--out", default="semiflat-results", help="output folder (default ./semiflat-results)")
+    parser.add_argument("--quick", action="store_true", help="quick checks and a 100-trial Figure 2")
+    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                        help="worker processes for the experiment (results do not depend on it)")
+    parser.add_argument("--resume", action="store_true", help="resume an interrupted experiment in DIR/fig2")
+
+
+@dataclass(frozen=True)
+class PartOutcome:
+    """One part's result: status is ok, failed, error, not available or crashed."""
+
+    name: str
+    command: str
+    status: str
+    exit_code: int | None
+    seconds: float
+    outputs: tuple[str, ...]
+    message: str = ""
+
+
+def run_part(name: str, argv: list[str], out: Path, stdout_file: str | None, outputs: tuple[str, ...],
+             capture_stderr: bool = True, main=None) -> PartOutcome:
+    """Run ``semiflat ARGV`` in-process; stdout goes to ``out/stdout_file``."""
+    if main is None:
+        from proofs_check.cli import main
+    import importlib
+
+    module = importlib.import_module(f"proofs_check.commands.{argv[0]}")
+    if "not built yet" in getattr(module, "HELP", ""):
+        return PartOutcome(name, "semiflat " + " ".join(argv), "not available", None, 0.0, outputs,
+                           f"'semiflat {argv[0]}' is not built yet in this version")
+    err = io.StringIO()
+    sout = io.StringIO()
+    t0 = time.perf_counter()
+    code, crash = None, ""
+    try:
+        with contextlib.redirect_stdout(sout), contextlib.redirect_stderr(err if capture_stderr else _Tee(err)):
+            code = int(main(argv) or 0)
+    except (Exception, SystemExit) as exc:  # a crash in one part must not stop the others
+        crash = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    seconds = time.perf_counter() - t0
+    if stdout_file:
+        from proofs_check.atomic import write_atomic
+
+        write_atomic(out / stdout_file, sout.getvalue())
+    message = " ".join(err.getvalue().split())[-400:]
+    if crash:
+        status, message = "crashed", crash
+    elif code == 0:
+        status = "ok"
+    elif code == 2 and "not built yet" in (err.getvalue() + sout.getvalue()):
+        status = "not available"
+    elif code == 1:
+        status = "failed"
+    else:
+        status = "error"
+    return PartOutcome(name, "semiflat " + " ".join(argv), status, code, seconds, outputs, message)
+
+
+class _Tee:
+    """Copy of stderr into a buffer that still shows on the terminal (the progress bar)."""
+
+    def __init__(self, buffer):
+        import sys
+
+        self.buffer, self.stream = buffer, sys.stderr
+
+    def write(self, text):
+        self.buffer.write(text)
+        return self.stream.write(text)
+
+    def flush(self):
+        self.stream.flush()
+
+    def isatty(self):
+        return self.stream.isatty()
 
 
 def run(args) -> int:
-    from proofs_check.cli import UsageError
+    from proofs_check.atomic import write_atomic
 
-    raise UsageError("semiflat reproduce is not built yet")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    quick = ["--quick"] if args.quick else []
+    parts = [
+        run_part("check", ["check", *quick], out, "check.md", ("check.md",)),
+        run_part("derive", ["derive", "--embedding", "all", "--out", str(out / "derive.md")], out, "derive.log",
+                 ("derive.md",)),
+        run_part("experiment", ["experiment", "fig2", "--out", str(out / "fig2"), "--workers", str(args.workers),
+                                "--strict", *quick, *(["--resume"] if args.resume else [])],
+                 out, "experiment.log", ("fig2/report.md", "fig2/fig2a.png", "fig2/fig2b.png", "fig2/results.json",
+                                         "fig2/results.csv"), capture_stderr=False),
+    ]
+    write_atomic(out / "report.md", report(parts, out, args.quick))
+    for p in parts:
+        print(f"  {p.name:<11} {p.status:<14} {p.seconds:7.1f} s   {p.message[:100]}")
+    failed = [p for p in parts if p.status in ("failed", "error", "crashed")]
+    print(f"wrote {out / 'report.md'}; " + ("all available parts passed" if not failed else
+                                             f"{len(failed)} part(s) failed: {', '.join(p.name for p in failed)}"))
+    return 1 if failed else 0
+
+
+def report(parts: list[PartOutcome], out: Path, quick: bool) -> str:
+    from theory import __version__
+
+    L = [f"# semiflat {__version__}: reproduction of Fukumizu, Yamaguchi, Mototake, Tanaka (NeurIPS 2019)", ""]
+    failed = [p for p in parts if p.status in ("failed", "error", "crashed")]
+    missing = [p for p in parts if p.status == "not available"]
+    verdict = "all parts passed" if not failed and not missing else (
+        f"{len(failed)} part(s) failed" if failed else "passed, but some parts are not available in this build")
+    L += [f"Mode: {'quick' if quick else 'default size'}. Overall: **{verdict}**.", "",
+          "| part | command | status | exit | time (s) | outputs |", "|---|---|---|---|---|---|"]
+    for p in parts:
+        links = ", ".join(f"[{o}]({o})" for o in p.outputs if (out / o).exists()) or "none"
+        L.append(f"| {p.name} | `{p.command}` | {p.status} | {p.exit_code if p.exit_code is not None else '-'} | "
+                 f"{p.seconds:.1f} | {links} |")
+    L += [""]
+    for p in parts:
+        if p.message and p.status != "ok":
+            L += [f"- {p.name}: {p.message}"]
+    L += ["", "## Figure 2", ""]
+    fig = out / "fig2" / "results.json"
+    if fig.exists():
+        import json
+
+        doc = json.loads(fig.read_text(encoding="utf-8"))
+        for c in doc["claims"].values():
+            L.append(f"- [{'pass' if c['passed'] else 'FAIL'}] {c['statement']}")
+        L += ["", "![Figure 2(a)](fig2/fig2a.png)", "", "![Figure 2(b)](fig2/fig2b.png)", "",
+              "Protocol, options, tables and the PAC-Bayes terms: [fig2/report.md](fig2/report.md)."]
+    else:
+        L.append("not produced (see the table above)")
+    L += ["", "## Theorem checks", ""]
+    check = out / "check.md"
+    if check.exists() and check.read_text(encoding="utf-8").strip():
+        L += ["```", check.read_text(encoding="utf-8").rstrip()[-6000:], "```"]
+    else:
+        L.append("not produced (see the table above)")
+    L += ["", "## Symbolic derivations", "",
+          "[derive.md](derive.md)" if (out / "derive.md").exists() else "not produced (see the table above)", ""]
+    return "\n".join(L)
