@@ -1,0 +1,103 @@
+"""`semiflat bench` section "experiment": Figure 2 phase 2 and end-to-end run time.
+
+- Phase 2 (embed, perturb, G for every H): our vectorised nested evaluation (one cumulative
+  sum over units gives every N_H) vs a per-trial, per-width loop that builds each N_H with
+  theory.embeddings.add_inactive_unit and evaluates it with theory.network.forward on the same
+  quadrature nodes (the straightforward code), both measured in this run.
+- End to end: `semiflat experiment fig2` (training, phase 2, files, figures) in a subprocess,
+  against the targets of the issue (default size < 120 s, --quick < 20 s on 2 cores).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from numerics.experiment import generalization as gen
+from numerics.experiment.config import ExperimentConfig
+from numerics.experiment.evaluate import evaluate_trials
+from numerics.experiment.examples import paper_like_data, random_base, relu_interpolant
+from numerics.experiment.perturbation import draw_batch
+from proofs_check.benchtable import BenchTable
+from theory.architecture import Architecture
+from theory.embeddings import add_inactive_unit
+from theory.network import forward
+from theory.params import Params
+
+TITLE = "experiment"
+
+
+def _loop_baseline(base, config, trials):
+    """G for every trial and width, one network at a time (the straightforward code)."""
+    hmax = config.hmax
+    batch = draw_batch(base, config, trials, hmax)
+    nodes, weights = gen.gauss_legendre_nodes(config.x_low, config.x_high, config.panels)
+    target = base.teacher_output(nodes)
+    out = []
+    for i in range(len(trials)):
+        arch = Architecture((1, base.h0, 1), base.activation)
+        params = Params.build(arch, [base.w.reshape(-1, 1), base.v.reshape(1, -1)], [base.b, [base.c]], dtype=float)
+        for h in range(base.h0, hmax + 1):
+            if h > base.h0:
+                arch, params = add_inactive_unit(arch, params, 0, [batch.w0[i, h - 1], batch.b0[i, h - 1]])
+            pert = Params.build(arch, [batch.w[i, :h].reshape(-1, 1), batch.v[i, :h].reshape(1, -1)],
+                                [batch.b[i, :h], [batch.c[i]]], dtype=float)
+            f = forward(arch, pert, nodes.reshape(-1, 1))[:, 0]
+            out.append(float(np.sum((f - target) ** 2 * weights)))
+    return out
+
+
+def _phase2_rows(quick):
+    rows = []
+    cfg = ExperimentConfig(trials=1000, hmax=30)
+    x, y = paper_like_data("relu", 6, 3)
+    bases = {"tanh": random_base("tanh", 5, seed=1), "relu": relu_interpolant(x, y)}
+    T = 200 if quick else 1000
+    nb = 5 if quick else 20
+    for act, base in bases.items():
+        t0 = time.perf_counter()
+        evaluate_trials(base, cfg, range(T))
+        ours = (time.perf_counter() - t0) / T
+        t0 = time.perf_counter()
+        _loop_baseline(base, cfg, range(nb))
+        loop = (time.perf_counter() - t0) / nb
+        rows.append((f"{act}: G for H = {base.h0}..30 per trial ({T} trials)", f"{ours * 1e3:.2f} ms/trial",
+                     "per-trial, per-H loop (theory.network.forward)", f"{loop * 1e3:.1f} ms/trial", f"{loop / ours:.0f}x"))
+    return rows
+
+
+def _end_to_end(args, target):
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "proofs_check", "experiment", "fig2", "--out", d, "--no-progress", *args],
+                              capture_output=True, text=True)
+        dt = time.perf_counter() - t0
+    label = "semiflat experiment fig2 " + " ".join(args)
+    if proc.returncode != 0:
+        return (label, "failed", f"target {target:.0f} s", "-", proc.stderr.strip()[-60:])
+    return (label, f"{dt:.1f} s", f"target {target:.0f} s", f"{target:.0f} s", f"{dt / target:.2f} of target")
+
+
+def bench(quick: bool) -> list[BenchTable]:
+    tables = [BenchTable(
+        "experiment: Figure 2 phase 2 (embed, perturb, generalization error for every H)",
+        ("task", "ours", "baseline", "baseline time", "speed-up"),
+        tuple(_phase2_rows(quick)),
+        ("ours: one vectorised pass over trials and a cumulative sum over units (every N_H at once);",
+         "tanh: 200 Gauss-Legendre panels x 5 nodes; relu: exact piecewise Simpson between all kinks;",
+         "baseline times on a subset of the trials, per trial; speed-up = baseline / ours"),
+    )]
+    runs = [(["--quick", "--workers", "2"], 20.0)]
+    if not quick:
+        runs.append((["--workers", "2"], 120.0))
+    tables.append(BenchTable(
+        "experiment: end to end (training, phase 2, results, figures, report)",
+        ("command", "wall time", "baseline", "baseline time", "ratio"),
+        tuple(_end_to_end(a, t) for a, t in runs),
+        ("baseline = the issue's target on a 2-core machine; ratio < 1 meets it",),
+    ))
+    return tables
