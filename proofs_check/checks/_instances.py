@@ -31,6 +31,8 @@ from theory.errors import NotConverged
 from theory.params import Params
 
 MAX_TRIES = 200
+MIN_CONDITION = mpmath.mpf("1e-12")
+"""A strict minimum must have lambda_min > MIN_CONDITION * lambda_max (far above the zero threshold)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,14 +99,14 @@ def classify_matrix(M, dps) -> str:
 
 
 def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str | None = None,
-                   layer: int = 0, unit: int = 0, n: int | None = None) -> Instance:
+                   layer: int = 0, unit: int = 0, n: int | None = None, tries: int = 30) -> Instance:
     """First seed >= ``seed`` whose critical point, for some residual scale t in a fixed list,
     is a strict local minimum (Hessian positive definite, with a clear margin) and whose FA
     matrix A of ``unit`` is of class ``want_A`` ("pd", "nd", "indefinite" or None = any)."""
     arch = Architecture(tuple(widths), activation)
     n = n or min_samples(arch) + 4
     s = seed
-    while s < seed + MAX_TRIES:
+    while s < seed + tries:
         base = critical_instance(widths, activation, seed=s, dps=dps, n=n)
         s = base.seed + 1
         with workdps(dps):
@@ -114,16 +116,16 @@ def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str 
         kind = classify_matrix(blocks.A, dps)
         if want_A is not None and kind != want_A:
             continue
-        for t in ("1", "0.3", "0.1", "0.03", "0.01"):
+        for t in ("1", "0.3", "0.1", "0.03", "0.01", "1e-3", "1e-4"):
             with workdps(dps):
                 y = f - e * mpmath.mpf(t)
             H = mlp.hessian(arch, base.params, base.x, y, dps=dps)
             with workdps(dps):
                 eigs = _linalg.eigvalsh(H)
-                if eigs[0] > eigs[-1] * mpmath.mpf("1e-8"):
+                if eigs[0] > eigs[-1] * MIN_CONDITION:
                     label = f"strict minimum {list(widths)} {activation}, A {kind}, t={t}"
                     return Instance(arch, base.params, Dataset(base.x, y), base.seed, label)
-    raise NotConverged(f"no strict minimum with A {want_A} for {list(widths)} {activation} in {MAX_TRIES} seeds")
+    raise NotConverged(f"no strict minimum with A {want_A} for {list(widths)} {activation} in {tries} seeds")
 
 
 TARGETS = {"pd": ((2, 1), (1, 1)), "nd": ((-2, -1), (-1, -1)), "indefinite": ((1, 0), (0, -1))}
@@ -172,7 +174,7 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
             H = mlp.hessian(arch, params, x, y, dps=dps)
             with workdps(dps):
                 eigs = _linalg.eigvalsh(H)
-            if eigs[0] > eigs[-1] * mpmath.mpf("1e-8"):
+            if eigs[0] > eigs[-1] * MIN_CONDITION:
                 label = f"designed strict minimum {list(widths)} {activation}, A {want_A}, |e| = {t}"
                 return Instance(arch, params, Dataset(x, y), s, label)
     raise NotConverged(f"no designed minimum with A {want_A} for {list(widths)} {activation}")

@@ -1,0 +1,87 @@
+"""T4b (replication is a strict saddle for every lambda when B_j != 0), spec §3 T4b, invariant I10.
+
+At a critical theta* with B_j != 0 (multi-output, or a deep layer feeding >= 2 units),
+K_lambda = [[lambda(1-lambda) A_j, B_j^T], [B_j, 0]] is indefinite for every lambda, so
+gamma_lambda(theta*) is a strict saddle even when theta* is a strict minimum. Along
+(zeta, eta) = s (v_1, -u_1) (top right / left singular vectors of B_j):
+
+    [L(T_lambda(theta*, s zeta, s eta)) - L*] / s^2 -> -sigma_max(B_j) + lambda(1-lambda) zeta^T A_j zeta / 2
+
+(the spec's -sigma_max(B_j) is the case A_j = 0 (ReLU) or lambda in {0, 1}; for smooth
+activations the A_j term must be kept). Evidence: narrow vs wide negative counts, lambda_min,
+and the quotient at s and s/2 with its Richardson extrapolation against the prediction.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.precision import to_mp_array, workdps
+from proofs_check.checks import _linalg
+from proofs_check.checks._instances import designed_minimum, strict_minimum
+from proofs_check.checks._replication import pullback
+from proofs_check.checks._symbolic import prove_claims
+from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from theory.params import Params
+
+THEOREM = "T4b"
+STATEMENT = ("If B_j != 0 at a critical point (several outputs), gamma_lambda(theta*) is a strict saddle for every "
+             "lambda, with decrease -s^2 sigma_max(B_j) (+ s^2 lambda(1-lambda) zeta^T A zeta / 2) along the split.")
+CLAIMS = ("replication.hessian",)
+TAMPERS = ("single-output",)
+CASES_FULL = (((2, 2, 2), "tanh", 0, 0), ((2, 2, 2, 1), "tanh", 0, 1))
+CASES_QUICK = CASES_FULL[:1]
+LAM_FULL = ("-0.5", "0", "0.3", "0.5", "1", "1.7")
+LAM_QUICK = ("0", "0.5", "1.7")
+STEP = mpmath.mpf("1e-3")
+"""Relative step: s = STEP |prediction| / (1 + max|H|), so the O(s) error is about STEP relative."""
+
+
+def _quotient(pb, theta, zeta, eta, s, inst, L0, dps):
+    vec = pb.T @ np.concatenate([theta, s * zeta, s * eta])
+    return (mlp.loss(pb.wide_arch, Params.from_vector(pb.wide_arch, vec), inst.x, inst.y, dps=dps) - L0) / (s * s)
+
+
+def check(config: CheckConfig) -> CheckResult:
+    ledger = Ledger()
+    dps = config.dps
+    for widths, act, layer, unit in CASES_QUICK if config.quick else CASES_FULL:
+        if config.tamper == "single-output":
+            widths, layer, unit = (1, 1, 1), 0, 0
+            inst = designed_minimum(widths, act, seed=config.seed, dps=dps, want_A="pd")
+        else:
+            inst = strict_minimum(widths, act, seed=config.seed, dps=dps, layer=layer, unit=unit)
+        ledger.seed(inst.seed)
+        L0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
+        ledger.note(f"instance {list(widths)} layer {layer} unit {unit}", f"{inst.label}, L = {fmt(L0)}")
+        for lam in LAM_QUICK if config.quick else LAM_FULL:
+            pb = pullback(inst.arch, inst.params, inst.x, inst.y, layer, unit, lam, dps)
+            tag = f"{list(widths)} lambda {lam}"
+            with workdps(dps):
+                scale = _linalg.max_abs(pb.hess_wide)
+                tol = _linalg.zero_tolerance(dps, scale)
+                narrow = _linalg.inertia(_linalg.eigvalsh(pb.hess), tol)
+                wide_eigs = _linalg.eigvalsh(pb.hess_wide)
+                wide = _linalg.inertia(wide_eigs, tol)
+                sigma, u, v = _linalg.top_singular(pb.B)
+                ledger.require(f"{tag}: sigma_max(B_j) > 0", sigma > tol, f"{fmt(sigma)} > {fmt(tol)}")
+                ledger.require(f"{tag}: lambda_min(H_wide) < 0 (narrow neg {narrow[0]}, wide neg {wide[0]})",
+                               wide_eigs[0] < -tol and wide[0] > narrow[0], f"{fmt(wide_eigs[0])} < -{fmt(tol)}")
+                theta = to_mp_array(inst.params.to_vector())
+                zeta, eta = v, -u
+                predicted = -sigma + pb.lam * (1 - pb.lam) * (zeta @ pb.A @ zeta) / 2
+                s = STEP * abs(predicted) / (1 + scale)
+                r1 = _quotient(pb, theta, zeta, eta, s, inst, L0, dps)
+                r2 = _quotient(pb, theta, zeta, eta, s / 2, inst, L0, dps)
+                extrapolated = 2 * r2 - r1
+                rel = [abs(r - predicted) / abs(predicted) for r in (r1, r2, extrapolated)]
+            if sigma > tol:
+                ledger.require(
+                    f"{tag}: quotient at s={fmt(s)}, s/2, extrapolated vs predicted {fmt(predicted)} "
+                    f"(-sigma {fmt(-sigma)})",
+                    rel[1] <= STEP and rel[2] <= STEP * STEP,
+                    f"{fmt(r1)}, {fmt(r2)}, {fmt(extrapolated)}; rel. errors {fmt(rel[0])}, {fmt(rel[1])}, "
+                    f"{fmt(rel[2])} (bounds {fmt(STEP)} at s/2, {fmt(STEP * STEP)} extrapolated)")
+    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))
