@@ -1,0 +1,224 @@
+"""Generic smooth functions for general proofs: undefined functions with clean derivatives.
+
+A proof "for an arbitrary activation, loss and rest of the network" differentiates undefined
+functions. sympy's own undefined functions differentiate into ``Subs(Derivative(...))`` objects
+whose canonical form depends on dummy names, which makes exact comparisons fragile. Here a
+generic function is a :class:`Jet`: an undefined function that carries a multi-index of partial
+derivatives, so ``d/d arg_k`` of ``Lam_{(0,1)}(a, b)`` is ``Lam_{(1,1)}(a, b)``. The chain rule is
+sympy's own; mixed partials commute by construction (the functions are C^2, so Schwarz holds).
+
+Two applications of the same jet are equal when their arguments expand to the same polynomial;
+:func:`canonical` expands every jet argument (innermost first) so that the point at which a
+derivative is evaluated has one normal form, and :func:`is_zero` decides whether a difference
+is identically 0. A ``False`` answer never proves a claim: the answer "proved" is only given
+when the difference reduces to the expression 0.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+from sympy.polys.domains import QQ
+from sympy.polys.rings import ring
+
+
+SIMPLIFY_LIMIT = 150
+"""Largest leftover (in sympy operation count) that :func:`is_zero` hands to ``simplify``."""
+
+
+class Jet(sp.Function):
+    """Base class of generic (undefined, smooth) functions with a derivative multi-index."""
+
+    _base = "F"
+    _index: tuple[int, ...] = ()
+    _latex_base = "F"
+    _arg_labels: tuple[str, ...] = ()
+    _show_args = True
+
+    @classmethod
+    def eval(cls, *args):
+        return None
+
+    def fdiff(self, argindex=1):
+        index = list(self._index) if self._index else [0] * len(self.args)
+        index[argindex - 1] += 1
+        return jet(self._base, tuple(index), self._latex_base, self._arg_labels, self._show_args)(*self.args)
+
+    @property
+    def order(self) -> int:
+        return sum(self._index)
+
+    def _latex(self, printer, exp=None):
+        labels = self._arg_labels or tuple(f"x_{k}" for k in range(len(self.args)))
+        index = self._index or (0,) * len(self.args)
+        if len(self.args) == 1:
+            k = index[0]
+            head = self._latex_base + ("'" * k if k <= 2 else f"^{{({k})}}")
+        else:
+            sub = " ".join(
+                (labels[i] if n == 1 else f"{labels[i]}^{{{n}}}") for i, n in enumerate(index) if n
+            )
+            head = self._latex_base + (f"_{{{sub}}}" if sub else "")
+        if self._show_args:
+            inner = ", ".join(printer._print(a) for a in self.args)
+            head = rf"{head}\left({inner}\right)"
+        elif exp is not None:
+            head = rf"\left({head}\right)"
+        return head if exp is None else rf"{head}^{{{exp}}}"
+
+
+@lru_cache(maxsize=None)
+def jet(base: str, index: tuple[int, ...], latex_base: str, arg_labels: tuple[str, ...] = (),
+        show_args: bool = True) -> type:
+    """The jet class ``base`` with derivative multi-index ``index`` (one class per key)."""
+    name = base if not any(index) else base + "_" + "".join(str(i) for i in index)
+    return type(
+        name,
+        (Jet,),
+        {
+            "_base": base,
+            "_index": index,
+            "_latex_base": latex_base,
+            "_arg_labels": arg_labels,
+            "_show_args": show_args,
+        },
+    )
+
+
+def generic(base: str, nargs: int, latex_base: str | None = None, arg_labels: tuple[str, ...] = (),
+            show_args: bool = True) -> type:
+    """A generic smooth function of ``nargs`` arguments (no derivative taken yet)."""
+    return jet(base, (0,) * nargs, latex_base or base, tuple(arg_labels), show_args)
+
+
+def _rebuild(expr, as_symbols: bool):
+    """Expand the arguments of every function application (jets and elementary functions),
+    innermost first; with ``as_symbols`` name each distinct application by a fresh symbol.
+
+    Naming applications by independent symbols is sound for a zero test: a polynomial that
+    vanishes for independent values vanishes for the actual ones."""
+    seen: dict = {}
+    names: dict = {}
+
+    def rebuild(e):
+        if not e.args:
+            return e
+        hit = seen.get(e)
+        if hit is not None:
+            return hit
+        args = [rebuild(a) for a in e.args]
+        if isinstance(e, sp.Function):
+            out = e.func(*[sp.expand(a) if isinstance(a, sp.Expr) else a for a in args])
+            if as_symbols:
+                out = names.setdefault(out, sp.Dummy(f"j{len(names)}"))
+        else:
+            out = e.func(*args) if any(a is not b for a, b in zip(args, e.args)) else e
+        seen[e] = out
+        return out
+
+    return rebuild(sp.sympify(expr))
+
+
+def canonical(expr):
+    """Expand every jet argument (innermost first), then expand the whole expression."""
+    return sp.expand(_rebuild(expr, as_symbols=False))
+
+
+def _polynomial_zero(e) -> bool | None:
+    """Exact zero test in a sparse polynomial ring over QQ; None if ``e`` is not a polynomial."""
+    gens = sorted(e.free_symbols, key=sp.default_sort_key)
+    if not gens:
+        return bool(e == 0) if e.is_number else None
+    try:
+        R, *_ = ring(gens, QQ)
+        return R.from_expr(e) == 0
+    except (ValueError, TypeError, sp.PolynomialError, sp.CoercionFailed):
+        return None
+
+
+def is_zero(expr) -> bool:
+    """True when ``expr`` reduces to exactly 0.
+
+    Steps: canonical function arguments, each function application named by a symbol, then an
+    exact polynomial identity test; for rational leftovers (e.g. sigmoid) cancellation of
+    fractions, and for small leftovers ``sympy.simplify``. "True" is a proof; "False" means no
+    step reduced the expression to 0."""
+    named = _rebuild(expr, as_symbols=True)
+    verdict = _polynomial_zero(named)
+    if verdict is not None:
+        return verdict
+    e = sp.expand(named)
+    if e == 0:
+        return True
+    if any(p.exp.is_negative for p in e.atoms(sp.Pow)):
+        e = sp.cancel(sp.together(e))
+        if e == 0:
+            return True
+    e = canonical(expr)
+    if sp.count_ops(e) <= SIMPLIFY_LIMIT:
+        return sp.simplify(e) == 0
+    return False
+
+
+def all_zero(exprs) -> bool:
+    """True when every entry of an iterable (or a matrix) is identically 0."""
+    return all(is_zero(e) for e in exprs)
+
+
+def gradient(expr, variables) -> list:
+    """``[d expr / d x for x in variables]``."""
+    return [sp.diff(expr, x) for x in variables]
+
+
+def hessian(expr, variables, at=None) -> sp.Matrix:
+    """Symmetric Hessian from one gradient pass (mixed partials of C^2 functions commute);
+    ``at`` (a substitution dict) is applied to each entry, which is then put in canonical form."""
+    g = gradient(expr, variables)
+    n = len(variables)
+    H = sp.zeros(n, n)
+    for i in range(n):
+        for j in range(i, n):
+            e = sp.diff(g[i], variables[j])
+            if at is not None:
+                e = e.xreplace(at)
+            H[i, j] = H[j, i] = canonical(e)
+    return H
+
+
+def derivative(phi, order: int, u):
+    """``phi^(order)(u)`` for a generic jet or a concrete sympy-callable activation."""
+    s = sp.Dummy("s")
+    return sp.diff(phi(s), s, order).subs(s, u) if order else phi(u)
+
+
+def symbols_vector(name: str, size: int, **assumptions) -> list:
+    """``[name_0, ..., name_{size-1}]`` as sympy symbols (real unless told otherwise)."""
+    assumptions.setdefault("real", True)
+    return [sp.Symbol(f"{name}_{k}", **assumptions) for k in range(size)]
+
+
+def jet_symbols(expr) -> dict:
+    """Map each jet application in ``expr`` to a short symbol named after its latex head.
+
+    Used only to print intermediate expressions compactly; proofs never go through it."""
+    mapping = {}
+    for app in sorted(expr.atoms(Jet), key=sp.default_sort_key):
+        if not app._show_args:
+            mapping[app] = sp.Symbol(sp.latex(app))
+    return mapping
+
+
+def readable(expr):
+    """``expr`` with argument-free jets as plain symbols, factored where that shortens it."""
+    e = canonical(expr)
+    e = e.xreplace(jet_symbols(e)) if isinstance(e, sp.Basic) else e
+    f = sp.factor_terms(e)
+    return f if sp.count_ops(f) <= sp.count_ops(e) else e
+
+
+def latex_of(expr) -> str:
+    """LaTeX of a scalar or matrix after :func:`readable`."""
+    if isinstance(expr, sp.MatrixBase):
+        return sp.latex(expr.applyfunc(readable))
+    return sp.latex(readable(expr))

@@ -1,0 +1,143 @@
+"""The generic network around one hidden layer, used by every general proof.
+
+Per-sample reduction (spec theory.md §1): ``L = sum_i l(y_i, f(x_i))``. Gradients and Hessians
+are linear in the per-sample losses, so an identity between per-sample derivatives carries over
+to L. For one sample, all of the network that is not the embedded unit(s) is generic:
+
+- ``rho = (rho_0, rho_1)``: two generic parameters standing for *every* other parameter. A
+  Hessian entry involves at most two parameters, so two generic ones cover every entry
+  (earlier layers, other units of the layer, later layers).
+- ``h~(rho) = (h_0(rho), ..., h_{P-2}(rho), 1)``: the layer input, a generic function of the
+  earlier parameters (for a three-layer net it is the data ``x~``); its last entry is the bias 1.
+- ``R(rho) in R^Q``: the contribution of all other units of the layer to the next pre-activation.
+- ``Lambda(rho, z) = l(y, g(rho, z))``: the per-sample loss composed with every later layer
+  ``g``, a generic smooth function of the next pre-activation ``z in R^Q`` and of ``rho``.
+
+The next pre-activation is ``z = R(rho) + sum over units of v phi(w~ . h~)``. The activation
+``phi`` is a generic smooth function, a concrete one, or one linear piece of ReLU (under the
+no-data-on-kinks assumption ReLU is linear near the point on each sample, spec §1 "NK").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from theory.activations import get_activation
+from theory.errors import InvalidInput
+from theory.symbolic.generic import derivative, generic, symbols_vector
+
+N_REST = 2
+"""Generic parameters standing for all other parameters (2 cover every Hessian entry)."""
+
+ACTIVATION_CHOICES = ("generic", "tanh", "sigmoid", "relu", "softplus", "gelu", "identity")
+
+PHI = generic("phi", 1, r"\varphi")
+
+
+def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
+    """The activations a smooth claim is proved for, as ``(label, callable)`` pairs.
+
+    ``generic`` is one undefined smooth phi; a concrete name gives its sympy formula; ``relu``
+    gives its two linear pieces (active: phi(u) = u, inactive: phi(u) = 0), each exact on an
+    open set of pre-activations, which covers every point without data on a kink."""
+    if activation == "generic":
+        return (("generic smooth phi", PHI),)
+    if activation == "relu":
+        return (("relu, active piece u > 0", lambda u: u), ("relu, inactive piece u < 0", lambda u: sp.Integer(0)))
+    if activation not in ACTIVATION_CHOICES:
+        raise InvalidInput(
+            f"--activation {activation!r} is not known; use generic or one of "
+            f"{', '.join(ACTIVATION_CHOICES[1:])}"
+        )
+    act = get_activation(activation)
+    return ((activation, lambda u: act(u)),)
+
+
+def check_activation(activation: str) -> str:
+    activation_pieces(activation)
+    return activation
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The generic surroundings of a hidden layer: sizes ``P = dim w~`` and ``Q = dim v``."""
+
+    P: int
+    Q: int
+
+    @cached_property
+    def rho(self) -> list:
+        return symbols_vector("rho", N_REST)
+
+    @cached_property
+    def h(self) -> list:
+        """Layer input h~(rho): generic entries, then the bias entry 1."""
+        return [
+            generic(f"h{k}", N_REST, f"h_{{{k}}}", ("rho_0", "rho_1"), False)(*self.rho)
+            for k in range(self.P - 1)
+        ] + [sp.Integer(1)]
+
+    @cached_property
+    def rest(self) -> list:
+        """R(rho): the other units' contribution to each next pre-activation."""
+        return [
+            generic(f"R{q}", N_REST, f"R_{{{q}}}", ("rho_0", "rho_1"), False)(*self.rho)
+            for q in range(self.Q)
+        ]
+
+    @cached_property
+    def loss_fn(self) -> type:
+        labels = tuple(f"rho_{k}" for k in range(N_REST)) + tuple(f"z_{q}" for q in range(self.Q))
+        return generic("Lam", N_REST + self.Q, r"\Lambda", labels, False)
+
+    def sample_loss(self, z) -> sp.Expr:
+        """Lambda(rho, z): loss of one sample composed with all later layers."""
+        return self.loss_fn(*self.rho, *z)
+
+    def pre(self, w) -> sp.Expr:
+        """Pre-activation w~ . h~."""
+        return sum((wk * hk for wk, hk in zip(w, self.h)), sp.Integer(0))
+
+    def z(self, units, phi, extra=None) -> list:
+        """z = R(rho) [+ extra] + sum over (v, w~) in ``units`` of v phi(w~ . h~)."""
+        out = []
+        for q in range(self.Q):
+            zq = self.rest[q] + (extra[q] if extra is not None else 0)
+            for v, w in units:
+                zq += v[q] * phi(self.pre(w))
+            out.append(zq)
+        return out
+
+    # --- the per-unit matrices of spec §1, at the narrow point z --------------------------
+
+    def loss_zz(self, z) -> sp.Matrix:
+        """d^2 Lambda / dz^2 at z (Q x Q)."""
+        syms = [sp.Dummy(f"z{q}") for q in range(self.Q)]
+        lam = self.sample_loss(syms)
+        return sp.hessian(lam, syms).subs(dict(zip(syms, z)), simultaneous=True)
+
+    def A(self, v, w, phi, z) -> sp.Matrix:
+        """A = (v . delta) phi''(u) h~ h~^T (P x P), one sample."""
+        d = self.delta_at(z)
+        u = self.pre(w)
+        vd = sum((v[q] * d[q] for q in range(self.Q)), sp.Integer(0))
+        hh = sp.Matrix(self.h)
+        return vd * derivative(phi, 2, u) * (hh * hh.T)
+
+    def B(self, w, phi, z) -> sp.Matrix:
+        """B = delta phi'(u) h~^T (Q x P), one sample."""
+        return self.delta_at(z) * derivative(phi, 1, self.pre(w)) * sp.Matrix(self.h).T
+
+    def C(self, w, phi, z) -> sp.Matrix:
+        """C(w~0) = phi'(w~0 . h~) h~ delta^T (P x Q), one sample; B_j = C(w~_j)^T."""
+        return self.B(w, phi, z).T
+
+    def delta_at(self, z) -> sp.Matrix:
+        """delta = dLambda/dz at z (Q x 1): the backprop signal into the next layer."""
+        syms = [sp.Dummy(f"z{q}") for q in range(self.Q)]
+        lam = self.sample_loss(syms)
+        grads = [sp.diff(lam, s) for s in syms]
+        return sp.Matrix([g.subs(dict(zip(syms, z)), simultaneous=True) for g in grads])

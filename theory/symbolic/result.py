@@ -1,0 +1,106 @@
+"""Claim results and the small bookkeeping every proof shares.
+
+A proof is a pure function ``(activation, perturb) -> Derivation``: it builds the generic
+expressions, collects the differences that must vanish and the intermediate expressions worth
+printing. :func:`run` times it and turns it into a :class:`ClaimResult`. ``perturb=True``
+replaces the embedding map by a deliberately broken one (each proof documents which), so a
+test can check that the proof machinery really detects a wrong map.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from theory.symbolic.generic import is_zero, latex_of
+
+STATUSES = ("proved", "failed", "not-applicable")
+
+EPS = sp.Symbol("epsilon", nonzero=True, real=True)
+"""The perturbation used by negative controls (a non-zero symbol: the claim must fail for it)."""
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """Outcome of one symbolic proof.
+
+    Attributes:
+        id: stable claim id, e.g. ``"replication.hessian"``.
+        statement: the claim in plain text.
+        status: ``"proved"`` (every difference simplified to exactly 0), ``"failed"`` or
+            ``"not-applicable"`` (the claim does not concern the requested activation).
+        seconds: wall time of the proof.
+        generality: what the proof covers, e.g. ``"any activation/loss/rest; sizes P<=2, Q<=2"``.
+        details: ``(name, latex)`` pairs for the report: parameter map, key expressions, verdict.
+    """
+
+    id: str
+    statement: str
+    status: str
+    seconds: float
+    generality: str
+    details: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def proved(self) -> bool:
+        return self.status == "proved"
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "statement": self.statement,
+            "status": self.status,
+            "seconds": round(self.seconds, 3),
+            "generality": self.generality,
+        }
+
+
+@dataclass
+class Derivation:
+    """What a proof function returns: differences that must be 0 and printable steps."""
+
+    statement: str
+    generality: str
+    differences: list = field(default_factory=list)
+    details: list = field(default_factory=list)
+    not_applicable: str = ""
+    failures: list = field(default_factory=list)
+
+    def show(self, name: str, expr) -> None:
+        """Record an intermediate expression (printed after simplification)."""
+        self.details.append((name, expr if isinstance(expr, str) else latex_of(expr)))
+
+    def require_zero(self, name: str, expr) -> bool:
+        """Add a difference that must vanish identically; scalars or matrices."""
+        entries = list(expr) if isinstance(expr, (sp.MatrixBase, list, tuple)) else [expr]
+        ok = all(is_zero(e) for e in entries)
+        self.differences.append((name, ok))
+        if not ok:
+            self.failures.append(name)
+        return ok
+
+
+def run(claim_id: str, proof, activation: str, perturb: bool) -> ClaimResult:
+    """Run ``proof`` and time it; status ``proved`` only if every difference is exactly 0."""
+    start = time.perf_counter()
+    derivation = proof(activation, perturb)
+    seconds = time.perf_counter() - start
+    if derivation.not_applicable:
+        return ClaimResult(
+            claim_id, derivation.statement, "not-applicable", seconds, derivation.generality,
+            (("not applicable", derivation.not_applicable),),
+        )
+    proved = bool(derivation.differences) and not derivation.failures
+    verdict = (
+        "proved (difference simplifies to 0)"
+        if proved
+        else "failed: non-zero difference in " + ", ".join(derivation.failures or ["(no difference checked)"])
+    )
+    details = list(derivation.details)
+    details.append(("verdict", verdict))
+    return ClaimResult(
+        claim_id, derivation.statement, "proved" if proved else "failed", seconds,
+        derivation.generality, tuple(details),
+    )
