@@ -1,0 +1,122 @@
+"""T3 (criticality conditions for inactive units and inactive propagation), spec §3 T3, I6.
+
+At alpha_{w~0}(theta) the only new gradient block is dL/dv_new = g_alpha(w~0) =
+sum_i delta_i^(l+1) phi(w~0 . h~_i) (narrow signals), dL/dw~_new = 0, and every old gradient is
+unchanged. At beta_{b0,v0}(theta): dL/dw_new = phi'(b0) sum_i (v0 . delta_i) h_i and
+dL/db_new = phi'(b0) v0 . sum_i delta_i. At a critical theta* the embedded point is critical in
+the cases (a) zero error, (b) w0 = 0, (c) w~0 = w~_j, (d) ReLU dead w~0 (any v_new); for beta:
+v0 = 0, ReLU b0 < 0, and (J = 3) sum_i (v0 . e_i) x_i = 0; a generic w~0 is not critical.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
+from proofs_check.checks import _linalg
+from proofs_check.checks._inactive import augmented_inputs, new_indices, new_unit, old_indices
+from proofs_check.checks._instances import critical_instance, zero_error_instance
+from proofs_check.checks._symbolic import prove_claims
+from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming
+from theory.params import Params, incoming_indices
+
+THEOREM = "T3"
+STATEMENT = ("At an inactive-unit (propagation) embedding the only new gradient is g_alpha (g_beta); the embedded "
+             "critical point stays critical in cases (a) zero error, (b) w0 = 0, (c) w~0 = w~_j, (d) dead ReLU.")
+CLAIMS = ("inactive_unit.gradient", "inactive_propagation.gradient")
+TAMPERS = ("narrow-not-critical",)
+
+
+def _tamper(inst, config):
+    if config.tamper != "narrow-not-critical":
+        return inst
+    with workdps(config.dps):
+        y = inst.y + mpmath.mpf("0.1")
+    return type(inst)(inst.arch, inst.params, type(inst.data)(inst.x, y), inst.seed, inst.label + " (shifted targets)")
+
+
+def _alpha(ledger, inst, w0, tag, dps, expect_critical, v_new=None):
+    arch, layer = inst.arch, 0
+    with workdps(dps):
+        p = to_mp_params(inst.params)
+        w0 = to_mp_array(w0)
+        wide, wp = add_inactive_unit(arch, p, layer, w0)
+        if v_new is not None:
+            vec = wp.to_vector().copy()
+            vec[new_indices(wide, layer, new_unit(arch, layer))[1]] = to_mp_array(v_new)
+            wp = Params.from_vector(wide, vec)
+        h = augmented_inputs(arch, p, inst.x, layer)
+    delta = mlp.signals(arch, p, inst.x, inst.y, dps=dps)[layer + 1]
+    g = mlp.gradient(arch, p, inst.x, inst.y, dps=dps)
+    gw = mlp.gradient(wide, wp, inst.x, inst.y, dps=dps)
+    w_in, v_out = new_indices(wide, layer, new_unit(arch, layer))
+    with workdps(dps):
+        g_alpha = delta.T @ arch.phi(h @ w0)
+        bound = tolerance(dps, 1 + _linalg.max_abs(inst.y) + _linalg.max_abs(g), lost_digits=3)
+        err = max(_linalg.max_abs(gw[old_indices(wide, layer, new_unit(arch, layer))] - g),
+                  _linalg.max_abs(gw[w_in]) if v_new is None else mpmath.mpf(0),
+                  _linalg.max_abs(gw[v_out] - g_alpha) if v_new is None else mpmath.mpf(0))
+        norm = mlp.norm(gw)
+    ledger.at_most(f"{tag}: |grad_wide - (grad, 0, g_alpha)|", err, bound)
+    if expect_critical:
+        ledger.at_most(f"{tag}: |grad L_wide| (critical)", norm, bound)
+    else:
+        ledger.require(f"{tag}: |g_alpha| > 0 (not critical)", mlp.norm(g_alpha) > bound,
+                       f"{fmt(mlp.norm(g_alpha))} > {fmt(bound)}")
+
+
+def _beta(ledger, inst, b0, v0, tag, dps, expect_critical):
+    arch, layer = inst.arch, 0
+    with workdps(dps):
+        p = to_mp_params(inst.params)
+        b0, v0 = mpmath.mpf(b0), to_mp_array(v0)
+        wide, wp = add_inactive_propagation(arch, p, layer, b0, v0)
+        h = augmented_inputs(arch, p, inst.x, layer)
+    delta = mlp.signals(arch, p, inst.x, inst.y, dps=dps)[layer + 1]
+    gw = mlp.gradient(wide, wp, inst.x, inst.y, dps=dps)
+    w_in = incoming_indices(wide, layer, new_unit(arch, layer))
+    with workdps(dps):
+        predicted = arch.phi.d1(b0) * (h.T @ (delta @ v0))  # (w_new..., b_new)
+        bound = tolerance(dps, 1 + _linalg.max_abs(inst.y), lost_digits=3)
+        err = _linalg.max_abs(gw[w_in] - predicted)
+        norm = mlp.norm(gw)
+    ledger.at_most(f"{tag}: |dL/dw~_new - phi'(b0) sum (v0 . delta) h~|", err, bound)
+    if expect_critical:
+        ledger.at_most(f"{tag}: |grad L_wide| (critical)", norm, bound)
+
+
+def check(config: CheckConfig) -> CheckResult:
+    ledger = Ledger()
+    dps = config.dps
+    rng = np.random.default_rng(config.seed)
+    cases = (((1, 3, 3), "tanh"),) if config.quick else (((1, 3, 3), "tanh"), ((2, 3, 2, 1), "sigmoid"))
+    for widths, act in cases:
+        inst = _tamper(critical_instance(widths, act, seed=config.seed, dps=dps), config)
+        ledger.seed(inst.seed)
+        p = inst.params
+        size = inst.arch.incoming_size(0)
+        tag = f"{act} {list(widths)}"
+        _alpha(ledger, inst, rng.normal(size=size), f"{tag} alpha generic w~0", dps, False)
+        _alpha(ledger, inst, np.concatenate([np.zeros(size - 1), [rng.normal()]]), f"{tag} alpha (b) w0 = 0", dps, True)
+        _alpha(ledger, inst, np.concatenate([p.W[0][1], [p.b[0][1]]]), f"{tag} alpha (c) w~0 = w~_1", dps, True)
+        _beta(ledger, inst, rng.normal(), rng.normal(size=inst.arch.outgoing_size(0)), f"{tag} beta generic", dps, False)
+        _beta(ledger, inst, rng.normal(), np.zeros(inst.arch.outgoing_size(0)), f"{tag} beta v0 = 0", dps, True)
+        if widths == (1, 3, 3):  # J = 3, M > d: v0 with sum_i (v0 . e_i) x_i = 0
+            with workdps(dps):
+                e = mlp.residuals(inst.arch, p, inst.x, inst.y, dps=dps)
+                G = to_mp_array(inst.x).T @ e  # d x M
+                v0 = np.array([G[0, 1], -G[0, 0], mpmath.mpf(0)], dtype=object)
+            _beta(ledger, inst, rng.normal(), v0, f"{tag} beta sum (v0 . e_i) x_i = 0", dps, True)
+    zero = zero_error_instance((2, 3, 2), "tanh", seed=config.seed, dps=dps)
+    ledger.seed(zero.seed)
+    _alpha(ledger, zero, rng.normal(size=3), "zero error [2, 3, 2] alpha (a) generic w~0", dps, True)
+    relu = _tamper(critical_instance((2, 3, 2), "relu", seed=config.seed, dps=dps), config)
+    ledger.seed(relu.seed)
+    dead = draw_dead_incoming(relu.arch, 0, rng, inputs=np.asarray(relu.x, dtype=float), margin=0.5)
+    _alpha(ledger, relu, dead, "relu [2, 3, 2] alpha (d) dead w~0, v_new = 0", dps, True)
+    _alpha(ledger, relu, dead, "relu [2, 3, 2] alpha (d) dead w~0, v_new random", dps, True, v_new=rng.normal(size=2))
+    _beta(ledger, relu, "-0.7", rng.normal(size=2), "relu [2, 3, 2] beta b0 < 0", dps, True)
+    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))

@@ -1,0 +1,114 @@
+"""T4c (k-way split quadratic form), spec §3 T4c and invariant I11.
+
+Unit j split into copies a = 0..k with shares lambda_a (sum 1): v_a = lambda_a v_j, w~_a = w~_j.
+For directions with sum_a eta_a = 0 and sum_a lambda_a delta_a = 0 (merged parameters fixed),
+at any theta:  d^T H_wide d = 2 sum_a eta_a^T B_j delta_a + sum_a lambda_a delta_a^T A_j delta_a.
+At a strict minimum with M = 1 and A_j > 0 the split point is a minimum iff every lambda_a >= 0;
+one negative share lambda_a gives the negative value lambda_a / (1 - lambda_a) z^T A z.
+Evidence: the identity at dps over random admissible directions (several k, shares, M), the
+negative value, and the wide inertia with all-positive vs one negative share.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
+from proofs_check.checks import _linalg
+from proofs_check.checks._instances import critical_instance, designed_minimum
+from proofs_check.checks._symbolic import prove_claims
+from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from proofs_check.structure import unit_blocks
+from theory.embeddings import split
+from theory.params import incoming_indices, outgoing_indices
+
+THEOREM = "T4c"
+STATEMENT = ("For a k-way split with merged parameters fixed, d^T H d = 2 sum_a eta_a^T B delta_a + "
+             "sum_a lambda_a delta_a^T A delta_a; with M = 1 and A > 0 it is a minimum iff all shares are >= 0.")
+CLAIMS = ("replication.kway",)
+TAMPERS = ("constraint-violated",)
+SHARES_FULL = (("0.5", "0.3", "0.2"), ("1.4", "-0.6", "0.2"), ("0.1", "0.2", "0.3", "0.4"), ("2", "-0.5", "-0.5"))
+SHARES_QUICK = SHARES_FULL[:2]
+
+
+def copies(arch, unit, k):
+    """Unit indices of the k + 1 copies in the wide layer: the original, then the appended ones."""
+    return [unit] + [arch.widths[1] + a for a in range(k)]
+
+
+def admissible_direction(wide_arch, layer, units, shares, rng, tamper=None):
+    """A wide direction d with sum eta_a = 0 and sum lambda_a delta_a = 0; returns (d, etas, deltas)."""
+    p, m = wide_arch.incoming_size(layer), wide_arch.outgoing_size(layer)
+    etas = to_mp_array(rng.normal(size=(len(units), m)))
+    etas = etas - etas.sum(axis=0) / len(units)
+    deltas = to_mp_array(rng.normal(size=(len(units), p)))
+    if tamper != "constraint-violated":
+        c = (shares @ deltas) / (shares @ shares)
+        deltas = deltas - np.outer(shares, c)
+    d = np.array([mpmath.mpf(0)] * wide_arch.n_params, dtype=object)
+    for a, u in enumerate(units):
+        d[incoming_indices(wide_arch, layer, u)] = deltas[a]
+        d[outgoing_indices(wide_arch, layer, u)] = etas[a]
+    return d, etas, deltas
+
+
+def check(config: CheckConfig) -> CheckResult:
+    ledger = Ledger()
+    dps = config.dps
+    rng = np.random.default_rng(config.seed)
+    for widths in ((2, 3, 2),) if config.quick else ((2, 3, 2), (1, 2, 1), (2, 2, 3)):
+        inst = critical_instance(widths, "tanh", seed=config.seed, dps=dps)
+        ledger.seed(inst.seed)
+        blocks = unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, 0, dps)
+        for share_text in SHARES_QUICK if config.quick else SHARES_FULL:
+            with workdps(dps):
+                shares = to_mp_array(share_text)
+                wide, p = split(inst.arch, to_mp_params(inst.params), 0, 0, list(shares))
+            H = mlp.hessian(wide, p, inst.x, inst.y, dps=dps)
+            with workdps(dps):
+                units = copies(inst.arch, 0, len(shares) - 1)
+                worst = mpmath.mpf(0)
+                for _ in range(3):
+                    d, etas, deltas = admissible_direction(wide, 0, units, shares, rng, config.tamper)
+                    form = d @ H @ d
+                    predicted = (2 * sum(etas[a] @ blocks.B @ deltas[a] for a in range(len(units)))
+                                 + sum(shares[a] * (deltas[a] @ blocks.A @ deltas[a]) for a in range(len(units))))
+                    worst = max(worst, abs(form - predicted))
+                bound = tolerance(dps, 1 + _linalg.max_abs(H), lost_digits=3) * len(d)
+            ledger.at_most(f"{list(widths)} shares {'/'.join(share_text)}: |d^T H d - (2 sum eta B delta + sum lam delta A delta)|",
+                           worst, bound)
+    # Minimum iff all shares >= 0 (M = 1, A > 0, strict minimum).
+    inst = designed_minimum((1, 1, 1), "tanh", seed=config.seed, dps=dps, want_A="pd")
+    ledger.seed(inst.seed)
+    A = unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, 0, dps).A
+    for share_text in (("0.5", "0.3", "0.2"), ("1.4", "-0.6", "0.2")):
+        with workdps(dps):
+            shares = to_mp_array(share_text)
+            wide, p = split(inst.arch, to_mp_params(inst.params), 0, 0, list(shares))
+        H = mlp.hessian(wide, p, inst.x, inst.y, dps=dps)
+        with workdps(dps):
+            eigs = _linalg.eigvalsh(H)
+            neg = _linalg.inertia(eigs, _linalg.zero_tolerance(dps, _linalg.max_abs(H)))[0]
+            negative = [a for a in range(len(shares)) if shares[a] < 0]
+        if not negative:
+            ledger.equal(f"A > 0, shares {'/'.join(share_text)} all >= 0: negative eigenvalues", neg, 0)
+            continue
+        a = negative[0]
+        with workdps(dps):
+            z = _linalg.eigh(A)[1][:, 0]
+            units = copies(inst.arch, 0, len(shares) - 1)
+            lam_a = shares[a]
+            deltas = np.array([z * (-lam_a / (1 - lam_a))] * len(shares), dtype=object)
+            deltas[a] = z
+            d = np.array([mpmath.mpf(0)] * wide.n_params, dtype=object)
+            for b, u in enumerate(units):
+                d[incoming_indices(wide, 0, u)] = deltas[b]
+            form = d @ H @ d
+            predicted = lam_a / (1 - lam_a) * (z @ A @ z)
+            bound = tolerance(dps, 1 + _linalg.max_abs(H), lost_digits=3) * len(d)
+        ledger.require(f"A > 0, shares {'/'.join(share_text)}: negative eigenvalues", neg >= 1, f"{neg} >= 1")
+        ledger.at_most(f"A > 0, shares {'/'.join(share_text)}: |form - lambda_a/(1-lambda_a) z^T A z| (value {fmt(predicted)})",
+                       abs(form - predicted), bound)
+    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))
