@@ -17,7 +17,8 @@ from numerics.experiment.results import COLUMNS, build_results
 from numerics.experiment.runner import RunOutcome
 from proofs_check.atomic import write_atomic
 
-RESULT_FILES = ("results.json", "results.csv", "timing.json", "fig2a.png", "fig2b.png", "report.md")
+RESULT_FILES = ("results.json", "results.csv", "timing.json", "fig2a.png", "fig2b.png", "report.md",
+                "trained_<activation>.json")
 
 
 def document(outcome: RunOutcome) -> dict:
@@ -79,11 +80,40 @@ def write_outputs(doc: dict, out, timing: dict | None = None, figures: bool = Tr
         write_atomic(out / "timing.json", json.dumps(clean(timing), indent=1) + "\n")
         written.append(out / "timing.json")
     if figures and doc.get("shard") is None:
+        written += save_trained_networks(doc, out)
         fig2_figures.figure_2a(doc, out / "fig2a.png")
         fig2_figures.figure_2b(doc, out / "fig2b.png")
         write_atomic(out / "report.md", report_markdown(doc, timing))
         written += [out / "fig2a.png", out / "fig2b.png", out / "report.md"]
     return written
+
+
+def save_trained_networks(doc: dict, out: Path) -> list[Path]:
+    """trained_<activation>.json (semiflat.network/1, exact parameters, with the training data)."""
+    import mpmath
+    import numpy as np
+
+    from numerics.dataset import Dataset
+    from numerics.files import save_network
+    from numerics.precision import workdps
+    from theory.architecture import Architecture
+    from theory.params import Params
+
+    paths = []
+    for act, a in doc["activations"].items():
+        net = a.get("network")
+        if not net:
+            continue
+        arch = Architecture(tuple(net["architecture"]["widths"]), act)
+        with workdps(50):
+            params = Params.from_vector(arch, [mpmath.mpf(t) for t in net["parameters_exact"]])
+        data = Dataset(np.asarray(net["data"]["x"], float), np.asarray(net["data"]["y"], float))
+        path = out / f"trained_{act}.json"
+        save_network(path, arch, params, dps=50, data=data,
+                     provenance={"command": "semiflat experiment fig2", "data_seed": net["data_seed"],
+                                 "sse": net["sse"], "H0": net["H0"]})
+        paths.append(path)
+    return paths
 
 
 def overall_passed(doc: dict) -> bool:
@@ -185,7 +215,8 @@ def report_markdown(doc: dict, timing: dict | None = None) -> str:
           "heavy-tailed (Jensen); both are shown.", ""]
     L += ["## Files", "", "- `results.json`: every option, seed, network, summary and one row per (activation, H, trial)",
           "- `results.csv`: the same rows", "- `timing.json`: run time (kept apart so results.json is reproducible byte for byte)",
-          "- `fig2a.png`, `fig2b.png`: the figures", ""]
+          "- `fig2a.png`, `fig2b.png`: the figures",
+          "- `trained_<activation>.json`: the trained N_H0 (semiflat.network/1, exact parameters, with its data)", ""]
     if timing:
         L += [f"Run time: {timing.get('total_seconds', 0):.1f} s (phase 2 {timing.get('phase2_seconds', 0):.1f} s, "
               f"{timing.get('executor')} executor, {timing.get('workers')} worker(s)).", ""]

@@ -104,6 +104,15 @@ class BaseNetwork:
         )
 
 
+def _exact_text(value, dps: int = 50) -> str:
+    """Decimal text that round-trips: repr for floats, ``dps``-digit strings for mpmath numbers."""
+    if isinstance(value, (float, np.floating)):
+        return repr(float(value))
+    from numerics.precision import to_decimal_string
+
+    return to_decimal_string(value, dps)
+
+
 def base_from_params(arch: Architecture, params: Params, x, y, teacher_arch: Architecture,
                      teacher_params: Params, **extra) -> BaseNetwork:
     """Build a :class:`BaseNetwork` from a 1-H0-1 network and a 1-H*-1 teacher (any number type)."""
@@ -112,7 +121,7 @@ def base_from_params(arch: Architecture, params: Params, x, y, teacher_arch: Arc
             raise InvalidInput(
                 f"the Figure-2 experiment needs a 1-H-1 {name} with biases; got {a.describe()}"
             )
-    exact = tuple(str(t) for t in params.to_vector())
+    exact = tuple(_exact_text(t) for t in params.to_vector())
     p = params.to_float()
     tp = teacher_params.to_float()
     return BaseNetwork(
