@@ -48,9 +48,13 @@ __all__ = [
 ]
 
 
-def reals(bound: float = 1.0) -> st.SearchStrategy[float]:
-    """Floats in [-bound, bound] without NaN, infinities or subnormals."""
-    return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+def reals(bound: float = 1.0, tiny: float = 1e-6) -> st.SearchStrategy[float]:
+    """Floats in [-bound, bound] without NaN or infinities; magnitudes below ``tiny`` become 0.
+
+    Snapping tiny values to 0 keeps products of draws far from float64 underflow, so float64
+    and mpmath evaluations see the same signs (and the same ReLU patterns)."""
+    return st.floats(-bound, bound, allow_nan=False, allow_infinity=False, allow_subnormal=False).map(
+        lambda v: 0.0 if abs(v) < tiny else v)
 
 
 @st.composite
