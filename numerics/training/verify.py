@@ -1,0 +1,49 @@
+"""Stage 3: verification at ``dps`` from the parameters exactly as a network file stores them.
+
+A parameter set is first *stored*: every number is written as the decimal string a network file
+holds (:func:`numerics.precision.to_decimal_string`, ``digits_for(dps)`` significant digits)
+and read back at ``dps``. The squared error and the gradient are then recomputed from those
+numbers with :mod:`numerics.mlp` (exact backpropagation in mpmath at ``dps + GUARD`` digits).
+Only this recomputed evidence may be reported as reaching a target.
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.dataset import Dataset
+from numerics.precision import to_decimal_string, to_mpf, workdps
+from theory.architecture import Architecture
+from theory.params import Params
+
+
+def stored_params(arch: Architecture, vector, dps: int) -> Params:
+    """The parameters a file written at ``dps`` would hold: decimal round trip of each entry."""
+    with workdps(dps):
+        values = [mpmath.mpf(to_decimal_string(to_mpf(v), dps)) for v in np.asarray(vector, dtype=object)]
+    return Params.from_vector(arch, np.array(values, dtype=object))
+
+
+def verified_sse(arch: Architecture, params: Params, data: Dataset, dps: int):
+    """Squared training error ``sum_i ||f(x_i) - y_i||^2`` at ``dps`` (mpf)."""
+    return mlp.sse(arch, params, _objects(data.x), _objects(data.y), dps)
+
+
+def verified_gradient_norm(arch: Architecture, params: Params, data: Dataset, dps: int):
+    """Euclidean norm of ``grad L`` (``L = 1/2 SSE``) at ``dps`` (mpf)."""
+    g = mlp.gradient(arch, params, _objects(data.x), _objects(data.y), dps)
+    with workdps(dps):
+        return mpmath.sqrt(mpmath.fsum(v * v for v in g))
+
+
+def critical_tolerance(dps: int):
+    """The gradient-norm threshold of objective "critical": ``10^(-dps/2)``."""
+    with workdps(dps):
+        return mpmath.mpf(10) ** (-mpmath.mpf(dps) / 2)
+
+
+def _objects(a) -> np.ndarray:
+    arr = np.asarray(a)
+    return arr.astype(object) if arr.dtype != object else arr
