@@ -1,15 +1,159 @@
-"""`semiflat train` (not built yet)."""
+"""`semiflat train`: train a one-hidden-layer network to a verified target and write it.
+
+Data come from a file (``--data``) or from the paper's generator (``--teacher ACT --n N --noise S
+--seed K``: inputs U[-1, 1], teacher (w, b, v, c) = (1, 0, 1, 0), Gaussian noise of standard
+deviation S; see :mod:`numerics.datasets`). Training is :func:`numerics.training.train`; only a
+result whose squared error (or, for ``--objective critical``, gradient norm) was recomputed at
+``--dps`` digits from the stored parameters counts as reaching the target.
+
+Exit codes: 0 target reached (file written); 1 target not reached or infeasible (the reason, e.g.
+the ReLU kink certificate, is printed; no file is written); 2 bad input.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
 
 NAME = "train"
-HELP = "train (not built yet)"
-EXAMPLE = "semiflat train --help"
+HELP = "train a network to a verified squared training error (or critical point) and write it"
+EXAMPLE = "semiflat train --teacher tanh --n 10 --noise 0.1 --seed 3 --activation tanh --hidden 5 --out net.json"
 
 
 def configure(parser):
-    pass
+    src = parser.add_argument_group("data (give --data FILE, or --teacher with --n/--noise/--seed)")
+    src.add_argument("--data", metavar="FILE", help="training data, CSV (x..., y...) or JSON {x, y}")
+    src.add_argument("--teacher", metavar="ACT", help="generate the paper's data with a one-unit teacher of this activation")
+    src.add_argument("--n", type=int, default=10, help="generated samples (default 10)")
+    src.add_argument("--noise", type=float, default=0.1, help="noise standard deviation (default 0.1 = variance 1e-2)")
+    src.add_argument("--teacher-kind", choices=["fixed", "random"], default="fixed",
+                     help="teacher parameters: fixed (1,0,1,0) (default) or random N(0,1) draws")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the generated data and of the training restarts (default 0)")
+    parser.add_argument("--activation", required=True, help="activation of the trained network (tanh, relu, ...)")
+    parser.add_argument("--hidden", required=True, metavar="H|auto",
+                        help="hidden units, or 'auto' for the smallest width reaching the target")
+    parser.add_argument("--target-loss", default="1e-29", metavar="SSE",
+                        help="target squared training error sum_i (f(x_i)-y_i)^2 (default 1e-29)")
+    parser.add_argument("--dps", type=int, default=50, help="digits of verification and stored numbers (default 50)")
+    parser.add_argument("--objective", choices=["zero-error", "critical"], default="zero-error",
+                        help="zero-error (default) or critical: gradient norm < 10^(-dps/2)")
+    parser.add_argument("--max-restarts", type=int, default=None, metavar="R",
+                        help="restart budget per width (default 384; 16 for --objective critical)")
+    parser.add_argument("--progress", action="store_true", help="show progress on stderr (default: only on a terminal)")
+    parser.add_argument("--out", required=True, metavar="NET.json", help="where to write the trained network")
+
+
+def _hidden(text):
+    from theory.errors import InvalidInput
+
+    if str(text).strip().lower() == "auto":
+        return "auto"
+    try:
+        value = int(str(text))
+    except ValueError:
+        raise InvalidInput(f"--hidden {text!r}: give a positive integer or 'auto'") from None
+    if value < 1:
+        raise InvalidInput(f"--hidden {text!r}: give a positive integer or 'auto'")
+    return value
+
+
+def _load(args):
+    from numerics.datasets import teacher_data
+    from numerics.files import load_data
+    from theory.errors import InvalidInput
+
+    if (args.data is None) == (args.teacher is None):
+        raise InvalidInput("give exactly one data source: --data FILE or --teacher ACT (with --n, --noise, --seed)")
+    if args.data is not None:
+        return load_data(args.data, args.dps), {"file": str(args.data)}
+    gen = teacher_data(args.teacher, n=args.n, noise=args.noise, seed=args.seed, teacher=args.teacher_kind)
+    source = {"generator": "numerics.datasets.teacher_data", "teacher": args.teacher, "teacher_kind": args.teacher_kind,
+              "n": args.n, "noise": args.noise, "seed": args.seed, "x_range": [-1.0, 1.0]}
+    return gen.dataset, source
+
+
+def _progress_printer(enabled: bool):
+    if not enabled:
+        return None
+    start = time.time()
+
+    def show(done, total):
+        print(f"\rsemiflat train: {done}/{total} data set(s) solved, {time.time() - start:.1f} s",
+              end="", file=sys.stderr, flush=True)
+    return show
 
 
 def run(args) -> int:
-    from proofs_check.cli import UsageError
+    from numerics.files import save_network
+    from numerics.precision import to_decimal_string, workdps
+    from numerics.training import train
+    from theory.activations import get_activation
+    from theory.errors import InvalidInput
 
-    raise UsageError("semiflat train is not built yet")
+    get_activation(args.activation)
+    hidden = _hidden(args.hidden)
+    try:
+        target = float(args.target_loss)
+    except ValueError:
+        raise InvalidInput(f"--target-loss {args.target_loss!r} is not a number; give e.g. 1e-29") from None
+    data, source = _load(args)
+    show = _progress_printer(args.progress or sys.stderr.isatty())
+    result = train(data, args.activation, hidden, seed=args.seed, target_sse=target, dps=args.dps,
+                   objective=args.objective, max_restarts=args.max_restarts, progress=show)
+    if show is not None:
+        print(file=sys.stderr)
+    if not result.reached_target:
+        if result.certificate:
+            print(f"infeasible: {result.certificate}")
+        else:
+            print(f"target not reached: {result.message}")
+        print(f"no file written to {args.out}")
+        return 1
+    with workdps(args.dps):
+        provenance = {
+            "command": _command_line(args),
+            "seed": args.seed,
+            "activation": args.activation,
+            "hidden": result.hidden,
+            "hidden_requested": str(hidden),
+            "objective": args.objective,
+            "target_sse": args.target_loss,
+            "verified_sse": to_decimal_string(result.sse, 10),
+            "verified_dps": args.dps,
+            "gradient_norm": None if result.gradient_norm is None else to_decimal_string(result.gradient_norm, 10),
+            "reached_target": True,
+            "restarts_used": result.restarts_used,
+            "restart_budget": result.budget,
+            "stages": list(result.stages),
+            "min_width": result.min_width,
+            "widths_tried": [list(w) for w in result.widths_tried],
+            "data_source": source,
+            "message": result.message,
+        }
+    if result.exact_params is not None:
+        provenance["exact"] = {
+            "sse": "0",
+            "note": "parameters as exact rationals (flat order); the fit of the data under 'data' as read "
+                    "from float64/mpf values is exact",
+            "parameters": [str(v) for v in result.exact_params.to_vector()],
+        }
+    save_network(args.out, result.arch, result.params, dps=args.dps, provenance=provenance, data=data)
+    print(f"wrote {args.out}: widths {list(result.arch.widths)}, {result.message}")
+    return 0
+
+
+def _command_line(args) -> str:
+    words = ["semiflat", "train"]
+    if args.data is not None:
+        words += ["--data", str(args.data)]
+    else:
+        words += ["--teacher", args.teacher, "--n", str(args.n), "--noise", repr(args.noise),
+                  "--teacher-kind", args.teacher_kind]
+    words += ["--seed", str(args.seed), "--activation", args.activation, "--hidden", str(args.hidden),
+              "--target-loss", str(args.target_loss), "--dps", str(args.dps), "--objective", args.objective]
+    if args.max_restarts is not None:
+        words += ["--max-restarts", str(args.max_restarts)]
+    words += ["--out", str(args.out)]
+    return shlex.join(words)
