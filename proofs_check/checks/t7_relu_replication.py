@@ -1,0 +1,104 @@
+"""T7 (ReLU unit replication; paper Thm 10), spec §3 T7 and invariant I14.
+
+Under "no data on kinks", A_j = 0 and K_lambda = [[0, B_j^T], [B_j, 0]] for every lambda.
+- J = 3, M = 1, all v_j != 0, theta* critical: B_j = 0 for every j, H = J^T J >= 0, and
+  gamma_lambda(theta*) is a (non-strict) local minimum for every lambda, with inertia = narrow +
+  (H_{l-1}+1+M) zeros; no random perturbation decreases L.
+- M >= 2 with B_j != 0: a strict saddle for every lambda; along s(v_1, -u_1),
+  [L - L*]/s^2 -> -sigma_max(B_j) exactly (A_j = 0).
+"""
+
+from __future__ import annotations
+
+import mpmath
+import numpy as np
+
+from numerics import mlp
+from numerics.precision import tolerance, to_mp_array, workdps
+from proofs_check.checks import _linalg
+from proofs_check.checks._instances import critical_instance
+from proofs_check.checks._perturb import min_loss_change
+from proofs_check.checks._replication import pullback
+from proofs_check.checks._symbolic import prove_claims
+from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from proofs_check.critical_points import min_kink_distance
+from proofs_check.structure import unit_blocks
+from theory.params import Params
+
+THEOREM = "T7"
+STATEMENT = ("ReLU replication: with one output every critical point embeds as a (non-strict) minimum for every "
+             "lambda; with several outputs and B_j != 0 it is a strict saddle for every lambda (decrease -s^2 sigma_max).")
+CLAIMS = ("replication.hessian",)
+TAMPERS = ("multi-output",)
+LAMBDAS_FULL = ("-0.5", "0", "0.5", "1.5")
+LAMBDAS_QUICK = ("-0.5", "0.5")
+STEP = mpmath.mpf("1e-3")
+
+
+def _single_output(ledger, config, rng):
+    dps = config.dps
+    widths = (2, 3, 2) if config.tamper == "multi-output" else (1, 3, 1)
+    inst = critical_instance(widths, "relu", seed=config.seed, dps=dps)
+    ledger.seed(inst.seed)
+    tag = f"single-output claim on {list(widths)}"
+    with workdps(dps):
+        worst_B = max(_linalg.max_abs(unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, j, dps).B)
+                      for j in range(widths[1]))
+        bound = tolerance(dps, 1 + _linalg.max_abs(inst.y), lost_digits=3)
+    ledger.at_most(f"{tag}: max_j |B_j|", worst_B, bound)
+    radius = min_kink_distance(inst.arch, inst.params, inst.x, dps) / 100
+    for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
+        pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 0, lam, dps)
+        with workdps(dps):
+            tol = _linalg.zero_tolerance(dps, _linalg.max_abs(pb.hess_wide))
+            narrow = _linalg.inertia(_linalg.eigvalsh(pb.hess), tol)
+            wide = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)
+        extra = inst.arch.incoming_size(0) + inst.arch.outgoing_size(0)
+        ledger.equal(f"{tag} lambda {lam}: wide inertia = narrow {narrow} + {extra} zeros", wide,
+                     (narrow[0], narrow[1] + extra, narrow[2]))
+        count = 20 if config.quick else 100
+        change = min_loss_change(pb.wide_arch, pb.wide_params, inst.x, inst.y, radius=radius / 3, count=count,
+                                 rng=rng, dps=dps)
+        ledger.at_least(f"{tag} lambda {lam}: min loss change over {count} perturbations of radius {fmt(radius / 3)}",
+                        change, -bound)
+
+
+def _multi_output(ledger, config):
+    dps = config.dps
+    inst = critical_instance((2, 3, 2), "relu", seed=config.seed, dps=dps)
+    ledger.seed(inst.seed)
+    L0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
+    K_first = None
+    for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
+        pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 0, lam, dps)
+        tag = f"[2, 3, 2] lambda {lam}"
+        with workdps(dps):
+            D = inst.arch.n_params
+            K = pb.pulled_hess[D:, D:]
+            K_first = K if K_first is None else K_first
+            scale = _linalg.max_abs(pb.hess_wide)
+            bound = tolerance(dps, 1 + scale, lost_digits=3)
+            tol = _linalg.zero_tolerance(dps, scale)
+            eigs = _linalg.eigvalsh(pb.hess_wide)
+            sigma, u, v = _linalg.top_singular(pb.B)
+            theta = to_mp_array(inst.params.to_vector())
+            s = STEP * sigma / (1 + scale)
+            r = []
+            for step in (s, s / 2):
+                vec = pb.T @ np.concatenate([theta, step * v, -step * u])
+                r.append((mlp.loss(pb.wide_arch, Params.from_vector(pb.wide_arch, vec), inst.x, inst.y, dps=dps) - L0)
+                         / (step * step))
+            rel = abs(r[1] - (-sigma)) / sigma
+        ledger.at_most(f"{tag}: |A_j| (ReLU)", _linalg.max_abs(pb.A), bound)
+        ledger.at_most(f"{tag}: |K_lambda - K_first| (independent of lambda)", _linalg.max_abs(K - K_first), bound)
+        ledger.require(f"{tag}: lambda_min(H_wide) < 0 with sigma_max(B) = {fmt(sigma)}", eigs[0] < -tol,
+                       f"{fmt(eigs[0])} < -{fmt(tol)}")
+        ledger.at_most(f"{tag}: quotient at s/2 = {fmt(s / 2)}: {fmt(r[1])} vs -sigma_max, relative error", rel, STEP)
+
+
+def check(config: CheckConfig) -> CheckResult:
+    ledger = Ledger()
+    rng = np.random.default_rng(config.seed)
+    _single_output(ledger, config, rng)
+    _multi_output(ledger, config)
+    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation="relu"))
