@@ -71,6 +71,9 @@ def fit_base(config: ExperimentConfig, activation: str, data_seed: int | None = 
 
 def _reject_reason(res, hidden) -> str | None:
     if not res.reached_target:
+        cert = getattr(res, "certificate", None)
+        if cert:
+            return f"width {res.hidden} infeasible: {' '.join(str(cert).split())[:200]}"
         return f"width {res.hidden}: target squared error not reached (best {float(res.sse):.3g})"
     if hidden != "auto":
         min_width = getattr(res, "min_width", None)
