@@ -1,15 +1,83 @@
-"""`semiflat check` (not built yet)."""
+"""`semiflat check`: one machine check per theorem of spec theory.md §3 (T1 ... T10).
+
+Each check combines the symbolic proof (when :mod:`theory.symbolic` is available) with numeric
+evidence at ``--dps`` digits on concrete networks (exact critical points by the null-space
+method, designed and trained strict minima, zero-error networks), found by seeded searches.
+Exit code 1 if any check fails.
+"""
+
+from __future__ import annotations
+
+import json
+import time
 
 NAME = "check"
-HELP = "check (not built yet)"
-EXAMPLE = "semiflat check --help"
+HELP = "run every theorem check (symbolic + numeric); a table theorem / statement / method / evidence / verdict"
+EXAMPLE = "semiflat check --quick"
+
+STATEMENT_WIDTH = 64
+EVIDENCE_WIDTH = 70
 
 
 def configure(parser):
-    pass
+    parser.add_argument("--quick", action="store_true", help="fewer instances per check (all checks < 60 s)")
+    parser.add_argument("--json", action="store_true", help="print a JSON list of check results")
+    parser.add_argument("--only", default=None, metavar="IDS",
+                        help="comma-separated theorem ids to run, e.g. T4a,T7 (default: all)")
+    parser.add_argument("--dps", type=int, default=40, help="working precision in decimal digits (default 40)")
+    parser.add_argument("--seed", type=int, default=0, help="base seed of the instance searches (default 0)")
+    parser.add_argument("--verbose", action="store_true", help="text mode: print every evidence item")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _summary(result) -> str:
+    failing = [e for e in result.evidence if e[1].endswith("FAILED")]
+    pick = failing[0] if failing else (result.evidence[0] if result.evidence else ("", "no evidence"))
+    return _clip(f"{len(result.evidence)} items; {pick[0]}: {pick[1]}", EVIDENCE_WIDTH)
+
+
+def render(results, verbose: bool = False) -> str:
+    from proofs_check.benchtable import BenchTable
+
+    rows = tuple(
+        (r.theorem, _clip(r.statement, STATEMENT_WIDTH), r.method, _summary(r), "pass" if r.passed else "FAIL",
+         f"{r.seconds:.1f}")
+        for r in results
+    )
+    notes = tuple(f"{r.theorem}: {r.notes}" for r in results if r.notes)
+    text = BenchTable("semiflat check", ("theorem", "statement", "method", "evidence", "verdict", "s"), rows,
+                      notes).render()
+    if verbose:
+        for r in results:
+            text += f"\n\n{r.theorem} ({'pass' if r.passed else 'FAIL'}): {r.statement}\n  seeds {list(r.seeds)}"
+            text += "".join(f"\n  - {name}: {value}" for name, value in r.evidence)
+    return text
 
 
 def run(args) -> int:
+    from proofs_check.checks import CHECKS, check_all
     from proofs_check.cli import UsageError
 
-    raise UsageError("semiflat check is not built yet")
+    only = None
+    if args.only:
+        only = [s.strip() for s in args.only.split(",") if s.strip()]
+        unknown = [s for s in only if s not in CHECKS]
+        if unknown:
+            raise UsageError(f"--only {args.only}: unknown theorem id(s) {', '.join(unknown)}; "
+                             f"use ids from {', '.join(CHECKS)}")
+    if args.dps < 20:
+        raise UsageError(f"--dps {args.dps} is too small: the checks separate zeros at half the digits; "
+                         "pass --dps 20 or more (default 40)")
+    start = time.perf_counter()
+    results = check_all(quick=args.quick, only=only, dps=args.dps, seed=args.seed)
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], indent=2))
+    else:
+        print(render(results, args.verbose))
+        passed = sum(r.passed for r in results)
+        print(f"\n{passed}/{len(results)} checks passed in {time.perf_counter() - start:.1f} s "
+              f"({'quick' if args.quick else 'full'}, dps {args.dps}, seed {args.seed})")
+    return 0 if all(r.passed for r in results) else 1
