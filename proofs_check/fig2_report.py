@@ -67,8 +67,12 @@ def results_csv(doc: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(doc: dict, out, timing: dict | None = None, figures: bool = True) -> list[Path]:
-    """Write every output file of a run into ``out``; returns the written paths."""
+def write_outputs(doc: dict, out, timing: dict | None = None, figures: bool = True,
+                  report: bool = True) -> list[Path]:
+    """Write the output files of a run into ``out``; returns the written paths.
+
+    A shard writes only results.json, results.csv and timing.json; ``figures=False`` skips the
+    PNGs, ``report=False`` the report and the trained-network files."""
     from proofs_check import fig2_figures
 
     out = Path(out)
@@ -79,12 +83,16 @@ def write_outputs(doc: dict, out, timing: dict | None = None, figures: bool = Tr
     if timing is not None:
         write_atomic(out / "timing.json", json.dumps(clean(timing), indent=1) + "\n")
         written.append(out / "timing.json")
-    if figures and doc.get("shard") is None:
-        written += save_trained_networks(doc, out)
+    if doc.get("shard") is not None:
+        return written
+    if figures:
         fig2_figures.figure_2a(doc, out / "fig2a.png")
         fig2_figures.figure_2b(doc, out / "fig2b.png")
-        write_atomic(out / "report.md", report_markdown(doc, timing))
-        written += [out / "fig2a.png", out / "fig2b.png", out / "report.md"]
+        written += [out / "fig2a.png", out / "fig2b.png"]
+    if report:
+        written += save_trained_networks(doc, out)
+        write_atomic(out / "report.md", report_markdown(doc, timing, figures))
+        written.append(out / "report.md")
     return written
 
 
@@ -154,7 +162,7 @@ def _fmt(v, digits=4):
     return str(v)
 
 
-def report_markdown(doc: dict, timing: dict | None = None) -> str:
+def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True) -> str:
     opts = doc["options"]
     ok = overall_passed(doc)
     L = ["# Figure 2: generalization error after embedding by inactive units", ""]
@@ -165,7 +173,8 @@ def report_markdown(doc: dict, timing: dict | None = None) -> str:
         ev = {k: v for k, v in c.items() if k not in ("statement", "passed")}
         L.append(f"| {c['statement']} | {', '.join(f'{k} = {_fmt(v)}' for k, v in ev.items())} | "
                  f"{'pass' if c['passed'] else 'FAIL'} |")
-    L += ["", "![Figure 2(a)](fig2a.png)", "", "![Figure 2(b)](fig2b.png)", ""]
+    L += ["", "![Figure 2(a)](fig2a.png)", "", "![Figure 2(b)](fig2b.png)", ""] if figures else [
+        "", "(figures not drawn: --no-figures)", ""]
     L += ["## Protocol", "",
           "Spec theory.md §4 (P1-P8). Data: n training points x ~ U[x_low, x_high], targets from the teacher "
           "N_1 of the same activation plus N(0, noise^2). N_H0 is trained to squared training error < 1e-29 "

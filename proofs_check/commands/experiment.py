@@ -57,6 +57,7 @@ def configure(parser):
     parser.add_argument("--quick", action="store_true", help="100 trials, H up to 15 (explicit --trials/--hmax win)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the paper's claim is not reproduced")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--no-figures", action="store_true", help="skip fig2a.png and fig2b.png (e.g. on cluster nodes)")
 
 
 def config_from_args(args):
@@ -97,7 +98,7 @@ def run(args) -> int:
     finally:
         bar.close()
     doc = document(outcome)
-    paths = write_outputs(doc, args.out, outcome.timing)
+    paths = write_outputs(doc, args.out, outcome.timing, figures=not args.no_figures)
     print(f"wrote {', '.join(str(p) for p in paths)}")
     if outcome.shard is not None:
         print(f"shard {outcome.shard[0]}:{outcome.shard[1]} done; combine all shards with 'semiflat merge DIR... --out DIR'")

@@ -13,6 +13,7 @@ EXAMPLE = "semiflat merge shard0/ shard1/ --out fig2/"
 def configure(parser):
     parser.add_argument("shards", nargs="+", help="folders (or results.json files) of the shard runs")
     parser.add_argument("--out", required=True, help="output folder of the merged run")
+    parser.add_argument("--no-figures", action="store_true", help="skip fig2a.png and fig2b.png")
 
 
 def _load(path: str) -> dict:
@@ -86,6 +87,6 @@ def run(args) -> int:
     docs = [_load(p) for p in args.shards]
     doc = merge_documents(docs)
     Path(args.out).mkdir(parents=True, exist_ok=True)
-    paths = write_outputs(doc, args.out, {"merged_from": [d["_path"] for d in docs]})
+    paths = write_outputs(doc, args.out, {"merged_from": [d["_path"] for d in docs]}, figures=not args.no_figures)
     print(f"merged {len(docs)} shards; wrote {', '.join(str(p) for p in paths)}")
     return 0

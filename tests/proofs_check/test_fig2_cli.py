@@ -14,7 +14,7 @@ from numerics.experiment import fitting
 from numerics.experiment.examples import paper_like_data, random_base, relu_interpolant
 from proofs_check.cli import main
 
-ARGS = ["experiment", "fig2", "--trials", "24", "--hmax", "8", "--no-progress", "--chunk", "5"]
+ARGS = ["experiment", "fig2", "--trials", "24", "--hmax", "8", "--no-progress", "--chunk", "5", "--no-figures"]
 
 
 def _fake_fit(config, activation, data_seed=None, max_redraws=None):
@@ -35,7 +35,8 @@ def fake_training(monkeypatch):
 
 def test_outputs_and_csv_equals_json(tmp_path):
     out = tmp_path / "run"
-    assert main([*ARGS, "--out", str(out)]) == 0
+    args = [a for a in ARGS if a != "--no-figures"]
+    assert main([*args, "--out", str(out)]) == 0
     for name in ("results.json", "results.csv", "timing.json", "fig2a.png", "fig2b.png", "report.md"):
         assert (out / name).stat().st_size > 0
     doc = json.loads((out / "results.json").read_text())
@@ -74,7 +75,7 @@ def test_cli_shards_and_merge(tmp_path):
     assert main([*ARGS, "--out", str(ref)]) == 0
     for a in range(2):
         assert main([*ARGS, "--out", str(tmp_path / f"s{a}"), "--shard", f"{a}:2"]) == 0
-    assert main(["merge", str(tmp_path / "s0"), str(tmp_path / "s1"), "--out", str(tmp_path / "m")]) == 0
+    assert main(["merge", str(tmp_path / "s0"), str(tmp_path / "s1"), "--out", str(tmp_path / "m"), "--no-figures"]) == 0
     assert (tmp_path / "m" / "results.json").read_bytes() == (ref / "results.json").read_bytes()
     assert main(["merge", str(tmp_path / "s0"), "--out", str(tmp_path / "m2")]) == 2  # a shard is missing
 

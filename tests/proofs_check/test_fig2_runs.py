@@ -79,7 +79,7 @@ def test_resume_refuses_other_options(tmp_path):
 def test_finished_files_are_not_replaced_by_an_interrupted_run(tmp_path):
     out = tmp_path / "run"
     outcome = run_experiment(CFG, RunOptions(out=str(out), progress=False), bases=_bases())
-    write_outputs(document(outcome), out, outcome.timing, figures=False)
+    write_outputs(document(outcome), out, outcome.timing, figures=False, report=False)
     before = (out / "results.json").read_bytes()
     with pytest.raises(RunAborted):
         run_experiment(CFG.with_changes(seed=9), RunOptions(out=str(out), chunk=10, abort_after_chunks=1, progress=False), bases=_bases())
@@ -92,7 +92,7 @@ def test_merged_shards_equal_the_unsharded_run(reference, tmp_path):
         outcome = run_experiment(CFG, RunOptions(out=str(tmp_path / f"s{a}"), shard=(a, 3), chunk=8, progress=False),
                                  bases=_bases())
         doc = document(outcome)
-        write_outputs(doc, tmp_path / f"s{a}", figures=False)
+        write_outputs(doc, tmp_path / f"s{a}")
         docs.append(json.loads((tmp_path / f"s{a}" / "results.json").read_text()) | {"_path": f"s{a}"})
     assert results_json(merge_documents(docs)) == reference
     with pytest.raises(InvalidInput):  # negative control: a missing shard is refused
