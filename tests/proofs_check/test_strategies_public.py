@@ -15,7 +15,7 @@ from hypothesis import find, given, settings, strategies as st
 
 from numerics import batched, mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_mp_array, tolerance, workdps
+from numerics.precision import tolerance, workdps
 from proofs_check import strategies as sf
 from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
 from theory.activations import ACTIVATION_NAMES

@@ -10,7 +10,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy
-from hypothesis import assume, example, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps

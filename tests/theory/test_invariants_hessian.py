@@ -51,7 +51,7 @@ def congruence(arch, p, d, layer, unit, lam, K_factor=None):
     blocks = unit_blocks(arch, p, d.x, d.y, layer, unit, dps=DPS)
     T = replication_map(arch, layer, unit, lam)
     lhs = T.T @ H_wide @ T
-    D, a, m = arch.n_params, arch.incoming_size(layer), arch.outgoing_size(layer)
+    D, a = arch.n_params, arch.incoming_size(layer)
     rhs = np.full(lhs.shape, mpmath.mpf(0), dtype=object)
     rhs[:D, :D] = H
     factor = lam * (1 - lam) if K_factor is None else K_factor
@@ -159,13 +159,17 @@ def negative_direction(H, iw, iv):
     return d, d @ H @ d
 
 
+def pinned_critical_point():
+    """tanh [1, 2, 1] at an exact critical point with L > 0 (9 samples > D = 7)."""
+    arch = Architecture((1, 2, 1), "tanh")
+    params = Params.from_vector(arch, np.linspace(-1.2, 0.9, arch.n_params), dtype=float)
+    return arch, params, exact_critical_point(arch, params, np.linspace(-1, 1, 9).reshape(9, 1), dps=DPS).data
+
+
 @settings(max_examples=10)
 @given(point=sf.critical_points(dps=DPS, activations=("tanh", "sigmoid", "softplus"), bias=True, max_width=2),
        b0=sf.reals(2.0))
-@example(point=(lambda a: (a, *(lambda p: (p, exact_critical_point(a, p, np.linspace(-1, 1, 9).reshape(9, 1),
-                                                                    dps=DPS).data))(
-    Params.from_vector(a, np.linspace(-1.2, 0.9, a.n_params), dtype=float))))(Architecture((1, 2, 1), "tanh")),
-    b0=0.0)
+@example(point=pinned_critical_point(), b0=0.0)
 def test_i12_null_embedding_of_a_critical_point_is_a_saddle_when_C_is_nonzero(point, b0):
     """w0 = 0 (T3 (b)): the wide point is critical, C = phi'(b0) [sum_i h_i delta_i^T; 0] and,
     when C != 0, d^T H d < 0 along an explicit direction (so lambda_min < 0)."""
