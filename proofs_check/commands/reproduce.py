@@ -106,15 +106,18 @@ def run(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     quick = ["--quick"] if args.quick else []
-    parts = [
-        run_part("check", ["check", *quick], out, "check.md", ("check.md",)),
-        run_part("derive", ["derive", "--embedding", "all", "--out", str(out / "derive.md")], out, "derive.log",
-                 ("derive.md",)),
-        run_part("experiment", ["experiment", "fig2", "--out", str(out / "fig2"), "--workers", str(args.workers),
-                                "--strict", *quick, *(["--resume"] if args.resume else [])],
-                 out, "experiment.log", ("fig2/report.md", "fig2/fig2a.png", "fig2/fig2b.png", "fig2/results.json",
-                                         "fig2/results.csv"), capture_stderr=False),
+    plan = [
+        ("check", ["check", *quick], "check.md", ("check.md",), True),
+        ("derive", ["derive", "--embedding", "all", "--out", str(out / "derive.md")], "derive.log", ("derive.md",), True),
+        ("experiment", ["experiment", "fig2", "--out", str(out / "fig2"), "--workers", str(args.workers), "--strict",
+                        *quick, *(["--resume"] if args.resume else [])], "experiment.log",
+         ("fig2/report.md", "fig2/fig2a.png", "fig2/fig2b.png", "fig2/results.json", "fig2/results.csv"), False),
     ]
+    parts = []
+    for name, argv, log, outputs, capture in plan:
+        print(f"[{len(parts) + 1}/{len(plan)}] semiflat {' '.join(argv)}", flush=True)
+        parts.append(run_part(name, argv, out, log, outputs, capture_stderr=capture))
+        print(f"      {parts[-1].status} ({parts[-1].seconds:.1f} s)", flush=True)
     write_atomic(out / "report.md", report(parts, out, args.quick))
     for p in parts:
         print(f"  {p.name:<11} {p.status:<14} {p.seconds:7.1f} s   {p.message[:100]}")
