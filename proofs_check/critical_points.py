@@ -62,7 +62,11 @@ class CriticalPoint:
 
 
 def min_samples(arch: Architecture) -> int:
-    """Smallest n with n M > D, the number of samples the null-space method needs."""
+    """Smallest n with n M > D, the number of samples the null-space method needs.
+
+    >>> min_samples(Architecture((1, 5, 1), "tanh"))
+    17
+    """
     return arch.n_params // arch.output_dim + 1
 
 

@@ -151,6 +151,19 @@ def test_i1_exact_sympy_every_embedding(widths, activation):
             assert exact_difference(arch, params, wide_arch, wide, x) == [0] * arch.output_dim
 
 
+def test_i1_exact_sympy_composition_of_three_embeddings():
+    """gamma_lam then alpha_{w~0} then beta_{b0, v0} (sigmoid, so the compensation matters)."""
+    arch = Architecture((1, 2, 1), "sigmoid")
+    params = symbolic_params(arch)
+    x = np.array([[sympy.Symbol("x")]], dtype=object)
+    lam, b0, v0, w0, c0 = sympy.symbols("lam b0 v0 w0 c0")
+    a1, p1 = replicate(arch, params, 0, 1, lam)
+    a2, p2 = add_inactive_unit(a1, p1, 0, [w0, c0])
+    a3, p3 = add_inactive_propagation(a2, p2, 0, b0, [v0])
+    assert a3.widths == (1, 5, 1)
+    assert exact_difference(arch, params, a3, p3, x) == [0]
+
+
 def test_i1_exact_negative_control_shares_off_by_eps():
     arch = Architecture((1, 2, 1), "tanh")
     params = symbolic_params(arch)
