@@ -89,6 +89,7 @@ def _cell(ledger, inst, kind, lam, config, rng):
         law = factor * (zeta @ pb.A @ zeta)
         ledger.at_most(f"{tag}: |d2L/ds2 - lambda(1-lambda) z^T A z| (law {fmt(law)})", abs(second - law),
                        tolerance(dps, 1 + abs(law) + scale, lost_digits=dps // 2 + 2))
+        _classify_agrees(ledger, tag, pb, inst, verdict, dps)
         if verdict == "minimum":
             pos = [v for v in _linalg.eigvalsh(pb.hess_wide) if v > tol]
             radius = min(pos) / (10 * (1 + max(pos)))
@@ -106,6 +107,18 @@ def _cell(ledger, inst, kind, lam, config, rng):
             drop = _loss_at(pb, wide_point(pb, theta, t * zeta, zeros_eta), inst.x, inst.y, dps) - L0
             ledger.require(f"{tag}: loss change along zeta, s = {fmt(t)} (predicted {fmt(law * t * t / 2)})",
                            drop < 0, f"{fmt(drop)} < 0")
+
+
+def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
+    """Cross-check with the shared classifier (proofs_check.classify), when it is available."""
+    try:
+        from proofs_check.classify import classify
+    except ImportError:
+        return
+    report = classify(pb.wide_arch, pb.wide_params, Dataset(inst.x, inst.y), dps=dps)
+    got = getattr(report.verdict, "value", str(report.verdict))
+    ok = got == "saddle" if verdict == "saddle" else got.endswith("minimum")
+    ledger.require(f"{tag}: proofs_check.classify verdict", ok, f"{got} ~ {verdict}")
 
 
 def instances(config: CheckConfig):
