@@ -61,8 +61,8 @@ def _evaluate(base, config, trials, widths, hmax):
     else:
         nodes, weights = _shared_nodes(base, config)
     f = gen.nested_outputs(act, batch.w, batch.b, batch.v, batch.c, nodes, widths)
-    G = gen.mean_squared(f - base.teacher_output(nodes)[..., None, :] if nodes.ndim == 2 else
-                         f - base.teacher_output(nodes)[None, None, :], weights)
+    target = base.teacher_output(nodes)  # (N,) or (B, N)
+    G = gen.mean_squared(f - (target[:, None, :] if nodes.ndim == 2 else target[None, None, :]), weights)
 
     ft = gen.nested_outputs(act, batch.w, batch.b, batch.v, batch.c, base.x, widths)
     risk = np.mean(np.minimum((ft - base.y[None, None, :]) ** 2, 1.0), axis=-1)

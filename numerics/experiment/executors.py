@@ -48,20 +48,23 @@ class SerialExecutor:
 
 
 class ProcessExecutor:
-    """A pool of ``workers`` processes (fork where available: no re-import of ``__main__``).
+    """A pool of ``workers`` processes.
 
-    Phase 2 uses elementwise numpy only (no BLAS calls), so thread oversubscription cannot
-    occur even in forked workers; spawned workers (non-Linux) start with OMP_NUM_THREADS=1."""
+    Phase 2 uses elementwise numpy only (no BLAS calls), so by default workers are forked (fast,
+    no re-import of ``__main__``). Work that calls BLAS (training under ``retrain``) asks for
+    ``fresh=True``: spawned workers that import numpy with OMP_NUM_THREADS=1 etc. already set.
+    """
 
     name = "processes"
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, fresh: bool = False):
         self.workers = workers
+        self.fresh = fresh
         self._pool = None
 
     def __enter__(self):
         with _single_threaded_env():
-            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=_context())
+            self._pool = cf.ProcessPoolExecutor(self.workers, mp_context=_context(self.fresh))
             # Start the workers while the environment says single-threaded.
             list(self._pool.map(_noop, range(self.workers)))
         return self
@@ -121,17 +124,18 @@ class DaskExecutor:
             self._client.cancel(futures)
 
 
-def make_executor(workers: int, scheduler: str | None):
+def make_executor(workers: int, scheduler: str | None, fresh: bool = False):
+    """Dask when ``scheduler`` is given, else serial (1 worker) or a process pool."""
     if scheduler:
         return DaskExecutor(scheduler)
     if workers < 1:
         raise InvalidInput(f"--workers {workers}: expected at least 1")
-    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers, fresh=fresh)
 
 
-def _context():
+def _context(fresh: bool):
     methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return multiprocessing.get_context("fork" if "fork" in methods and not fresh else "spawn")
 
 
 def _noop(_):

@@ -13,8 +13,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from numerics.experiment.base import BaseNetwork
 from numerics.experiment.config import ExperimentConfig, RunOptions
 from numerics.experiment.executors import make_executor
@@ -67,6 +65,8 @@ def run_experiment(config: ExperimentConfig, options: RunOptions, *, progress=No
         bases: optional pre-trained N_H0 per activation (skips training; perturb protocol).
     """
     t_start = time.perf_counter()
+    if not options.progress:
+        progress = None
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     store = PartialStore(out / ".partial")
@@ -110,7 +110,7 @@ def run_experiment(config: ExperimentConfig, options: RunOptions, *, progress=No
     if progress:
         progress(done, total_trials, "trials")
     if jobs:
-        with make_executor(options.workers, options.scheduler) as executor:
+        with make_executor(options.workers, options.scheduler, fresh=config.protocol == "retrain") as executor:
             for job, arrays in executor.run(compute_chunk, jobs):
                 store.save_chunk(job.activation, job.lo, job.hi, arrays)
                 written += 1
@@ -131,6 +131,3 @@ def run_experiment(config: ExperimentConfig, options: RunOptions, *, progress=No
     timing["total_seconds"] = time.perf_counter() - t_start
     return RunOutcome(config, runs, options.shard, timing)
 
-
-def as_float_arrays(arrays: dict) -> dict:
-    return {k: np.asarray(v) for k, v in arrays.items()}
