@@ -159,7 +159,7 @@ def _construct(arch, n, s, dps, want_A, uncorrelated):
             G.append([A[i, j] for i, j in iu])
         alpha = to_mp_array(rng.normal(0.0, 1.0, size=len(basis)))
         if want_A is not None:
-            diag = [_TARGETS.get(want_A, (-1) ** k) for k in range(m)]
+            diag = [(k + 1) * _TARGETS.get(want_A, (-1) ** k) for k in range(m)]
             target = mpmath.matrix([diag[i] if i == j else 0 for i, j in iu])
             Gm = mpmath.matrix([[G[k][q] for k in range(len(basis))] for q in range(len(iu))])
             try:
