@@ -35,7 +35,7 @@ def configure(parser):
     parser.add_argument("which", choices=["fig2"], help="the experiment to run (fig2: the paper's Figure 2)")
     parser.add_argument("--trials", type=int, default=None, help=f"number of trials (default {d.trials}; --quick 100)")
     parser.add_argument("--hmax", type=int, default=None, help=f"largest width H (default {d.hmax}; --quick 15)")
-    parser.add_argument("--hgrid", type=str, default=None, help="widths H to evaluate, e.g. 6,8,10,15 (default: every H0+1..hmax)")
+    parser.add_argument("--hgrid", type=str, default=None, help="widths H to evaluate, e.g. 6,8,10,15 (default: every H0+1..hmax; sets --hmax to its largest entry unless given)")
     parser.add_argument("--activations", type=str, default=",".join(d.activations), help="comma-separated (default tanh,relu; also sigmoid, softplus, gelu)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default=d.protocol, help="perturb (default): one trained network, trials are perturbations; retrain: new data set and training per trial")
     parser.add_argument("--h0", type=str, default=str(d.h0), help="narrow width (default 5; infeasible data sets are redrawn and counted) or 'auto' (minimal width)")
@@ -73,9 +73,11 @@ def config_from_args(args):
             raise UsageError(f"--h0 {args.h0!r}: expected a positive integer or 'auto'") from None
     d = ExperimentConfig()
     trials = args.trials if args.trials is not None else (QUICK["trials"] if args.quick else d.trials)
-    hmax = args.hmax if args.hmax is not None else (QUICK["hmax"] if args.quick else d.hmax)
+    grid = _ints(args.hgrid) if args.hgrid else None
+    hmax = args.hmax if args.hmax is not None else (
+        max(grid) if grid else (QUICK["hmax"] if args.quick else d.hmax))
     return ExperimentConfig(
-        trials=trials, hmax=hmax, hgrid=_ints(args.hgrid) if args.hgrid else None,
+        trials=trials, hmax=hmax, hgrid=grid,
         activations=tuple(a.strip() for a in args.activations.split(",") if a.strip()),
         protocol=args.protocol, h0=h0, surplus=args.surplus, margin=args.margin,
         rho_rule=args.rho_rule, rho_scale=args.rho_scale, monte_carlo=args.monte_carlo,

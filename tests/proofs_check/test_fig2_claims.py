@@ -14,6 +14,7 @@ from proofs_check.cli import main
 
 def _run(tmp_path, *args):
     out = tmp_path / "run"
+    out.parent.mkdir(parents=True, exist_ok=True)
     code = main(["experiment", "fig2", "--no-progress", "--no-figures", "--out", str(out), *args])
     if code == 2:
         pytest.skip("training is not available in this build")
@@ -54,3 +55,14 @@ def test_full_size_default_run(tmp_path):
     assert tanh[10]["mean_ratio"] > 1.05  # spec I17
     for r in tanh.values():  # spec I17: ratio of means within 10% of the second-order prediction
         assert abs(r["ratio_of_means"] - r["predicted_ratio_of_means"]) <= 0.1 * r["predicted_ratio_of_means"]
+
+
+@pytest.mark.slow
+def test_retrain_protocol_independent_of_workers(tmp_path):
+    """retrain: every trial trains its own N_H0 (spawned, single-threaded workers for W = 2)."""
+    args = ["--protocol", "retrain", "--trials", "6", "--hmax", "8", "--chunk", "2"]
+    one = _run(tmp_path / "one", *args)
+    two = _run(tmp_path / "two", *args, "--workers", "2")
+    assert one == two
+    assert {r[2] for r in one["rows"] if r[0] == "relu"} == {5}
+    assert all(r[13] >= 0 for r in one["rows"])
