@@ -59,7 +59,7 @@ class Jet(sp.Function):
             sub = " ".join(
                 (labels[i] if n == 1 else f"{labels[i]}^{{{n}}}") for i, n in enumerate(index) if n
             )
-            head = self._latex_base + (f"_{{{sub}}}" if sub else "")
+            head = f"{{{self._latex_base}}}_{{{sub}}}" if sub else self._latex_base
         if self._show_args:
             inner = ", ".join(printer._print(a) for a in self.args)
             head = rf"{head}\left({inner}\right)"
@@ -126,15 +126,18 @@ def canonical(expr):
 
 
 def _polynomial_zero(e) -> bool | None:
-    """Exact zero test in a sparse polynomial ring over QQ; None if ``e`` is not a polynomial."""
+    """Exact zero test in a sparse polynomial ring (or rational function field) over QQ;
+    None if ``e`` is neither."""
     gens = sorted(e.free_symbols, key=sp.default_sort_key)
     if not gens:
         return bool(e == 0) if e.is_number else None
-    try:
-        R, *_ = ring(gens, QQ)
-        return R.from_expr(e) == 0
-    except (ValueError, TypeError, sp.PolynomialError, sp.CoercionFailed):
-        return None
+    for build in (ring,):  # polynomial identity over QQ
+        try:
+            K, *_ = build(gens, QQ)
+            return K.from_expr(e) == 0
+        except (ValueError, TypeError, sp.PolynomialError, sp.CoercionFailed):
+            continue
+    return None
 
 
 def is_zero(expr) -> bool:
@@ -145,9 +148,10 @@ def is_zero(expr) -> bool:
     fractions, and for small leftovers ``sympy.simplify``. "True" is a proof; "False" means no
     step reduced the expression to 0."""
     named = _rebuild(expr, as_symbols=True)
-    verdict = _polynomial_zero(named)
-    if verdict is not None:
-        return verdict
+    if _polynomial_zero(named):
+        return True
+    # naming applications hides identities between elementary functions (exp(a) exp(-a) = 1):
+    # fall back to sympy's own normal forms
     e = sp.expand(named)
     if e == 0:
         return True
@@ -156,6 +160,8 @@ def is_zero(expr) -> bool:
         if e == 0:
             return True
     e = canonical(expr)
+    if e == 0:
+        return True
     if sp.count_ops(e) <= SIMPLIFY_LIMIT:
         return sp.simplify(e) == 0
     return False

@@ -76,7 +76,7 @@ class Layer:
     def h(self) -> list:
         """Layer input h~(rho): generic entries, then the bias entry 1."""
         return [
-            generic(f"h{k}", N_REST, f"h_{{{k}}}", ("rho_0", "rho_1"), False)(*self.rho)
+            generic(f"h{k}", N_REST, f"h_{{{k}}}", (r"\rho_0", r"\rho_1"), False)(*self.rho)
             for k in range(self.P - 1)
         ] + [sp.Integer(1)]
 
@@ -84,13 +84,13 @@ class Layer:
     def rest(self) -> list:
         """R(rho): the other units' contribution to each next pre-activation."""
         return [
-            generic(f"R{q}", N_REST, f"R_{{{q}}}", ("rho_0", "rho_1"), False)(*self.rho)
+            generic(f"R{q}", N_REST, f"R_{{{q}}}", (r"\rho_0", r"\rho_1"), False)(*self.rho)
             for q in range(self.Q)
         ]
 
     @cached_property
     def loss_fn(self) -> type:
-        labels = tuple(f"rho_{k}" for k in range(N_REST)) + tuple(f"z_{q}" for q in range(self.Q))
+        labels = tuple(rf"\rho_{k}" for k in range(N_REST)) + tuple(f"z_{q}" for q in range(self.Q))
         return generic("Lam", N_REST + self.Q, r"\Lambda", labels, False)
 
     def sample_loss(self, z) -> sp.Expr:

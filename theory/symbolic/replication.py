@@ -93,8 +93,8 @@ def _pieces(activation):
 
 def _map_latex(s: _Split) -> str:
     rows = [
-        rf"v_a = {sp.latex(s.shares[0])}\,v + \eta",
-        rf"v_b = {sp.latex(s.shares[1])}\,v - \eta",
+        rf"v_a = \left({sp.latex(s.shares[0])}\right)v + \eta",
+        rf"v_b = \left({sp.latex(s.shares[1])}\right)v - \eta",
         r"\tilde w_a = \tilde w + (1-\lambda)\zeta",
         r"\tilde w_b = \tilde w - \lambda\zeta",
     ]
@@ -270,7 +270,8 @@ def prove_kway(activation: str, perturb: bool = False) -> Derivation:
             if (P, Q) == (1, 1) and k == 0:
                 d.show("copies", r"v_a = \lambda_a v + t\,\eta_a,\ \tilde w_a = \tilde w + t\,\delta_a,\ "
                        r"\eta_2 = -\eta_0-\eta_1,\ \delta_{0,1} = \lambda_2\gamma_{0,1},\ \delta_2 = -(\lambda_0\gamma_0+\lambda_1\gamma_1)")
-                d.show(r"\frac{d^2}{dt^2} L\big|_{t=0}", second)
+                d.show(r"A \text{ (one sample)}", A)
+                d.show(r"B \text{ (one sample)}", B)
             d.require_zero(f"d^T H d - (2 sum eta^T B delta + sum lambda delta^T A delta), P={P}, Q={Q}, {label}",
                            second - form)
     return d

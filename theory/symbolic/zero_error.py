@@ -40,7 +40,7 @@ def prove_gauss_newton(activation: str, perturb: bool = False) -> Derivation:
     for M in GN_OUTPUTS:
         if d.failures:
             break
-        F = [generic(f"F{m}", N_THETA, f"f_{{{m}}}", tuple(f"theta_{k}" for k in range(N_THETA)), False)(*theta)
+        F = [generic(f"F{m}", N_THETA, f"f_{{{m}}}", tuple(rf"\theta_{k}" for k in range(N_THETA)), False)(*theta)
              for m in range(M)]
         y = symbols_vector("y", M)
         loss = sum(((f - yy) ** 2 for f, yy in zip(F, y)), sp.Integer(0)) / 2
@@ -76,7 +76,7 @@ def prove_trace(activation: str, perturb: bool = False) -> Derivation:
             break
         for k, (label, phi) in enumerate(activation_pieces(activation)):
             x = symbols_vector("x", P - 1) + [sp.Integer(1)]
-            R = [generic(f"R{m}", 2, f"R_{{{m}}}", ("rho_0", "rho_1"), False)(*rho) for m in range(M)]
+            R = [generic(f"R{m}", 2, f"R_{{{m}}}", (r"\rho_0", r"\rho_1"), False)(*rho) for m in range(M)]
             y = symbols_vector("y", M)
             ws = [symbols_vector(f"w{a}", P) for a in range(SURPLUS)]
             vs = [symbols_vector(f"v{a}", M) for a in range(SURPLUS)]
