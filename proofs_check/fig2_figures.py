@@ -79,6 +79,13 @@ def figure_2b(doc: dict, path) -> None:
                 label=f"{act}: ratio of means")
         ax.plot(H, [r["predicted_ratio_of_means"] for r in s], "--", color=col, lw=1.2,
                 label=f"{act}: 2nd-order prediction")
+    if "relu" in opts["activations"] and doc["activations"]["relu"]["summary"]:
+        last = doc["activations"]["relu"]["summary"][-1]
+        lo, hi = ax.get_ylim()
+        ax.text(0.98, 1.0 + 0.03 * (hi - lo), f"relu: G(N_H) = G(N_H0) exactly in "
+                f"{100 * (1 - last['fraction_changed']):.1f}% of trials at H = {last['H']}",
+                transform=ax.get_yaxis_transform(), ha="right", va="bottom", fontsize=8, color=COLORS["relu"],
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1})
     ax.axhline(1.0, color="gray", lw=0.8)
     ax.set_xlabel("number of hidden units H (N_H0 embedded by inactive units)")
     ax.set_ylabel("generalization error ratio  G(N_H) / G(N_H0)")
