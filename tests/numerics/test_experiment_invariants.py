@@ -123,3 +123,20 @@ def test_trials_do_not_depend_on_batching(activation):
     parts = [evaluate_trials(base, cfg, range(a, b)) for a, b in ((0, 1), (1, 13), (13, 40))]
     for k in whole:
         assert whole[k].tobytes() == np.concatenate([p[k] for p in parts]).tobytes()
+
+
+def test_empirical_risk_term_matches_T10():
+    """Spec T10: E_Q R_hat(N_H) - E_Q R_hat(N_H0) ~ rho^2 (1/n) sum_i sum_k tanh(w_k x_i + b_k)^2 for
+    the training data; ReLU dead units leave the empirical term exactly unchanged."""
+    base = _tanh_teacher_base()
+    cfg = ExperimentConfig(trials=600, hmax=12, rho_scale=0.003, panels=20)
+    r = evaluate_trials(base, cfg, range(600))
+    assert np.all(r["risk"] < 1)  # clipping inactive, so the risk is the plain mean squared error
+    diff = r["risk"][:, -1] - r["risk"][:, 0]
+    se = diff.std(ddof=1) / np.sqrt(diff.size)
+    batch = draw_batch(base, cfg, range(600), 12)
+    z = batch.w0[:, 5:, None] * base.x[None, None, :] + batch.b0[:, 5:, None]
+    pred = rho_of(base, cfg) ** 2 * np.mean(np.sum(np.tanh(z) ** 2, axis=1), axis=1).mean()
+    assert abs(diff.mean() - pred) < 4 * se + 0.02 * pred and pred > 10 * se
+    relu = evaluate_trials(_relu_base(), ExperimentConfig(trials=50, hmax=12, rho_scale=0.003), range(50))
+    assert np.array_equal(relu["risk"][:, -1], relu["risk"][:, 0])
