@@ -81,6 +81,36 @@ def run_part(name: str, argv: list[str], out: Path, stdout_file: str | None, out
     return PartOutcome(name, "semiflat " + " ".join(argv), status, code, seconds, outputs, message)
 
 
+def check_part(out: Path, quick: bool) -> PartOutcome | None:
+    """The theorem checks through their Python API, run once, written as check.md and check.json.
+
+    Returns None when the API is not there (the CLI path is used instead)."""
+    import json
+
+    try:
+        from proofs_check.checks import check_all
+        from proofs_check.commands.check import HELP, render
+    except (ImportError, AttributeError):
+        return None
+    if "not built yet" in HELP:
+        return None
+    from proofs_check.atomic import write_atomic
+
+    command = "semiflat check" + (" --quick" if quick else "")
+    t0 = time.perf_counter()
+    try:
+        results = check_all(quick=quick)
+        passed = sum(bool(r.passed) for r in results)
+        write_atomic(out / "check.md", render(results) + f"\n\n{passed}/{len(results)} checks passed\n")
+        write_atomic(out / "check.json", json.dumps([r.to_json() for r in results], indent=2) + "\n")
+    except Exception as exc:  # noqa: BLE001 (one part's crash must not stop the others)
+        msg = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        return PartOutcome("check", command, "crashed", None, time.perf_counter() - t0, ("check.md",), msg)
+    ok = passed == len(results)
+    return PartOutcome("check", command, "ok" if ok else "failed", 0 if ok else 1, time.perf_counter() - t0,
+                       ("check.md", "check.json"), "" if ok else f"{len(results) - passed} check(s) failed")
+
+
 class _Tee:
     """Copy of stderr into a buffer that still shows on the terminal (the progress bar)."""
 
@@ -116,7 +146,8 @@ def run(args) -> int:
     parts = []
     for name, argv, log, outputs, capture in plan:
         print(f"[{len(parts) + 1}/{len(plan)}] semiflat {' '.join(argv)}", flush=True)
-        parts.append(run_part(name, argv, out, log, outputs, capture_stderr=capture))
+        part = check_part(out, args.quick) if name == "check" else None
+        parts.append(part or run_part(name, argv, out, log, outputs, capture_stderr=capture))
         print(f"      {parts[-1].status} ({parts[-1].seconds:.1f} s)", flush=True)
     write_atomic(out / "report.md", report(parts, out, args.quick))
     for p in parts:

@@ -35,6 +35,7 @@ def built(monkeypatch):
 def _run(tmp_path, monkeypatch, behaviour):
     main, calls = _fake_main(behaviour)
     monkeypatch.setattr("proofs_check.cli.main", main)
+    monkeypatch.setattr(reproduce, "check_part", lambda out, quick: None)  # the CLI path
     code = reproduce.run(argparse.Namespace(out=str(tmp_path), quick=True, workers=1, resume=False))
     return code, calls, (tmp_path / "report.md").read_text()
 
@@ -60,3 +61,22 @@ def test_unbuilt_command_module_is_not_called(tmp_path, monkeypatch, built):
     code, calls, text = _run(tmp_path, monkeypatch, {})
     assert code == 0 and calls == ["check", "experiment"]
     assert "| derive |" in text and "not available" in text
+
+
+class _Result:
+    def __init__(self, passed):
+        self.passed = passed
+
+    def to_json(self):
+        return {"passed": self.passed}
+
+
+@pytest.mark.parametrize("flags,status", [((True, True), "ok"), ((True, False), "failed")])
+def test_check_part_runs_the_checks_once_and_writes_both_files(tmp_path, monkeypatch, built, flags, status):
+    calls = []
+    monkeypatch.setattr("proofs_check.checks.check_all", lambda quick: calls.append(quick) or [_Result(f) for f in flags])
+    monkeypatch.setattr("proofs_check.commands.check.render", lambda results: "TABLE")
+    part = reproduce.check_part(tmp_path, quick=True)
+    assert calls == [True] and part.status == status
+    assert [r["passed"] for r in __import__("json").loads((tmp_path / "check.json").read_text())] == list(flags)
+    assert (tmp_path / "check.md").read_text().startswith("TABLE")
