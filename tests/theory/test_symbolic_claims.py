@@ -1,0 +1,100 @@
+"""Every general claim is proved symbolically, and a deliberately broken map makes it fail.
+
+Oracle: the claim's own statement (a difference that must vanish identically); negative
+control: the same proof with the embedding map broken (wrong split shares, a non-zero
+"inactive" weight, a wrong bias compensation, a non-zero residual, a negative ReLU scale).
+"""
+
+import pytest
+import sympy as sp
+
+from theory.errors import InvalidInput
+from theory.symbolic import CLAIM_IDS, EMBEDDING_GROUPS, prove, prove_all
+from theory.symbolic.generic import generic, is_zero
+from theory.symbolic.registry import PROOFS
+from theory.symbolic.result import run
+
+ISSUE_IDS = {
+    "replication.function", "replication.gradient", "replication.hessian", "replication.fa_direction",
+    "replication.kway", "inactive_unit.function", "inactive_unit.gradient", "inactive_unit.hessian_block",
+    "inactive_unit.relu_dead_flat", "inactive_propagation.function", "inactive_propagation.gradient",
+    "inactive_propagation.hessian_block", "zero_error.gauss_newton", "zero_error.trace", "relu.homogeneity",
+}
+
+
+def test_claim_ids_and_groups_cover_the_issue():
+    assert set(CLAIM_IDS) == ISSUE_IDS
+    grouped = [i for ids in EMBEDDING_GROUPS.values() for i in ids]
+    assert sorted(grouped) == sorted(CLAIM_IDS)
+    assert set(EMBEDDING_GROUPS) == {"replication", "inactive-unit", "inactive-propagation", "zero-error", "relu"}
+
+
+@pytest.mark.parametrize("claim_id", CLAIM_IDS)
+def test_claim_is_proved_for_a_generic_activation(claim_id):
+    result = prove(claim_id)
+    assert result.status == "proved", result.details[-1]
+    assert result.details[-1] == ("verdict", "proved (difference simplifies to 0)")
+    assert result.seconds >= 0 and result.generality
+
+
+@pytest.mark.parametrize("claim_id", CLAIM_IDS)
+def test_broken_map_makes_the_proof_fail(claim_id):
+    """Negative control per claim: the perturbed embedding must not be 'proved'."""
+    result = prove(claim_id, perturb=True)
+    assert result.status == "failed"
+    assert result.details[-1][1].startswith("failed: non-zero difference in")
+
+
+def test_perturbation_is_a_hook_a_test_can_inject():
+    """A proof run through the public runner with its own broken map (shares 1/3, 1/3) fails."""
+    from theory.symbolic import replication
+
+    def broken(activation, perturb):
+        return replication.prove_function(activation, perturb=True)
+
+    assert run("replication.function", broken, "generic", False).status == "failed"
+    assert run("replication.function", PROOFS["replication.function"], "generic", False).status == "proved"
+
+
+@pytest.mark.parametrize("claim_id", ["replication.hessian", "inactive_propagation.gradient", "zero_error.trace"])
+def test_concrete_tanh_is_proved(claim_id):
+    assert prove(claim_id, "tanh").status == "proved"
+
+
+@pytest.mark.parametrize("claim_id", ["replication.gradient", "inactive_unit.hessian_block"])
+def test_relu_is_proved_piece_by_piece(claim_id):
+    assert prove(claim_id, "relu").status == "proved"
+    # the same claim fails for ReLU too when the map is broken
+    assert prove(claim_id, "relu", perturb=True).status == "failed"
+
+
+@pytest.mark.parametrize("claim_id", ["relu.homogeneity", "inactive_unit.relu_dead_flat"])
+def test_relu_claims_are_not_applicable_to_tanh(claim_id):
+    result = prove(claim_id, "tanh")
+    assert result.status == "not-applicable"
+    assert prove(claim_id, "relu").status == "proved"
+
+
+def test_prove_all_follows_report_order_and_rejects_bad_names():
+    assert [r.id for r in prove_all("zero-error")] == list(EMBEDDING_GROUPS["zero-error"])
+    with pytest.raises(InvalidInput):
+        prove_all("nope")
+    with pytest.raises(InvalidInput):
+        prove("replication.function", "cosh")
+    with pytest.raises(InvalidInput):
+        prove("no.such.claim")
+
+
+def test_zero_test_is_sound_on_known_identities_and_non_identities():
+    """is_zero proves true identities (incl. across elementary functions) and refuses false ones."""
+    phi = generic("phi", 1)
+    F = generic("F", 2)
+    a, b = sp.symbols("a b", real=True)
+    # Schwarz: mixed partials of a generic C^2 function commute
+    assert is_zero(F(a * b, a + b).diff(a).diff(b) - F(a * b, a + b).diff(b).diff(a))
+    # the point is canonical: the same derivative at (a+b)^2 written two ways
+    assert is_zero(phi((a + b) ** 2).diff(a) - 2 * (a + b) * phi(a**2 + 2 * a * b + b**2).diff(a) / (2 * (a + b)))
+    assert is_zero(sp.exp(a) * sp.exp(-a) - 1)
+    assert not is_zero(phi(a) - phi(b))
+    assert not is_zero(F(a, b).diff(a) - F(a, b).diff(b))
+    assert not is_zero(sp.tanh(a) - a)
