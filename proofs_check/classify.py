@@ -217,7 +217,8 @@ class _Classifier:
         flat, directions = 0, []
         for k, step in enumerate(steps):
             f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps, zero_loss=True)
-            self.evidence.append((f"step {k + 1} ({f.theorem})", f.summary))
+            self.evidence.append((f"step {k + 1} ({f.theorem}; input-network unit(s) {list(step.original)})",
+                                  f.summary))
             flat += f.flat_dimension
             directions += [self.lift_to_wide(stages, steps, k, d) for d in f.flat_directions]
         if not self.flat_check(directions, exact=False):
@@ -230,7 +231,8 @@ class _Classifier:
         for k, step in enumerate(steps):
             f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps)
             findings.append(f)
-            self.evidence.append((f"step {k + 1} ({f.theorem})", f.summary))
+            self.evidence.append((f"step {k + 1} ({f.theorem}; input-network unit(s) {list(step.original)})",
+                                  f.summary))
             if f.blocks is not None:
                 blocks.append((f"layer {step.layer} unit {step.partner} (pair with {step.unit})", f.blocks))
         narrow = analyse_narrow(*stages[-1], (self.x, self.y), self.dps)

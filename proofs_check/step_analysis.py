@@ -131,11 +131,18 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
             sigma, left, right = _top_singular(blocks.B)
             text = (f"replicated pair layer {l} units ({step.partner}, {u}), lambda = {_fmt(lam, 10)}: "
                     f"A_j {blocks.definiteness_A}, sigma_max(B_j) = {_fmt(sigma)}")
+            relu = arch_b.activation == "relu"
             if sigma > tau:
                 da = _pair_direction(arch_b, step, lam, zeta=right)
                 db = _pair_direction(arch_b, step, lam, eta=-left)
-                return StepFinding("saddle", "T4b", text + ": B_j != 0, K_lambda indefinite",
-                                   descent=((da, db),), blocks=blocks)
+                return StepFinding("saddle", "T7 (T4b with A_j = 0)" if relu else "T4b",
+                                   text + ": B_j != 0, K_lambda indefinite", descent=((da, db),), blocks=blocks)
+            if relu and arch_b.n_hidden_layers == 1:
+                # Under NK A_j = 0, so K_lambda = 0; with B_j = 0 the pair realises the same U_j = v_j w~_j^T
+                # and T7 (convexity in U within the pattern) decides the wide network as a whole.
+                return StepFinding("flat", "T7", text + f": K_lambda = 0 ({n_in + n_out} zeros), flat along "
+                                   "the split of v", n_out, Inertia(0, n_in + n_out, 0),
+                                   flat_directions=flat, blocks=blocks)
             c = lam * (1 - lam)
             eig = symmetric_eigen(blocks.A, dps)
             scaled = [c * m for m in eig.values]

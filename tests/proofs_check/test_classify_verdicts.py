@@ -247,3 +247,39 @@ def test_zero_loss_inactive_unit_is_global_minimum_with_affine_flat_set():
         W[1][0, -1] = mpmath.mpf("0.1")
         broken = Params.build(wide_arch, W, wide.b)
     assert classify(wide_arch, broken, data, dps=DPS).verdict is not Verdict.GLOBAL_MINIMUM
+
+
+def test_relu_replication_single_output_is_minimum_for_every_lambda(relu_minimum):
+    """T7: with M = 1 all B_j = 0, so gamma_lambda(theta*) is a minimum for every lambda, with
+    narrow inertia + (d + 1 + M) zeros (A_j = 0 under NK)."""
+    arch, params, data, _ = relu_minimum
+    narrow = classify(arch, params, data, dps=DPS)
+    assert narrow.verdict is Verdict.MINIMUM and narrow.theorem == "T7"
+    for lam in ("0.5", "-0.5"):
+        with workdps(DPS):
+            wide_arch, wide = replicate(arch, params, 0, 0, mpmath.mpf(lam))
+        report = classify(wide_arch, wide, data, dps=DPS)
+        assert report.verdict is Verdict.MINIMUM and report.flat_dimension == 1
+        assert report.inertia.zero == narrow.inertia.zero + arch.incoming_size(0) + arch.outgoing_size(0)
+        assert never_decreases(wide_arch, wide, data, mpmath.mpf("1e-4"), count=10) >= -tolerance(DPS, report.loss, 2)
+
+
+def test_relu_replication_multi_output_is_saddle():
+    """T7 / T4b: a ReLU critical point with M = 2 (null-space construction) has B_j != 0 for a
+    generic unit, so its replication is a saddle whatever lambda is."""
+    from proofs_check.critical_points import exact_critical_point
+    from theory.architecture import Architecture
+
+    rng = np.random.default_rng(606)
+    arch = Architecture((2, 2, 2), "relu")
+    with workdps(DPS):
+        params = Params.from_vector(arch, [mpmath.mpf(v) for v in rng.normal(size=arch.n_params)])
+    x = rng.uniform(-1, 1, size=(12, 2))
+    data = exact_critical_point(arch, params, x, dps=DPS, seed=1).data
+    B = unit_blocks(arch, params, data.x, data.y, 0, 0, DPS).B
+    assert max(abs(v) for v in B.reshape(-1)) > 1e-6
+    with workdps(DPS):
+        wide_arch, wide = replicate(arch, params, 0, 0, mpmath.mpf("0.5"))
+    report = classify(wide_arch, wide, data, dps=DPS)
+    assert report.verdict is Verdict.SADDLE and "T4b" in report.theorem
+    assert report.descent_decrease < 0
