@@ -125,7 +125,16 @@ def save_trained_networks(doc: dict, out: Path) -> list[Path]:
 
 
 def overall_passed(doc: dict) -> bool:
-    return all(c["passed"] for c in doc["claims"].values())
+    """True when every evaluated claim passed (False when none could be evaluated)."""
+    return bool(doc["claims"]) and all(c["passed"] for c in doc["claims"].values())
+
+
+def verdict(doc: dict) -> str:
+    """``reproduced``, ``NOT reproduced``, or ``not evaluated`` (neither tanh nor relu was run)."""
+    if not doc["claims"]:
+        return "not evaluated"
+    partial = "" if {"tanh", "relu"} <= set(doc["options"]["activations"]) else " (only the parts of the run activations)"
+    return ("reproduced" if overall_passed(doc) else "NOT reproduced") + partial
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -164,10 +173,11 @@ def _fmt(v, digits=4):
 
 def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True) -> str:
     opts = doc["options"]
-    ok = overall_passed(doc)
+    v = verdict(doc)
     L = ["# Figure 2: generalization error after embedding by inactive units", ""]
     L += [f"Verdict on the paper's claim (tanh generalization error increases with surplus units, ReLU does "
-          f"not): **{'REPRODUCED' if ok else 'NOT REPRODUCED'}**.", ""]
+          f"not): **{v}**" + (" (the claim is about tanh and relu; run them to evaluate it)" if v == "not evaluated" else "")
+          + ".", ""]
     L += ["| claim | evidence | result |", "|---|---|---|"]
     for name, c in doc["claims"].items():
         ev = {k: v for k, v in c.items() if k not in ("statement", "passed")}
