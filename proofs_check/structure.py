@@ -235,8 +235,9 @@ def plan(arch: Architecture, structure: Structure) -> list[ReductionStep]:
     for pair in structure.replicated:
         if pair.lam is not None and (pair.layer, pair.j) not in used:
             take("replicated", pair.layer, pair.k, partner=pair.j, lam=pair.lam)
-    for layer, unit in structure.zero_incoming:
-        take("zero-incoming", layer, unit)
+    if arch.bias or arch.phi.vanishes_at_zero:  # else the constant phi(0) cannot be folded anywhere
+        for layer, unit in structure.zero_incoming:
+            take("zero-incoming", layer, unit)
     return steps
 
 
