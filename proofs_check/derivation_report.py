@@ -37,6 +37,13 @@ vector $v$). "Proved" means the difference reduced to exactly 0 (no floating poi
 """
 
 
+def short_generality(text: str) -> str:
+    """The summary-table form: 'any phi/loss/rest' plus the sizes, instead of the full sentence."""
+    head = "any phi, loss, rest; " if text.startswith("any activation phi") else ""
+    tail = text.rsplit("; ", 1)[-1]
+    return head + tail if head else text
+
+
 def _name(name: str) -> str:
     return f"${name}$" if any(ch in name for ch in "\\^_{") else name
 
@@ -83,7 +90,7 @@ def render_markdown(results: list[ClaimResult], embedding: str, activation: str,
         "|---|---|---|---|",
     ]
     for r in results:
-        lines.append(f"| `{r.id}` | {r.status} | {r.seconds:.2f} | {r.generality} |")
+        lines.append(f"| `{r.id}` | {r.status} | {r.seconds:.2f} | {short_generality(r.generality)} |")
     lines.append("")
     for r in results:
         lines.append(render_claim(r))

@@ -205,26 +205,40 @@ def symbols_vector(name: str, size: int, **assumptions) -> list:
 
 
 def jet_symbols(expr) -> dict:
-    """Map each jet application in ``expr`` to a short symbol named after its latex head.
+    """Map each argument-free jet application in ``expr`` to a short display symbol.
 
-    Used only to print intermediate expressions compactly; proofs never go through it."""
+    First derivatives of the per-sample loss Lambda in z_q are shown as delta_q (the backprop
+    signal). Used only to print intermediate expressions; proofs never go through it."""
     mapping = {}
     for app in sorted(expr.atoms(Jet), key=sp.default_sort_key):
-        if not app._show_args:
-            mapping[app] = sp.Symbol(sp.latex(app))
+        if app._show_args:
+            continue
+        index = app._index
+        if app._latex_base == r"\Lambda" and app.order == 1 and app._arg_labels:
+            k = index.index(1)
+            label = app._arg_labels[k]
+            if label.startswith("z_"):
+                mapping[app] = sp.Symbol(rf"\delta_{{{label[2:]}}}")
+                continue
+        mapping[app] = sp.Symbol(sp.latex(app))
     return mapping
 
 
-def readable(expr):
-    """``expr`` with argument-free jets as plain symbols, factored where that shortens it."""
+def readable(expr, names: dict | None = None):
+    """``expr`` with argument-free jets as plain symbols, subexpressions renamed by ``names``
+    (e.g. the pre-activation as u), factored where that shortens it."""
     e = canonical(expr)
+    if names:
+        e = e.xreplace({canonical(k): v for k, v in names.items()})
     e = e.xreplace(jet_symbols(e)) if isinstance(e, sp.Basic) else e
-    f = sp.factor_terms(e)
-    return f if sp.count_ops(f) <= sp.count_ops(e) else e
+    candidates = [e, sp.factor_terms(e)]
+    if sp.count_ops(e) <= SIMPLIFY_LIMIT:
+        candidates.append(sp.factor(e))
+    return min(candidates, key=sp.count_ops)
 
 
-def latex_of(expr) -> str:
+def latex_of(expr, names: dict | None = None) -> str:
     """LaTeX of a scalar or matrix after :func:`readable`."""
     if isinstance(expr, sp.MatrixBase):
-        return sp.latex(expr.applyfunc(readable))
-    return sp.latex(readable(expr))
+        return sp.latex(expr.applyfunc(lambda e: readable(e, names)))
+    return sp.latex(readable(expr, names))

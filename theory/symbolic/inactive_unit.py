@@ -64,6 +64,7 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
         for k, (label, _) in enumerate(activation_pieces(activation)):
             s = _inactive(P, Q, activation, k, perturb)
             if (P, Q) == (2, 1) and k == 0:
+                d.name(s.u0, "u_0")
                 d.show("parameter map", r"v' = 0,\quad \tilde w' = \tilde w_0 \text{ (arbitrary)}")
                 d.show("z at the embedded point", sp.Matrix(s.z_wide).xreplace(s.point))
             diff = sp.Matrix([a.xreplace(s.point) - b for a, b in zip(s.z_wide, s.z_narrow)])
@@ -89,6 +90,7 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
             delta = L.delta_at(s.z_narrow)
             n = len(L.rho)
             if (P, Q) == (2, 1) and k == 0:
+                d.name(s.u0, "u_0")
                 d.show(r"\partial L/\partial v' \text{ at the embedded point}", g[n + P:, :])
                 d.show(r"\partial L/\partial \tilde w' \text{ at the embedded point}", g[n:n + P, :])
             d.require_zero(f"old gradient, P={P}, Q={Q}, {label}", g[:n, :] - g_old)
@@ -116,6 +118,7 @@ def prove_hessian_block(activation: str, perturb: bool = False) -> Derivation:
             C = L.C(s.w0, phi, s.z_narrow)
             Hww, Hwv, Hvv = H[n:n + P, n:n + P], H[n:n + P, n + P:], H[n + P:, n + P:]
             if (P, Q) == (2, 1) and k == 0:
+                d.name(s.u0, "u_0")
                 d.show(r"C(\tilde w_0) \text{ (one sample)}", C)
                 d.show(r"H_{\tilde w' v'}", Hwv)
                 d.show(r"H_{v' v'}", Hvv)

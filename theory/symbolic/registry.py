@@ -7,6 +7,7 @@ pays once.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 from theory.errors import InvalidInput
@@ -76,9 +77,17 @@ def prove(claim_id: str, activation: str = "generic", perturb: bool = False) -> 
     return _prove_cached(claim_id, activation, bool(perturb))
 
 
+RELU_CLAIMS = ("inactive_unit.relu_dead_flat", "relu.homogeneity")
+"""Claims about ReLU itself (proved with ReLU for ``generic``; not applicable to other activations)."""
+
+
 @lru_cache(maxsize=None)
 def _prove_cached(claim_id: str, activation: str, perturb: bool) -> ClaimResult:
-    return run(claim_id, PROOFS[claim_id], activation, perturb)
+    result = run(claim_id, PROOFS[claim_id], activation, perturb)
+    if activation == "relu" and claim_id not in RELU_CLAIMS and result.status != "not-applicable":
+        note = "; ReLU proved on each linear piece (u > 0: phi(u) = u; u < 0: phi(u) = 0), i.e. at every point with no datum on a kink"
+        result = replace(result, generality=result.generality.replace("any activation phi", "relu") + note)
+    return result
 
 
 def prove_all(embedding: str = "all", activation: str = "generic") -> list[ClaimResult]:

@@ -115,6 +115,7 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
             s = _split(P, Q, activation, k, perturb)
             diff = sp.Matrix([s.at_point(a) - b for a, b in zip(s.z_wide, s.z_narrow)])
             if (P, Q) == (2, 1) and k == 0:
+                d.name(s.layer.pre(s.w), "u")
                 d.show("parameter map", _map_latex(s))
                 d.show("z at the embedded point", sp.Matrix([s.at_point(a) for a in s.z_wide]))
             d.require_zero(f"z difference, P={P}, Q={Q}, {label}", diff)
@@ -138,6 +139,7 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
             target = g_narrow.col_join(sp.zeros(P + Q, 1))
             lhs = s.T.T * g_wide
             if (P, Q) == (2, 1) and k == 0:
+                d.name(s.layer.pre(s.w), "u")
                 d.show("T_lambda (columns rho, v, w~, zeta, eta; rows rho, v_a, w~_a, v_b, w~_b)", s.T)
                 d.show(r"\partial L_{wide}/\partial \tilde w_a \text{ at } \gamma_\lambda\theta",
                        sp.Matrix(g_wide[2 + Q: 2 + Q + P]))
@@ -177,6 +179,7 @@ def prove_hessian(activation: str, perturb: bool = False) -> Derivation:
             cs = sp.Matrix(c[n:])
             rhs = quad_narrow + (cs.T * K * cs)[0, 0]
             if (P, Q) == (2, 1) and k == 0:
+                d.name(s.layer.pre(s.w), "u")
                 d.show(r"A \text{ (one sample)}", A)
                 d.show(r"B \text{ (one sample)}", B)
                 d.show(r"K_\lambda", K)
@@ -223,6 +226,7 @@ def prove_fa_direction(activation: str, perturb: bool = False) -> Derivation:
             zeta = sp.Matrix(s.zeta)
             claim = LAM * (1 - LAM) * (zeta.T * A * zeta)[0, 0]
             if (P, Q) == (2, 1) and k == 0:
+                d.name(s.layer.pre(s.w), "u")
                 d.show(r"F''(0)", F2)
                 d.show(r"\frac{d^2}{ds^2} L(T_\lambda(\theta, s\zeta, 0))\big|_{s=0}", second)
             d.require_zero(f"d2L/ds2 - lambda(1-lambda) zeta^T A zeta, P={P}, Q={Q}, {label}", second - claim)

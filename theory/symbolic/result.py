@@ -67,10 +67,16 @@ class Derivation:
     details: list = field(default_factory=list)
     not_applicable: str = ""
     failures: list = field(default_factory=list)
+    names: dict = field(default_factory=dict)
 
     def show(self, name: str, expr) -> None:
         """Record an intermediate expression (printed after simplification)."""
-        self.details.append((name, expr if isinstance(expr, str) else latex_of(expr)))
+        self.details.append((name, expr if isinstance(expr, str) else latex_of(expr, self.names)))
+
+    def name(self, expr, symbol: str) -> None:
+        """Print ``expr`` as ``symbol`` in later :meth:`show` calls (and say so in the report)."""
+        self.names[expr] = sp.Symbol(symbol)
+        self.details.append(("notation", f"{symbol} = {latex_of(expr)}"))
 
     def require_zero(self, name: str, expr) -> bool:
         """Add a difference that must vanish identically; scalars or matrices."""
