@@ -192,10 +192,12 @@ class _Classifier:
             d = np.array([-v for v in self.g], dtype=object)
             cert = certify(self.arch, self.params, self.x, self.y, d, self.loss, dps, gradient=self.g)
             self._note_cert(cert, "along -grad")
+            digits = int(-mpmath.log10(self.gnorm / max(1, self.scale))) - 1
+            hint = (f"; the gradient vanishes to about {digits} digits, so the point is critical at "
+                    f"--dps {2 * digits} or lower" if 2 * digits >= 10 else "")
             return self.report(Verdict.NOT_CRITICAL, "first-order condition violated", cert=cert, reason=(
-                "the gradient is not zero at working precision" + (
-                    "; the loss is small: classify at a lower --dps if it should count as zero"
-                    if self.loss < mpmath.mpf(10) ** (-dps // 2) else "")))
+                f"|grad L| = {_fmt(self.gnorm, 3)} exceeds the criticality tolerance "
+                f"10^-(dps/2) max(1, s) = {_fmt(gtol, 3)}" + hint))
         return self.critical()
 
     def stages(self):
