@@ -299,3 +299,19 @@ def test_newton_search_minimum_agrees_with_float_hessian_and_perturbations():
     assert again[3] == seed_used
     with workdps(DPS):
         assert max(abs(a - b) for a, b in zip(again[1].to_vector(), params.to_vector())) == 0
+
+
+def test_three_way_split_flat_dimension_counts_the_share_plane(tanh_minimum):
+    """T4c: shares (0.2, 0.3, 0.5) > 0 give a minimum flat on the 2-dimensional share plane; a
+    negative share gives a saddle (the form lambda_a/(1-lambda_a) z^T A z < 0)."""
+    from theory.embeddings import split
+
+    arch, params, data, _ = tanh_minimum
+    with workdps(DPS):
+        wa, wp = split(arch, params, 0, 0, [mpmath.mpf("0.2"), mpmath.mpf("0.3"), mpmath.mpf("0.5")])
+        wa2, wp2 = split(arch, params, 0, 0, [mpmath.mpf("-0.2"), mpmath.mpf("0.7"), mpmath.mpf("0.5")])
+    good = classify(wa, wp, data, dps=DPS)
+    assert good.verdict is Verdict.MINIMUM and good.flat_dimension == 2 and good.inertia.zero == 2
+    bad = classify(wa2, wp2, data, dps=DPS)
+    assert bad.verdict is Verdict.SADDLE and bad.descent_decrease < 0
+    assert float_inertia(wa2, wp2, data, rel=1e-12)[0] >= 1
