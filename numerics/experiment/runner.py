@@ -9,6 +9,7 @@ workers, chunk size, executor, interruptions or sharding.
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ from numerics.experiment.config import ExperimentConfig, RunOptions
 from numerics.experiment.executors import make_executor
 from numerics.experiment.store import PartialStore, missing_ranges
 from numerics.experiment.trials import ChunkJob, column_widths, compute_chunk
-from theory.errors import InvalidInput
+from theory.errors import InvalidInput, SemiflatError
 
 ABORT_ENV = "SEMIFLAT_ABORT_AFTER_CHUNKS"
 
@@ -61,9 +62,27 @@ def run_experiment(config: ExperimentConfig, options: RunOptions, *, progress=No
                    bases: dict[str, BaseNetwork] | None = None) -> RunOutcome:
     """Run (or resume) the experiment; ``progress(done, total, label)`` is called as chunks finish.
 
+    A run that fails on bad input (a :class:`SemiflatError`) before any chunk is stored leaves
+    no new files behind.
+
     Arguments:
         bases: optional pre-trained N_H0 per activation (skips training; perturb protocol).
     """
+    out = Path(options.out)
+    fresh_out = not out.exists()
+    fresh_partial = not (out / ".partial").exists() or not options.resume
+    try:
+        return _run(config, options, progress, bases)
+    except SemiflatError:
+        partial = out / ".partial"
+        if fresh_partial and partial.exists() and not any(partial.glob("chunk_*.npz")):
+            shutil.rmtree(partial)
+            if fresh_out and not any(out.iterdir()):
+                out.rmdir()
+        raise
+
+
+def _run(config, options, progress, bases) -> RunOutcome:
     t_start = time.perf_counter()
     if not options.progress:
         progress = None

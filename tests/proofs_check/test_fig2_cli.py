@@ -95,3 +95,20 @@ def test_retrain_protocol_per_trial_networks(tmp_path):
         assert r[2] == 4 + seed % 3 and r[1] > r[2]
     h0s = {r[3]: r[2] for r in doc["rows"]}
     assert len(h0s) == 9 and set(h0s.values()) == {4, 5, 6}  # every trial present, H0 varies
+
+
+def test_failure_before_any_chunk_leaves_no_files(tmp_path, monkeypatch):
+    from theory.errors import InvalidInput
+
+    def broken(*a, **k):
+        raise InvalidInput("training is not built yet")
+
+    monkeypatch.setattr(fitting, "fit_base", broken)
+    out = tmp_path / "new"
+    assert main([*ARGS, "--out", str(out)]) == 2
+    assert not out.exists()
+    kept = tmp_path / "kept"  # a folder that existed keeps its other content
+    kept.mkdir()
+    (kept / "mine.txt").write_text("x")
+    assert main([*ARGS, "--out", str(kept)]) == 2
+    assert sorted(p.name for p in kept.iterdir()) == ["mine.txt"]
