@@ -163,6 +163,26 @@ OPTION_NOTES = {
 }
 
 
+def summary_lines(doc: dict) -> list[str]:
+    """One sentence per activation with the headline numbers."""
+    out = []
+    for act, a in doc["activations"].items():
+        s = a["summary"]
+        if not s:
+            continue
+        pick = [r for r in s if r["H"] == 10] + [s[-1]]
+        parts = [f"H = {r['H']}: mean ratio {r['mean_ratio']:.4f} ± {r['se_ratio']:.4f}, ratio of means "
+                 f"{r['ratio_of_means']:.4f} (second-order prediction {r['predicted_ratio_of_means']:.4f})" for r in pick]
+        line = f"- {act}: " + "; ".join(parts)
+        line += f"; G(N_H) = G(N_H0) exactly in {100 * (1 - s[-1]['fraction_changed']):.1f}% of trials at H = {s[-1]['H']}"
+        pb0, pb1 = s[0].get("pac_bayes"), s[-1].get("pac_bayes")
+        if pb0 and pb1:
+            line += (f"; PAC-Bayes empirical term E_Q R̂ {pb0['empirical_H0']:.4g} (H0) -> {pb1['empirical']:.4g} "
+                     f"(H = {s[-1]['H']}), KL {pb0['kl_H0']:.4g} -> {pb1['kl']:.4g}")
+        out.append(line + ".")
+    return out
+
+
 def _fmt(v, digits=4):
     if v is None:
         return "n/a"
@@ -183,6 +203,7 @@ def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True)
         ev = {k: v for k, v in c.items() if k not in ("statement", "passed")}
         L.append(f"| {c['statement']} | {', '.join(f'{k} = {_fmt(v)}' for k, v in ev.items())} | "
                  f"{'pass' if c['passed'] else 'FAIL'} |")
+    L += [""] + summary_lines(doc)
     L += ["", "![Figure 2(a)](fig2a.png)", "", "![Figure 2(b)](fig2b.png)", ""] if figures else [
         "", "(figures not drawn: --no-figures)", ""]
     L += ["## Protocol", "",
