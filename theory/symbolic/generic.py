@@ -23,6 +23,9 @@ from sympy.polys.domains import QQ
 from sympy.polys.rings import ring
 
 
+SMALL = 60
+"""Expressions up to this operation count are expanded directly instead of in a polynomial ring."""
+
 SIMPLIFY_LIMIT = 150
 """Largest leftover (in sympy operation count) that :func:`is_zero` hands to ``simplify``."""
 
@@ -148,7 +151,12 @@ def is_zero(expr) -> bool:
     fractions, and for small leftovers ``sympy.simplify``. "True" is a proof; "False" means no
     step reduced the expression to 0."""
     named = _rebuild(expr, as_symbols=True)
-    if _polynomial_zero(named):
+    if named == 0:
+        return True
+    small = sp.count_ops(named) <= SMALL
+    if small and sp.expand(named) == 0:  # cheap path; building a ring costs more than this
+        return True
+    if not small and _polynomial_zero(named):
         return True
     # naming applications hides identities between elementary functions (exp(a) exp(-a) = 1):
     # fall back to sympy's own normal forms

@@ -16,6 +16,8 @@ from functools import lru_cache
 
 import sympy as sp
 
+from theory.architecture import Architecture
+from theory.embeddings import replication_map, replication_map_inverse
 from theory.symbolic.generic import derivative, symbols_vector
 from theory.symbolic.layer import Layer, activation_pieces
 from theory.symbolic.result import EPS, Derivation
@@ -122,6 +124,17 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
     return d
 
 
+def _library_map_checks(d: Derivation) -> None:
+    """The library's T_lambda (theory.embeddings.replication_map) with a symbolic lambda: its
+    closed-form inverse is exact and |det T_lambda| = 1 (spec §2, I18)."""
+    for widths in ((1, 2, 1), (2, 2, 2)):
+        arch = Architecture(widths, "identity")
+        T = sp.Matrix(replication_map(arch, 0, 0, LAM))
+        S = sp.Matrix(replication_map_inverse(arch, 0, 0, LAM))
+        d.require_zero(f"library T_lambda^-1 T_lambda - I, widths {list(widths)}", S * T - sp.eye(T.shape[0]))
+        d.require_zero(f"library det(T_lambda)^2 - 1, widths {list(widths)}", sp.cancel(T.det(method="bareiss") ** 2 - 1))
+
+
 def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
     """T2 / I5: T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0_zeta, 0_eta)."""
     d = Derivation(
@@ -129,6 +142,7 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
         "every theta; so gamma_lambda(theta) is critical iff theta is.",
         GENERALITY.format(sizes=_sizes_text(GRADIENT_SIZES)),
     )
+    _library_map_checks(d)
     for P, Q in GRADIENT_SIZES:
         if d.failures:  # one counterexample settles it
             break
