@@ -36,6 +36,7 @@ class TrainResult:
         exact_params: for the exact ReLU path, the parameters as ``fractions.Fraction`` (a
             :class:`Params` of object arrays), with training error exactly 0; else None.
         widths_tried: for ``--hidden auto``, ``((H, restarts, reached), ...)`` in order.
+        lm_iterations: float64 LM iterations spent on this data set (all restarts, this width).
     """
 
     arch: Architecture
@@ -56,3 +57,4 @@ class TrainResult:
     objective: str = "zero-error"
     exact_params: Params | None = None
     widths_tried: tuple = ()
+    lm_iterations: int = 0

@@ -20,7 +20,8 @@ fresh restarts (at most :data:`DEFAULT_RESTARTS` = 384 in all).
 
 from __future__ import annotations
 
-import mpmath
+from dataclasses import replace
+
 import numpy as np
 
 from numerics.dataset import Dataset
@@ -82,6 +83,7 @@ def train_smooth_many(datasets: list[Dataset], activation: str, hidden: int, see
     shapes = [shallow.Shape(x.shape[1], hidden, y.shape[1]) for x, y in floats]
     results: list[TrainResult | None] = [None] * len(datasets)
     best: list[tuple[float, np.ndarray | None, int]] = [(np.inf, None, 0)] * len(datasets)
+    iterations = [0] * len(datasets)
     stop_sse, polish_dps = polish_settings(target_sse, dps)
     for start, stop in restart_rounds(budget):
         todo = [i for i in range(len(datasets)) if results[i] is None]
@@ -100,6 +102,7 @@ def train_smooth_many(datasets: list[Dataset], activation: str, hidden: int, see
             Y = np.stack([floats[i][1] for i in owner])
             lm = lm_float.levenberg_marquardt(shape, activation, theta0, X, Y, lm_config)
             for row, (i, r) in enumerate(zip(owner, restart)):
+                iterations[i] += int(lm.iterations[row])
                 if results[i] is not None:
                     continue
                 err = float(lm.sse[row])
@@ -115,7 +118,8 @@ def train_smooth_many(datasets: list[Dataset], activation: str, hidden: int, see
             progress(sum(r is not None for r in results), len(datasets))
     for i, res in enumerate(results):
         if res is None:
-            results[i] = _failure(datasets[i], activation, shapes[i], best[i], seeds[i], budget, target_sse, dps)
+            res = _failure(datasets[i], activation, shapes[i], best[i], seeds[i], budget, target_sse, dps)
+        results[i] = replace(res, lm_iterations=iterations[i])
     return results
 
 
