@@ -98,3 +98,13 @@ def test_zero_test_is_sound_on_known_identities_and_non_identities():
     assert not is_zero(phi(a) - phi(b))
     assert not is_zero(F(a, b).diff(a) - F(a, b).diff(b))
     assert not is_zero(sp.tanh(a) - a)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus", "gelu", "identity", "relu"])
+def test_every_claim_holds_for_each_concrete_activation(activation):
+    """Substituting a concrete phi for the generic one never breaks a proof (slow: ~10-80 s each)."""
+    for result in prove_all("all", activation):
+        assert result.status in ("proved", "not-applicable"), (result.id, result.details[-1])
+        relu_claim = result.id in ("relu.homogeneity", "inactive_unit.relu_dead_flat")
+        assert (result.status == "not-applicable") == (relu_claim and activation != "relu")

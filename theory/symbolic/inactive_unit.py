@@ -146,7 +146,7 @@ def prove_relu_dead_flat(activation: str, perturb: bool = False) -> Derivation:
         "sizes (dim w~, dim v) in " + _sizes_text(SIZES[:3]),
     )
     if activation not in ("generic", "relu"):
-        d.not_applicable = f"the claim is about ReLU; --activation {activation} has no dead region"
+        d.not_applicable = f"the claim is about ReLU; --activation {activation} is not ReLU (the dead region is a ReLU property)"
         return d
     relu = get_activation("relu")
     tsym = sp.Symbol("t", positive=True) if perturb else sp.Symbol("t", negative=True)

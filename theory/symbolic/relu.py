@@ -34,7 +34,7 @@ def prove_homogeneity(activation: str, perturb: bool = False) -> Derivation:
         + ", ".join(f"({p},{q})" for p, q in FLAT_SIZES),
     )
     if activation not in ("generic", "relu"):
-        d.not_applicable = f"the claim is about ReLU; --activation {activation} is not positively homogeneous"
+        d.not_applicable = f"the claim is about ReLU; --activation {activation} is not ReLU (use --activation relu or generic)"
         return d
     relu = get_activation("relu")
     c = sp.Symbol("c", negative=True) if perturb else sp.Symbol("c", positive=True)
