@@ -156,8 +156,8 @@ def _train_relu_exact(data: Dataset, hidden, seed: int, target_sse, dps: int) ->
     exact_values = relu1d.network_values(vector, x)
     exact_zero = all(v == relu1d.to_fraction(t) for v, t in zip(exact_values, y))
     reached = bool(exact_zero and sse < target_sse)
-    message = (f"exact fit with {width} ReLU units: training error exactly 0 in rationals; "
-               f"SSE of the stored decimal parameters {mpmath.nstr(sse, 3)} at {dps} digits; "
+    message = (f"exact fit with {width} ReLU units: training error {'exactly 0' if exact_zero else 'NOT 0'} "
+               f"in rationals; SSE of the stored decimal parameters {mpmath.nstr(sse, 3)} at {dps} digits; "
                f"minimal width {min_w} (exact)")
     return TrainResult(arch=arch, params=params, sse=sse, gradient_norm=None, reached_target=reached,
                        hidden=width, seed=seed, restarts_used=0, stages=stages, certificate=None,

@@ -52,8 +52,10 @@ def to_fraction(value) -> Fraction:
     if isinstance(value, str):
         return Fraction(value.strip())
     if isinstance(value, mpmath.mpf):
-        man, exp = mpmath.mpf(value).man_exp
-        return Fraction(int(man)) * (Fraction(2) ** int(exp))
+        if not mpmath.isfinite(value):
+            raise ValueError(f"{value} is not a finite number")
+        sign, man, exp, _ = value._mpf_  # value = (-1)^sign * man * 2^exp
+        return (-1) ** sign * Fraction(int(man)) * (Fraction(2) ** int(exp))
     return Fraction(float(value))
 
 

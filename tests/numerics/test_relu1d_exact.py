@@ -168,6 +168,16 @@ def test_certificate_for_six_kinks_with_five_units_and_corruption_breaks_exactne
     assert _exact_outputs(vec, x) != [sympy.Rational(v) for v in y]
 
 
+def test_to_fraction_is_exact_for_every_number_type():
+    import mpmath
+    with mpmath.workdps(40):
+        for v in ("-0.2426432947943613", "1e-30", "-3.5", "7"):
+            m = mpmath.mpf(v)
+            f = relu1d.to_fraction(m)
+            assert mpmath.mpf(f.numerator) / f.denominator == m and (f < 0) == (m < 0)
+    assert relu1d.to_fraction(-0.1) == F(-0.1) and relu1d.to_fraction("-0.1") == F(-1, 10)
+
+
 def test_duplicate_inputs_with_different_targets_are_infeasible_at_any_width():
     res = relu1d.fit([F(0), F(0), F(1)], [F(0), F(1), F(2)], 8)
     assert not res.feasible and "share the input" in res.certificate

@@ -106,3 +106,14 @@ def test_data_file_round_trip(tmp_path):
                  "--out", str(out)]) == 0
     sse, obj = _sse_from_file(out)
     assert sse < mpmath.mpf("1e-29") and obj["provenance"]["data_source"] == {"file": str(data)}
+
+
+def test_relu_from_data_file_is_exact(tmp_path):
+    gen = teacher_data("relu", seed=3).dataset
+    data = tmp_path / "d.csv"
+    data.write_text("x,y\n" + "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(gen.x[:, 0], gen.y[:, 0])))
+    out = tmp_path / "net.json"
+    assert main(["train", "--data", str(data), "--activation", "relu", "--hidden", "auto", "--out", str(out)]) == 0
+    sse, obj = _sse_from_file(out)
+    assert sse < mpmath.mpf("1e-29")
+    assert obj["architecture"]["widths"][1] == relu1d.minimal_width(gen.x, gen.y)[0]
