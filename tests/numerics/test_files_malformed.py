@@ -96,7 +96,7 @@ def test_the_unmodified_file_loads():
     assert net.arch.widths == (2, 3, 2) and net.data.n == 2
 
 
-@pytest.mark.parametrize("path,value,field", MUTATIONS, ids=[f"{m[2]}={m[1]!r}"[:50] for m in MUTATIONS])
+@pytest.mark.parametrize("path,value,field", MUTATIONS, ids=[f"{m[2]}=" + ("<deleted>" if m[1] is DELETE else repr(m[1]))[:40] for m in MUTATIONS])
 def test_each_broken_field_is_named(path, value, field):
     obj = valid_obj()
     set_in(obj, path, value)
