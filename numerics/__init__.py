@@ -1,2 +1,36 @@
 """semiflat.numerics: evaluation at any precision (mpmath) and vectorised float64, training and
-the experiment engine. May import :mod:`theory`, never :mod:`proofs_check`."""
+the experiment engine. May import :mod:`theory`, never :mod:`proofs_check`.
+
+Entry points (loaded on first use):
+
+- ``numerics.forward / loss / gradient / hessian / jacobian`` (mpmath at ``dps``; :mod:`numerics.mlp`);
+- ``numerics.train``, ``numerics.train_many`` (:mod:`numerics.training`);
+- ``numerics.run_experiment``, ``numerics.ExperimentConfig`` (:mod:`numerics.experiment`);
+- ``numerics.load_network``, ``numerics.save_network``, ``numerics.load_data`` (:mod:`numerics.files`).
+"""
+
+import importlib
+
+_EXPORTS = {
+    "forward": "numerics.mlp",
+    "loss": "numerics.mlp",
+    "gradient": "numerics.mlp",
+    "hessian": "numerics.mlp",
+    "jacobian": "numerics.mlp",
+    "train": "numerics.training",
+    "train_many": "numerics.training",
+    "run_experiment": "numerics.experiment",
+    "ExperimentConfig": "numerics.experiment",
+    "load_network": "numerics.files",
+    "save_network": "numerics.files",
+    "load_data": "numerics.files",
+    "Dataset": "numerics.dataset",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'numerics' has no attribute {name!r}")
