@@ -63,6 +63,11 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden: int, s
         reached = found is not None
         message = (f"critical point with SSE {s_text}, gradient norm {g_text} "
                    f"{'<' if reached else '>='} 10^(-{dps}/2) (restart {r}, verified at {dps} digits)")
+        if not reached:
+            size = float(np.max(np.abs(lm.theta[r])))
+            message += (f"; not reached after {budget} restarts: the best float64 end point has parameters up "
+                        f"to {size:.3g} in size" + (" (the loss infimum may lie at infinity: saturated or "
+                                                     "diverging units)" if size > 100 else ""))
         out.append(TrainResult(
             arch=arch, params=params, sse=sse, gradient_norm=gnorm, reached_target=reached, hidden=hidden,
             seed=int(seed), restarts_used=budget, stages=("lm-float64", f"newton-mixed({steps})", f"verify-dps{dps}"),
