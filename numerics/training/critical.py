@@ -6,8 +6,9 @@ For the Fukumizu-Amari experiments the narrow network cannot fit the data (e.g. 
 1. *search*: float64 Levenberg-Marquardt on every restart at once (:mod:`lm_float`), run until
    mu reaches its upper clip (no further descent in float64) or the iteration cap.
 2. *polish*: Newton on ``grad L = 0`` with the gradient in mpmath at ``dps`` and the Hessian
-   pseudo-inverse in float64 (:func:`polish.newton_gradient`), candidates in order of their
-   float64 loss (then restart index), until one verifies.
+   pseudo-inverse in float64 (:func:`polish.newton_gradient`), candidates in order: end points
+   with all parameters below :data:`FINITE_SIZE` first, then by float64 loss, then restart
+   index, until one verifies.
 3. *verify*: ``||grad L||`` recomputed at ``dps`` from the stored parameters
    (:func:`verify.verified_gradient_norm`).
 
@@ -26,6 +27,8 @@ from numerics.training.smooth import _float_data, initial_point
 from theory.architecture import Architecture
 
 DEFAULT_RESTARTS = 16
+FINITE_SIZE = 100.0
+"""End points with a parameter beyond this size are tried last (likely heading to infinity)."""
 CRITICAL_LM = lm_float.LMConfig(max_iter=600, stop_sse=0.0)
 
 
@@ -42,7 +45,9 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden: int, s
         theta0 = np.stack([initial_point(shape, x, y, seed, r) for r in range(budget)])
         lm = lm_float.levenberg_marquardt(shape, activation, theta0, np.repeat(x[None], budget, 0),
                                           np.repeat(y[None], budget, 0), CRITICAL_LM)
-        order = sorted(range(budget), key=lambda r: (lm.sse[r] if np.isfinite(lm.sse[r]) else np.inf, r))
+        size = np.max(np.abs(lm.theta), axis=1)
+        order = sorted(range(budget), key=lambda r: (bool(size[r] > FINITE_SIZE),
+                                                     lm.sse[r] if np.isfinite(lm.sse[r]) else np.inf, r))
         found = None
         best = None
         for r in order:

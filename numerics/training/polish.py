@@ -128,7 +128,8 @@ def gauss_newton(shape: shallow.Shape, activation: str, theta0, x, y, dps: int, 
 def newton_gradient(shape: shallow.Shape, activation: str, theta0, x, y, dps: int, stop_norm,
                     max_steps: int = 40) -> PolishResult:
     """Newton on ``grad L = 0`` with the gradient in mpmath and the (pseudo-)inverse Hessian in
-    float64; stops when ``||grad L|| < stop_norm`` or when a step gains less than 2x."""
+    float64, damped by backtracking (step fractions 1, 1/2, ..., 1/64; a step is taken when it
+    lowers ``||grad L||``); stops when ``||grad L|| < stop_norm`` or no fraction helps."""
     with workdps(dps):
         net = _MpNet(shape, activation, x, y)
         theta = [to_mpf(v) for v in theta0]
@@ -142,13 +143,14 @@ def newton_gradient(shape: shallow.Shape, activation: str, theta0, x, y, dps: in
             if not (np.all(np.isfinite(Hs)) and np.all(np.isfinite(gf))):
                 break
             delta = np.linalg.lstsq(Hs[0], -gf, rcond=None)[0]
-            trial = [t + mpmath.mpf(float(s)) for t, s in zip(theta, delta)]
-            g_new = net.gradient(trial)
-            gn_new = mpmath.sqrt(mpmath.fsum(v * v for v in g_new))
             steps += 1
-            if not gn_new < gn / 2:
+            for k in range(7):
+                trial = [t + mpmath.mpf(float(s) / 2 ** k) for t, s in zip(theta, delta)]
+                g_new = net.gradient(trial)
+                gn_new = mpmath.sqrt(mpmath.fsum(v * v for v in g_new))
                 if gn_new < gn:
-                    theta, g, gn = trial, g_new, gn_new
+                    break
+            else:
                 break
             theta, g, gn = trial, g_new, gn_new
         return PolishResult(theta, gn, steps)
