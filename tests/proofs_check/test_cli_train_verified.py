@@ -117,3 +117,23 @@ def test_relu_from_data_file_is_exact(tmp_path):
     sse, obj = _sse_from_file(out)
     assert sse < mpmath.mpf("1e-29")
     assert obj["architecture"]["widths"][1] == relu1d.minimal_width(gen.x, gen.y)[0]
+
+
+def test_critical_objective_file_gradient_recomputed_at_60_digits(tmp_path):
+    from numerics import mlp
+
+    out = tmp_path / "crit.json"
+    assert main(["train", "--teacher", "tanh", "--seed", "0", "--activation", "tanh", "--hidden", "1",
+                 "--objective", "critical", "--dps", "40", "--out", str(out)]) == 0
+    sse, obj = _sse_from_file(out)
+    arch = Architecture(tuple(obj["architecture"]["widths"]), "tanh")
+    with mpmath.workdps(70):
+        vec = []
+        for l, w in enumerate(obj["parameters"]["W"]):
+            vec += [mpmath.mpf(v) for row in w for v in row] + [mpmath.mpf(v) for v in obj["parameters"]["b"][l]]
+        x = np.array([[mpmath.mpf(v) for v in row] for row in obj["data"]["x"]], dtype=object)
+        y = np.array([[mpmath.mpf(v) for v in row] for row in obj["data"]["y"]], dtype=object)
+    g = mlp.gradient(arch, Params.from_vector(arch, np.array(vec, dtype=object)), x, y, dps=60)
+    with mpmath.workdps(60):
+        assert mpmath.sqrt(mpmath.fsum(v * v for v in g)) < mpmath.mpf(10) ** -20
+    assert sse > mpmath.mpf("1e-3")  # a critical point with non-zero loss
