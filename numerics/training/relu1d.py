@@ -39,6 +39,8 @@ from itertools import product
 import mpmath
 import numpy as np
 
+from theory.errors import NotConverged
+
 # An interval of slopes: (lo, lo_closed, hi, hi_closed); lo/hi None means -inf/+inf.
 ALL = (None, False, None, False)
 
@@ -317,8 +319,17 @@ def _build(interp: Interpolation, pattern: Pattern, slopes, left, hidden: int) -
     return w + b + v + [c]
 
 
+MAX_CHECKS = 2_000_000
+"""Budget of (pattern, orientation) checks in the K = H case; beyond it :func:`fit` raises
+NotConverged instead of answering (never reached for 10 points: K <= 8, 2^K orientations)."""
+
+
 def fit(x, y, hidden: int, max_patterns: int | None = None) -> ReluFit:
-    """Decide exactly whether ``hidden`` ReLU units interpolate (x, y) (1-D) and build the fit."""
+    """Decide exactly whether ``hidden`` ReLU units interpolate (x, y) (1-D) and build the fit.
+
+    Raises NotConverged when the K = H decision would need more than :data:`MAX_CHECKS`
+    (pattern, orientation) checks (many points with many kinks); ``hidden >= K + 1`` is always
+    decided at once."""
     interp = Interpolation(np.asarray(x).reshape(-1), np.asarray(y).reshape(-1))
     n_orig = int(np.asarray(x).size)
     if interp.conflict is not None:
@@ -336,6 +347,11 @@ def fit(x, y, hidden: int, max_patterns: int | None = None) -> ReluFit:
     elif K == hidden:
         for pattern in interp.patterns(K, max_patterns):
             checked += 1
+            if checked * 2 ** K > MAX_CHECKS:
+                raise NotConverged(
+                    f"deciding whether {hidden} ReLU units interpolate these {n_orig} points (they need {K} "
+                    f"kinks) would take more than {MAX_CHECKS} exact checks; use --hidden {K + 1} or more, "
+                    "which is always feasible")
             for mask in product((0, 1), repeat=K):
                 left = tuple(k for k in range(K) if mask[k])
                 slopes = solve_box_equation(_orientation_coefs(K, left), pattern.pieces)
