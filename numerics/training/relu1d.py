@@ -345,14 +345,16 @@ def fit(x, y, hidden: int, max_patterns: int | None = None) -> ReluFit:
         slopes = [_interior(iv) for iv in pattern.pieces]
         result = _build(interp, pattern, slopes, (), hidden)
     elif K == hidden:
+        checks = 0
         for pattern in interp.patterns(K, max_patterns):
             checked += 1
-            if checked * 2 ** K > MAX_CHECKS:
-                raise NotConverged(
-                    f"deciding whether {hidden} ReLU units interpolate these {n_orig} points (they need {K} "
-                    f"kinks) would take more than {MAX_CHECKS} exact checks; use --hidden {K + 1} or more, "
-                    "which is always feasible")
             for mask in product((0, 1), repeat=K):
+                checks += 1
+                if checks > MAX_CHECKS:
+                    raise NotConverged(
+                        f"deciding whether {hidden} ReLU units interpolate these {n_orig} points (they need "
+                        f"{K} kinks) would take more than {MAX_CHECKS} exact checks; use --hidden {K + 1} or "
+                        "more, which is always feasible")
                 left = tuple(k for k in range(K) if mask[k])
                 slopes = solve_box_equation(_orientation_coefs(K, left), pattern.pieces)
                 if slopes is not None:
