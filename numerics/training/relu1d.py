@@ -307,8 +307,6 @@ def _build(interp: Interpolation, pattern: Pattern, slopes, left, hidden: int) -
         w.append(Fraction(sign))
         b.append(-sign * t[k])
         v.append(delta)
-    if left is None or len(w) < hidden:
-        pass
     x_first, x_last = interp.x[0], interp.x[-1]
     if not left and K < hidden:
         # a unit whose kink lies left of the data: linear on the data, slope s_0
