@@ -25,6 +25,7 @@ from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.eigen import definiteness
 from theory.architecture import Architecture
+from theory.embeddings._units import incoming, outgoing
 from theory.network import hidden_values, pre_activations
 from theory.params import Params, incoming_indices, outgoing_indices
 
@@ -99,17 +100,6 @@ class ReductionStep:
     partner: int | None = None
     lam: object = None
     original: tuple = field(default_factory=tuple)
-
-
-def incoming(arch: Architecture, params: Params, layer: int, unit: int) -> np.ndarray:
-    row = list(params.W[layer][unit, :])
-    if arch.bias:
-        row.append(params.b[layer][unit])
-    return np.array(row, dtype=object)
-
-
-def outgoing(params: Params, layer: int, unit: int) -> np.ndarray:
-    return np.array(params.W[layer + 1][:, unit], dtype=object)
 
 
 def _augmented(arch, h):

@@ -18,6 +18,12 @@ from numerics.precision import to_mp_array, to_mp_params, workdps
 from proofs_check.structure import unit_blocks
 from theory.embeddings import replicate, replication_map
 
+# The arbitrary-theta congruence cases shared by T2 (gradient) and T4 (Hessian):
+# (widths, activation, layer, unit), covering J = 3 and 4, M = 1..3 and three activations.
+CONGRUENCE_CASES = (((2, 3, 1), "tanh", 0, 1), ((1, 3, 2), "sigmoid", 0, 0), ((2, 2, 3), "tanh", 0, 1),
+                    ((1, 3, 2, 2), "tanh", 1, 0), ((2, 2, 3, 1), "softplus", 0, 1))
+CONGRUENCE_LAMBDAS = ("-0.7", "0", "0.4", "1", "2.2")
+
 
 @dataclass(frozen=True, eq=False)
 class Pullback:

@@ -15,7 +15,7 @@ import numpy as np
 from numerics.precision import tolerance, workdps
 from proofs_check.checks import _linalg
 from proofs_check.checks._instances import critical_instance, random_inputs, random_params
-from proofs_check.checks._replication import pullback
+from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger
 from theory.architecture import Architecture
@@ -27,10 +27,9 @@ STATEMENT = ("For every theta and lambda, T^T H_wide T = blockdiag(H, K_lambda) 
 CLAIMS = ("replication.hessian",)
 TAMPERS = ("K-lambda-squared",)
 
-CASES_FULL = (((2, 3, 1), "tanh", 0, 1), ((1, 3, 2), "sigmoid", 0, 0), ((2, 2, 3), "tanh", 0, 1),
-              ((1, 3, 2, 2), "tanh", 1, 0), ((2, 2, 3, 1), "softplus", 0, 1))
+CASES_FULL = CONGRUENCE_CASES
 CASES_QUICK = (CASES_FULL[2], CASES_FULL[3])
-LAMBDAS_FULL = ("-0.7", "0", "0.4", "1", "2.2")
+LAMBDAS_FULL = CONGRUENCE_LAMBDAS
 LAMBDAS_QUICK = ("-0.7", "0.4")
 CRITICAL_FULL = (((2, 3, 1), "tanh", 0, 0), ((2, 3, 2), "tanh", 0, 1), ((1, 2, 2, 2), "sigmoid", 1, 1))
 CRITICAL_QUICK = CRITICAL_FULL[1:2]
