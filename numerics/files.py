@@ -48,7 +48,7 @@ from numerics.dataset import Dataset
 from numerics.precision import to_decimal_string, workdps
 from theory.activations import ACTIVATION_NAMES
 from theory.architecture import Architecture
-from theory.errors import FileFormatError, InvalidInput
+from theory.errors import InvalidInput
 from theory.params import Params
 
 FORMAT = "semiflat.network/1"

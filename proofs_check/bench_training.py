@@ -21,7 +21,7 @@ import mpmath
 import numpy as np
 
 from numerics.datasets import teacher_data
-from numerics.training import relu1d, train, train_many, verify
+from numerics.training import train, train_many, verify
 from numerics.training import shallow, smooth
 from proofs_check.benchtable import BenchTable
 from theory.architecture import Architecture

@@ -25,7 +25,6 @@ here.
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 import mpmath
 import numpy as np

@@ -4,7 +4,6 @@ over ``count`` random directions of length ``radius`` (negative means a descent 
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 
 from numerics import mlp
 from numerics.precision import to_mp_array, workdps

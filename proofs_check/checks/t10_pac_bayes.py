@@ -52,7 +52,7 @@ def kl_general(mu0, cov0, mu1, cov1):
 def _embedded(inst, rng, tamper):
     arch, params = inst.arch, inst.params
     x = np.asarray(inst.x, dtype=float)
-    vectors, phis = [], []
+    phis = []
     for _ in range(SURPLUS):
         if arch.activation == "relu" and tamper != "relu-not-dead":
             w0 = draw_dead_incoming(arch, 0, rng, inputs=x, margin=0.5)

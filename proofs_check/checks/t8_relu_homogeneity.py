@@ -15,7 +15,6 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _linalg
 from proofs_check.checks._instances import critical_instance, random_inputs, random_params
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
@@ -85,6 +84,6 @@ def check(config: CheckConfig) -> CheckResult:
             ledger.at_most(f"relu [1, 3, 1] lambda 0.4: max |L - L*| on the d+3 = 4 dimensional set "
                            f"({len(changes)} points)", max(changes), bound)
         else:
-            ledger.require(f"tanh [1, 3, 1] lambda 0.4: min |L - L*| on the same set (not flat off the line)",
+            ledger.require("tanh [1, 3, 1] lambda 0.4: min |L - L*| on the same set (not flat off the line)",
                            min(changes) > bound, f"{fmt(min(changes))} > {fmt(bound)}")
     return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation="relu"))

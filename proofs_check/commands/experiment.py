@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 
 NAME = "experiment"
 HELP = "the paper's Figure-2 experiment: embed, perturb, generalization error ratios vs H"

@@ -7,7 +7,6 @@ results.json carry the same rows; usage errors leave no output file (exit 2)."""
 import csv
 import json
 
-import numpy as np
 import pytest
 
 from numerics.experiment import fitting

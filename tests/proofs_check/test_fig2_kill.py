@@ -1,7 +1,6 @@
 """A run killed (SIGKILL) at an arbitrary moment and continued with --resume gives the same
 results.json, byte for byte, as an uninterrupted run; no finished trial is lost or repeated."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from proofs_check.cli import main
 
 SCRIPT = """
 import sys

@@ -14,7 +14,7 @@ from functools import lru_cache
 import sympy as sp
 
 from theory.activations import get_activation
-from theory.symbolic.generic import derivative, gradient, hessian, symbols_vector
+from theory.symbolic.generic import gradient, hessian, symbols_vector
 from theory.symbolic.layer import Layer, activation_pieces
 from theory.symbolic.result import EPS, Derivation
 
