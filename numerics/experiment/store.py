@@ -7,35 +7,19 @@ file names and computes only the rest (whatever the new chunk size).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from numerics.atomic import write_atomic
 from numerics.experiment.base import BaseNetwork
 from theory.errors import InvalidInput
 
 _CHUNK = re.compile(r"^chunk_(?P<act>[a-z]+)_(?P<lo>\d+)_(?P<hi>\d+)\.npz$")
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
 
 
 class PartialStore:
@@ -60,6 +44,10 @@ class PartialStore:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(key_path, json.dumps(run_key, sort_keys=True).encode())
+
+    def discard(self) -> None:
+        """Remove the store once the run's final files are written (nothing is left to resume)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def load_base(self, activation: str) -> BaseNetwork | None:
         path = self.folder / f"base_{activation}.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 
 NAME = "experiment"
 HELP = "the paper's Figure-2 experiment: embed, perturb, generalization error ratios vs H"
@@ -87,6 +88,7 @@ def config_from_args(args):
 def run(args) -> int:
     from numerics.experiment.config import RunOptions
     from numerics.experiment.runner import run_experiment
+    from numerics.experiment.store import PartialStore
     from proofs_check.fig2_report import document, verdict, write_outputs
     from proofs_check.progress import ProgressBar
 
@@ -100,6 +102,7 @@ def run(args) -> int:
         bar.close()
     doc = document(outcome)
     paths = write_outputs(doc, args.out, outcome.timing, figures=not args.no_figures)
+    PartialStore(os.path.join(args.out, ".partial")).discard()  # finished: nothing left to resume
     print(f"wrote {', '.join(str(p) for p in paths)}")
     if outcome.shard is not None:
         print(f"shard {outcome.shard[0]}:{outcome.shard[1]} done; combine all shards with 'semiflat merge DIR... --out DIR'")
