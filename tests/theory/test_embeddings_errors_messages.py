@@ -26,9 +26,19 @@ def net(widths=(2, 3, 1), activation="tanh", bias=True):
     return arch, Params.from_vector(arch, np.linspace(-1, 1, arch.n_params), dtype=float)
 
 
+EPS = np.finfo(float).eps
+
+
 def preserved(arch, params, wide_arch, wide):
+    """f_wide == f_narrow in float64 on inputs in [-1, 1].
+
+    Tolerance: the embeddings only re-associate sums of products of parameters (e.g. v_j phi(u)
+    becomes lam v_j phi(u) + (1 - lam) v_j phi(u)), so the two forward passes differ by a few
+    roundings of terms no larger than the largest wide parameter: 8 eps (1 + max|theta_wide|)
+    (measured worst case: 2.7 eps (1 + max|theta_wide|) over 300 hypothesis examples)."""
     x = np.linspace(-1, 1, 3 * arch.input_dim).reshape(3, arch.input_dim)
-    return np.allclose(forward(arch, params, x), forward(wide_arch, wide, x), rtol=0, atol=1e-12)
+    scale = 1 + np.abs(wide.to_vector().astype(float)).max()
+    return np.allclose(forward(arch, params, x), forward(wide_arch, wide, x), rtol=0, atol=8 * EPS * scale)
 
 
 @given(network=sf.networks(), bad=st.one_of(st.integers(-5, -1), st.integers(0, 8)))
@@ -70,8 +80,8 @@ def test_unit_out_of_range_names_value_and_valid_range(network, data):
 def test_shares_not_summing_to_one_are_refused_with_their_sum(shares):
     arch, params = net()
     total = sum(shares)
-    if abs(total - 1) <= 1e-12:
-        return  # covered by the control below
+    if abs(total - 1) <= len(shares) * 8 * EPS:
+        return  # float64 sum of len(shares) terms: 1 to rounding (the documented rule); the control covers it
     with pytest.raises(IncompatibleEmbedding) as info:
         split(arch, params, 0, 0, shares)
     message = str(info.value)
