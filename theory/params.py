@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from theory.architecture import Architecture
-from theory.errors import InvalidParameters
+from theory.errors import IncompatibleEmbedding, InvalidParameters
 
 
 def _as_array(a, dtype) -> np.ndarray:
@@ -150,3 +150,40 @@ def outgoing_indices(arch: Architecture, layer: int, unit: int) -> list[int]:
     """Flat indices of unit ``unit``'s outgoing vector v (column ``unit`` of ``W[layer+1]``)."""
     rows = arch.widths[layer + 2]
     return [flat_index(arch, "W", layer + 1, r, unit) for r in range(rows)]
+
+
+def narrow_positions(arch: Architecture, wide_arch: Architecture, layer: int | None = None) -> list[int]:
+    """Flat positions, in ``wide_arch``'s vector, of every parameter of the narrow ``arch``.
+
+    The embeddings of spec theory.md §2 append new units at the end of a hidden layer, so the
+    narrow ``W[l]`` is the top-left block of the wide one and ``b[l]`` a prefix of the wide bias.
+    Entry ``i`` of the result is the wide flat index of narrow flat index ``i``; the other wide
+    indices belong to the new units. ``layer`` (optional) asserts that only that hidden layer
+    was widened.
+
+    >>> narrow_positions(Architecture((1, 1, 1), "tanh"), Architecture((1, 2, 1), "tanh"), 0)
+    [0, 2, 4, 6]
+
+    Raises:
+        IncompatibleEmbedding: if ``wide_arch`` does not contain ``arch`` that way.
+    """
+    same = (wide_arch.activation == arch.activation and wide_arch.bias == arch.bias
+            and len(wide_arch.widths) == len(arch.widths)
+            and wide_arch.widths[0] == arch.widths[0] and wide_arch.widths[-1] == arch.widths[-1]
+            and all(w >= n for w, n in zip(wide_arch.widths, arch.widths)))
+    if same and layer is not None:
+        arch.check_layer(layer)
+        same = all(w == n for h, (w, n) in enumerate(zip(wide_arch.widths, arch.widths)) if h != layer + 1)
+    if not same:
+        where = "" if layer is None else f" by widening hidden layer {layer} only"
+        raise IncompatibleEmbedding(
+            f"wide_arch {list(wide_arch.widths)} ({wide_arch.activation}, bias {wide_arch.bias}) does not "
+            f"contain arch {list(arch.widths)} ({arch.activation}, bias {arch.bias}){where}: pass the "
+            f"architecture returned by the embedding together with the one it was applied to")
+    positions = []
+    for l in range(arch.n_layers):
+        rows, cols = arch.layer_shape(l)
+        positions += [flat_index(wide_arch, "W", l, r, c) for r in range(rows) for c in range(cols)]
+        if arch.bias:
+            positions += [flat_index(wide_arch, "b", l, r) for r in range(rows)]
+    return positions

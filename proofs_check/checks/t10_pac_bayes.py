@@ -23,7 +23,7 @@ from proofs_check.checks._instances import zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
-from theory.params import Params
+from theory.params import Params, narrow_positions
 
 THEOREM = "T10"
 STATEMENT = ("PAC-Bayes terms: the Gaussian KL has the closed form of spec T10, and the perturbed empirical "
@@ -71,7 +71,7 @@ def _mc_increment(inst, rho, samples, rng, tamper):
     theta_w = np.asarray(wide_params.to_vector(), dtype=float)
     eps = rng.normal(scale=rho, size=(samples, len(theta_w)))
     # The narrow coordinates inside the wide vector: drop the surplus units' entries.
-    keep = _narrow_positions(inst.arch, wide_arch)
+    keep = narrow_positions(inst.arch, wide_arch, 0)
     theta_n = np.asarray(inst.params.to_vector(), dtype=float)
     n = len(x)
     risk_w = 2 * batched.loss(wide_arch, theta_w + eps, x, y) / n
@@ -79,24 +79,6 @@ def _mc_increment(inst, rho, samples, rng, tamper):
     diff = risk_w - risk_n
     predicted = rho ** 2 / n * sum(float(np.sum(p ** 2)) for p in phis)
     return float(diff.mean()), float(diff.std(ddof=1) / np.sqrt(samples)), predicted, float(risk_w.mean()), theta_w
-
-
-def _narrow_positions(arch, wide_arch):
-    """Positions of the narrow parameters in the wide flat vector (surplus units appended last):
-    mark every narrow parameter by its 1-based index and find the marks in the wide vector."""
-    marks = Params.from_vector(arch, np.arange(1, arch.n_params + 1, dtype=float), dtype=float)
-    W = [np.zeros(wide_arch.layer_shape(l)) for l in range(wide_arch.n_layers)]
-    b = [np.zeros(wide_arch.widths[l + 1]) for l in range(wide_arch.n_layers)]
-    for l in range(arch.n_layers):
-        r, c = arch.layer_shape(l)
-        W[l][:r, :c] = marks.W[l]
-        b[l][:r] = marks.b[l]
-    flat = Params.build(wide_arch, W, b, dtype=float).to_vector()
-    order = np.zeros(arch.n_params, dtype=int)
-    for pos, mark in enumerate(flat):
-        if mark > 0:
-            order[int(mark) - 1] = pos
-    return order
 
 
 def check(config: CheckConfig) -> CheckResult:

@@ -25,7 +25,7 @@ import mpmath
 from theory.architecture import Architecture
 from theory.embeddings import _units
 from theory.errors import IncompatibleEmbedding
-from theory.params import Params, incoming_indices, outgoing_indices
+from theory.params import Params, incoming_indices, narrow_positions, outgoing_indices
 
 
 def replicate(arch: Architecture, params: Params, layer: int, unit: int, lam) -> tuple[Architecture, Params]:
@@ -93,27 +93,6 @@ def _blocks(arch: Architecture, layer: int, unit: int):
     )
 
 
-def _narrow_to_wide_positions(arch: Architecture, wide: Architecture) -> list[int]:
-    """Where each narrow flat index sits in the wide flat vector (wide has one more unit)."""
-    narrow_params = Params.from_vector(arch, np.arange(arch.n_params, dtype=object))
-    wide_W, wide_b = [], []
-    for l in range(arch.n_layers):
-        rows, cols = wide.layer_shape(l)
-        w = np.full((rows, cols), -1, dtype=object)
-        w[: narrow_params.W[l].shape[0], : narrow_params.W[l].shape[1]] = narrow_params.W[l]
-        wide_W.append(w)
-        if arch.bias:
-            v = np.full(rows, -1, dtype=object)
-            v[: narrow_params.b[l].shape[0]] = narrow_params.b[l]
-            wide_b.append(v)
-    flat = Params.build(wide, wide_W, wide_b if arch.bias else None).to_vector()
-    positions = [0] * arch.n_params
-    for pos, idx in enumerate(flat):
-        if idx >= 0:
-            positions[idx] = pos
-    return positions
-
-
 def replication_map(arch: Architecture, layer: int, unit: int, lam) -> np.ndarray:
     """T_lambda as a ``D_wide x D_wide`` object matrix.
 
@@ -123,7 +102,7 @@ def replication_map(arch: Architecture, layer: int, unit: int, lam) -> np.ndarra
     wide, w_n, v_n, w_j, v_j, w_new, v_new = _blocks(arch, layer, unit)
     D, Dw = arch.n_params, wide.n_params
     T = np.zeros((Dw, Dw), dtype=object)
-    pos = _narrow_to_wide_positions(arch, wide)
+    pos = narrow_positions(arch, wide, layer)
     for i in range(D):
         T[pos[i], i] = 1
     zeta0, eta0 = D, D + len(w_n)
@@ -146,7 +125,7 @@ def replication_map_inverse(arch: Architecture, layer: int, unit: int, lam) -> n
     wide, w_n, v_n, w_j, v_j, w_new, v_new = _blocks(arch, layer, unit)
     D, Dw = arch.n_params, wide.n_params
     S = np.zeros((Dw, Dw), dtype=object)
-    pos = _narrow_to_wide_positions(arch, wide)
+    pos = narrow_positions(arch, wide, layer)
     for i in range(D):
         S[i, pos[i]] = 1
     zeta0, eta0 = D, D + len(w_n)
