@@ -19,8 +19,9 @@ the next layer (delta^(l+1) in the spec):
     g_alpha(w~0) = sum_i delta_i phi(w~0 . h~_i)                   (H_{l+1})
 
 so that K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]] (theorem T4) and B_j = C(w~_j)^T.
-A_j and B_j themselves are computed by :func:`proofs_check.structure.unit_blocks`; this module
-gives C and g_alpha (the gradient of v_new at alpha_{w~0}(theta), theorem T3).
+A_j, B_j (:func:`proofs_check.structure.unit_blocks`), C and g_alpha (the gradient of v_new at
+alpha_{w~0}(theta), theorem T3; :func:`proofs_check.structure.candidate_blocks`) are computed in
+one place; :func:`inactive_blocks` here is the (C, g_alpha) pair under its older name.
 """
 
 from __future__ import annotations
@@ -33,9 +34,10 @@ import numpy as np
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, workdps
+from proofs_check.structure import candidate_blocks
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
-from theory.network import as_inputs, hidden_values, pre_activations
+from theory.network import as_inputs, pre_activations
 from theory.params import Params
 
 
@@ -141,33 +143,15 @@ def exact_critical_point(arch: Architecture, params: Params, x, *, dps: int = 50
     return CriticalPoint(data, residual, value, dps)
 
 
-# --- candidate-unit blocks (A_j and B_j: proofs_check.structure.unit_blocks) ----------------
-
-
-def _layer_signals(arch, params, x, y, layer, dps):
-    """Augmented layer inputs h~ (n x (H_{l-1}+1)) and next-layer signals delta (n x H_{l+1})."""
-    mp_params = to_mp_params(params)
-    xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
-    h = hidden_values(arch, mp_params, xs)[layer]
-    if arch.bias:
-        h = np.hstack([h, np.full((h.shape[0], 1), mpmath.mpf(1), dtype=object)])
-    delta = mlp.signals(arch, params, x, y, dps=dps)[layer + 1]
-    return mp_params, xs, h, delta
+# --- candidate-unit blocks (formulas: proofs_check.structure) ------------------------------
 
 
 def inactive_blocks(arch: Architecture, params: Params, x, y, layer: int, incoming, dps: int = 50):
     """(C(w~0), g_alpha(w~0)) for a candidate unit with incoming vector ``incoming`` (spec §1, T3).
 
-    C: (H_{l-1}+1) x H_{l+1}; g_alpha: (H_{l+1},). Signals are those of the narrow network."""
-    arch.check_layer(layer)
-    phi = arch.phi
-    with workdps(dps):
-        _, _, h, delta = _layer_signals(arch, params, x, y, layer, dps)
-        w0 = to_mp_array(np.asarray(incoming, dtype=object).reshape(-1))
-        u = h @ w0
-        C = (h.T * phi.d1(u)) @ delta
-        g = delta.T @ phi(u)
-    return C, g
+    C: (H_{l-1}+1) x H_{l+1}; g_alpha: (H_{l+1},). Signals are those of the narrow network.
+    The formulas live in :func:`proofs_check.structure.candidate_blocks`."""
+    return candidate_blocks(arch, params, x, y, layer, incoming, dps)
 
 
 def min_kink_distance(arch: Architecture, params: Params, x, dps: int = 50) -> mpmath.mpf:

@@ -11,7 +11,7 @@ Detected (spec theory.md §2; every comparison uses ``tolerance(dps, scale, dps 
 Per-unit matrices (spec §1), for unit j of hidden layer ``layer`` with signals delta^(l+1) of the
 next layer (n x H_{l+1}) and augmented layer inputs h~ (n x (H_{l-1}+1)):
     A_j = sum_i (v_j . delta_i) phi''(u_ij) h~_i h~_i^T,   B_j = sum_i delta_i phi'(u_ij) h~_i^T,
-    C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T.
+    C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T,   g_alpha(w~0) = sum_i delta_i phi(w~0 . h~_i).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.eigen import definiteness
 from theory.architecture import Architecture
 from theory.embeddings._units import incoming, outgoing
-from theory.network import hidden_values, pre_activations
+from theory.network import as_inputs, hidden_values, pre_activations
 from theory.params import Params, incoming_indices, outgoing_indices
 
 
@@ -113,10 +113,17 @@ def _augmented(arch, h):
 def _layer_data(arch, params, x):
     """(augmented layer inputs h~ per hidden layer, pre-activations u per hidden layer); call in workdps."""
     p = to_mp_params(params)
-    xs = to_mp_array(np.asarray(x, dtype=object))
+    xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
     hs = hidden_values(arch, p, xs)
     zs = pre_activations(arch, p, xs)
     return [_augmented(arch, hs[l]) for l in range(arch.n_hidden_layers)], zs[:-1], p
+
+
+def augmented_inputs(arch, params, x, layer) -> np.ndarray:
+    """h~ of hidden layer ``layer``: the layer's inputs with a column of ones when ``arch.bias``,
+    n x (H_{l-1} + bias), mpf (call inside ``workdps``; params and x of any number type)."""
+    xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
+    return _augmented(arch, hidden_values(arch, to_mp_params(params), xs)[layer])
 
 
 def unit_blocks(arch, params, x, y, layer, unit, dps=50) -> UnitBlocks:
@@ -138,18 +145,28 @@ def unit_blocks(arch, params, x, y, layer, unit, dps=50) -> UnitBlocks:
     return UnitBlocks(A, B, definiteness(A, dps))
 
 
-def candidate_block_C(arch, params, x, y, layer, w0, dps=50) -> np.ndarray:
-    """C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T, (H_{l-1}+1) x H_{l+1} (spec §1, T5)."""
+def candidate_blocks(arch, params, x, y, layer, w0, dps=50) -> tuple[np.ndarray, np.ndarray]:
+    """(C(w~0), g_alpha(w~0)) of a candidate unit with incoming vector ``w0`` (spec §1, T3, T5):
+
+        C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T        ((H_{l-1}+1) x H_{l+1})
+        g_alpha(w~0) = sum_i delta_i phi(w~0 . h~_i)          (H_{l+1},)
+
+    with the narrow network's signals delta = delta^(l+1) and augmented inputs h~ of layer
+    ``layer``. C is the Hessian block between w~_new and v_new, g_alpha the gradient of v_new at
+    alpha_{w~0}(theta). mpf at ``dps``."""
     arch.check_layer(layer)
     delta = mlp.signals(arch, params, x, y, dps)[layer + 1]
     with workdps(dps):
-        hts, _, _ = _layer_data(arch, params, x)
-        ht = hts[layer]
-        w = to_mp_array(np.asarray(w0, dtype=object).reshape(-1))
-        C = np.full((ht.shape[1], delta.shape[1]), mpmath.mpf(0), dtype=object)
-        for i in range(ht.shape[0]):
-            C = C + arch.phi.d1(mpmath.fsum(w * ht[i])) * np.outer(ht[i], delta[i])
-    return C
+        ht = augmented_inputs(arch, params, x, layer)
+        u = ht @ to_mp_array(np.asarray(w0, dtype=object).reshape(-1))
+        C = (ht.T * arch.phi.d1(u)) @ delta
+        g = delta.T @ arch.phi(u)
+    return C, g
+
+
+def candidate_block_C(arch, params, x, y, layer, w0, dps=50) -> np.ndarray:
+    """C(w~0) of :func:`candidate_blocks`, (H_{l-1}+1) x H_{l+1} (spec §1, T5)."""
+    return candidate_blocks(arch, params, x, y, layer, w0, dps)[0]
 
 
 def _max_abs(values):

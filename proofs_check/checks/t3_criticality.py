@@ -16,12 +16,13 @@ import numpy as np
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
 from proofs_check.checks import _linalg
-from proofs_check.checks._inactive import augmented_inputs, new_indices, new_unit, old_indices
+from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from proofs_check.structure import augmented_inputs, candidate_blocks
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming
-from theory.params import Params, incoming_indices
+from theory.params import Params, incoming_indices, narrow_positions
 
 THEOREM = "T3"
 STATEMENT = ("At an inactive-unit (propagation) embedding the only new gradient is g_alpha (g_beta); the embedded "
@@ -48,15 +49,13 @@ def _alpha(ledger, inst, w0, tag, dps, expect_critical, v_new=None):
             vec = wp.to_vector().copy()
             vec[new_indices(wide, layer, new_unit(arch, layer))[1]] = to_mp_array(v_new)
             wp = Params.from_vector(wide, vec)
-        h = augmented_inputs(arch, p, inst.x, layer)
-    delta = mlp.signals(arch, p, inst.x, inst.y, dps=dps)[layer + 1]
+    _, g_alpha = candidate_blocks(arch, p, inst.x, inst.y, layer, w0, dps)
     g = mlp.gradient(arch, p, inst.x, inst.y, dps=dps)
     gw = mlp.gradient(wide, wp, inst.x, inst.y, dps=dps)
     w_in, v_out = new_indices(wide, layer, new_unit(arch, layer))
     with workdps(dps):
-        g_alpha = delta.T @ arch.phi(h @ w0)
         bound = tolerance(dps, 1 + _linalg.max_abs(inst.y) + _linalg.max_abs(g), lost_digits=3)
-        err = max(_linalg.max_abs(gw[old_indices(wide, layer, new_unit(arch, layer))] - g),
+        err = max(_linalg.max_abs(gw[narrow_positions(arch, wide, layer)] - g),
                   _linalg.max_abs(gw[w_in]) if v_new is None else mpmath.mpf(0),
                   _linalg.max_abs(gw[v_out] - g_alpha) if v_new is None else mpmath.mpf(0))
         norm = mlp.norm(gw)

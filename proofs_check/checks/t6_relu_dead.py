@@ -15,14 +15,15 @@ import numpy as np
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
 from proofs_check.checks import _linalg
-from proofs_check.checks._inactive import augmented_inputs, new_indices, new_unit, old_indices
+from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from proofs_check.critical_points import min_kink_distance
+from proofs_check.structure import augmented_inputs
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
-from theory.params import Params
+from theory.params import Params, narrow_positions
 
 THEOREM = "T6"
 STATEMENT = ("ReLU: a unit dead on the data adds an exactly flat cone x R^M: grad = (grad, 0), Hessian = H (+) 0, "
@@ -62,7 +63,7 @@ def check(config: CheckConfig) -> CheckResult:
         L0 = mlp.loss(arch, p, inst.x, inst.y, dps=dps)
         g, H = mlp.gradient_and_hessian(arch, p, inst.x, inst.y, dps=dps)
         w_in, v_out = new_indices(wide, layer, unit)
-        old = old_indices(wide, layer, unit)
+        old = narrow_positions(arch, wide, layer)
         worst_loss = worst_grad = worst_rows = worst_block = 0
         for k in range(2 if config.quick else 4):
             with workdps(dps):

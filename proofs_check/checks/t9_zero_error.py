@@ -18,10 +18,10 @@ import numpy as np
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
 from proofs_check.checks import _linalg
-from proofs_check.checks._inactive import augmented_inputs
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from proofs_check.structure import augmented_inputs
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
 
 THEOREM = "T9"
