@@ -62,22 +62,33 @@ def _float_newton(arch, theta, x, y, iters=200):
     return theta
 
 
-def _mp_newton(arch, theta, x, y, dps, steps=12):
-    """Pure Newton at dps + 10 digits; returns the parameter vector (object, mpf) or None."""
-    with workdps(dps + 10):
+def newton_polish(arch, theta, x, y, dps: int, *, target, steps: int):
+    """Pure Newton on grad L in mpmath at ``dps`` (``workdps(dps)``; derivatives by
+    :func:`numerics.mlp.gradient_and_hessian` at ``dps``) from ``theta`` (flat, any number type).
+
+    Returns ``(vec, H)``: the first iterate with ||grad L|| <= ``target`` (object array of mpf)
+    and the Hessian there, or None when ``steps`` steps do not get there or H is singular."""
+    with workdps(dps):
         vec = to_mp_array(theta)
-        target = mpmath.mpf(10) ** (-(dps - 5))
         for _ in range(steps):
             p = Params.from_vector(arch, vec)
-            g, H = mlp.gradient_and_hessian(arch, p, x, y, dps + 10)
+            g, H = mlp.gradient_and_hessian(arch, p, x, y, dps)
             if mlp.norm(g) <= target:
-                return vec
+                return vec, H
             try:
                 delta = mpmath.lu_solve(mpmath.matrix(H.tolist()), mpmath.matrix(list(-g)))
             except ZeroDivisionError:
                 return None
             vec = vec + np.array([delta[i] for i in range(len(vec))], dtype=object)
         return None
+
+
+def _mp_newton(arch, theta, x, y, dps, steps=12):
+    """:func:`newton_polish` at dps + 10 digits down to ||grad|| <= 10^-(dps - 5); the parameter
+    vector (object, mpf) or None."""
+    with workdps(dps + 10):
+        found = newton_polish(arch, theta, x, y, dps + 10, target=mpmath.mpf(10) ** (-(dps - 5)), steps=steps)
+    return None if found is None else found[0]
 
 
 def find_strict_minimum(activation: str, widths, n: int, *, seed: int = 0, dps: int = 50,
