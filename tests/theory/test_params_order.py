@@ -54,3 +54,15 @@ def test_wrong_shapes_are_rejected_with_the_expected_shape():
         Params.build(arch, [np.zeros((2, 3)), np.zeros((1, 3))], [np.zeros(3), np.zeros(1)])
     with pytest.raises(InvalidParameters, match="need 13"):
         Params.from_vector(arch, np.zeros(12))
+
+
+def test_negative_control_column_major_layout_disagrees_with_flat_index():
+    """The check above is sharp: reading W[l] column-major (a plausible wrong order) puts some
+    entry of a non-square layer at a position flat_index does not give it."""
+    arch = Architecture((2, 3, 1), "tanh")
+    vec = np.arange(arch.n_params)
+    r, c = arch.layer_shape(0)
+    wrong = vec[: r * c].reshape(c, r).T  # column-major reading of layer 0's weights
+    assert any(wrong[i, j] != flat_index(arch, "W", 0, i, j) for i in range(r) for j in range(c))
+    right = Params.from_vector(arch, vec, dtype=int).W[0]
+    assert all(right[i, j] == flat_index(arch, "W", 0, i, j) for i in range(r) for j in range(c))
