@@ -4,11 +4,13 @@
   10^-(FD_DPS) |L| / h (the loss carries FD_DPS correct digits; we lose -log10 h = 25 of them)
   plus truncation h^2 |L'''| / 6 ~ 1e-50: tolerance(FD_DPS, scale, lost_digits=26), far below
   the 1e-20 relative the spec asks for (asserted too).
-- numerics.batched (float64, vectorised) to 1e-12 relative.
+- numerics.batched (float64, vectorised) to F64_TOL = 64 eps relative to the scale of the
+  loss and its derivatives (measured worst case 1.5 eps over 150 hypothesis examples).
 - sympy.diff of theory.network.loss on symbols (tiny networks), evaluated at high precision.
 - Identities: J^T r = gradient, Hessian symmetric.
-Negative control: an activation whose derivative is perturbed by 1e-3 (monkeypatched into the
-registry) must fail the finite-difference comparison.
+Negative controls: an activation whose derivative is perturbed by 1e-3 (monkeypatched into the
+registry) must fail the finite-difference comparison; parameters rounded to single precision
+must fail the float64 comparison.
 """
 
 import mpmath
@@ -31,6 +33,9 @@ FD_DPS = 60
 H_STEP = mpmath.mpf(10) ** -25
 LOST = 26
 DPS = 30
+# float64 forward/backprop of these small nets (<= 3 layers of width <= 3, <= 4 samples): every
+# entry is a sum of O(10) rounded products, a few ulp of the scale; 64 ulp leaves margin.
+F64_TOL = 64 * np.finfo(float).eps
 
 
 def max_abs(values):
@@ -117,7 +122,23 @@ def test_batched_float64_agrees_with_mpmath(net, data):
         mp_float = np.array([float(v) for v in np.asarray(mp_value).reshape(-1)])
         # float64 sums of terms as large as the loss and its derivatives: relative to that scale
         scale = 1 + float(mlp.loss(arch, params, d.x, d.y, dps=DPS)) + np.abs(mp_float).max()
-        assert np.abs(mp_float - np.asarray(f64).reshape(-1)).max() <= 1e-12 * scale
+        assert np.abs(mp_float - np.asarray(f64).reshape(-1)).max() <= F64_TOL * scale
+
+
+def test_negative_control_single_precision_parameters_fail_the_float64_comparison():
+    """The F64_TOL comparison is sharp: float64 derivatives at the parameters rounded to float32
+    (relative change ~3e-8) are told apart from the mpmath ones at the exact parameters."""
+    arch = Architecture((2, 3, 1), "tanh")
+    params = Params.from_vector(arch, np.linspace(-1.3, 0.9, arch.n_params) + 0.01, dtype=float)
+    d = Dataset([[0.4, -0.2], [-0.9, 0.3], [1.2, 0.8]], [[0.3], [-0.2], [0.5]])
+    g_mp = np.array([float(v) for v in mlp.gradient(arch, params, d.x, d.y, dps=DPS)])
+    vec32 = params.to_vector().astype(np.float32).astype(float)[None, :]
+    g32 = batched.gradient(arch, vec32, d.x, d.y)[0]
+    scale = 1 + float(mlp.loss(arch, params, d.x, d.y, dps=DPS)) + np.abs(g_mp).max()
+    assert np.abs(g_mp - g32).max() > 1e3 * F64_TOL * scale
+    # and at the exact parameters the same comparison passes
+    g64 = batched.gradient(arch, params.to_vector().astype(float)[None, :], d.x, d.y)[0]
+    assert np.abs(g_mp - g64).max() <= F64_TOL * scale
 
 
 @pytest.mark.parametrize("widths,activation,bias", [((1, 2, 1), "tanh", True), ((2, 1, 2), "sigmoid", False),
