@@ -4,8 +4,14 @@ import json
 import re
 from functools import lru_cache
 
+from numerics.precision import tolerance
 from proofs_check.checks import CHECKS, CheckConfig, CheckResult
 from proofs_check.cli import main
+
+CHECK_DPS = CheckConfig().dps
+# ceiling for an identity at CHECK_DPS = 40 digits with scale <= 10^2 (the check itself uses
+# tolerance(dps, 1 + L, 2)): 10^-35, far below float64 level
+ZERO_35 = tolerance(CHECK_DPS, 1, lost_digits=5)
 
 
 @lru_cache(maxsize=None)
@@ -40,7 +46,7 @@ def test_t7_negative_control_multi_output_is_not_a_minimum():
 def test_t8_scaling_invariance_and_negative_scale():
     good, bad = run("T8"), run("T8", "negative-scale")
     assert good.passed and not bad.passed
-    assert float(items(good, r"\|L\(c v")[0][1].split()[0]) < 1e-35
+    assert float(items(good, r"\|L\(c v")[0][1].split()[0]) < ZERO_35
     assert float(items(bad, r"\|L\(c v")[0][1].split()[0]) > 1e-3
 
 
@@ -62,5 +68,9 @@ def test_cli_json_and_exit_codes(capsys):
     assert main(["check", "--quick", "--only", "T8", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert [r["theorem"] for r in out] == ["T8"] and out[0]["passed"] is True
+    # the CLI reports the numbers of the Python API (same seeds, same dps; timings aside)
+    numeric = lambda ev: [tuple(p) for p in ev if not p[0].startswith("symbolic")]  # noqa: E731
+    assert numeric(out[0]["evidence"]) == numeric(run("T8").evidence)
+    assert float(items(run("T8"), r"\|L\(c v")[0][1].split()[0]) < ZERO_35
     assert main(["check", "--only", "T99"]) == 2
     assert "T99" in capsys.readouterr().err

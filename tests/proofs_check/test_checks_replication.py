@@ -6,7 +6,10 @@ from functools import lru_cache
 
 import pytest
 
+from numerics.precision import tolerance
 from proofs_check.checks import CHECKS, CheckConfig
+
+CHECK_DPS = CheckConfig().dps
 
 
 @lru_cache(maxsize=None)
@@ -34,8 +37,9 @@ def test_congruences_hold_to_working_precision(theorem):
     assert result.passed, result.notes
     errors = [bound_pair(v) for k, v in result.evidence if "<=" in v]
     assert errors and all(err <= bound for err, bound in errors)
-    # dps 40: every identity holds far below 10^-30, i.e. not a float64-level coincidence.
-    assert max(err for err, _ in errors) < 1e-30
+    # dps 40: every identity holds below tolerance(40, 1, lost_digits=10) = 10^-30 (scales up
+    # to 10^7 allowed), i.e. not a float64-level coincidence.
+    assert max(err for err, _ in errors) < tolerance(CHECK_DPS, 1, lost_digits=10)
 
 
 def test_t1_negative_control_wrong_shares_change_the_function():
