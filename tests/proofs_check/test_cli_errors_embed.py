@@ -11,10 +11,14 @@ import json
 import numpy as np
 import pytest
 
+import mpmath
+
 from numerics.dataset import Dataset
-from numerics.files import network_to_json, save_data, save_network
+from numerics.files import load_network, network_to_json, save_data, save_network
+from numerics.precision import to_mp_array, tolerance, workdps
 from proofs_check.cli import main
 from theory import Architecture, Params
+from theory.network import forward
 
 
 @pytest.fixture
@@ -120,8 +124,24 @@ def test_repaired_commands_succeed(folder, capsys, argv):
     if "--out" not in argv:
         argv += ["--out", str(folder / "wide.json")]
     out = folder / argv[argv.index("--out") + 1].rsplit("/", 1)[-1]
+    narrow = load_network(argv[1])
     before = snapshot(folder)
     assert main(argv) == 0, capsys.readouterr().err
     after = snapshot(folder)
     assert set(after) - set(before) <= {out.relative_to(folder)}
     assert out.exists() and json.loads(out.read_text())["format"] == "semiflat.network/1"
+    # what was written is an embedding: one more unit, and the same function (spec §2, I1) on
+    # inputs in [-2, 2], at the file's dps (a few roundings of O(1) terms: 2 digits lost)
+    wide = load_network(out)
+    assert wide.arch.n_params > narrow.arch.n_params
+    x = np.linspace(-2, 2, 5 * narrow.arch.input_dim).reshape(5, narrow.arch.input_dim)
+    with workdps(wide.dps):
+        f0 = forward(narrow.arch, narrow.params, to_mp_array(x))
+        f1 = forward(wide.arch, wide.params, to_mp_array(x))
+        scale = 1 + max(abs(v) for v in wide.params.to_vector())
+        assert max(abs(a - b) for a, b in zip(f0.reshape(-1), f1.reshape(-1))) <= tolerance(wide.dps, scale ** 2, 2)
+        # negative control: the narrow network with its first weight moved by 10^-10 is told apart
+        vec = narrow.params.to_vector().copy()
+        vec[0] += mpmath.mpf(10) ** -10
+        moved = forward(narrow.arch, Params.from_vector(narrow.arch, vec), to_mp_array(x))
+        assert max(abs(a - b) for a, b in zip(moved.reshape(-1), f1.reshape(-1))) > tolerance(wide.dps, scale ** 2, 2)
