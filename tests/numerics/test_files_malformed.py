@@ -92,8 +92,12 @@ MUTATIONS = [
 
 
 def test_the_unmodified_file_loads():
+    """Negative control of the table: the valid file loads, with exactly the numbers written."""
     net = network_from_json(valid_obj())
     assert net.arch.widths == (2, 3, 2) and net.data.n == 2
+    # the decimal strings "k.25" are exact binary fractions: they load as exactly k + 1/4
+    assert [v for v in net.params.to_vector()] == [k + 0.25 for k in range(net.arch.n_params)]
+    assert [list(r) for r in net.data.y] == [[0.5, 1], [2, -1]]
 
 
 @pytest.mark.parametrize("path,value,field", MUTATIONS, ids=[f"{m[2]}=" + ("<deleted>" if m[1] is DELETE else repr(m[1]))[:40] for m in MUTATIONS])
@@ -169,7 +173,8 @@ def test_malformed_data_files(tmp_path, text, field):
 def test_repaired_data_file_loads(tmp_path):
     """Negative control for the table above: the repaired CSV loads."""
     (tmp_path / "d").write_text("x,y1,y2\n1,2,3\n4,5,6\n")
-    assert load_data(tmp_path / "d").y.shape == (2, 2)
+    data = load_data(tmp_path / "d")
+    assert [list(r) for r in data.x] == [[1], [4]] and [list(r) for r in data.y] == [[2, 3], [5, 6]]
 
 
 def test_each_mutation_changes_a_field_of_the_valid_file():
