@@ -41,6 +41,37 @@ def test_reference_is_complete_and_shaped_by_options(reference):
     assert other != reference  # negative control: the seed does change the numbers
 
 
+def nesting_violations(doc):
+    """Rows that break what nested embeddings guarantee (spec §4 P3): per trial, N_H extends N_H0
+    by units with outgoing weight 0, so ||theta_H||^2 - ||theta_H0||^2 is a sum of squares of the
+    surplus incoming weights (>= 0 and non-decreasing in H), likewise the second-order excess
+    rho^2 sum_k E phi(w_k x + b_k)^2; for ReLU units dead on the domain that excess is exactly 0."""
+    c = {name: k for k, name in enumerate(doc["columns"])}
+    bad, last = [], {}
+    for r in sorted(doc["rows"], key=lambda r: (r[c["activation"]], r[c["trial"]], r[c["H"]])):
+        key = (r[c["activation"]], r[c["trial"]])
+        norm2, excess = r[c["norm2_H"]], r[c["excess2_H"]]
+        prev = last.get(key, (r[c["norm2_H0"]], 0.0))
+        if norm2 < prev[0] or excess < prev[1] or (key[0] == "relu" and excess != 0.0):
+            bad.append(r)
+        last[key] = (norm2, excess)
+    return bad
+
+
+def test_rows_obey_the_nesting_invariants(reference):
+    doc = json.loads(reference)
+    assert nesting_violations(doc) == []
+    # the tanh surplus does contribute (the invariant is not vacuous)
+    c = doc["columns"].index("excess2_H")
+    assert any(r[c] > 0 for r in doc["rows"] if r[0] == "tanh")
+    # negative control: a row whose ||theta_H||^2 lost a surplus weight is caught
+    n2 = doc["columns"].index("norm2_H")
+    tampered = json.loads(reference)
+    row = next(r for r in tampered["rows"] if r[0] == "tanh" and r[1] == CFG.hmax)
+    row[n2] = row[doc["columns"].index("norm2_H0")] - 1e-3
+    assert nesting_violations(tampered) == [row]
+
+
 def _text_other_seed():
     import tempfile
 
