@@ -72,10 +72,10 @@ def min_samples(arch: Architecture) -> int:
     return arch.n_params // arch.output_dim + 1
 
 
-def _orthogonal_component(J: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """The part of ``r`` orthogonal to span(first D Householder directions of J) ⊇ col(J).
-
-    J: (N, D) object array of mpf with N > D; r: (N,). Works at the caller's precision."""
+def _householder(J: np.ndarray) -> list:
+    """Householder reflectors (v, |v|^2) (None for a zero column) of the N x D object matrix J,
+    N > D, at the caller's precision: Q = H_0 H_1 ... H_{D-1}, and Q e_k for k >= D span a
+    space orthogonal to every column of J (⊇ col(J) is spanned by the first D columns)."""
     A = np.array(J, dtype=object)
     N, D = A.shape
     reflectors = []
@@ -90,18 +90,65 @@ def _orthogonal_component(J: np.ndarray, r: np.ndarray) -> np.ndarray:
         vnorm2 = mpmath.fsum(t * t for t in v)
         reflectors.append((v, vnorm2))
         A[k:, k:] = A[k:, k:] - np.outer(v, (2 / vnorm2) * (v @ A[k:, k:]))
-    s = np.array(r, dtype=object)
-    for k, ref in enumerate(reflectors):  # s = Q^T r
-        if ref is not None:
-            v, vn2 = ref
-            s[k:] = s[k:] - v * (2 * (v @ s[k:]) / vn2)
-    s[:D] = mpmath.mpf(0)
-    for k in reversed(range(D)):  # e = Q s
+    return reflectors
+
+
+def _reflect(reflectors, s: np.ndarray, order) -> np.ndarray:
+    s = np.array(s, dtype=object)
+    for k in order:
         ref = reflectors[k]
         if ref is not None:
             v, vn2 = ref
             s[k:] = s[k:] - v * (2 * (v @ s[k:]) / vn2)
     return s
+
+
+def _orthogonal_components(J: np.ndarray, rs) -> list:
+    """The parts of each ``r`` in ``rs`` orthogonal to span(first D Householder directions of J)
+    ⊇ col(J), with one factorisation. J: (N, D) object array of mpf with N > D; each r: (N,).
+    Works at the caller's precision."""
+    D = J.shape[1]
+    reflectors = _householder(J)
+    out = []
+    for r in rs:
+        s = _reflect(reflectors, r, range(D))  # s = Q^T r
+        s[:D] = mpmath.mpf(0)
+        out.append(_reflect(reflectors, s, reversed(range(D))))  # e = Q s
+    return out
+
+
+def _orthogonal_component(J: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """:func:`_orthogonal_components` of one vector."""
+    return _orthogonal_components(J, [r])[0]
+
+
+def left_null_space(J: np.ndarray) -> list:
+    """Orthonormal basis (N - D object vectors) of the complement of the first D Householder
+    directions of the N x D matrix J (N > D): every vector e of it has J^T e = 0 (spec §5.0).
+    The same basis as the last N - D columns of ``mpmath.qr(J, mode="full")``. Caller's precision."""
+    N, D = J.shape
+    reflectors = _householder(J)
+    basis = []
+    for k in range(D, N):
+        unit = np.full(N, mpmath.mpf(0), dtype=object)
+        unit[k] = mpmath.mpf(1)
+        basis.append(_reflect(reflectors, unit, reversed(range(D))))
+    return basis
+
+
+def critical_residuals(arch: Architecture, params: Params, x, seeds, *, dps: int = 50, scale=1) -> tuple:
+    """(f, [e_s for s in seeds]): network outputs f (n x M) and, per seed, the residual e_s
+    (n x M) = the left-null-space part of a N(0, scale^2) draw of ``default_rng(s)``, so that the
+    targets f - e_s make ``params`` exactly critical (spec §5.0). One Jacobian and one
+    Householder factorisation serve every seed. mpf at ``dps``."""
+    xs = as_inputs(arch, np.asarray(x, dtype=object))
+    n, M = xs.shape[0], arch.output_dim
+    draws = [np.random.default_rng(s).normal(0.0, 1.0, size=n * M) for s in seeds]
+    with workdps(dps):
+        J = mlp.jacobian(arch, params, xs, dps=dps)
+        es = _orthogonal_components(J, [to_mp_array(d) * scale for d in draws])
+        f = mlp.forward(arch, params, xs, dps=dps)
+    return f, [e.reshape(n, M) for e in es]
 
 
 def exact_critical_point(arch: Architecture, params: Params, x, *, dps: int = 50, seed: int = 0,
@@ -128,13 +175,9 @@ def exact_critical_point(arch: Architecture, params: Params, x, *, dps: int = 50
             f"x has {n} samples; the null-space method needs n * M > D = {D} for widths "
             f"{list(arch.widths)} (M = {M}): pass at least {min_samples(arch)} samples"
         )
-    rng = np.random.default_rng(seed)
-    draw = rng.normal(0.0, 1.0, size=n * M)
+    f, (e,) = critical_residuals(arch, params, xs, [seed], dps=dps, scale=scale)
     with workdps(dps):
-        J = mlp.jacobian(arch, params, xs, dps=dps)
-        e = _orthogonal_component(J, to_mp_array(draw) * scale)
-        f = mlp.forward(arch, params, xs, dps=dps)
-        y = f - e.reshape(n, M)
+        y = f - e
     data = Dataset(xs, y)
     grad = mlp.gradient(arch, params, data.x, data.y, dps=dps)
     with workdps(dps):
