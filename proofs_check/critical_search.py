@@ -23,6 +23,7 @@ import numpy as np
 from numerics import batched, mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, workdps
+from proofs_check.critical_points import left_null_space
 from proofs_check.eigen import definiteness, symmetric_eigen, zero_tolerance
 from proofs_check.structure import unit_blocks
 from theory.architecture import Architecture
@@ -89,6 +90,19 @@ def _mp_newton(arch, theta, x, y, dps, steps=12):
     with workdps(dps + 10):
         found = newton_polish(arch, theta, x, y, dps + 10, target=mpmath.mpf(10) ** (-(dps - 5)), steps=steps)
     return None if found is None else found[0]
+
+
+def least_norm_combination(images, target):
+    """Least-norm coefficients c with sum_a c_a images[a] = target (each image and the target:
+    q numbers), c = G^T (G G^T)^-1 target for the q x k matrix G of the images; None when G G^T
+    is singular. At the caller's precision. Used to prescribe A_j(e), which is linear in the
+    residual e, over a basis of the left null space of J (spec §5.0)."""
+    G = mpmath.matrix([[image[q] for image in images] for q in range(len(target))])
+    try:
+        c = G.T * mpmath.lu_solve(G * G.T, mpmath.matrix(list(target)))
+    except ZeroDivisionError:
+        return None
+    return [c[a] for a in range(len(images))]
 
 
 def find_strict_minimum(activation: str, widths, n: int, *, seed: int = 0, dps: int = 50,
@@ -159,8 +173,7 @@ def _construct(arch, n, s, dps, want_A, uncorrelated):
         N, r = J.shape[0], len(cols)
         if N <= r:
             return None
-        Q, _ = mpmath.qr(mpmath.matrix([[c[i] for c in cols] for i in range(N)]), mode="full")
-        basis = [np.array([Q[i, k] for i in range(N)], dtype=object) for k in range(r, N)]
+        basis = left_null_space(np.array(cols, dtype=object).T)
         f = mlp.forward(arch, params, x, dps + 10).reshape(-1)
         m = arch.incoming_size(0)
         iu = [(i, j) for i in range(m) for j in range(i, m)]
@@ -171,13 +184,10 @@ def _construct(arch, n, s, dps, want_A, uncorrelated):
         alpha = to_mp_array(rng.normal(0.0, 1.0, size=len(basis)))
         if want_A is not None:
             diag = [(k + 1) * _TARGETS.get(want_A, (-1) ** k) for k in range(m)]
-            target = mpmath.matrix([diag[i] if i == j else 0 for i, j in iu])
-            Gm = mpmath.matrix([[G[k][q] for k in range(len(basis))] for q in range(len(iu))])
-            try:
-                alpha = Gm.T * mpmath.lu_solve(Gm * Gm.T, target)
-            except ZeroDivisionError:
+            alpha = least_norm_combination(G, [diag[i] if i == j else 0 for i, j in iu])
+            if alpha is None:
                 return None
-            alpha = np.array([alpha[k] for k in range(len(basis))], dtype=object)
+            alpha = np.array(alpha, dtype=object)
         e = sum((a * b for a, b in zip(alpha, basis)), np.full(N, mpmath.mpf(0), dtype=object))
         e = e * (mpmath.sqrt(n) / 2 / mlp.norm(e))
         for _ in range(12):

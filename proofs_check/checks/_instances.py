@@ -24,7 +24,8 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, workdps
 from proofs_check.checks import _linalg
-from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
+from proofs_check.critical_points import critical_residuals, exact_critical_point, min_kink_distance, min_samples
+from proofs_check.critical_search import least_norm_combination
 from proofs_check.structure import unit_blocks
 from theory.architecture import Architecture
 from theory.errors import NotConverged
@@ -116,16 +117,28 @@ def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str 
         kind = classify_matrix(blocks.A, dps)
         if want_A is not None and kind != want_A:
             continue
-        for t in ("1", "0.3", "0.1", "0.03", "0.01", "1e-3", "1e-4"):
-            with workdps(dps):
-                y = f - e * mpmath.mpf(t)
-            H = mlp.hessian(arch, base.params, base.x, y, dps=dps)
-            with workdps(dps):
-                eigs = _linalg.eigvalsh(H)
-                if eigs[0] > eigs[-1] * MIN_CONDITION:
-                    label = f"strict minimum {list(widths)} {activation}, A {kind}, t={t}"
-                    return Instance(arch, base.params, Dataset(base.x, y), base.seed, label)
+        found = _shrink_to_minimum(arch, base.params, base.x, f, e, ("1", "0.3", "0.1", "0.03", "0.01", "1e-3", "1e-4"),
+                                   1, dps)
+        if found is not None:
+            y, t = found
+            label = f"strict minimum {list(widths)} {activation}, A {kind}, t={t}"
+            return Instance(arch, base.params, Dataset(base.x, y), base.seed, label)
     raise NotConverged(f"no strict minimum with A {want_A} for {list(widths)} {activation} in {tries} seeds")
+
+
+def _shrink_to_minimum(arch, params, x, f, e, factors, norm_e, dps):
+    """(targets f - e t / norm_e, t) for the first t in ``factors`` (decimal strings) whose
+    Hessian J^T J + (t / norm_e) sum_i e_i . d2 f_i is positive definite with lambda_min >
+    MIN_CONDITION lambda_max, or None. theta stays exactly critical for every t (spec §5.0)."""
+    for t in factors:
+        with workdps(dps):
+            y = f - e * (mpmath.mpf(t) / norm_e)
+        H = mlp.hessian(arch, params, x, y, dps=dps)
+        with workdps(dps):
+            eigs = _linalg.eigvalsh(H)
+            if eigs[0] > eigs[-1] * MIN_CONDITION:
+                return y, t
+    return None
 
 
 TARGETS = {"pd": ((2, 1), (1, 1)), "nd": ((-2, -1), (-1, -1)), "indefinite": ((1, 0), (0, -1))}
@@ -149,34 +162,27 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
         rng = np.random.default_rng(s)
         params = random_params(arch, rng)
         x = random_inputs(arch, rng, n)
-        with workdps(dps):
-            f = mlp.forward(arch, params, x, dps=dps)
-        basis, images = [], []
-        for a in range(n * arch.output_dim - arch.n_params):
-            cp = exact_critical_point(arch, params, x, dps=dps, seed=1000 * s + a)
+        k = n * arch.output_dim - arch.n_params
+        f, basis = critical_residuals(arch, params, x, [1000 * s + a for a in range(k)], dps=dps)
+        images = []
+        for e in basis:
             with workdps(dps):
-                basis.append(f - cp.data.y)
-            A = unit_blocks(arch, params, x, cp.data.y, layer, unit, dps).A
+                y = f - e
+            A = unit_blocks(arch, params, x, y, layer, unit, dps).A
             images.append([A[0, 0], A[0, 1], A[1, 1]])
         with workdps(dps):
-            G = mpmath.matrix(images).T  # 3 x k
             tgt = TARGETS[want_A]
-            rhs = mpmath.matrix([tgt[0][0], tgt[0][1], tgt[1][1]])
-            try:
-                c = G.T * mpmath.lu_solve(G * G.T, rhs)
-            except ZeroDivisionError:
+            c = least_norm_combination(images, [tgt[0][0], tgt[0][1], tgt[1][1]])
+            if c is None:
                 continue
             e = sum((basis[a] * c[a] for a in range(len(basis))), np.zeros_like(f) * 0)
             norm_e = mlp.norm(e)
-        for t in ("1", "0.3", "0.1", "0.03", "0.01", "0.003", "0.001"):
-            with workdps(dps):
-                y = f - e * (mpmath.mpf(t) / norm_e)
-            H = mlp.hessian(arch, params, x, y, dps=dps)
-            with workdps(dps):
-                eigs = _linalg.eigvalsh(H)
-            if eigs[0] > eigs[-1] * MIN_CONDITION:
-                label = f"designed strict minimum {list(widths)} {activation}, A {want_A}, |e| = {t}"
-                return Instance(arch, params, Dataset(x, y), s, label)
+        found = _shrink_to_minimum(arch, params, x, f, e, ("1", "0.3", "0.1", "0.03", "0.01", "0.003", "0.001"),
+                                   norm_e, dps)
+        if found is not None:
+            y, t = found
+            label = f"designed strict minimum {list(widths)} {activation}, A {want_A}, |e| = {t}"
+            return Instance(arch, params, Dataset(x, y), s, label)
     raise NotConverged(f"no designed minimum with A {want_A} for {list(widths)} {activation}")
 
 

@@ -69,14 +69,15 @@ def check(config: CheckConfig) -> CheckResult:
                 ledger.require(f"{tag}: sigma_max(B_j) > 0", sigma > tol, f"{fmt(sigma)} > {fmt(tol)}")
                 ledger.require(f"{tag}: lambda_min(H_wide) < 0 (narrow neg {narrow[0]}, wide neg {wide[0]})",
                                wide_eigs[0] < -tol and wide[0] > narrow[0], f"{fmt(wide_eigs[0])} < -{fmt(tol)}")
-                theta = to_mp_array(inst.params.to_vector())
-                zeta, eta = v, -u
-                predicted = -sigma + pb.lam * (1 - pb.lam) * (zeta @ pb.A @ zeta) / 2
-                s = STEP * abs(predicted) / (1 + scale)
-                r1 = _quotient(pb, theta, zeta, eta, s, inst, L0, dps)
-                r2 = _quotient(pb, theta, zeta, eta, s / 2, inst, L0, dps)
-                extrapolated = 2 * r2 - r1
-                rel = [abs(r - predicted) / abs(predicted) for r in (r1, r2, extrapolated)]
+                if sigma > tol:  # else B_j = 0 (negative control): no descent direction to follow
+                    theta = to_mp_array(inst.params.to_vector())
+                    zeta, eta = v, -u
+                    predicted = -sigma + pb.lam * (1 - pb.lam) * (zeta @ pb.A @ zeta) / 2
+                    s = STEP * abs(predicted) / (1 + scale)
+                    r1 = _quotient(pb, theta, zeta, eta, s, inst, L0, dps)
+                    r2 = _quotient(pb, theta, zeta, eta, s / 2, inst, L0, dps)
+                    extrapolated = 2 * r2 - r1
+                    rel = [abs(r - predicted) / abs(predicted) for r in (r1, r2, extrapolated)]
             if sigma > tol:
                 ledger.require(
                     f"{tag}: quotient at s={fmt(s)}, s/2, extrapolated vs predicted {fmt(predicted)} "
