@@ -118,8 +118,14 @@ def test_relu_dead_margin_and_kinks_match_float_preactivations():
     s = detect(arch, p, x, dps=DPS)
     u = x[:, 0] * 1.0 - 2.0
     assert [(d.layer, d.unit) for d in s.dead] == [(0, 0)]
-    assert abs(float(s.dead[0].margin) - (-u.max())) <= 1e-12
+    # u = x - 2 in float64 (one rounding) vs the mpmath margin rounded to float: 2 ulp of |u|
+    assert abs(float(s.dead[0].margin) - (-u.max())) <= 2 * np.finfo(float).eps * np.abs(u).max()
     assert [(k.layer, k.unit, k.datum) for k in s.kinks] == [(0, 1, 2)]
+    # negative control: the same unit with its kink moved 10^-3 away from datum 2 is not reported
+    with workdps(DPS):
+        b[0][1] = b[0][1] + mpmath.mpf("1e-3") * abs(W[0][1, 0])
+        off = Params.build(arch, W, b)
+    assert all(k.unit != 1 for k in detect(arch, off, x, dps=DPS).kinks)
 
 
 @pytest.mark.parametrize("kind", ["replicated", "dead"])
