@@ -69,14 +69,26 @@ def symmetric_eigen(matrix, dps: int) -> EigenDecomposition:
         for i in range(D):
             for j in range(D):
                 sym[i, j] = (mpmath.mpf(arr[i, j]) + mpmath.mpf(arr[j, i])) / 2
-        values, vectors = mpmath.eigsy(sym)
-        order = sorted(range(D), key=lambda k: values[k])
-        vals = tuple(values[k] for k in order)
-        vecs = np.empty((D, D), dtype=object)
-        for c, k in enumerate(order):
-            for i in range(D):
-                vecs[i, c] = vectors[i, k]
+        vals, vecs = ascending_eigsy(sym)
     return EigenDecomposition(vals, vecs)
+
+
+def ascending_eigsy(sym, vectors: bool = True):
+    """``mpmath.eigsy`` of a symmetric mpmath matrix at the caller's precision, sorted:
+    (ascending eigenvalues as a tuple, eigenvectors as columns of a D x D object array, or None
+    when ``vectors`` is False). The one eigensolver of :func:`symmetric_eigen` and of the checks'
+    helpers (``proofs_check.checks._linalg``)."""
+    D = sym.rows
+    if not vectors:
+        values = mpmath.eigsy(sym, eigvals_only=True)
+        return tuple(sorted(values[k] for k in range(D))), None
+    values, Q = mpmath.eigsy(sym)
+    order = sorted(range(D), key=lambda k: values[k])
+    vecs = np.empty((D, D), dtype=object)
+    for c, k in enumerate(order):
+        for i in range(D):
+            vecs[i, c] = Q[i, k]
+    return tuple(values[k] for k in order), vecs
 
 
 def spectral_scale(values) -> mpmath.mpf:

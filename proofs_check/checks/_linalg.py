@@ -12,6 +12,7 @@ import mpmath
 import numpy as np
 
 from numerics.precision import tolerance, to_mp_array
+from proofs_check import eigen
 
 
 def mp(a) -> np.ndarray:
@@ -24,18 +25,14 @@ def max_abs(a):
 
 
 def eigvalsh(H) -> list:
-    """Ascending eigenvalues of a symmetric object matrix."""
-    vals = mpmath.eigsy(mpmath.matrix(np.asarray(H, dtype=object).tolist()), eigvals_only=True)
-    return sorted(vals[i] for i in range(len(vals)))
+    """Ascending eigenvalues of a symmetric object matrix (:func:`proofs_check.eigen.ascending_eigsy`)."""
+    return list(eigen.ascending_eigsy(mpmath.matrix(np.asarray(H, dtype=object).tolist()), vectors=False)[0])
 
 
 def eigh(H):
     """(ascending eigenvalues, eigenvectors as object columns)."""
-    E, Q = mpmath.eigsy(mpmath.matrix(np.asarray(H, dtype=object).tolist()))
-    order = sorted(range(len(E)), key=lambda i: E[i])
-    vals = [E[i] for i in order]
-    vecs = np.array([[Q[r, i] for i in order] for r in range(Q.rows)], dtype=object)
-    return vals, vecs
+    vals, vecs = eigen.ascending_eigsy(mpmath.matrix(np.asarray(H, dtype=object).tolist()))
+    return list(vals), vecs
 
 
 def zero_tolerance(dps: int, scale):
@@ -44,10 +41,9 @@ def zero_tolerance(dps: int, scale):
 
 
 def inertia(eigs, tol) -> tuple[int, int, int]:
-    """(negative, zero, positive) counts."""
-    neg = sum(1 for v in eigs if v < -tol)
-    pos = sum(1 for v in eigs if v > tol)
-    return neg, len(eigs) - neg - pos, pos
+    """(negative, zero, positive) counts (:func:`proofs_check.eigen.inertia` as a tuple)."""
+    counts = eigen.inertia(eigs, tol)
+    return counts.negative, counts.zero, counts.positive
 
 
 def blockdiag(*blocks) -> np.ndarray:
@@ -82,16 +78,13 @@ def top_singular(B):
     return S[k], u, v
 
 
+_SHORT = {"positive": "pd", "negative": "nd", "indefinite": "indefinite", "empty": "pd"}
+
+
 def definiteness(M, tol) -> str:
-    """"pd", "nd", "indefinite" or "semidefinite" (some eigenvalue within tol of 0)."""
-    eigs = eigvalsh(M)
-    if all(v > tol for v in eigs):
-        return "pd"
-    if all(v < -tol for v in eigs):
-        return "nd"
-    if eigs[0] < -tol and eigs[-1] > tol:
-        return "indefinite"
-    return "semidefinite"
+    """"pd", "nd", "indefinite" or "semidefinite" (some eigenvalue within tol of 0): the classes
+    of :func:`proofs_check.eigen.definiteness_of` under the checks' short names."""
+    return _SHORT.get(eigen.definiteness_of(eigen.inertia(eigvalsh(M), tol)), "semidefinite")
 
 
 def mp_det(M):
