@@ -16,6 +16,10 @@ def test_noise_free_targets_are_the_teacher_network(activation, teacher):
     expected = forward(gen.teacher_arch, gen.teacher_params, gen.dataset.x)
     np.testing.assert_array_equal(gen.dataset.y, np.asarray(expected, dtype=float))
     np.testing.assert_array_equal(gen.teacher(gen.dataset.x), np.asarray(expected, dtype=float))
+    # negative control: with noise the targets are no longer the teacher's outputs
+    noisy = teacher_data(activation, n=10, noise=0.1, seed=4, teacher=teacher)
+    assert not np.array_equal(noisy.dataset.y, np.asarray(forward(noisy.teacher_arch, noisy.teacher_params,
+                                                                   noisy.dataset.x), dtype=float))
 
 
 def test_fixed_teacher_is_w1_b0_v1_c0_and_inputs_in_range():
@@ -30,6 +34,8 @@ def test_noise_is_the_standard_deviation():
     eps = gen.dataset.y[:, 0] - gen.teacher(gen.dataset.x[:, 0])
     assert abs(eps.std() - 0.1) < 4 * 0.1 / np.sqrt(2 * 20000)
     assert abs(eps.mean()) < 4 * 0.1 / np.sqrt(20000)
+    # negative control: the same 4-standard-error test rejects a 5% wrong standard deviation
+    assert abs(eps.std() - 0.105) > 4 * 0.105 / np.sqrt(2 * 20000)
 
 
 def test_same_seed_same_data_and_teacher_choice_keeps_inputs_and_noise():
