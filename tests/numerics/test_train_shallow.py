@@ -61,3 +61,8 @@ def test_lm_rows_do_not_depend_on_the_batch():
                                             lm_float.LMConfig(max_iter=60))
         np.testing.assert_array_equal(part.theta, full.theta[rows])
         np.testing.assert_array_equal(part.sse, full.sse[rows])
+    # negative control: the comparison is sensitive to the row's own data (one target moved)
+    Y5 = Y[[5]].copy()
+    Y5[0, 0, 0] += 0.1
+    moved = lm_float.levenberg_marquardt(shape, "tanh", theta0[[5]], X[[5]], Y5, lm_float.LMConfig(max_iter=60))
+    assert not np.array_equal(moved.theta, full.theta[[5]])
