@@ -36,7 +36,7 @@ def test_reaches_target_verified_independently_at_60_digits(activation, seed):
     assert sse < mpmath.mpf("1e-29")
     # the reported SSE is the same number (agreement to the verification precision)
     with mpmath.workdps(60):
-        assert abs(sse - res.sse) <= mpmath.mpf(10) ** (-res.dps) * max(1, abs(sse))
+        assert abs(sse - res.sse) <= tolerance(res.dps, max(1, abs(sse)))
 
 
 def test_corrupted_parameter_fails_verification():
