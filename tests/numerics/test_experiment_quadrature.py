@@ -107,6 +107,16 @@ def test_relu_square_mean_closed_form(w, b):
     assert gen.relu_square_mean(w, b, -1.0, 1.0) == pytest.approx(float(oracle), rel=REL, abs=32 * EPS)
 
 
+def test_negative_control_relu_square_mean_sees_the_kink():
+    """The closed form is not the unclamped mean of (w x + b)^2 once the kink is inside [-1, 1]."""
+    w, b = 1.5, 0.3  # kink at -0.2
+    unclamped = w * w / 3 + b * b  # mean over [-1, 1] of (w x + b)^2
+    with mpmath.workdps(30):
+        oracle = mpmath.quad(lambda x: max(w * x + b, 0) ** 2, [-1, -b / w, 1]) / 2
+    assert gen.relu_square_mean(w, b, -1.0, 1.0) == pytest.approx(float(oracle), rel=REL)
+    assert abs(gen.relu_square_mean(w, b, -1.0, 1.0) - unclamped) > 1e3 * REL * unclamped
+
+
 def test_quadrature_error_estimate_is_tiny_for_smooth_nets():
     """Doubling 200 panels changes G by far less than the statistics resolve (< 1e-10 relative)."""
     rng = np.random.default_rng(2)

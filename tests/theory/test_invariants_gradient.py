@@ -102,6 +102,22 @@ def test_i5_replication_of_a_critical_point_is_critical(point, lam):
                                              + mlp.loss(arch, params, d.x, d.y, dps=DPS) * 100, lost_digits=3)
 
 
+def test_i5_negative_control_wrong_shares_at_a_critical_point_are_not_critical():
+    """Criticality of gamma_lambda(theta*) is not vacuous: shares (lam, 1 - lam + 1e-6) at the
+    same exact critical point change the function and leave a gradient far above the bound."""
+    arch = Architecture((1, 2, 1), "tanh")
+    params = Params.from_vector(arch, np.linspace(-1.2, 0.9, arch.n_params), dtype=float)
+    d, _ = exact_critical_point(arch, params, np.linspace(-1, 1, 9).reshape(9, 1), dps=DPS)
+    with workdps(DPS):
+        p, lam = to_mp_params(params), mpmath.mpf("0.3")
+        bound = tolerance(DPS, gscale(mlp.gradient(arch, params, d.x, d.y, dps=DPS))
+                          + mlp.loss(arch, params, d.x, d.y, dps=DPS) * 100, lost_digits=3)
+        good = replicate(arch, p, 0, 0, lam)
+        assert mlp.norm(mlp.gradient(*good, d.x, d.y, dps=DPS)) <= bound
+        off = split(arch, p, 0, 0, [lam, 1 - lam + mpmath.mpf("1e-6")], validate=False)
+        assert mlp.norm(mlp.gradient(*off, d.x, d.y, dps=DPS)) > 1e10 * bound
+
+
 def test_i5_negative_control_wrong_shares_break_congruence():
     arch = Architecture((2, 3, 2), "tanh")
     rng = np.random.default_rng(6)
