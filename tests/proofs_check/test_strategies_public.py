@@ -78,7 +78,7 @@ def test_mpf_and_float_parameters_define_the_same_network(net, data):
 def crit_tolerance(arch, params, d):
     with workdps(DPS):
         scale = (1 + mlp.loss(arch, params, d.x, d.y, dps=DPS)) * (1 + max(abs(v) for v in params.to_vector())) ** 4
-        return tolerance(DPS, 100 * scale, lost_digits=3)
+        return tolerance(DPS, scale, lost_digits=3)
 
 
 @settings(max_examples=10)
@@ -117,7 +117,7 @@ def test_negative_control_moved_targets_are_not_critical(point, where, by):
         J = mlp.jacobian(arch, params, d.x, dps=DPS)
         moved = mlp.norm(J[i] * by)  # the gradient moves by -by * J[i]^T exactly
         if moved > 1e-10:
-            assert mlp.norm(g) > 1e10 * crit_tolerance(arch, params, Dataset(d.x, y))
+            assert mlp.norm(g) > 1e12 * crit_tolerance(arch, params, Dataset(d.x, y))
 
 
 def test_critical_point_gradient_by_sympy_differentiation():

@@ -99,7 +99,7 @@ def test_i5_replication_of_a_critical_point_is_critical(point, lam):
         wide_arch, wide = replicate(arch, to_mp_params(params), 0, 0, mpmath.mpf(lam))
         g_wide = mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS)
         assert mlp.norm(g_wide) <= tolerance(DPS, gscale(mlp.gradient(arch, params, d.x, d.y, dps=DPS))
-                                             + mlp.loss(arch, params, d.x, d.y, dps=DPS) * 100, lost_digits=3)
+                                             + mlp.loss(arch, params, d.x, d.y, dps=DPS), lost_digits=3)
 
 
 def test_i5_negative_control_wrong_shares_at_a_critical_point_are_not_critical():
@@ -111,11 +111,11 @@ def test_i5_negative_control_wrong_shares_at_a_critical_point_are_not_critical()
     with workdps(DPS):
         p, lam = to_mp_params(params), mpmath.mpf("0.3")
         bound = tolerance(DPS, gscale(mlp.gradient(arch, params, d.x, d.y, dps=DPS))
-                          + mlp.loss(arch, params, d.x, d.y, dps=DPS) * 100, lost_digits=3)
+                          + mlp.loss(arch, params, d.x, d.y, dps=DPS), lost_digits=3)
         good = replicate(arch, p, 0, 0, lam)
         assert mlp.norm(mlp.gradient(*good, d.x, d.y, dps=DPS)) <= bound
         off = split(arch, p, 0, 0, [lam, 1 - lam + mpmath.mpf("1e-6")], validate=False)
-        assert mlp.norm(mlp.gradient(*off, d.x, d.y, dps=DPS)) > 1e10 * bound
+        assert mlp.norm(mlp.gradient(*off, d.x, d.y, dps=DPS)) > 1e12 * bound
 
 
 def test_i5_negative_control_wrong_shares_break_congruence():
@@ -191,7 +191,7 @@ def test_i6_criticality_in_the_cases_of_t3(point, data):
     b0 = data.draw(sf.reals(2.0))
     with workdps(DPS):
         p = to_mp_params(params)
-        scale = 100 * (1 + mlp.loss(arch, p, d.x, d.y, dps=DPS)) * (1 + abs(b0))
+        scale = (1 + mlp.loss(arch, p, d.x, d.y, dps=DPS)) * (1 + abs(b0))
         w_j = p.to_vector()[incoming_indices(arch, layer, unit)]
         zero_w = to_mp_array([0] * arch.widths[layer] + [b0])
         candidates = [add_inactive_unit(arch, p, layer, zero_w), add_inactive_unit(arch, p, layer, w_j),
@@ -214,11 +214,11 @@ def test_i6_negative_control_generic_inactive_unit_is_not_critical():
     d, residual = exact_critical_point(arch, params, rng.normal(size=(9, 1)), dps=DPS)
     with workdps(DPS):
         p = to_mp_params(params)
-        tol = tolerance(DPS, 100 * gscale(p.to_vector()), lost_digits=3)
+        tol = tolerance(DPS, gscale(p.to_vector()), lost_digits=3)
         assert residual <= tol
         for wide_arch, wide in (add_inactive_unit(arch, p, 0, to_mp_array([0.8, -0.3])),
                                 add_inactive_propagation(arch, p, 0, mpmath.mpf("0.4"), to_mp_array([1.1]))):
-            assert mlp.norm(mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS)) > 1e10 * tol
+            assert mlp.norm(mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS)) > 1e12 * tol
 
 
 # --- I13 (gradient part): dead ReLU unit, any outgoing weight -------------------------------------
