@@ -95,6 +95,9 @@ def test_relu_piecewise_convention():
     c = sympy.Symbol("c", positive=True)
     for zs in (sympy.Symbol("zp", positive=True), sympy.Symbol("zn", negative=True)):
         assert sympy.simplify(act(c * zs) - c * act(zs)) == 0
+    # negative control: homogeneity needs c > 0 (relu(-c z) = 0 != -c relu(z) for z > 0)
+    zp = sympy.Symbol("zp", positive=True)
+    assert sympy.simplify(act(-c * zp) - (-c) * act(zp)) != 0
 
 
 def test_object_arrays_are_mapped_elementwise():
