@@ -27,6 +27,17 @@ def first_number(value):
     return float(re.match(r"\s*\|?(-?[\d.e+-]+)", value).group(1))
 
 
+def failure_ratio(value):
+    """'3.18 <= 4.87e-37  FAILED' -> 3.18 / 4.87e-37: how far a failed identity misses its bound."""
+    a, b = re.match(r"\s*(\S+) <= (\S+)\s+FAILED", value).groups()
+    return float(a) / float(b)
+
+
+# A negative control must fail macroscopically: the broken premise moves the quantity by at
+# least 10^20 times the dps-derived bound (rounding at dps 40 could never explain it).
+MACROSCOPIC = 1e20
+
+
 def within_own_bound(value):
     """'3e-51 <= 1e-38' -> the measured number does not exceed the bound the check printed."""
     a, b = re.match(r"\s*(\S+) <= (\S+)", value).groups()
@@ -47,7 +58,8 @@ def test_t3_cases_a_to_d_are_critical_and_generic_is_not():
 def test_t3_negative_control_noncritical_narrow_point():
     result = run("T3", "narrow-not-critical")
     assert not result.passed
-    assert all(v.endswith("FAILED") for k, v in items(result, r"\(critical\)") if "zero error" not in k)
+    failed = [v for k, v in items(result, r"\(critical\)") if "zero error" not in k]
+    assert failed and all(v.endswith("FAILED") and failure_ratio(v) > MACROSCOPIC for v in failed)
     # The gradient formulas themselves hold at any theta, critical or not.
     assert all(not v.endswith("FAILED") for _, v in items(result, r"grad_wide - |dL/dw~_new"))
 
@@ -65,6 +77,8 @@ def test_t5_negative_control_zero_error_gives_no_saddle():
     assert not result.passed
     saddle = items(result, "strict saddle")
     assert saddle and all(v.endswith("FAILED") for _, v in saddle)
+    # with zero error C(0) = 0: lambda_min is 0 to working precision, not a genuine negative value
+    assert all(abs(first_number(v)) < ZERO_35 for _, v in saddle)
     assert all(not v.endswith("FAILED") for _, v in items(result, r"H_w~w~|H_w~v"))
 
 
@@ -96,6 +110,8 @@ def test_t9_negative_control_nonzero_error_breaks_gauss_newton():
     result = run("T9", "nonzero-error")
     assert not result.passed
     assert any(v.endswith("FAILED") for _, v in items(result, "J\\^T J"))
+    failed = [v for _, v in result.evidence if v.endswith("FAILED") and "<=" in v]
+    assert failed and all(failure_ratio(v) > MACROSCOPIC for v in failed)
     assert all(v.endswith("FAILED") for _, v in items(result, "L_wide$"))
 
 
