@@ -87,6 +87,18 @@ def test_cli_text_names_verdict_and_theorem(wide_file, capsys):
     assert main(["classify", str(wide_file), "--dps", "30"]) == 0
     text = capsys.readouterr().out
     assert "verdict: saddle" in text and "theorem: T4a" in text and "descent certificate" in text
+    # the printed loss (15 significant digits) is the loss of the file, recomputed independently
+    # with theory.network at 30 digits; the certificate's decrease is negative (a saddle)
+    from numerics.files import load_network
+    from theory.network import loss
+
+    fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line and not line.startswith(" "))
+    net = load_network(wide_file)
+    with workdps(30):
+        L = loss(net.arch, net.params, net.data.x, net.data.y)
+        assert abs(mpmath.mpf(fields["loss"]) - L) <= tolerance(14, L)
+        decrease = mpmath.mpf(fields["descent certificate"].split("= ")[2].split()[0])
+        assert decrease < 0
 
 
 @pytest.mark.parametrize("argv,needle", [
