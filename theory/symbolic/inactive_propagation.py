@@ -15,7 +15,7 @@ import sympy as sp
 
 from theory.symbolic.generic import derivative, gradient, hessian, symbols_vector
 from theory.symbolic.layer import Layer, activation_pieces
-from theory.symbolic.result import EPS, Derivation
+from theory.symbolic.result import EPS, Derivation, sizes_text
 
 SIZES = ((1, 1), (2, 1), (2, 2), (3, 2))
 B0 = sp.Symbol("b_0", real=True)
@@ -25,10 +25,6 @@ GENERALITY = (
     "h~(rho) and other units R(rho), any b0 and v0, at any theta (critical or not); per-sample "
     "identity summed over samples; sizes (dim w~, dim v) in {sizes}"
 )
-
-
-def _sizes_text(sizes) -> str:
-    return ", ".join(f"({p},{q})" for p, q in sizes)
 
 
 class _Propagation:
@@ -68,7 +64,7 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
     d = Derivation(
         "Inactive propagation (w_new = 0, bias b0, v_new = v0, next bias c - v0 phi(b0)) leaves the "
         "network function and the loss unchanged.",
-        GENERALITY.format(sizes=_sizes_text(SIZES)),
+        GENERALITY.format(sizes=sizes_text(SIZES)),
     )
     for P, Q in SIZES:
         if d.failures:
@@ -90,7 +86,7 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
         "At beta_{b0,v0}(theta): dL/dw_new = phi'(b0) sum_i (v0.delta_i) h_i, dL/db_new = phi'(b0) v0.sum_i "
         "delta_i, dL/dv_new = phi(b0) sum_i delta_i = phi(b0) dL/dc (zero at any critical point), and "
         "every old partial derivative equals the narrow one.",
-        GENERALITY.format(sizes=_sizes_text(SIZES)),
+        GENERALITY.format(sizes=sizes_text(SIZES)),
     )
     for P, Q in SIZES:
         if d.failures:
@@ -126,7 +122,7 @@ def prove_hessian_block(activation: str, perturb: bool = False) -> Derivation:
         "H_{w~w~} = sum_i [phi''(b0)(v0.delta_i) + phi'(b0)^2 v0^T l_i'' v0] h~_i h~_i^T, "
         "H_{w~v} = phi'(b0) sum_i h~_i (delta_i + phi(b0) l_i'' v0)^T, H_{vv} = phi(b0)^2 sum_i l_i''; "
         "with v0 = 0 this is the inactive-unit block (H_ww = 0, H_wv = C).",
-        GENERALITY.format(sizes=_sizes_text(SIZES[:3])),
+        GENERALITY.format(sizes=sizes_text(SIZES[:3])),
     )
     for P, Q in SIZES[:3]:
         if d.failures:

@@ -16,7 +16,7 @@ import sympy as sp
 from theory.activations import get_activation
 from theory.symbolic.generic import gradient, hessian, symbols_vector
 from theory.symbolic.layer import Layer, activation_pieces
-from theory.symbolic.result import EPS, Derivation
+from theory.symbolic.result import EPS, Derivation, sizes_text
 
 SIZES = ((1, 1), (2, 1), (2, 2), (3, 2))
 
@@ -25,10 +25,6 @@ GENERALITY = (
     "h~(rho) and other units R(rho), any w~0, at any theta (critical or not); per-sample identity "
     "summed over samples; sizes (dim w~, dim v) in {sizes}"
 )
-
-
-def _sizes_text(sizes) -> str:
-    return ", ".join(f"({p},{q})" for p, q in sizes)
 
 
 class _Inactive:
@@ -56,7 +52,7 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
     """T1: with v' = 0 the next pre-activation, hence f and L, is unchanged for every w~0."""
     d = Derivation(
         "An inactive unit (v' = 0, any incoming w~0) leaves the network function and the loss unchanged.",
-        GENERALITY.format(sizes=_sizes_text(SIZES)),
+        GENERALITY.format(sizes=sizes_text(SIZES)),
     )
     for P, Q in SIZES:
         if d.failures:
@@ -77,7 +73,7 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
     d = Derivation(
         "At alpha_{w~0}(theta): dL/dv_new = sum_i delta_i phi(w~0 . h~_i), dL/dw~_new = 0, and every "
         "other partial derivative equals the narrow one (any theta, not only critical).",
-        GENERALITY.format(sizes=_sizes_text(SIZES)),
+        GENERALITY.format(sizes=sizes_text(SIZES)),
     )
     for P, Q in SIZES:
         if d.failures:
@@ -104,7 +100,7 @@ def prove_hessian_block(activation: str, perturb: bool = False) -> Derivation:
     d = Derivation(
         "At alpha_{w~0}(theta): H_{w~'w~'} = 0, H_{w~'v'} = C(w~0) = sum_i phi'(w~0.h~_i) h~_i delta_i^T, "
         "H_{w~' old} = 0, H_{v'v'} = sum_i phi(w~0.h~_i)^2 d2l_i/dz2, and the old block equals the narrow Hessian.",
-        GENERALITY.format(sizes=_sizes_text(SIZES[:3])),
+        GENERALITY.format(sizes=sizes_text(SIZES[:3])),
     )
     for P, Q in SIZES[:3]:
         if d.failures:
@@ -143,7 +139,7 @@ def prove_relu_dead_flat(activation: str, perturb: bool = False) -> Derivation:
         "ReLU dead unit: if w~'.h~_i < 0 for every sample, then L(theta, w~', v') = L(theta) for every "
         "v' and every w~' in the open cone; all gradient entries and Hessian rows of the new unit are 0.",
         "relu; any loss composed with later layers, any earlier layers and other units; any v'; "
-        "sizes (dim w~, dim v) in " + _sizes_text(SIZES[:3]),
+        "sizes (dim w~, dim v) in " + sizes_text(SIZES[:3]),
     )
     if activation not in ("generic", "relu"):
         d.not_applicable = f"the claim is about ReLU; --activation {activation} is not ReLU (the dead region is a ReLU property)"

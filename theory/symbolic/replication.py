@@ -20,7 +20,7 @@ from theory.architecture import Architecture
 from theory.embeddings import replication_map, replication_map_inverse
 from theory.symbolic.generic import derivative, symbols_vector
 from theory.symbolic.layer import Layer, activation_pieces
-from theory.symbolic.result import EPS, Derivation
+from theory.symbolic.result import EPS, Derivation, sizes_text
 
 LAM = sp.Symbol("lambda", real=True)
 
@@ -35,10 +35,6 @@ GENERALITY = (
     "h~(rho) and other units R(rho), any lambda, at any theta (critical or not); per-sample "
     "identity summed over samples; sizes (dim w~, dim v) in {sizes}"
 )
-
-
-def _sizes_text(sizes) -> str:
-    return ", ".join(f"({p},{q})" for p, q in sizes)
 
 
 class _Split:
@@ -108,7 +104,7 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
     d = Derivation(
         "Unit replication preserves the network function: the next pre-activation, hence f(x) "
         "and L, are unchanged at gamma_lambda(theta) for every theta and lambda.",
-        GENERALITY.format(sizes=_sizes_text(FUNCTION_SIZES)),
+        GENERALITY.format(sizes=sizes_text(FUNCTION_SIZES)),
     )
     for P, Q in FUNCTION_SIZES:
         if d.failures:  # one counterexample settles it
@@ -140,7 +136,7 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
     d = Derivation(
         "Gradient congruence: T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0, 0) at "
         "every theta; so gamma_lambda(theta) is critical iff theta is.",
-        GENERALITY.format(sizes=_sizes_text(GRADIENT_SIZES)),
+        GENERALITY.format(sizes=sizes_text(GRADIENT_SIZES)),
     )
     _library_map_checks(d)
     for P, Q in GRADIENT_SIZES:
@@ -174,7 +170,7 @@ def prove_hessian(activation: str, perturb: bool = False) -> Derivation:
         "Hessian congruence: T_lambda^T H_wide(gamma_lambda theta) T_lambda = blockdiag(H(theta), "
         "K_lambda) with K_lambda = [[lambda(1-lambda) A, B^T], [B, 0]], A = (v.delta) phi''(u) h~h~^T, "
         "B = delta phi'(u) h~^T, at every theta.",
-        GENERALITY.format(sizes=_sizes_text(HESSIAN_SIZES)),
+        GENERALITY.format(sizes=sizes_text(HESSIAN_SIZES)),
     )
     t = sp.Symbol("t", real=True)
     for P, Q in HESSIAN_SIZES:
@@ -210,7 +206,7 @@ def prove_fa_direction(activation: str, perturb: bool = False) -> Derivation:
         "Split direction: d^2/ds^2 L(T_lambda(theta, s zeta, 0)) at s=0 equals lambda(1-lambda) "
         "zeta^T A zeta; the pair's output F(t) has F(0) = v phi(u), F'(0) = 0 and "
         "F''(0) = 2 eta phi'(u)(zeta.h~) + lambda(1-lambda) v phi''(u)(zeta.h~)^2 (I18).",
-        GENERALITY.format(sizes=_sizes_text(DIRECTION_SIZES)),
+        GENERALITY.format(sizes=sizes_text(DIRECTION_SIZES)),
     )
     t = sp.Symbol("t", real=True)
     for P, Q in DIRECTION_SIZES:
@@ -254,7 +250,7 @@ def prove_kway(activation: str, perturb: bool = False) -> Derivation:
         "k-way split (three copies, shares lambda_0 + lambda_1 + lambda_2 = 1): for directions with "
         "sum_a eta_a = 0 and sum_a lambda_a delta_a = 0, the Hessian form is "
         "2 sum_a eta_a^T B delta_a + sum_a lambda_a delta_a^T A delta_a.",
-        GENERALITY.format(sizes=_sizes_text(KWAY_SIZES)).replace("any lambda", "any shares"),
+        GENERALITY.format(sizes=sizes_text(KWAY_SIZES)).replace("any lambda", "any shares"),
     )
     t = sp.Symbol("t", real=True)
     l0, l1 = sp.symbols("lambda_0 lambda_1", real=True)

@@ -110,3 +110,8 @@ def run(claim_id: str, proof, activation: str, perturb: bool) -> ClaimResult:
         claim_id, derivation.statement, "proved" if proved else "failed", seconds,
         derivation.generality, tuple(details),
     )
+
+
+def sizes_text(sizes) -> str:
+    """The vector sizes a claim was proved for, as "(p,q), ..." (dim w~, dim v)."""
+    return ", ".join(f"({p},{q})" for p, q in sizes)
