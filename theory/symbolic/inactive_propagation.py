@@ -14,7 +14,7 @@ from functools import lru_cache
 import sympy as sp
 
 from theory.symbolic.generic import derivative, gradient, hessian, symbols_vector
-from theory.symbolic.layer import Layer, activation_pieces
+from theory.symbolic.layer import Layer, activation_pieces, cases
 from theory.symbolic.result import EPS, Derivation, sizes_text
 
 SIZES = ((1, 1), (2, 1), (2, 2), (3, 2))
@@ -66,16 +66,13 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
         "network function and the loss unchanged.",
         GENERALITY.format(sizes=sizes_text(SIZES)),
     )
-    for P, Q in SIZES:
-        if d.failures:
-            break
-        for k, (label, _) in enumerate(activation_pieces(activation)):
-            s = _propagation(P, Q, activation, k, perturb)
-            if (P, Q) == (2, 1) and k == 0:
-                d.show("parameter map", _map_latex())
-                d.show("z at the embedded point", sp.Matrix(s.z_wide).xreplace(s.point))
-            diff = sp.Matrix([a.xreplace(s.point) - b for a, b in zip(s.z_wide, s.z_narrow)])
-            d.require_zero(f"z difference, P={P}, Q={Q}, {label}", diff)
+    for P, Q, k, label, _ in cases(d, SIZES, activation):
+        s = _propagation(P, Q, activation, k, perturb)
+        if (P, Q) == (2, 1) and k == 0:
+            d.show("parameter map", _map_latex())
+            d.show("z at the embedded point", sp.Matrix(s.z_wide).xreplace(s.point))
+        diff = sp.Matrix([a.xreplace(s.point) - b for a, b in zip(s.z_wide, s.z_narrow)])
+        d.require_zero(f"z difference, P={P}, Q={Q}, {label}", diff)
     return d
 
 
@@ -88,27 +85,24 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
         "every old partial derivative equals the narrow one.",
         GENERALITY.format(sizes=sizes_text(SIZES)),
     )
-    for P, Q in SIZES:
-        if d.failures:
-            break
-        for k, (label, phi) in enumerate(activation_pieces(activation)):
-            s = _propagation(P, Q, activation, k, perturb)
-            L = s.layer
-            g = sp.Matrix(gradient(s.loss_wide, s.wide)).xreplace(s.point)
-            g_narrow = sp.Matrix(gradient(s.loss_narrow, s.narrow))
-            delta = L.delta_at(s.z_narrow)
-            v0d = (sp.Matrix(s.v0).T * delta)[0, 0]
-            h = sp.Matrix(L.h[:-1]) if P > 1 else sp.zeros(0, 1)
-            n = len(s.narrow)
-            gw, gb, gv = g[n:n + P - 1, :], g[n + P - 1, 0], g[n + P:, :]
-            if (P, Q) == (2, 1) and k == 0:
-                d.show(r"\partial L/\partial w' ", gw)
-                d.show(r"\partial L/\partial b' ", gb)
-                d.show(r"\partial L/\partial v' ", gv)
-            d.require_zero(f"old gradient, P={P}, Q={Q}, {label}", g[:n, :] - g_narrow)
-            d.require_zero(f"dL/dw_new, P={P}, Q={Q}, {label}", gw - derivative(phi, 1, B0) * v0d * h)
-            d.require_zero(f"dL/db_new, P={P}, Q={Q}, {label}", gb - derivative(phi, 1, B0) * v0d)
-            d.require_zero(f"dL/dv_new - phi(b0) dL/dc, P={P}, Q={Q}, {label}", gv - phi(B0) * g_narrow[len(L.rho):, :])
+    for P, Q, k, label, phi in cases(d, SIZES, activation):
+        s = _propagation(P, Q, activation, k, perturb)
+        L = s.layer
+        g = sp.Matrix(gradient(s.loss_wide, s.wide)).xreplace(s.point)
+        g_narrow = sp.Matrix(gradient(s.loss_narrow, s.narrow))
+        delta = L.delta_at(s.z_narrow)
+        v0d = (sp.Matrix(s.v0).T * delta)[0, 0]
+        h = sp.Matrix(L.h[:-1]) if P > 1 else sp.zeros(0, 1)
+        n = len(s.narrow)
+        gw, gb, gv = g[n:n + P - 1, :], g[n + P - 1, 0], g[n + P:, :]
+        if (P, Q) == (2, 1) and k == 0:
+            d.show(r"\partial L/\partial w' ", gw)
+            d.show(r"\partial L/\partial b' ", gb)
+            d.show(r"\partial L/\partial v' ", gv)
+        d.require_zero(f"old gradient, P={P}, Q={Q}, {label}", g[:n, :] - g_narrow)
+        d.require_zero(f"dL/dw_new, P={P}, Q={Q}, {label}", gw - derivative(phi, 1, B0) * v0d * h)
+        d.require_zero(f"dL/db_new, P={P}, Q={Q}, {label}", gb - derivative(phi, 1, B0) * v0d)
+        d.require_zero(f"dL/dv_new - phi(b0) dL/dc, P={P}, Q={Q}, {label}", gv - phi(B0) * g_narrow[len(L.rho):, :])
     return d
 
 
@@ -124,31 +118,28 @@ def prove_hessian_block(activation: str, perturb: bool = False) -> Derivation:
         "with v0 = 0 this is the inactive-unit block (H_ww = 0, H_wv = C).",
         GENERALITY.format(sizes=sizes_text(SIZES[:3])),
     )
-    for P, Q in SIZES[:3]:
-        if d.failures:
-            break
-        for k, (label, phi) in enumerate(activation_pieces(activation)):
-            s = _propagation(P, Q, activation, k, perturb)
-            L = s.layer
-            n = len(s.narrow)
-            H = hessian(s.loss_wide, s.wide, at=s.point)
-            H_narrow = hessian(s.loss_narrow, s.narrow)
-            delta = L.delta_at(s.z_narrow)
-            Lzz = L.loss_zz(s.z_narrow)
-            v0 = sp.Matrix(s.v0)
-            hh = sp.Matrix(L.h)
-            p0, p1, p2 = phi(B0), derivative(phi, 1, B0), derivative(phi, 2, B0)
-            Hww_claim = (p2 * (v0.T * delta)[0, 0] + p1**2 * (v0.T * Lzz * v0)[0, 0]) * hh * hh.T
-            Hwv_claim = p1 * hh * (delta + p0 * Lzz * v0).T
-            Hvv_claim = p0**2 * Lzz
-            nc = len(L.rho)
-            if (P, Q) == (2, 1) and k == 0:
-                d.show(r"H_{\tilde w' \tilde w'}", H[n:n + P, n:n + P])
-                d.show(r"H_{\tilde w' v'}", H[n:n + P, n + P:])
-            d.require_zero(f"old block, P={P}, Q={Q}, {label}", H[:n, :n] - H_narrow)
-            d.require_zero(f"H_v,old - phi(b0) H_c,old, P={P}, Q={Q}, {label}",
-                           H[n + P:, :n] - p0 * H_narrow[nc:, :])
-            d.require_zero(f"H_ww, P={P}, Q={Q}, {label}", H[n:n + P, n:n + P] - Hww_claim)
-            d.require_zero(f"H_wv, P={P}, Q={Q}, {label}", H[n:n + P, n + P:] - Hwv_claim)
-            d.require_zero(f"H_vv, P={P}, Q={Q}, {label}", H[n + P:, n + P:] - Hvv_claim)
+    for P, Q, k, label, phi in cases(d, SIZES[:3], activation):
+        s = _propagation(P, Q, activation, k, perturb)
+        L = s.layer
+        n = len(s.narrow)
+        H = hessian(s.loss_wide, s.wide, at=s.point)
+        H_narrow = hessian(s.loss_narrow, s.narrow)
+        delta = L.delta_at(s.z_narrow)
+        Lzz = L.loss_zz(s.z_narrow)
+        v0 = sp.Matrix(s.v0)
+        hh = sp.Matrix(L.h)
+        p0, p1, p2 = phi(B0), derivative(phi, 1, B0), derivative(phi, 2, B0)
+        Hww_claim = (p2 * (v0.T * delta)[0, 0] + p1**2 * (v0.T * Lzz * v0)[0, 0]) * hh * hh.T
+        Hwv_claim = p1 * hh * (delta + p0 * Lzz * v0).T
+        Hvv_claim = p0**2 * Lzz
+        nc = len(L.rho)
+        if (P, Q) == (2, 1) and k == 0:
+            d.show(r"H_{\tilde w' \tilde w'}", H[n:n + P, n:n + P])
+            d.show(r"H_{\tilde w' v'}", H[n:n + P, n + P:])
+        d.require_zero(f"old block, P={P}, Q={Q}, {label}", H[:n, :n] - H_narrow)
+        d.require_zero(f"H_v,old - phi(b0) H_c,old, P={P}, Q={Q}, {label}",
+                       H[n + P:, :n] - p0 * H_narrow[nc:, :])
+        d.require_zero(f"H_ww, P={P}, Q={Q}, {label}", H[n:n + P, n:n + P] - Hww_claim)
+        d.require_zero(f"H_wv, P={P}, Q={Q}, {label}", H[n:n + P, n + P:] - Hwv_claim)
+        d.require_zero(f"H_vv, P={P}, Q={Q}, {label}", H[n + P:, n + P:] - Hvv_claim)
     return d

@@ -15,7 +15,7 @@ import sympy as sp
 
 from theory.activations import get_activation
 from theory.symbolic.generic import gradient, hessian, symbols_vector
-from theory.symbolic.layer import Layer, activation_pieces
+from theory.symbolic.layer import Layer, activation_pieces, cases
 from theory.symbolic.result import EPS, Derivation, sizes_text
 
 SIZES = ((1, 1), (2, 1), (2, 2), (3, 2))
@@ -54,17 +54,14 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
         "An inactive unit (v' = 0, any incoming w~0) leaves the network function and the loss unchanged.",
         GENERALITY.format(sizes=sizes_text(SIZES)),
     )
-    for P, Q in SIZES:
-        if d.failures:
-            break
-        for k, (label, _) in enumerate(activation_pieces(activation)):
-            s = _inactive(P, Q, activation, k, perturb)
-            if (P, Q) == (2, 1) and k == 0:
-                d.name(s.u0, "u_0")
-                d.show("parameter map", r"v' = 0,\quad \tilde w' = \tilde w_0 \text{ (arbitrary)}")
-                d.show("z at the embedded point", sp.Matrix(s.z_wide).xreplace(s.point))
-            diff = sp.Matrix([a.xreplace(s.point) - b for a, b in zip(s.z_wide, s.z_narrow)])
-            d.require_zero(f"z difference, P={P}, Q={Q}, {label}", diff)
+    for P, Q, k, label, _ in cases(d, SIZES, activation):
+        s = _inactive(P, Q, activation, k, perturb)
+        if (P, Q) == (2, 1) and k == 0:
+            d.name(s.u0, "u_0")
+            d.show("parameter map", r"v' = 0,\quad \tilde w' = \tilde w_0 \text{ (arbitrary)}")
+            d.show("z at the embedded point", sp.Matrix(s.z_wide).xreplace(s.point))
+        diff = sp.Matrix([a.xreplace(s.point) - b for a, b in zip(s.z_wide, s.z_narrow)])
+        d.require_zero(f"z difference, P={P}, Q={Q}, {label}", diff)
     return d
 
 
@@ -75,23 +72,20 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
         "other partial derivative equals the narrow one (any theta, not only critical).",
         GENERALITY.format(sizes=sizes_text(SIZES)),
     )
-    for P, Q in SIZES:
-        if d.failures:
-            break
-        for k, (label, phi) in enumerate(activation_pieces(activation)):
-            s = _inactive(P, Q, activation, k, perturb)
-            L = s.layer
-            g = sp.Matrix(gradient(s.loss_wide, s.wide)).xreplace(s.point)
-            g_old = sp.Matrix(gradient(s.loss_narrow, L.rho))
-            delta = L.delta_at(s.z_narrow)
-            n = len(L.rho)
-            if (P, Q) == (2, 1) and k == 0:
-                d.name(s.u0, "u_0")
-                d.show(r"\partial L/\partial v' \text{ at the embedded point}", g[n + P:, :])
-                d.show(r"\partial L/\partial \tilde w' \text{ at the embedded point}", g[n:n + P, :])
-            d.require_zero(f"old gradient, P={P}, Q={Q}, {label}", g[:n, :] - g_old)
-            d.require_zero(f"dL/dw_new, P={P}, Q={Q}, {label}", g[n:n + P, :])
-            d.require_zero(f"dL/dv_new - delta phi(u0), P={P}, Q={Q}, {label}", g[n + P:, :] - delta * phi(s.u0))
+    for P, Q, k, label, phi in cases(d, SIZES, activation):
+        s = _inactive(P, Q, activation, k, perturb)
+        L = s.layer
+        g = sp.Matrix(gradient(s.loss_wide, s.wide)).xreplace(s.point)
+        g_old = sp.Matrix(gradient(s.loss_narrow, L.rho))
+        delta = L.delta_at(s.z_narrow)
+        n = len(L.rho)
+        if (P, Q) == (2, 1) and k == 0:
+            d.name(s.u0, "u_0")
+            d.show(r"\partial L/\partial v' \text{ at the embedded point}", g[n + P:, :])
+            d.show(r"\partial L/\partial \tilde w' \text{ at the embedded point}", g[n:n + P, :])
+        d.require_zero(f"old gradient, P={P}, Q={Q}, {label}", g[:n, :] - g_old)
+        d.require_zero(f"dL/dw_new, P={P}, Q={Q}, {label}", g[n:n + P, :])
+        d.require_zero(f"dL/dv_new - delta phi(u0), P={P}, Q={Q}, {label}", g[n + P:, :] - delta * phi(s.u0))
     return d
 
 
@@ -102,27 +96,24 @@ def prove_hessian_block(activation: str, perturb: bool = False) -> Derivation:
         "H_{w~' old} = 0, H_{v'v'} = sum_i phi(w~0.h~_i)^2 d2l_i/dz2, and the old block equals the narrow Hessian.",
         GENERALITY.format(sizes=sizes_text(SIZES[:3])),
     )
-    for P, Q in SIZES[:3]:
-        if d.failures:
-            break
-        for k, (label, phi) in enumerate(activation_pieces(activation)):
-            s = _inactive(P, Q, activation, k, perturb)
-            L = s.layer
-            n = len(L.rho)
-            H = hessian(s.loss_wide, s.wide, at=s.point)
-            H_old = hessian(s.loss_narrow, L.rho)
-            C = L.C(s.w0, phi, s.z_narrow)
-            Hww, Hwv, Hvv = H[n:n + P, n:n + P], H[n:n + P, n + P:], H[n + P:, n + P:]
-            if (P, Q) == (2, 1) and k == 0:
-                d.name(s.u0, "u_0")
-                d.show(r"C(\tilde w_0) \text{ (one sample)}", C)
-                d.show(r"H_{\tilde w' v'}", Hwv)
-                d.show(r"H_{v' v'}", Hvv)
-            d.require_zero(f"old block, P={P}, Q={Q}, {label}", H[:n, :n] - H_old)
-            d.require_zero(f"H_ww, P={P}, Q={Q}, {label}", Hww)
-            d.require_zero(f"H_w,old, P={P}, Q={Q}, {label}", H[n:n + P, :n])
-            d.require_zero(f"H_wv - C, P={P}, Q={Q}, {label}", Hwv - C)
-            d.require_zero(f"H_vv - phi^2 Lambda_zz, P={P}, Q={Q}, {label}", Hvv - phi(s.u0) ** 2 * L.loss_zz(s.z_narrow))
+    for P, Q, k, label, phi in cases(d, SIZES[:3], activation):
+        s = _inactive(P, Q, activation, k, perturb)
+        L = s.layer
+        n = len(L.rho)
+        H = hessian(s.loss_wide, s.wide, at=s.point)
+        H_old = hessian(s.loss_narrow, L.rho)
+        C = L.C(s.w0, phi, s.z_narrow)
+        Hww, Hwv, Hvv = H[n:n + P, n:n + P], H[n:n + P, n + P:], H[n + P:, n + P:]
+        if (P, Q) == (2, 1) and k == 0:
+            d.name(s.u0, "u_0")
+            d.show(r"C(\tilde w_0) \text{ (one sample)}", C)
+            d.show(r"H_{\tilde w' v'}", Hwv)
+            d.show(r"H_{v' v'}", Hvv)
+        d.require_zero(f"old block, P={P}, Q={Q}, {label}", H[:n, :n] - H_old)
+        d.require_zero(f"H_ww, P={P}, Q={Q}, {label}", Hww)
+        d.require_zero(f"H_w,old, P={P}, Q={Q}, {label}", H[n:n + P, :n])
+        d.require_zero(f"H_wv - C, P={P}, Q={Q}, {label}", Hwv - C)
+        d.require_zero(f"H_vv - phi^2 Lambda_zz, P={P}, Q={Q}, {label}", Hvv - phi(s.u0) ** 2 * L.loss_zz(s.z_narrow))
     return d
 
 

@@ -56,6 +56,18 @@ def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
     return ((activation, lambda u: act(u)),)
 
 
+def cases(derivation, sizes, activation: str):
+    """Yield ``(P, Q, k, label, phi)`` for every size and activation piece of a proof.
+
+    Stops before the next size once ``derivation`` has a failure: one counterexample settles a
+    claim."""
+    for P, Q in sizes:
+        if derivation.failures:
+            return
+        for k, (label, phi) in enumerate(activation_pieces(activation)):
+            yield P, Q, k, label, phi
+
+
 def check_activation(activation: str) -> str:
     activation_pieces(activation)
     return activation

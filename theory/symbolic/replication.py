@@ -19,7 +19,7 @@ import sympy as sp
 from theory.architecture import Architecture
 from theory.embeddings import replication_map, replication_map_inverse
 from theory.symbolic.generic import derivative, symbols_vector
-from theory.symbolic.layer import Layer, activation_pieces
+from theory.symbolic.layer import Layer, activation_pieces, cases
 from theory.symbolic.result import EPS, Derivation, sizes_text
 
 LAM = sp.Symbol("lambda", real=True)
@@ -85,10 +85,6 @@ def _split(P: int, Q: int, activation: str, piece: int, perturb: bool) -> _Split
     return _Split(P, Q, activation_pieces(activation)[piece][1], perturb)
 
 
-def _pieces(activation):
-    return list(enumerate(activation_pieces(activation)))
-
-
 def _map_latex(s: _Split) -> str:
     rows = [
         rf"v_a = \left({sp.latex(s.shares[0])}\right)v + \eta",
@@ -106,17 +102,14 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
         "and L, are unchanged at gamma_lambda(theta) for every theta and lambda.",
         GENERALITY.format(sizes=sizes_text(FUNCTION_SIZES)),
     )
-    for P, Q in FUNCTION_SIZES:
-        if d.failures:  # one counterexample settles it
-            break
-        for k, (label, _) in _pieces(activation):
-            s = _split(P, Q, activation, k, perturb)
-            diff = sp.Matrix([s.at_point(a) - b for a, b in zip(s.z_wide, s.z_narrow)])
-            if (P, Q) == (2, 1) and k == 0:
-                d.name(s.layer.pre(s.w), "u")
-                d.show("parameter map", _map_latex(s))
-                d.show("z at the embedded point", sp.Matrix([s.at_point(a) for a in s.z_wide]))
-            d.require_zero(f"z difference, P={P}, Q={Q}, {label}", diff)
+    for P, Q, k, label, _ in cases(d, FUNCTION_SIZES, activation):
+        s = _split(P, Q, activation, k, perturb)
+        diff = sp.Matrix([s.at_point(a) - b for a, b in zip(s.z_wide, s.z_narrow)])
+        if (P, Q) == (2, 1) and k == 0:
+            d.name(s.layer.pre(s.w), "u")
+            d.show("parameter map", _map_latex(s))
+            d.show("z at the embedded point", sp.Matrix([s.at_point(a) for a in s.z_wide]))
+        d.require_zero(f"z difference, P={P}, Q={Q}, {label}", diff)
     return d
 
 
@@ -139,22 +132,19 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
         GENERALITY.format(sizes=sizes_text(GRADIENT_SIZES)),
     )
     _library_map_checks(d)
-    for P, Q in GRADIENT_SIZES:
-        if d.failures:  # one counterexample settles it
-            break
-        for k, (label, _) in _pieces(activation):
-            s = _split(P, Q, activation, k, perturb)
-            g_wide = sp.Matrix([s.at_point(sp.diff(s.loss_wide, x)) for x in s.wide])
-            g_narrow = sp.Matrix([sp.diff(s.loss_narrow, x) for x in s.narrow])
-            target = g_narrow.col_join(sp.zeros(P + Q, 1))
-            lhs = s.T.T * g_wide
-            if (P, Q) == (2, 1) and k == 0:
-                d.name(s.layer.pre(s.w), "u")
-                d.show("T_lambda (columns rho, v, w~, zeta, eta; rows rho, v_a, w~_a, v_b, w~_b)", s.T)
-                d.show(r"\partial L_{wide}/\partial \tilde w_a \text{ at } \gamma_\lambda\theta",
-                       sp.Matrix(g_wide[2 + Q: 2 + Q + P]))
-                d.show(r"\partial L/\partial \tilde w \text{ (narrow)}", sp.Matrix(g_narrow[2 + Q:]))
-            d.require_zero(f"T^T grad L_wide - (grad L, 0, 0), P={P}, Q={Q}, {label}", lhs - target)
+    for P, Q, k, label, _ in cases(d, GRADIENT_SIZES, activation):
+        s = _split(P, Q, activation, k, perturb)
+        g_wide = sp.Matrix([s.at_point(sp.diff(s.loss_wide, x)) for x in s.wide])
+        g_narrow = sp.Matrix([sp.diff(s.loss_narrow, x) for x in s.narrow])
+        target = g_narrow.col_join(sp.zeros(P + Q, 1))
+        lhs = s.T.T * g_wide
+        if (P, Q) == (2, 1) and k == 0:
+            d.name(s.layer.pre(s.w), "u")
+            d.show("T_lambda (columns rho, v, w~, zeta, eta; rows rho, v_a, w~_a, v_b, w~_b)", s.T)
+            d.show(r"\partial L_{wide}/\partial \tilde w_a \text{ at } \gamma_\lambda\theta",
+                   sp.Matrix(g_wide[2 + Q: 2 + Q + P]))
+            d.show(r"\partial L/\partial \tilde w \text{ (narrow)}", sp.Matrix(g_narrow[2 + Q:]))
+        d.require_zero(f"T^T grad L_wide - (grad L, 0, 0), P={P}, Q={Q}, {label}", lhs - target)
     return d
 
 
@@ -173,30 +163,27 @@ def prove_hessian(activation: str, perturb: bool = False) -> Derivation:
         GENERALITY.format(sizes=sizes_text(HESSIAN_SIZES)),
     )
     t = sp.Symbol("t", real=True)
-    for P, Q in HESSIAN_SIZES:
-        if d.failures:  # one counterexample settles it
-            break
-        for k, (label, _) in _pieces(activation):
-            s = _split(P, Q, activation, k, perturb)
-            c = symbols_vector("c", len(s.coords))
-            direction = s.T * sp.Matrix(c)
-            line = {x: s.point[x] + t * direction[i] for i, x in enumerate(s.wide)}
-            lhs = s.loss_wide.xreplace(line).diff(t).diff(t).subs(t, 0)
-            n = len(s.narrow)
-            narrow_line = {x: x + t * c[i] for i, x in enumerate(s.narrow)}
-            quad_narrow = s.loss_narrow.xreplace(narrow_line).diff(t).diff(t).subs(t, 0)
-            A, B, K = s.K()
-            cs = sp.Matrix(c[n:])
-            rhs = quad_narrow + (cs.T * K * cs)[0, 0]
-            if (P, Q) == (2, 1) and k == 0:
-                d.name(s.layer.pre(s.w), "u")
-                d.show(r"A \text{ (one sample)}", A)
-                d.show(r"B \text{ (one sample)}", B)
-                d.show(r"K_\lambda", K)
-                d.show("method", r"c^\top T_\lambda^\top H_{wide} T_\lambda c = \frac{d^2}{dt^2}"
-                       r"L_{wide}(\gamma_\lambda\theta + tT_\lambda c)\big|_0"
-                       r"\ \text{for a symbolic } c\text{; equal forms of symmetric matrices give equal entries}")
-            d.require_zero(f"c^T (T^T H_wide T - blockdiag(H, K)) c, P={P}, Q={Q}, {label}", lhs - rhs)
+    for P, Q, k, label, _ in cases(d, HESSIAN_SIZES, activation):
+        s = _split(P, Q, activation, k, perturb)
+        c = symbols_vector("c", len(s.coords))
+        direction = s.T * sp.Matrix(c)
+        line = {x: s.point[x] + t * direction[i] for i, x in enumerate(s.wide)}
+        lhs = s.loss_wide.xreplace(line).diff(t).diff(t).subs(t, 0)
+        n = len(s.narrow)
+        narrow_line = {x: x + t * c[i] for i, x in enumerate(s.narrow)}
+        quad_narrow = s.loss_narrow.xreplace(narrow_line).diff(t).diff(t).subs(t, 0)
+        A, B, K = s.K()
+        cs = sp.Matrix(c[n:])
+        rhs = quad_narrow + (cs.T * K * cs)[0, 0]
+        if (P, Q) == (2, 1) and k == 0:
+            d.name(s.layer.pre(s.w), "u")
+            d.show(r"A \text{ (one sample)}", A)
+            d.show(r"B \text{ (one sample)}", B)
+            d.show(r"K_\lambda", K)
+            d.show("method", r"c^\top T_\lambda^\top H_{wide} T_\lambda c = \frac{d^2}{dt^2}"
+                   r"L_{wide}(\gamma_\lambda\theta + tT_\lambda c)\big|_0"
+                   r"\ \text{for a symbolic } c\text{; equal forms of symmetric matrices give equal entries}")
+        d.require_zero(f"c^T (T^T H_wide T - blockdiag(H, K)) c, P={P}, Q={Q}, {label}", lhs - rhs)
     return d
 
 
@@ -209,37 +196,34 @@ def prove_fa_direction(activation: str, perturb: bool = False) -> Derivation:
         GENERALITY.format(sizes=sizes_text(DIRECTION_SIZES)),
     )
     t = sp.Symbol("t", real=True)
-    for P, Q in DIRECTION_SIZES:
-        if d.failures:  # one counterexample settles it
-            break
-        for k, (label, phi) in _pieces(activation):
-            s = _split(P, Q, activation, k, perturb)
-            L = s.layer
-            line = {x: img.xreplace({**{e: t * e for e in s.eta}, **{z: t * z for z in s.zeta}})
-                    for x, img in zip(s.wide, s.T_images)}
-            F = sp.Matrix([zq - r for zq, r in zip(s.z_wide, L.rest)]).xreplace(line)
-            u, zh = L.pre(s.w), L.pre(s.zeta)
-            F0 = F.subs(t, 0)
-            F1 = F.diff(t).subs(t, 0)
-            F2 = F.diff(t).diff(t).subs(t, 0)
-            v, eta = sp.Matrix(s.v), sp.Matrix(s.eta)
-            F2_claim = 2 * eta * derivative(phi, 1, u) * zh + LAM * (1 - LAM) * v * derivative(phi, 2, u) * zh**2
-            d.require_zero(f"F(0) - v phi(u), P={P}, Q={Q}, {label}", F0 - v * phi(u))
-            d.require_zero(f"F'(0), P={P}, Q={Q}, {label}", F1)
-            d.require_zero(f"F''(0) - I18 form, P={P}, Q={Q}, {label}", F2 - F2_claim)
-            # second derivative of the loss along (zeta, eta = 0)
-            only_zeta = {x: img.xreplace({**{e: 0 for e in s.eta}, **{z: t * z for z in s.zeta}})
-                         for x, img in zip(s.wide, s.T_images)}
-            curve = s.loss_wide.xreplace(only_zeta)
-            second = curve.diff(t).diff(t).subs(t, 0)
-            A, _, _ = s.K()
-            zeta = sp.Matrix(s.zeta)
-            claim = LAM * (1 - LAM) * (zeta.T * A * zeta)[0, 0]
-            if (P, Q) == (2, 1) and k == 0:
-                d.name(s.layer.pre(s.w), "u")
-                d.show(r"F''(0)", F2)
-                d.show(r"\frac{d^2}{ds^2} L(T_\lambda(\theta, s\zeta, 0))\big|_{s=0}", second)
-            d.require_zero(f"d2L/ds2 - lambda(1-lambda) zeta^T A zeta, P={P}, Q={Q}, {label}", second - claim)
+    for P, Q, k, label, phi in cases(d, DIRECTION_SIZES, activation):
+        s = _split(P, Q, activation, k, perturb)
+        L = s.layer
+        line = {x: img.xreplace({**{e: t * e for e in s.eta}, **{z: t * z for z in s.zeta}})
+                for x, img in zip(s.wide, s.T_images)}
+        F = sp.Matrix([zq - r for zq, r in zip(s.z_wide, L.rest)]).xreplace(line)
+        u, zh = L.pre(s.w), L.pre(s.zeta)
+        F0 = F.subs(t, 0)
+        F1 = F.diff(t).subs(t, 0)
+        F2 = F.diff(t).diff(t).subs(t, 0)
+        v, eta = sp.Matrix(s.v), sp.Matrix(s.eta)
+        F2_claim = 2 * eta * derivative(phi, 1, u) * zh + LAM * (1 - LAM) * v * derivative(phi, 2, u) * zh**2
+        d.require_zero(f"F(0) - v phi(u), P={P}, Q={Q}, {label}", F0 - v * phi(u))
+        d.require_zero(f"F'(0), P={P}, Q={Q}, {label}", F1)
+        d.require_zero(f"F''(0) - I18 form, P={P}, Q={Q}, {label}", F2 - F2_claim)
+        # second derivative of the loss along (zeta, eta = 0)
+        only_zeta = {x: img.xreplace({**{e: 0 for e in s.eta}, **{z: t * z for z in s.zeta}})
+                     for x, img in zip(s.wide, s.T_images)}
+        curve = s.loss_wide.xreplace(only_zeta)
+        second = curve.diff(t).diff(t).subs(t, 0)
+        A, _, _ = s.K()
+        zeta = sp.Matrix(s.zeta)
+        claim = LAM * (1 - LAM) * (zeta.T * A * zeta)[0, 0]
+        if (P, Q) == (2, 1) and k == 0:
+            d.name(s.layer.pre(s.w), "u")
+            d.show(r"F''(0)", F2)
+            d.show(r"\frac{d^2}{ds^2} L(T_\lambda(\theta, s\zeta, 0))\big|_{s=0}", second)
+        d.require_zero(f"d2L/ds2 - lambda(1-lambda) zeta^T A zeta, P={P}, Q={Q}, {label}", second - claim)
     return d
 
 
@@ -254,38 +238,35 @@ def prove_kway(activation: str, perturb: bool = False) -> Derivation:
     )
     t = sp.Symbol("t", real=True)
     l0, l1 = sp.symbols("lambda_0 lambda_1", real=True)
-    for P, Q in KWAY_SIZES:
-        if d.failures:  # one counterexample settles it
-            break
-        for k, (label, phi) in _pieces(activation):
-            L = Layer(P, Q)
-            v, w = symbols_vector("v", Q), symbols_vector("w", P)
-            shares = [l0, l1, 1 - l0 - l1 + (EPS if perturb else 0)]
-            etas = [symbols_vector(f"eta{a}", Q) for a in range(2)]
-            etas.append([-a - b for a, b in zip(*etas)])
-            # sum_a lambda_a delta_a = 0, solved without division (all solutions when lambda_2 != 0)
-            l2 = 1 - l0 - l1
-            gam = [symbols_vector(f"gamma{a}", P) for a in range(2)]
-            dels = [[l2 * g for g in gam[0]], [l2 * g for g in gam[1]]]
-            dels.append([-(l0 * a + l1 * b) for a, b in zip(*gam)])
-            units = [
-                ([shares[a] * vq + t * eq for vq, eq in zip(v, etas[a])], [wk + t * dk for wk, dk in zip(w, dels[a])])
-                for a in range(3)
-            ]
-            second = L.sample_loss(L.z(units, phi)).diff(t).diff(t).subs(t, 0)
-            z0 = L.z([(v, w)], phi)
-            A, B = L.A(v, w, phi, z0), L.B(w, phi, z0)
-            form = sum(
-                (2 * (sp.Matrix(etas[a]).T * B * sp.Matrix(dels[a]))[0, 0]
-                 + [l0, l1, l2][a] * (sp.Matrix(dels[a]).T * A * sp.Matrix(dels[a]))[0, 0]
-                 for a in range(3)),
-                sp.Integer(0),
-            )
-            if (P, Q) == (1, 1) and k == 0:
-                d.show("copies", r"v_a = \lambda_a v + t\,\eta_a,\ \tilde w_a = \tilde w + t\,\delta_a,\ "
-                       r"\eta_2 = -\eta_0-\eta_1,\ \delta_{0,1} = \lambda_2\gamma_{0,1},\ \delta_2 = -(\lambda_0\gamma_0+\lambda_1\gamma_1)")
-                d.show(r"A \text{ (one sample)}", A)
-                d.show(r"B \text{ (one sample)}", B)
-            d.require_zero(f"d^T H d - (2 sum eta^T B delta + sum lambda delta^T A delta), P={P}, Q={Q}, {label}",
-                           second - form)
+    for P, Q, k, label, phi in cases(d, KWAY_SIZES, activation):
+        L = Layer(P, Q)
+        v, w = symbols_vector("v", Q), symbols_vector("w", P)
+        shares = [l0, l1, 1 - l0 - l1 + (EPS if perturb else 0)]
+        etas = [symbols_vector(f"eta{a}", Q) for a in range(2)]
+        etas.append([-a - b for a, b in zip(*etas)])
+        # sum_a lambda_a delta_a = 0, solved without division (all solutions when lambda_2 != 0)
+        l2 = 1 - l0 - l1
+        gam = [symbols_vector(f"gamma{a}", P) for a in range(2)]
+        dels = [[l2 * g for g in gam[0]], [l2 * g for g in gam[1]]]
+        dels.append([-(l0 * a + l1 * b) for a, b in zip(*gam)])
+        units = [
+            ([shares[a] * vq + t * eq for vq, eq in zip(v, etas[a])], [wk + t * dk for wk, dk in zip(w, dels[a])])
+            for a in range(3)
+        ]
+        second = L.sample_loss(L.z(units, phi)).diff(t).diff(t).subs(t, 0)
+        z0 = L.z([(v, w)], phi)
+        A, B = L.A(v, w, phi, z0), L.B(w, phi, z0)
+        form = sum(
+            (2 * (sp.Matrix(etas[a]).T * B * sp.Matrix(dels[a]))[0, 0]
+             + [l0, l1, l2][a] * (sp.Matrix(dels[a]).T * A * sp.Matrix(dels[a]))[0, 0]
+             for a in range(3)),
+            sp.Integer(0),
+        )
+        if (P, Q) == (1, 1) and k == 0:
+            d.show("copies", r"v_a = \lambda_a v + t\,\eta_a,\ \tilde w_a = \tilde w + t\,\delta_a,\ "
+                   r"\eta_2 = -\eta_0-\eta_1,\ \delta_{0,1} = \lambda_2\gamma_{0,1},\ \delta_2 = -(\lambda_0\gamma_0+\lambda_1\gamma_1)")
+            d.show(r"A \text{ (one sample)}", A)
+            d.show(r"B \text{ (one sample)}", B)
+        d.require_zero(f"d^T H d - (2 sum eta^T B delta + sum lambda delta^T A delta), P={P}, Q={Q}, {label}",
+                       second - form)
     return d

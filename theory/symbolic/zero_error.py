@@ -19,7 +19,7 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.symbolic.generic import Jet, generic, hessian, symbols_vector
-from theory.symbolic.layer import activation_pieces
+from theory.symbolic.layer import cases
 from theory.symbolic.result import EPS, Derivation
 
 GN_OUTPUTS = (1, 2, 3)
@@ -71,30 +71,27 @@ def prove_trace(activation: str, perturb: bool = False) -> Derivation:
         "units; sizes (dim w~, M) in " + ", ".join(f"({p},{q})" for p, q in TRACE_SIZES),
     )
     rho = symbols_vector("rho", 2)
-    for P, M in TRACE_SIZES:
-        if d.failures:
-            break
-        for k, (label, phi) in enumerate(activation_pieces(activation)):
-            x = symbols_vector("x", P - 1) + [sp.Integer(1)]
-            R = [generic(f"R{m}", 2, f"R_{{{m}}}", (r"\rho_0", r"\rho_1"), False)(*rho) for m in range(M)]
-            y = symbols_vector("y", M)
-            ws = [symbols_vector(f"w{a}", P) for a in range(SURPLUS)]
-            vs = [symbols_vector(f"v{a}", M) for a in range(SURPLUS)]
-            f_narrow = R
-            pre = [sum((wk * xk for wk, xk in zip(w, x)), sp.Integer(0)) for w in ws]
-            f_wide = [R[m] + sum((vs[a][m] * phi(pre[a]) for a in range(SURPLUS)), sp.Integer(0)) for m in range(M)]
-            zero_error = {yy: r for yy, r in zip(y, R)}
-            inactive = {v: (EPS if perturb else 0) for a in range(SURPLUS) for v in vs[a]}
-            wide = rho + [p for a in range(SURPLUS) for p in ws[a] + vs[a]]
+    for P, M, k, label, phi in cases(d, TRACE_SIZES, activation):
+        x = symbols_vector("x", P - 1) + [sp.Integer(1)]
+        R = [generic(f"R{m}", 2, f"R_{{{m}}}", (r"\rho_0", r"\rho_1"), False)(*rho) for m in range(M)]
+        y = symbols_vector("y", M)
+        ws = [symbols_vector(f"w{a}", P) for a in range(SURPLUS)]
+        vs = [symbols_vector(f"v{a}", M) for a in range(SURPLUS)]
+        f_narrow = R
+        pre = [sum((wk * xk for wk, xk in zip(w, x)), sp.Integer(0)) for w in ws]
+        f_wide = [R[m] + sum((vs[a][m] * phi(pre[a]) for a in range(SURPLUS)), sp.Integer(0)) for m in range(M)]
+        zero_error = {yy: r for yy, r in zip(y, R)}
+        inactive = {v: (EPS if perturb else 0) for a in range(SURPLUS) for v in vs[a]}
+        wide = rho + [p for a in range(SURPLUS) for p in ws[a] + vs[a]]
 
-            def half_sse(f):
-                return sum(((fm - ym) ** 2 for fm, ym in zip(f, y)), sp.Integer(0)) / 2
+        def half_sse(f):
+            return sum(((fm - ym) ** 2 for fm, ym in zip(f, y)), sp.Integer(0)) / 2
 
-            tr_wide = sum((half_sse(f_wide).diff(p).diff(p) for p in wide), sp.Integer(0))
-            tr_wide = tr_wide.xreplace(inactive).xreplace(zero_error)
-            tr_narrow = sum((half_sse(f_narrow).diff(p).diff(p) for p in rho), sp.Integer(0)).xreplace(zero_error)
-            growth = M * sum((phi(u) ** 2 for u in pre), sp.Integer(0))
-            if (P, M) == (2, 1) and k == 0:
-                d.show("trace growth (one sample)", tr_wide - tr_narrow)
-            d.require_zero(f"tr H_wide - tr H - M sum phi^2, P={P}, M={M}, {label}", tr_wide - tr_narrow - growth)
+        tr_wide = sum((half_sse(f_wide).diff(p).diff(p) for p in wide), sp.Integer(0))
+        tr_wide = tr_wide.xreplace(inactive).xreplace(zero_error)
+        tr_narrow = sum((half_sse(f_narrow).diff(p).diff(p) for p in rho), sp.Integer(0)).xreplace(zero_error)
+        growth = M * sum((phi(u) ** 2 for u in pre), sp.Integer(0))
+        if (P, M) == (2, 1) and k == 0:
+            d.show("trace growth (one sample)", tr_wide - tr_narrow)
+        d.require_zero(f"tr H_wide - tr H - M sum phi^2, P={P}, M={M}, {label}", tr_wide - tr_narrow - growth)
     return d
