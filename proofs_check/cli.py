@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from theory.errors import SemiflatError
@@ -31,7 +32,18 @@ class UsageError(SemiflatError):
     """Bad command-line usage (raised instead of argparse's own exit)."""
 
 
+_NEGATIVE_VALUES = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?([,:].*)?$")
+"""Negative decimals, lists and boxes ("-1e-3", "-0.5,1", "-1:1") are values, not options."""
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # argparse reads "-0.5,1" or "-1e-3" as an unknown option; widen its negative-number test
+        # so every command takes such values without the "--v0=-0.5,1" form.
+        if hasattr(self, "_negative_number_matcher"):
+            self._negative_number_matcher = _NEGATIVE_VALUES
+
     def error(self, message):  # one line, no usage dump
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 

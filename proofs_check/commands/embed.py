@@ -10,7 +10,6 @@ atomically; bad input leaves no file behind (exit 2).
 from __future__ import annotations
 
 import os
-import re
 import shlex
 from pathlib import Path
 
@@ -40,15 +39,8 @@ _METHOD_OPTIONS = (
 """Which option belongs to which method (anything else is refused, exit 2)."""
 
 
-_NEGATIVE_VALUES = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?([,:].*)?$")
-"""Negative decimals, lists and boxes ("-1e-3", "-0.5,1", "-1:1") are values, not options."""
-
 
 def configure(parser):
-    # argparse treats "-0.5,1" or "-1e-3" as an unknown option; widen its negative-number test
-    # so these option values can be written without the "--v0=-0.5,1" form.
-    if hasattr(parser, "_negative_number_matcher"):
-        parser._negative_number_matcher = _NEGATIVE_VALUES
     parser.add_argument("network", metavar="NET.json", help="the narrow network (semiflat.network/1)")
     parser.add_argument("--method", required=True, choices=["replication", "inactive-unit", "inactive-propagation"],
                         help="which embedding to apply")
