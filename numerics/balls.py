@@ -127,6 +127,24 @@ def _column(M, j):
     return [M[i, j] for i in range(M.nrows())]
 
 
+def pre_activations(arch: Architecture, theta, x) -> list:
+    """Enclosures of every hidden layer's pre-activations over the box (n x H_l arb_mat each).
+
+    Raises SignUndecided where a ReLU pre-activation of an earlier layer straddles the kink."""
+    theta = [to_ball(t) for t in theta]
+    p = Params.from_vector(arch, np.array(theta, dtype=object))
+    H = _mat(to_balls(np.asarray(x, dtype=object).reshape(-1, arch.input_dim)))
+    ones = arb_mat([[1]] * H.nrows())
+    out = []
+    for l in range(arch.n_layers - 1):
+        Z = H * _mat(p.W[l]).transpose()
+        if arch.bias:
+            Z = Z + ones * _mat([list(p.b[l])])
+        out.append(Z)
+        H = _activate(arch, Z, l)[0]
+    return out
+
+
 def evaluate(arch: Architecture, theta, x, y, *, hessian: bool = True, jacobian: bool = False) -> BallEvaluation:
     """Loss, gradient (and Hessian, output Jacobian) enclosures over the box ``theta``.
 
