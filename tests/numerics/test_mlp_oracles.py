@@ -193,7 +193,7 @@ def test_negative_control_wrong_activation_derivative_fails_finite_differences(m
         return value * (1 + mpmath.mpf("1e-3")) if order == 1 else value
 
     monkeypatch.setitem(activations.ACTIVATIONS, "tanh",
-                        activations.Activation("tanh", perturbed, vanishes_at_zero=True, smooth=True))
+                        activations.Activation("tanh", perturbed, true.properties))
     g = mlp.gradient(arch, params, d.x, d.y, dps=FD_DPS)
     fd = fd_gradient(arch, params, d)  # the loss itself does not use phi'
     with workdps(FD_DPS):
