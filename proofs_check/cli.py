@@ -45,6 +45,11 @@ class _Parser(argparse.ArgumentParser):
             self._negative_number_matcher = _NEGATIVE_VALUES
 
     def error(self, message):  # one line, no usage dump
+        from proofs_check.options import VALUE_FIRST
+
+        flag, mark, rest = message.partition(": " + VALUE_FIRST)
+        if mark and flag.startswith("argument "):
+            message = f"{flag[len('argument '):].split('/')[0]} {rest}"
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 

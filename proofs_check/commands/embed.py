@@ -41,30 +41,33 @@ _METHOD_OPTIONS = (
 
 
 def configure(parser):
+    from numerics import limits
+    from proofs_check import options as opt
+
     parser.add_argument("network", metavar="NET.json", help="the narrow network (semiflat.network/1)")
     parser.add_argument("--method", required=True, choices=["replication", "inactive-unit", "inactive-propagation"],
                         help="which embedding to apply")
-    parser.add_argument("--layer", type=int, default=0, help="hidden layer to widen, 0-based (default 0)")
-    parser.add_argument("--unit", type=int, default=None, help="replication: the unit to split (default 0)")
-    parser.add_argument("--lambda", dest="lam", default=None, metavar="X",
+    parser.add_argument("--layer", type=opt.integer(0, limits.MAX_LAYERS), default=0, help="hidden layer to widen, 0-based (default 0)")
+    parser.add_argument("--unit", type=opt.integer(0, limits.MAX_WIDTH), default=None, help="replication: the unit to split (default 0)")
+    parser.add_argument("--lambda", dest="lam", type=opt.decimal, default=None, metavar="X",
                         help="replication: the split ratio lambda (any real, exact decimal)")
-    parser.add_argument("--shares", default=None, metavar="a,b,...",
+    parser.add_argument("--shares", type=opt.decimals, default=None, metavar="a,b,...",
                         help="replication: a k-way split with these shares (sum 1); adds k-1 units")
-    parser.add_argument("--to", type=int, default=None, metavar="H",
+    parser.add_argument("--to", type=opt.integer(1, limits.MAX_WIDTH), default=None, metavar="H",
                         help="target width of the layer (default: current width + 1)")
-    parser.add_argument("--seed", type=int, default=None, help="seed for drawn weights (inactive-unit, inactive-propagation)")
-    parser.add_argument("--scale", type=float, default=None,
+    parser.add_argument("--seed", type=opt.seed, default=None, help="seed for drawn weights (inactive-unit, inactive-propagation)")
+    parser.add_argument("--scale", type=opt.real(0, open_low=True, what="a standard deviation"), default=None,
                         help="inactive-unit: standard deviation of drawn incoming weights (default 1)")
-    parser.add_argument("--incoming", default=None, metavar="w1,...,b",
+    parser.add_argument("--incoming", type=opt.decimals, default=None, metavar="w1,...,b",
                         help="inactive-unit: the new units' incoming weights then bias (exact decimals)")
-    parser.add_argument("--dead-margin", type=float, default=None, metavar="M",
+    parser.add_argument("--dead-margin", type=opt.real(0, open_low=True, what="a positive margin"), default=None, metavar="M",
                         help="inactive-unit, ReLU: draw a dead unit, w.h + b <= -M on the data or box")
     parser.add_argument("--dead-data", default=None, metavar="FILE",
                         help="data on which the unit must be dead (default with --dead-margin: the file's data)")
     parser.add_argument("--dead-box", default=None, metavar="LOW:HIGH",
                         help="input box on which the unit must be dead (e.g. -1:1)")
-    parser.add_argument("--b0", default=None, metavar="X", help="inactive-propagation: bias of the new unit (default 0)")
-    parser.add_argument("--v0", default=None, metavar="X,...",
+    parser.add_argument("--b0", type=opt.decimal, default=None, metavar="X", help="inactive-propagation: bias of the new unit (default 0)")
+    parser.add_argument("--v0", type=opt.decimals, default=None, metavar="X,...",
                         help="inactive-propagation: outgoing weights of the new unit (default 0, or N(0,1) with --seed)")
     parser.add_argument("--out", required=True, metavar="WIDE.json", help="where to write the wide network")
     parser.add_argument("--force", action="store_true", help="allow --out to overwrite the input file")
@@ -233,10 +236,14 @@ def _numbers(text, flag: str, size: int | None = None, why: str = ""):
 def _box(text: str):
     from theory.errors import InvalidInput
 
+    import argparse
+
+    from proofs_check import options as opt
+
     parts = text.split(":")
     try:
-        low, high = (float(p) for p in parts)
-    except ValueError:
+        low, high = (opt.real()(p) for p in parts)
+    except (ValueError, argparse.ArgumentTypeError):
         low = high = None
     if len(parts) != 2 or low is None or not (np.isfinite(low) and np.isfinite(high)) or not low < high:
         raise InvalidInput(f"--dead-box {text!r}: expected LOW:HIGH with finite numbers LOW < HIGH, e.g. --dead-box=-1:1")
