@@ -83,13 +83,17 @@ class _NonFinite:
         return self.text
 
 
-def parse_json_text(text: str, label: str):
+def parse_json_text(text: str, label: str, exact: bool = True):
     """``json.loads`` that keeps non-integer numbers exact (as :class:`JsonNumber`).
 
     Integers longer than 4000 digits stay text too (Python refuses to convert them); nesting
-    deeper than :data:`numerics.limits.MAX_JSON_DEPTH` is refused."""
+    deeper than :data:`numerics.limits.MAX_JSON_DEPTH` is refused. ``exact=False`` reads
+    fractions as floats (for results files, whose numbers are float64 by design)."""
     try:
-        obj = json.loads(text, parse_float=JsonNumber, parse_int=_json_int, parse_constant=_NonFinite)
+        if exact:
+            obj = json.loads(text, parse_float=JsonNumber, parse_int=_json_int, parse_constant=_NonFinite)
+        else:
+            obj = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise FileFormatError(
             f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "

@@ -8,6 +8,7 @@ gigabytes or running for hours. Each limit is far above what the paper's experim
 from __future__ import annotations
 
 import os
+import sys
 
 from theory.errors import InvalidInput
 
@@ -27,6 +28,10 @@ MAX_LAYERS = 100
 """Largest number of weight layers in a network file."""
 MAX_PARAMS = 1_000_000
 """Largest parameter count of a network read from a file or built by ``embed``."""
+MAX_EMBED_TO = 2_000
+"""Largest ``embed --to`` (each new unit copies the parameters once)."""
+MAX_CLASSIFY_PARAMS = 2_000
+"""Largest parameter count ``classify`` takes (its Hessian is dense, D x D at high precision)."""
 MAX_SAMPLES = 100_000
 """Largest number of samples in a data file or a generated data set (``train --n``)."""
 MAX_RELU_EXACT_SAMPLES = 200
@@ -59,6 +64,13 @@ MAX_JSON_DEPTH = 64
 numbers; provenance chains of ``embed`` add one level per step)."""
 MAX_CSV_CELL = MAX_NUMBER_CHARS
 """Longest CSV cell (characters)."""
+
+INT_STR_DIGITS = 2 * MAX_NUMBER_CHARS + 100
+"""Python refuses int <-> str conversions above 4300 digits by default (a guard against huge
+inputs); semiflat bounds its inputs itself (:data:`MAX_NUMBER_CHARS`) and converts numbers of up
+to DPS_MAX digits, so importing this module raises Python's limit to this value."""
+if hasattr(sys, "set_int_max_str_digits") and 0 < sys.get_int_max_str_digits() < INT_STR_DIGITS:
+    sys.set_int_max_str_digits(INT_STR_DIGITS)
 
 MEMORY_BUDGET = 512 * 2**20
 """Estimated memory a single array may take before it is allocated (512 MiB)."""

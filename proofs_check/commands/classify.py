@@ -85,6 +85,14 @@ def run(args) -> int:
         data, source = net.data, f"{args.network} (stored data)"
     else:
         raise InvalidInput(f"{args.network} stores no data; pass the training data with --data FILE")
+    from numerics import limits
+
+    D = net.arch.n_params
+    if D > limits.MAX_CLASSIFY_PARAMS:
+        raise InvalidInput(f"{args.network} has {D} parameters; classify takes at most {limits.MAX_CLASSIFY_PARAMS} "
+                           "(its Hessian is a dense D x D matrix at high precision)")
+    limits.check_memory(f"the {D} x {D} Hessian of {args.network} at dps {dps}", 3 * D * D, limits.mpf_bytes(dps),
+                        "classify a smaller network or pass a smaller --dps")
     report = classify(net.arch, net.params, data, dps=dps)
     if args.json:
         out = report.to_json()

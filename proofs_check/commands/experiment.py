@@ -73,6 +73,7 @@ def configure(parser):
     parser.add_argument("--scheduler", type=str, default=None, metavar="ADDRESS", help="run chunks on a Dask cluster (extra 'distributed')")
     parser.add_argument("--out", type=str, default="fig2", help="output folder (default ./fig2)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out (same options)")
+    parser.add_argument("--force", action="store_true", help="discard an interrupted run's progress in --out and start over")
     parser.add_argument("--quick", action="store_true", help="100 trials, H up to 15 (explicit --trials/--hmax win)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the paper's claim is not reproduced")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -108,24 +109,93 @@ def config_from_args(args):
     )
 
 
+def make_folder(path) -> list:
+    """Create ``path`` and its missing parents; return the folders created (innermost last)."""
+    from pathlib import Path
+
+    made, p = [], Path(path)
+    while not p.exists() and p != p.parent:
+        made.append(p)
+        p = p.parent
+    for folder in reversed(made):
+        folder.mkdir()
+    return list(reversed(made))
+
+
+def remove_if_empty(folders) -> None:
+    """Remove the folders a failed run created, innermost first, when nothing was left in them."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+
+
 def run(args) -> int:
     from numerics.experiment.config import RunOptions
+    from numerics.experiment.store import OutputLock
+    from proofs_check.options import check_output_folder
+
+    config = config_from_args(args)
+    shard = _shard(args.shard) if args.shard is not None else None
+    if shard is not None and config.trials < shard[1]:
+        from proofs_check.cli import UsageError
+
+        raise UsageError(f"--shard {args.shard}: {shard[1]} shards of {config.trials} trial(s) leave some shard "
+                         f"empty; use at most {config.trials} shards")
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler)
+    if args.resume and args.force:
+        from proofs_check.cli import UsageError
+
+        raise UsageError("--resume continues the interrupted run and --force discards it; give only one")
+    check_output_folder(args.out)
+    options = RunOptions(workers=args.workers, chunk=args.chunk, scheduler=args.scheduler,
+                         shard=shard, out=args.out, resume=args.resume, force=args.force)
+    made = make_folder(args.out)
+    lock = OutputLock(args.out)
+    finished = False
+    try:
+        lock.acquire()
+        code = _locked_run(args, config, options)
+        finished = True
+        return code
+    finally:
+        lock.release()
+        if not finished:
+            remove_if_empty(made)
+
+
+def _check_scheduler(address: str) -> None:
+    """A Dask scheduler address: [scheme://]host:port (checked before any training starts)."""
+    import re
+
+    from proofs_check.cli import UsageError
+
+    if len(address) > 300 or not re.fullmatch(r"([a-z][a-z0-9+.-]*://)?[A-Za-z0-9._\[\]:-]*[A-Za-z0-9.\]]:[0-9]{1,5}/?",
+                                              address, re.ASCII):
+        raise UsageError(f"--scheduler {address[:60]!r}: expected a Dask scheduler address such as "
+                         "tcp://127.0.0.1:8786")
+
+
+def _locked_run(args, config, options) -> int:
+    from numerics.atomic import staged_folder
     from numerics.experiment.runner import run_experiment
     from numerics.experiment.store import PartialStore
     from proofs_check.fig2_report import document, verdict, write_outputs
     from proofs_check.progress import ProgressBar
 
-    config = config_from_args(args)
-    options = RunOptions(workers=args.workers, chunk=args.chunk, scheduler=args.scheduler,
-                         shard=_shard(args.shard) if args.shard else None, out=args.out, resume=args.resume)
     bar = ProgressBar(enabled=None if not args.no_progress else False)
     try:
         outcome = run_experiment(config, options, progress=bar)
     finally:
         bar.close()
     doc = document(outcome)
-    paths = write_outputs(doc, args.out, outcome.timing, figures=not args.no_figures)
-    PartialStore(os.path.join(args.out, ".partial")).discard()  # finished: nothing left to resume
+    partial = os.path.join(args.out, ".partial")
+    with staged_folder(args.out, os.path.join(partial, "publish")) as staging:
+        paths = [os.path.join(args.out, p.name)
+                 for p in write_outputs(doc, staging, outcome.timing, figures=not args.no_figures)]
+    PartialStore(partial).discard()  # finished: nothing left to resume
     print(f"wrote {', '.join(str(p) for p in paths)}")
     if outcome.shard is not None:
         print(f"shard {outcome.shard[0]}:{outcome.shard[1]} done; combine all shards with 'semiflat merge DIR... --out DIR'")

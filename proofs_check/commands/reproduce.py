@@ -135,7 +135,9 @@ class _Tee:
 def run(args) -> int:
     from proofs_check.atomic import write_atomic
 
-    out = Path(args.out)
+    from proofs_check.options import check_output_folder
+
+    out = check_output_folder(args.out)
     out.mkdir(parents=True, exist_ok=True)
     quick = ["--quick"] if args.quick else []
     plan = [

@@ -97,12 +97,27 @@ def run(args) -> int:
     from theory.activations import get_activation
     from theory.errors import InvalidInput
 
+    from numerics.limits import MAX_RELU_EXACT_SAMPLES
+    from proofs_check.options import check_output_file
+
+    check_output_file(args.out)
     get_activation(args.activation)
     hidden = _hidden(args.hidden)
     target = float(args.target_loss)
     if not target > 0 or target == float("inf"):
         raise InvalidInput(f"--target-loss {args.target_loss}: expected a positive finite squared error, e.g. 1e-29")
     data, source = _load(args)
+    if args.activation == "relu" and data.input_dim == 1 and data.output_dim == 1 and data.n > MAX_RELU_EXACT_SAMPLES:
+        raise InvalidInput(f"{data.n} samples: the exact one-input ReLU trainer takes at most "
+                           f"{MAX_RELU_EXACT_SAMPLES}; use fewer samples")
+    from numerics import limits
+
+    width = data.n if hidden == "auto" else hidden
+    D = (data.input_dim + 1) * width + (width + 1) * data.output_dim
+    limits.check_memory(f"training {width} hidden unit(s) on {data.n} samples", 128 * data.n * data.output_dim * D, 8,
+                        "use fewer samples or a smaller --hidden")
+    limits.check_memory(f"verifying at dps {args.dps}", data.n * data.output_dim * D, limits.mpf_bytes(args.dps),
+                        "use fewer samples, a smaller --hidden or a smaller --dps")
     show = _progress_printer(args.progress or sys.stderr.isatty())
     result = train(data, args.activation, hidden, seed=args.seed, target_sse=target, dps=args.dps,
                    objective=args.objective, max_restarts=args.max_restarts, progress=show)
