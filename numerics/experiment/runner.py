@@ -91,7 +91,7 @@ def _run(config, options, progress, bases) -> RunOutcome:
     store = PartialStore(out / ".partial")
     store.start({"config": config.to_dict(), "shard": list(options.shard) if options.shard else None,
                  "bases": None if bases is None else {a: b.to_record() for a, b in bases.items()}},
-                options.resume)
+                options.resume, options.force)
     lo, hi = shard_range(config.trials, options.shard)
     timing = {"fit_seconds": {}}
 

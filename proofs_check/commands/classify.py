@@ -15,10 +15,13 @@ EXAMPLE = "semiflat classify wide.json --data data.csv --dps 50 --json"
 
 
 def configure(parser):
+    from numerics.limits import CLASSIFY_DPS_RANGE
+    from proofs_check import options as opt
+
     parser.add_argument("network", metavar="NET.json", help="a network file (semiflat.network/1)")
     parser.add_argument("--data", default=None, metavar="FILE",
                         help="training data (CSV or JSON); default: the data stored in the network file")
-    parser.add_argument("--dps", type=int, default=None, metavar="D",
+    parser.add_argument("--dps", type=opt.dps(*CLASSIFY_DPS_RANGE), default=None, metavar="D",
                         help="working precision in significant digits (default: the file's dps)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (full precision)")
 
@@ -26,10 +29,15 @@ def configure(parser):
 def _dps(args, net) -> int:
     from theory.errors import InvalidInput
 
-    dps = net.dps if args.dps is None else args.dps
-    if not 10 <= dps <= 1000:
-        raise InvalidInput(f"--dps {dps} is out of range; pass an integer between 10 and 1000 (e.g. --dps 50)")
-    return dps
+    from numerics.limits import CLASSIFY_DPS_RANGE
+
+    low, high = CLASSIFY_DPS_RANGE
+    if args.dps is not None:
+        return args.dps
+    if not low <= net.dps <= high:
+        raise InvalidInput(f"{args.network} works at dps {net.dps}, outside the {low}..{high} digits classify "
+                           f"works at; pass --dps D with {low} <= D <= {high} (e.g. --dps 50)")
+    return net.dps
 
 
 def text_report(report, source: str) -> str:
@@ -77,6 +85,14 @@ def run(args) -> int:
         data, source = net.data, f"{args.network} (stored data)"
     else:
         raise InvalidInput(f"{args.network} stores no data; pass the training data with --data FILE")
+    from numerics import limits
+
+    D = net.arch.n_params
+    if D > limits.MAX_CLASSIFY_PARAMS:
+        raise InvalidInput(f"{args.network} has {D} parameters; classify takes at most {limits.MAX_CLASSIFY_PARAMS} "
+                           "(its Hessian is a dense D x D matrix at high precision)")
+    limits.check_memory(f"the {D} x {D} Hessian of {args.network} at dps {dps}", 3 * D * D, limits.mpf_bytes(dps),
+                        "classify a smaller network or pass a smaller --dps")
     report = classify(net.arch, net.params, data, dps=dps)
     if args.json:
         out = report.to_json()
