@@ -22,16 +22,16 @@ import numpy as np
 
 from numerics.datasets import teacher_data
 from numerics.training import train, train_many, verify
-from numerics.training import shallow, smooth
+from numerics.training import smooth
 from proofs_check.benchtable import BenchTable
 from theory.architecture import Architecture
+from theory.params import unflatten
 
 TITLE = "training"
 
 
 def _mp_lm(data, H, seed, dps=40, max_iter=200, max_restarts=2, target=1e-29):
     """Plain LM in mpmath (the baseline): returns (reached, restarts, iterations)."""
-    shape = shallow.Shape(1, H, 1)
     arch = Architecture((1, H, 1), "tanh")
     iters = 0
     with mpmath.workdps(dps):
@@ -39,7 +39,8 @@ def _mp_lm(data, H, seed, dps=40, max_iter=200, max_restarts=2, target=1e-29):
         ys = [mpmath.mpf(float(v)) for v in data.y[:, 0]]
 
         def resid_jac(t, jac=True):
-            w, b, v, c = t[:H], t[H:2 * H], t[2 * H:3 * H], t[3 * H]
+            W, bias = unflatten(arch, np.array(t, dtype=object))
+            w, b, v, c = W[0][:, 0], bias[0], W[1][0], bias[1][0]
             r, rows = [], []
             for xi, yi in zip(xs, ys):
                 a = [mpmath.tanh(w[h] * xi + b[h]) for h in range(H)]
@@ -50,7 +51,7 @@ def _mp_lm(data, H, seed, dps=40, max_iter=200, max_restarts=2, target=1e-29):
             return r, rows
 
         for restart in range(max_restarts):
-            t = [mpmath.mpf(float(v)) for v in smooth.initial_point(shape, data.x, data.y, seed, restart)]
+            t = [mpmath.mpf(float(v)) for v in smooth.initial_point(arch, data.x, data.y, seed, restart)]
             mu = mpmath.mpf("0.01")
             r, rows = resid_jac(t)
             err = mpmath.fsum(v * v for v in r)

@@ -21,7 +21,7 @@ import numpy as np
 
 from numerics.dataset import Dataset
 from numerics.precision import to_decimal_string, workdps
-from numerics.training import lm_float, polish, shallow, verify
+from numerics.training import lm_float, polish, verify
 from numerics.training.result import TrainResult
 from numerics.training.smooth import _float_data, initial_point
 from theory.architecture import Architecture
@@ -40,10 +40,9 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden: int, s
     tol = verify.critical_tolerance(dps)
     for data, seed in zip(datasets, seeds):
         x, y = _float_data(data)
-        shape = shallow.Shape(x.shape[1], hidden, y.shape[1])
-        arch = Architecture((shape.d, hidden, shape.M), activation)
-        theta0 = np.stack([initial_point(shape, x, y, seed, r) for r in range(budget)])
-        lm = lm_float.levenberg_marquardt(shape, activation, theta0, np.repeat(x[None], budget, 0),
+        arch = Architecture((x.shape[1], hidden, y.shape[1]), activation)
+        theta0 = np.stack([initial_point(arch, x, y, seed, r) for r in range(budget)])
+        lm = lm_float.levenberg_marquardt(arch, theta0, np.repeat(x[None], budget, 0),
                                           np.repeat(y[None], budget, 0), CRITICAL_LM)
         size = np.max(np.abs(lm.theta), axis=1)
         order = sorted(range(budget), key=lambda r: (bool(size[r] > FINITE_SIZE),
@@ -53,7 +52,7 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden: int, s
         for r in order:
             if not np.isfinite(lm.sse[r]):
                 continue
-            pol = polish.newton_gradient(shape, activation, lm.theta[r], data.x, data.y, dps, tol * 1e-5)
+            pol = polish.newton_gradient(arch, lm.theta[r], data.x, data.y, dps, tol * 1e-5)
             params = verify.stored_params(arch, pol.theta, dps)
             gnorm = verify.verified_gradient_norm(arch, params, data, dps)
             if best is None or gnorm < best[1]:

@@ -26,9 +26,10 @@ import numpy as np
 
 from numerics.dataset import Dataset
 from numerics.precision import to_decimal_string, workdps
-from numerics.training import lm_float, polish, shallow, verify
+from numerics.training import lm_float, polish, verify
 from numerics.training.result import TrainResult
 from theory.architecture import Architecture
+from theory.params import flatten
 
 DEFAULT_RESTARTS = 384
 CANDIDATE_SSE = 1e-12
@@ -54,10 +55,10 @@ def restart_rounds(max_restarts: int) -> list[tuple[int, int]]:
     return rounds
 
 
-def initial_point(shape: shallow.Shape, data_x: np.ndarray, data_y: np.ndarray, seed: int, restart: int) -> np.ndarray:
+def initial_point(arch: Architecture, data_x: np.ndarray, data_y: np.ndarray, seed: int, restart: int) -> np.ndarray:
     """The initial parameter vector of one restart (see module docstring), flat order."""
     rng = np.random.default_rng([int(seed), int(restart)])
-    d, H, M = shape.d, shape.H, shape.M
+    d, H, M = arch.widths
     lo, hi = data_x.min(0), data_x.max(0)
     half = np.where(hi > lo, (hi - lo) / 2, 1.0)
     w = rng.normal(0.0, W_SCALE, (H, d)) / half
@@ -65,7 +66,7 @@ def initial_point(shape: shallow.Shape, data_x: np.ndarray, data_y: np.ndarray, 
     b = -(w * centre).sum(1)
     v = rng.normal(0.0, 1.0, (M, H))
     c = data_y.mean(0) + rng.normal(0.0, 0.1, M)
-    return np.concatenate([w.ravel(), b, v.ravel(), c])
+    return flatten([w, v], [b, c])
 
 
 def _float_data(data: Dataset):
@@ -80,7 +81,7 @@ def train_smooth_many(datasets: list[Dataset], activation: str, hidden: int, see
     ``datasets[i]`` and ``seeds[i]``."""
     budget = DEFAULT_RESTARTS if max_restarts is None else int(max_restarts)
     floats = [_float_data(d) for d in datasets]
-    shapes = [shallow.Shape(x.shape[1], hidden, y.shape[1]) for x, y in floats]
+    archs = [Architecture((x.shape[1], hidden, y.shape[1]), activation) for x, y in floats]
     results: list[TrainResult | None] = [None] * len(datasets)
     best: list[tuple[float, np.ndarray | None, int]] = [(np.inf, None, 0)] * len(datasets)
     iterations = [0] * len(datasets)
@@ -94,13 +95,13 @@ def train_smooth_many(datasets: list[Dataset], activation: str, hidden: int, see
         for i in todo:
             groups.setdefault((floats[i][0].shape, floats[i][1].shape), []).append(i)
         for (xs, ys), members in groups.items():
-            shape = shapes[members[0]]
+            arch = archs[members[0]]
             owner = [i for i in members for _ in range(start, stop)]
             restart = [r for _ in members for r in range(start, stop)]
-            theta0 = np.stack([initial_point(shape, *floats[i], seeds[i], r) for i, r in zip(owner, restart)])
+            theta0 = np.stack([initial_point(arch, *floats[i], seeds[i], r) for i, r in zip(owner, restart)])
             X = np.stack([floats[i][0] for i in owner])
             Y = np.stack([floats[i][1] for i in owner])
-            lm = lm_float.levenberg_marquardt(shape, activation, theta0, X, Y, lm_config)
+            lm = lm_float.levenberg_marquardt(arch, theta0, X, Y, lm_config)
             for row, (i, r) in enumerate(zip(owner, restart)):
                 iterations[i] += int(lm.iterations[row])
                 if results[i] is not None:
@@ -110,7 +111,7 @@ def train_smooth_many(datasets: list[Dataset], activation: str, hidden: int, see
                     best[i] = (err, lm.theta[row], r)
                 if err >= CANDIDATE_SSE:
                     continue
-                res = _polish_and_verify(datasets[i], activation, shape, lm.theta[row], seeds[i], r,
+                res = _polish_and_verify(datasets[i], arch, lm.theta[row], seeds[i], r,
                                          stop, budget, target_sse, dps, stop_sse, polish_dps)
                 if res is not None:
                     results[i] = res
@@ -118,19 +119,13 @@ def train_smooth_many(datasets: list[Dataset], activation: str, hidden: int, see
             progress(sum(r is not None for r in results), len(datasets))
     for i, res in enumerate(results):
         if res is None:
-            res = _failure(datasets[i], activation, shapes[i], best[i], seeds[i], budget, target_sse, dps)
+            res = _failure(datasets[i], archs[i], best[i], seeds[i], budget, target_sse, dps)
         results[i] = replace(res, lm_iterations=iterations[i])
     return results
 
 
-def _arch(shape: shallow.Shape, activation: str) -> Architecture:
-    return Architecture((shape.d, shape.H, shape.M), activation)
-
-
-def _polish_and_verify(data, activation, shape, theta, seed, restart, used, budget, target_sse, dps,
-                       stop_sse, polish_dps):
-    pol = polish.gauss_newton(shape, activation, theta, data.x, data.y, polish_dps, stop_sse)
-    arch = _arch(shape, activation)
+def _polish_and_verify(data, arch, theta, seed, restart, used, budget, target_sse, dps, stop_sse, polish_dps):
+    pol = polish.gauss_newton(arch, theta, data.x, data.y, polish_dps, stop_sse)
     params = verify.stored_params(arch, pol.theta, dps)
     sse = verify.verified_sse(arch, params, data, dps)
     if not sse < target_sse:
@@ -138,26 +133,25 @@ def _polish_and_verify(data, activation, shape, theta, seed, restart, used, budg
     with workdps(dps):
         text = to_decimal_string(sse, 3)
     return TrainResult(
-        arch=arch, params=params, sse=sse, gradient_norm=None, reached_target=True, hidden=shape.H,
+        arch=arch, params=params, sse=sse, gradient_norm=None, reached_target=True, hidden=arch.widths[1],
         seed=int(seed), restarts_used=int(used), stages=("lm-float64", f"gauss-newton-mixed({pol.steps})", f"verify-dps{dps}"),
         certificate=None, min_width=None, budget=budget, target_sse=target_sse, dps=dps,
         message=f"reached SSE {text} < {target_sse:g} (restart {restart}, verified at {dps} digits)",
     )
 
 
-def _failure(data, activation, shape, best, seed, budget, target_sse, dps):
+def _failure(data, arch, best, seed, budget, target_sse, dps):
     err, theta, restart = best
-    arch = _arch(shape, activation)
     if theta is None:
-        theta = np.zeros(shape.n_params)
+        theta = np.zeros(arch.n_params)
     params = verify.stored_params(arch, theta, dps)
     sse = verify.verified_sse(arch, params, data, dps)
     with workdps(dps):
         text = to_decimal_string(sse, 3)
     return TrainResult(
-        arch=arch, params=params, sse=sse, gradient_norm=None, reached_target=False, hidden=shape.H,
+        arch=arch, params=params, sse=sse, gradient_norm=None, reached_target=False, hidden=arch.widths[1],
         seed=int(seed), restarts_used=budget, stages=("lm-float64", f"verify-dps{dps}"),
         certificate=None, min_width=None, budget=budget, target_sse=target_sse, dps=dps,
-        message=(f"target SSE < {target_sse:g} not reached with {shape.H} hidden units after {budget} "
+        message=(f"target SSE < {target_sse:g} not reached with {arch.widths[1]} hidden units after {budget} "
                  f"restarts; best SSE {text} (restart {restart})"),
     )
