@@ -40,6 +40,17 @@ from theory.errors import InvalidInput
 from theory.params import Params
 
 
+
+def applicability_evidence(arch) -> tuple[str, str]:
+    """The evidence line naming the activation, its properties and the statements that do not
+    hold for it (theory.activation_properties; docs/activations.md)."""
+    from theory.activation_properties import applicability
+
+    props = arch.phi.properties
+    missing = [f"{key} ({why})" for key, holds, why in applicability(props) if not holds and key != "NK"]
+    text = f"{arch.activation}: {props.describe()}"
+    return ("activation", text + ("; does not hold: " + "; ".join(missing) if missing else "; every statement holds"))
+
 class Verdict(str, Enum):
     STRICT_MINIMUM = "strict-minimum"
     SEMI_FLAT_MINIMUM = "semi-flat-minimum"
@@ -179,7 +190,7 @@ class _Classifier:
              f"{_fmt(self.band, 3)} = 10^-(dps/2) s as zero; for decisions ({self.inertia.negative}, "
              f"{self.inertia.zero}, {self.inertia.positive}) with tau"),
             ("smallest / largest eigenvalue", f"{_fmt(self.eig.values[0])} / {_fmt(self.eig.values[-1])}"),
-        ] + [("structure", line) for line in self.structure.describe()]
+        ] + [("structure", line) for line in self.structure.describe()] + [applicability_evidence(arch)]
 
     def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=()):
         return CriticalPointReport(
@@ -207,7 +218,7 @@ class _Classifier:
         if self.structure.kinks:
             k = self.structure.kinks[0]
             return self.report(Verdict.UNDECIDED, "NK (no data on kinks)", reason=(
-                f"datum {k.datum} lies on the kink of ReLU unit (layer {k.layer}, unit {k.unit}): "
+                f"datum {k.datum} lies on the kink of {self.arch.activation} unit (layer {k.layer}, unit {k.unit}): "
                 f"|u| = {_fmt(abs(k.value), 3)} <= {_fmt(self.structure.kink_tolerance, 3)}; the loss is not "
                 f"twice differentiable there ({len(self.structure.kinks)} incident(s)), so no Hessian-based "
                 "classification"))
