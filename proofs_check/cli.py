@@ -25,6 +25,8 @@ COMMANDS = (
     "info",
     "reproduce",
     "bench",
+    "import_net",
+    "export_net",
 )
 
 
