@@ -71,6 +71,14 @@ class CriticalPointReport:
     structure: st.Structure | None = None
     descent_predicted: object = None
     blocks: tuple = field(default_factory=tuple)  # ((description, UnitBlocks), ...)
+    flat_directions: tuple = ()  # the proved flat directions, in the input network's coordinates
+    eigenvectors: np.ndarray | None = None  # columns in the order of ``eigenvalues`` (for pictures)
+    arch: Architecture | None = None
+
+    def _repr_markdown_(self):
+        from proofs_check.display import report_markdown
+
+        return report_markdown(self)
 
     def to_json(self) -> dict:
         s = lambda v: None if v is None else to_decimal_string(v, self.dps)  # noqa: E731
@@ -157,7 +165,7 @@ class _Classifier:
             ("smallest / largest eigenvalue", f"{_fmt(self.eig.values[0])} / {_fmt(self.eig.values[-1])}"),
         ] + [("structure", line) for line in self.structure.describe()]
 
-    def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=()):
+    def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=(), directions=()):
         return CriticalPointReport(
             verdict=verdict, inertia=self.inertia, flat_dimension=flat, gradient_norm=self.gnorm,
             dps=self.dps, loss=self.loss, eigenvalues=self.eig.values, zero_tolerance=self.tau,
@@ -167,7 +175,8 @@ class _Classifier:
             descent_predicted=None if cert is None else cert.predicted,
             theorem=theorem, evidence=tuple(self.evidence), reason=reason,
             dead_units=tuple((d.layer, d.unit) for d in self.structure.dead),
-            structure=self.structure, blocks=tuple(blocks))
+            structure=self.structure, blocks=tuple(blocks), flat_directions=tuple(directions),
+            eigenvectors=self.eig.vectors, arch=self.arch)
 
     # --- the decision ---------------------------------------------------------------------
 
@@ -225,7 +234,8 @@ class _Classifier:
             directions += [self.lift_to_wide(stages, steps, k, d) for d in f.flat_directions]
         if not self.flat_check(directions, exact=False):
             return self.report(Verdict.UNDECIDED, "T9", reason="the proved flat set failed its numerical check")
-        return self.report(Verdict.GLOBAL_MINIMUM, "T9 (zero training error)" if steps else "L = 0", flat)
+        return self.report(Verdict.GLOBAL_MINIMUM, "T9 (zero training error)" if steps else "L = 0", flat,
+                           directions=directions)
 
     def critical(self):
         stages, steps = self.stages()
@@ -274,11 +284,11 @@ class _Classifier:
             return self.report(Verdict.UNDECIDED, theorem, blocks=blocks,
                                reason="the proved flat set failed its numerical check")
         if any(f.theorem == "T6" for f in findings):
-            return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks)
+            return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks, directions=directions)
         if self.inertia.zero == 0:
             return self.report(Verdict.STRICT_MINIMUM, "second-order sufficient condition (Hessian > 0)",
                                blocks=blocks)
-        return self.report(Verdict.MINIMUM, theorem, flat, blocks=blocks)
+        return self.report(Verdict.MINIMUM, theorem, flat, blocks=blocks, directions=directions)
 
     def saddle(self, theorem, stages, steps, k, candidates, blocks):
         """Certify a saddle: structured candidates first (lifted to the input network), then the

@@ -21,6 +21,11 @@ def configure(parser):
     parser.add_argument("--dps", type=int, default=None, metavar="D",
                         help="working precision in significant digits (default: the file's dps)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (full precision)")
+    parser.add_argument("--plot", default=None, metavar="FILE.png",
+                        help="draw the Hessian spectrum with the zero band and the proved flat directions")
+    from proofs_check import snap
+
+    snap.configure(parser)
 
 
 def _dps(args, net) -> int:
@@ -77,12 +82,20 @@ def run(args) -> int:
         data, source = net.data, f"{args.network} (stored data)"
     else:
         raise InvalidInput(f"{args.network} stores no data; pass the training data with --data FILE")
+    from proofs_check import snap
+
+    net, near_lines, near = snap.prepare(args, net, data, dps)
     report = classify(net.arch, net.params, data, dps=dps)
+    if args.plot:
+        from proofs_check.spectrum_figure import save_spectrum_figure
+
+        save_spectrum_figure(report, args.plot)
     if args.json:
         out = report.to_json()
         out["file"] = str(args.network)
         out["data"] = str(source)
+        out["near_structure"] = near
         print(json.dumps(out, indent=2))
     else:
-        print(text_report(report, str(args.network)))
+        print("\n".join([text_report(report, str(args.network))] + near_lines))
     return 0
