@@ -88,6 +88,14 @@ class CriticalPointReport:
     statement: str = ""  # "proved: ..." or "numerical: ..."
     hessian_inertia: Inertia | None = None  # the Hessian's own inertia at the working precision
     inertia_tolerance: object = None  # its zero band, 10^-(dps/2) s
+    flat_directions: tuple = ()  # the proved flat directions, in the input network's coordinates
+    eigenvectors: np.ndarray | None = None  # columns in the order of ``eigenvalues`` (for pictures)
+    arch: Architecture | None = None
+
+    def _repr_markdown_(self):
+        from proofs_check.display import report_markdown
+
+        return report_markdown(self)
 
     def to_json(self) -> dict:
         s = lambda v: None if v is None else to_decimal_string(v, self.dps)  # noqa: E731
@@ -192,7 +200,7 @@ class _Classifier:
             ("smallest / largest eigenvalue", f"{_fmt(self.eig.values[0])} / {_fmt(self.eig.values[-1])}"),
         ] + [("structure", line) for line in self.structure.describe()] + [applicability_evidence(arch)]
 
-    def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=()):
+    def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=(), directions=()):
         return CriticalPointReport(
             verdict=verdict, inertia=self.inertia, flat_dimension=flat, gradient_norm=self.gnorm,
             dps=self.dps, loss=self.loss, eigenvalues=self.eig.values, zero_tolerance=self.tau,
@@ -203,7 +211,8 @@ class _Classifier:
             theorem=theorem, evidence=tuple(self.evidence), reason=reason,
             dead_units=tuple((d.layer, d.unit) for d in self.structure.dead),
             structure=self.structure, blocks=tuple(blocks), hessian_inertia=self.own_inertia,
-            inertia_tolerance=self.band)
+            inertia_tolerance=self.band, flat_directions=tuple(directions),
+            eigenvectors=self.eig.vectors, arch=self.arch)
 
     # --- the decision ---------------------------------------------------------------------
 
@@ -267,7 +276,8 @@ class _Classifier:
         self.evidence += list(proof.evidence)
         if not proof.proved:
             return self.report(Verdict.UNDECIDED, "T9", reason=proof.reason)
-        return replace(self.report(Verdict.GLOBAL_MINIMUM, "T9 (zero training error)", flat), certified=True,
+        return replace(self.report(Verdict.GLOBAL_MINIMUM, "T9 (zero training error)", flat, directions=directions),
+                       certified=True,
                        certificate=proof.certificate, statement="proved: " + proof.statement)
 
     def certified(self, report):
@@ -333,11 +343,11 @@ class _Classifier:
             return self.report(Verdict.UNDECIDED, theorem, blocks=blocks,
                                reason="the proved flat set failed its numerical check")
         if any(f.theorem == "T6" for f in findings):
-            return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks)
+            return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks, directions=directions)
         if self.inertia.zero == 0:
             return self.report(Verdict.STRICT_MINIMUM, "second-order sufficient condition (Hessian > 0)",
                                blocks=blocks)
-        return self.report(Verdict.MINIMUM, theorem, flat, blocks=blocks)
+        return self.report(Verdict.MINIMUM, theorem, flat, blocks=blocks, directions=directions)
 
     def saddle(self, theorem, stages, steps, k, candidates, blocks):
         """Certify a saddle: structured candidates first (lifted to the input network), then the

@@ -26,6 +26,8 @@ COMMANDS = (
     "reproduce",
     "bench",
     "verify",
+    "import_net",
+    "export_net",
 )
 
 

@@ -49,6 +49,11 @@ class RunOutcome:
     shard: tuple[int, int] | None
     timing: dict = field(default_factory=dict)
 
+    def _repr_markdown_(self) -> str:
+        from numerics.display import outcome_markdown
+
+        return outcome_markdown(self)
+
 
 def shard_range(trials: int, shard: tuple[int, int] | None) -> tuple[int, int]:
     """Trials [lo, hi) of shard a of b (contiguous, sizes differ by at most one)."""

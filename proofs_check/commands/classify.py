@@ -30,6 +30,11 @@ def configure(parser):
                              "(docs/certified.md); unproved verdicts are marked numerical")
     parser.add_argument("--certificate", default=None, metavar="CERT.json",
                         help="with --certify: write the certificate ('semiflat verify CERT.json' re-checks it)")
+    parser.add_argument("--plot", default=None, metavar="FILE.png",
+                        help="draw the Hessian spectrum with the zero band and the proved flat directions")
+    from proofs_check import snap
+
+    snap.configure(parser)
 
 
 def _dps(args, net) -> int:
@@ -102,7 +107,14 @@ def run(args) -> int:
                            "(its Hessian is a dense D x D matrix at high precision)")
     limits.check_memory(f"the {D} x {D} Hessian of {args.network} at dps {dps}", 3 * D * D, limits.mpf_bytes(dps),
                         "classify a smaller network or pass a smaller --dps")
+    from proofs_check import snap
+
+    net, near_lines, near = snap.prepare(args, net, data, dps)
     report = classify(net.arch, net.params, data, dps=dps, certify=args.certify)
+    if args.plot:
+        from proofs_check.spectrum_figure import save_spectrum_figure
+
+        save_spectrum_figure(report, args.plot)
     if args.certificate is not None:
         from numerics.atomic import write_atomic
         from numerics.files import dumps
@@ -117,7 +129,8 @@ def run(args) -> int:
             out["certificate"] = str(args.certificate)
         out["file"] = str(args.network)
         out["data"] = str(source)
+        out["near_structure"] = near
         print(json.dumps(out, indent=2))
     else:
-        print(text_report(report, str(args.network)))
+        print("\n".join([text_report(report, str(args.network))] + near_lines))
     return 0
