@@ -46,6 +46,17 @@ from theory.errors import InvalidInput
 from theory.params import Params
 
 
+
+def applicability_evidence(arch) -> tuple[str, str]:
+    """The evidence line naming the activation, its properties and the statements that do not
+    hold for it (theory.activation_properties; docs/activations.md)."""
+    from theory.activation_properties import applicability
+
+    props = arch.phi.properties
+    missing = [f"{key} ({why})" for key, holds, why in applicability(props) if not holds and key != "NK"]
+    text = f"{arch.activation}: {props.describe()}"
+    return ("activation", text + ("; does not hold: " + "; ".join(missing) if missing else "; every statement holds"))
+
 class Verdict(str, Enum):
     STRICT_MINIMUM = "strict-minimum"
     SEMI_FLAT_MINIMUM = "semi-flat-minimum"
@@ -83,6 +94,14 @@ class CriticalPointReport:
     statement: str = ""  # "proved: ..." or "numerical: ..."
     hessian_inertia: Inertia | None = None  # the Hessian's own inertia at the working precision
     inertia_tolerance: object = None  # its zero band, 10^-(dps/2) s
+    flat_directions: tuple = ()  # the proved flat directions, in the input network's coordinates
+    eigenvectors: np.ndarray | None = None  # columns in the order of ``eigenvalues`` (for pictures)
+    arch: Architecture | None = None
+
+    def _repr_markdown_(self):
+        from proofs_check.display import report_markdown
+
+        return report_markdown(self)
 
     def to_json(self) -> dict:
         s = lambda v: None if v is None else to_decimal_string(v, self.dps)  # noqa: E731
@@ -185,9 +204,9 @@ class _Classifier:
              f"{_fmt(self.band, 3)} = 10^-(dps/2) s as zero; for decisions ({self.inertia.negative}, "
              f"{self.inertia.zero}, {self.inertia.positive}) with tau"),
             ("smallest / largest eigenvalue", f"{_fmt(self.eig.values[0])} / {_fmt(self.eig.values[-1])}"),
-        ] + [("structure", line) for line in self.structure.describe()]
+        ] + [("structure", line) for line in self.structure.describe()] + [applicability_evidence(arch)]
 
-    def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=()):
+    def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=(), directions=()):
         return CriticalPointReport(
             verdict=verdict, inertia=self.inertia, flat_dimension=flat, gradient_norm=self.gnorm,
             dps=self.dps, loss=self.loss, eigenvalues=self.eig.values, zero_tolerance=self.tau,
@@ -198,7 +217,8 @@ class _Classifier:
             theorem=theorem, evidence=tuple(self.evidence), reason=reason,
             dead_units=tuple((d.layer, d.unit) for d in self.structure.dead),
             structure=self.structure, blocks=tuple(blocks), hessian_inertia=self.own_inertia,
-            inertia_tolerance=self.band)
+            inertia_tolerance=self.band, flat_directions=tuple(directions),
+            eigenvectors=self.eig.vectors, arch=self.arch)
 
     # --- the decision ---------------------------------------------------------------------
 
@@ -213,7 +233,7 @@ class _Classifier:
         if self.structure.kinks:
             k = self.structure.kinks[0]
             return self.report(Verdict.UNDECIDED, "NK (no data on kinks)", reason=(
-                f"datum {k.datum} lies on the kink of ReLU unit (layer {k.layer}, unit {k.unit}): "
+                f"datum {k.datum} lies on the kink of {self.arch.activation} unit (layer {k.layer}, unit {k.unit}): "
                 f"|u| = {_fmt(abs(k.value), 3)} <= {_fmt(self.structure.kink_tolerance, 3)}; the loss is not "
                 f"twice differentiable there ({len(self.structure.kinks)} incident(s)), so no Hessian-based "
                 "classification"))
@@ -262,7 +282,8 @@ class _Classifier:
         self.evidence += list(proof.evidence)
         if not proof.proved:
             return self.report(Verdict.UNDECIDED, "T9", reason=proof.reason)
-        return replace(self.report(Verdict.GLOBAL_MINIMUM, "T9 (zero training error)", flat), certified=True,
+        return replace(self.report(Verdict.GLOBAL_MINIMUM, "T9 (zero training error)", flat, directions=directions),
+                       certified=True,
                        certificate=proof.certificate, statement="proved: " + proof.statement)
 
     def certified(self, report):
@@ -328,11 +349,11 @@ class _Classifier:
             return self.report(Verdict.UNDECIDED, theorem, blocks=blocks,
                                reason="the proved flat set failed its numerical check")
         if flat > 0:  # a minimum with a proved affine constant-loss set (docs/classification.md)
-            return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks)
+            return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks, directions=directions)
         if self.inertia.zero == 0:
             return self.report(Verdict.STRICT_MINIMUM, "second-order sufficient condition (Hessian > 0)",
                                blocks=blocks)
-        return self.report(Verdict.MINIMUM, theorem, flat, blocks=blocks)
+        return self.report(Verdict.MINIMUM, theorem, flat, blocks=blocks, directions=directions)
 
     def saddle(self, theorem, stages, steps, k, candidates, blocks):
         """Certify a saddle: structured candidates first (lifted to the input network), then the

@@ -110,7 +110,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
                                    flat_directions=(unit_direction(arch_b, l, u, w_part=_spread(n_in, 1)),))
             C = candidate_block_C(arch_b, params_b, x, y, l, w0, dps)
             sigma, left, right = _top_singular(C)
-            name = "T5" if arch_b.activation != "relu" else "T5/T6 (active ReLU unit with v = 0)"
+            name = "T5" if not arch_b.phi.properties.dead_zone else "T5/T6 (active ReLU unit with v = 0)"
             text = f"layer {l} unit {u} has v = 0; sigma_max(C(w~0)) = {_fmt(sigma)}"
             if sigma > tau:
                 da = unit_direction(arch_b, l, u, w_part=left)
@@ -131,7 +131,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
             sigma, left, right = _top_singular(blocks.B)
             text = (f"replicated pair layer {l} units ({step.partner}, {u}), lambda = {_fmt(lam, 10)}: "
                     f"A_j {blocks.definiteness_A}, sigma_max(B_j) = {_fmt(sigma)}")
-            relu = arch_b.activation == "relu"
+            relu = _convex_per_pattern(arch_b)  # T7 regime: A_j = 0, convex in U_j
             if sigma > tau:
                 da = pair_direction(arch_b, step, lam, zeta=right)
                 db = pair_direction(arch_b, step, lam, eta=-left)
@@ -229,7 +229,7 @@ def analyse_narrow(arch, params, data, dps) -> NarrowFinding:
         if counts.zero == 0:
             return NarrowFinding("strict-minimum", "second-order sufficient condition", counts, tau,
                                  eig.values, None, text + ": positive definite")
-        if arch.activation == "relu" and arch.n_hidden_layers == 1 and arch.output_dim == 1:
+        if _convex_per_pattern(arch) and arch.n_hidden_layers == 1 and arch.output_dim == 1:
             # M = 1: v_j B_j = dL/dw~_j = 0 forces B_j = 0 (B_j is 1 x (d+1)); for M >= 2 a tiny
             # B_j is not forced to vanish, so T7's convexity argument is not available numerically.
             norms = []
@@ -240,7 +240,7 @@ def analyse_narrow(arch, params, data, dps) -> NarrowFinding:
                 return NarrowFinding("minimum", "T7", counts, tau, eig.values, None, text + (
                     f"; max_j |B_j| = {_fmt(max(norms))} <= tau: L is a convex quadratic in U_j = v_j w~_j^T "
                     "within the activation pattern and theta minimises it"))
-        if arch.activation == "relu":
+        if arch.phi.properties.positively_homogeneous:
             tangents = _scaling_tangents(arch, params)
             residual = max((mlp.norm(H.dot(t)) / mlp.norm(t) for t in tangents), default=mpmath.mpf(0))
             if len(tangents) == counts.zero and residual <= tau and _independent(tangents, dps):
@@ -256,3 +256,10 @@ def _independent(vectors, dps) -> bool:
     G = np.array([[mpmath.fsum(a * b for a, b in zip(u, v)) for v in vectors] for u in vectors], dtype=object)
     eig = symmetric_eigen(G, dps)
     return min(eig.values) > zero_tolerance(eig.values, 0, dps)
+
+
+def _convex_per_pattern(arch) -> bool:
+    """phi piecewise linear and positively homogeneous (relu, leaky_relu:A, identity): within an
+    activation pattern L is a convex quadratic in U_j = v_j w~_j^T (spec T7; docs/activations.md)."""
+    p = arch.phi.properties
+    return p.piecewise_linear and p.positively_homogeneous

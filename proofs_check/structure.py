@@ -185,14 +185,14 @@ def detect(arch: Architecture, params: Params, x, *, dps=50) -> Structure:
             vin = [incoming(arch, p, l, j) for j in range(H)]
             vout = [outgoing(p, l, j) for j in range(H)]
             dead_here = set()
-            if arch.activation == "relu":
+            if arch.phi.properties.has_kink:  # relu, leaky_relu, elu, selu, softsign: kink at 0
                 for j in range(H):
                     col = us[l][:, j]
                     for i, u in enumerate(col):
                         if abs(u) <= kink_tol:
                             kinks.append(KinkIncident(l, j, i, u))
                     top = max(col)
-                    if top < -kink_tol:
+                    if arch.phi.properties.dead_zone and top < -kink_tol:
                         dead.append(DeadUnit(l, j, -top))
                         dead_here.add(j)
             for j in range(H):
