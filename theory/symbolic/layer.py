@@ -33,6 +33,7 @@ N_REST = 2
 """Generic parameters standing for all other parameters (2 cover every Hessian entry)."""
 
 ACTIVATION_CHOICES = ("generic", "tanh", "sigmoid", "relu", "softplus", "gelu", "identity")
+"""The activations every claim is tested with (the library may know more; see known_activations)."""
 
 PHI = generic("phi", 1, r"\varphi")
 
@@ -40,20 +41,34 @@ PHI = generic("phi", 1, r"\varphi")
 def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
     """The activations a smooth claim is proved for, as ``(label, callable)`` pairs.
 
-    ``generic`` is one undefined smooth phi; a concrete name gives its sympy formula; ``relu``
-    gives its two linear pieces (active: phi(u) = u, inactive: phi(u) = 0), each exact on an
-    open set of pre-activations, which covers every point without data on a kink."""
+    ``generic`` is one undefined smooth phi; ``relu`` gives its two linear pieces (active:
+    phi(u) = u, inactive: phi(u) = 0), each exact on an open set of pre-activations, which covers
+    every point without data on a kink; any other name the library knows
+    (:func:`theory.activations.get_activation`) gives its sympy formula, provided the library
+    marks it smooth (a proof differentiates it twice)."""
     if activation == "generic":
         return (("generic smooth phi", PHI),)
     if activation == "relu":
         return (("relu, active piece u > 0", lambda u: u), ("relu, inactive piece u < 0", lambda u: sp.Integer(0)))
-    if activation not in ACTIVATION_CHOICES:
+    try:
+        act = get_activation(activation)
+    except Exception:  # the library's own error names the known activations
         raise InvalidInput(
-            f"--activation {activation!r} is not known; use generic or one of "
-            f"{', '.join(ACTIVATION_CHOICES[1:])}"
+            f"--activation {activation!r} is not known; use generic or one of {', '.join(known_activations())}"
+        ) from None
+    if not getattr(act, "smooth", True):
+        raise InvalidInput(
+            f"--activation {activation}: the symbolic proofs need a smooth activation or relu (proved piece by "
+            "piece); use generic, relu or a smooth activation"
         )
-    act = get_activation(activation)
     return ((activation, lambda u: act(u)),)
+
+
+def known_activations() -> tuple[str, ...]:
+    """The library's activation names (the report's choices besides ``generic``)."""
+    from theory.activations import ACTIVATION_NAMES
+
+    return tuple(ACTIVATION_NAMES)
 
 
 def cases(derivation, sizes, activation: str):
@@ -75,10 +90,15 @@ def check_activation(activation: str) -> str:
 
 @dataclass(frozen=True)
 class Layer:
-    """The generic surroundings of a hidden layer: sizes ``P = dim w~`` and ``Q = dim v``."""
+    """The generic surroundings of a hidden layer: sizes ``P = dim w~`` and ``Q = dim v``.
+
+    ``free=True`` makes every entry of the layer input a generic function (no constant bias
+    entry): this is the reduced layer of the pairing reduction (docs/symbolic.md), where the
+    entries of h~ are the pairings of the claim's k input-side vectors with the true h~."""
 
     P: int
     Q: int
+    free: bool = False
 
     @cached_property
     def rho(self) -> list:
@@ -86,11 +106,13 @@ class Layer:
 
     @cached_property
     def h(self) -> list:
-        """Layer input h~(rho): generic entries, then the bias entry 1."""
-        return [
+        """Layer input h~(rho): generic entries, then the bias entry 1 (unless ``free``)."""
+        n = self.P if self.free else self.P - 1
+        entries = [
             generic(f"h{k}", N_REST, f"h_{{{k}}}", (r"\rho_0", r"\rho_1"), False)(*self.rho)
-            for k in range(self.P - 1)
-        ] + [sp.Integer(1)]
+            for k in range(n)
+        ]
+        return entries if self.free else entries + [sp.Integer(1)]
 
     @cached_property
     def rest(self) -> list:
