@@ -190,5 +190,6 @@ class RunOptions:
     shard: tuple[int, int] | None = None
     out: str = "fig2"
     resume: bool = False
+    force: bool = False
     progress: bool = True
     abort_after_chunks: int | None = field(default=None)

@@ -49,6 +49,11 @@ class RunOutcome:
     shard: tuple[int, int] | None
     timing: dict = field(default_factory=dict)
 
+    def _repr_markdown_(self) -> str:
+        from numerics.display import outcome_markdown
+
+        return outcome_markdown(self)
+
 
 def shard_range(trials: int, shard: tuple[int, int] | None) -> tuple[int, int]:
     """Trials [lo, hi) of shard a of b (contiguous, sizes differ by at most one)."""
@@ -93,7 +98,7 @@ def _run(config, options, progress, bases) -> RunOutcome:
     store = PartialStore(out / ".partial")
     store.start({"config": config.to_dict(), "shard": list(options.shard) if options.shard else None,
                  "bases": None if bases is None else {a: b.to_record() for a, b in bases.items()}},
-                options.resume)
+                options.resume, options.force)
     lo, hi = shard_range(config.trials, options.shard)
     timing = {"fit_seconds": {}}
 

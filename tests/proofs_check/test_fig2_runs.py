@@ -114,7 +114,8 @@ def test_finished_files_are_not_replaced_by_an_interrupted_run(tmp_path):
     write_outputs(document(outcome), out, outcome.timing, figures=False, report=False)
     before = (out / "results.json").read_bytes()
     with pytest.raises(RunAborted):
-        run_experiment(CFG.with_changes(seed=9), RunOptions(out=str(out), chunk=10, abort_after_chunks=1, progress=False), bases=_bases())
+        run_experiment(CFG.with_changes(seed=9), RunOptions(out=str(out), chunk=10, abort_after_chunks=1, progress=False, force=True),
+                       bases=_bases())
     assert (out / "results.json").read_bytes() == before
 
 
