@@ -118,13 +118,22 @@ def make_folder(path) -> list:
     """Create ``path`` and its missing parents; return the folders created (innermost last)."""
     from pathlib import Path
 
+    from theory.errors import InvalidInput
+
     made, p = [], Path(path)
     while not p.exists() and p != p.parent:
         made.append(p)
         p = p.parent
-    for folder in reversed(made):
-        folder.mkdir()
-    return list(reversed(made))
+    created = []
+    try:
+        for folder in reversed(made):
+            folder.mkdir()
+            created.append(folder)
+    except OSError as exc:
+        remove_if_empty(created)
+        raise InvalidInput(f"--out {path}: cannot create folder {folder} ({exc.strerror or exc}); "
+                           "pick another path") from None
+    return created
 
 
 def remove_if_empty(folders) -> None:

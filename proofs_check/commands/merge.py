@@ -19,7 +19,11 @@ def configure(parser):
 def _load(path: str) -> dict:
     from theory.errors import FileFormatError, InvalidInput
 
+    import os
+
     p = Path(path)
+    if len(os.fsencode(path)) > 4000 or any(len(os.fsencode(part)) > 255 for part in p.parts):
+        raise InvalidInput(f"{path[:60]}...: the path or a name in it is too long")
     if p.is_dir():
         p = p / "results.json"
     if not p.exists():
