@@ -46,9 +46,9 @@ from numerics.datafile import (
 )
 from numerics.dataset import Dataset
 from numerics.precision import to_decimal_string, workdps
-from theory.activations import ACTIVATION_NAMES
+from theory.activations import ACTIVATION_NAMES, FAMILIES, get_activation
 from theory.architecture import Architecture
-from theory.errors import InvalidInput
+from theory.errors import InvalidArchitecture, InvalidInput
 from theory.params import Params
 
 FORMAT = "semiflat.network/1"
@@ -119,9 +119,14 @@ def _architecture(obj: dict, label: str) -> Architecture:
     for i, w in enumerate(widths):
         if isinstance(w, bool) or not isinstance(w, int) or w < 1:
             fail(label, f"architecture.widths[{i}]", describe(w), "a positive integer")
-    act = _require(a, "activation", label, "architecture.activation", f"one of {', '.join(ACTIVATION_NAMES)}")
-    if not isinstance(act, str) or act not in ACTIVATION_NAMES:
-        fail(label, "architecture.activation", describe(act), f"one of {', '.join(ACTIVATION_NAMES)}")
+    expected = f"one of {', '.join(ACTIVATION_NAMES)}, or {', '.join(FAMILIES)}"
+    act = _require(a, "activation", label, "architecture.activation", expected)
+    if not isinstance(act, str):
+        fail(label, "architecture.activation", describe(act), expected)
+    try:
+        get_activation(act)
+    except InvalidArchitecture as exc:
+        fail(label, "architecture.activation", describe(act), f"{expected} ({exc})")
     bias = a.get("bias", True)
     if not isinstance(bias, bool):
         fail(label, "architecture.bias", describe(bias), "true or false")
