@@ -98,8 +98,6 @@ STATEMENTS: tuple[Statement, ...] = (
     Statement("T9", "zero error: inactive units give semi-flat global minima", lambda p: True, ""),
     Statement("T9-flat", "zero error: surplus units add no curvature (trace unchanged)", lambda p: p.dead_zone,
               "tr H grows by sum_i phi(w~_k . x~_i)^2 > 0 per surplus unit"),
-    Statement("NK", "Hessian statements need no datum on a kink", lambda p: p.has_kink,
-              "smooth everywhere: no condition"),
 )
 """The statements whose applicability depends on the activation (docs/activations.md)."""
 

@@ -21,7 +21,12 @@ MODULES = (
     ("T8", "t8_relu_homogeneity"),
     ("T9", "t9_zero_error"),
     ("T10", "t10_pac_bayes"),
+    ("T3d", "t3d_deep_criticality"),
+    ("Td", "td_deep_instances"),
 )
+
+ACTIVATION_CHECKS = ("T3d", "Td")
+"""The checks that run on any activation (``check --activation``); the others use fixed instances."""
 
 
 class _Lazy(dict):
@@ -41,11 +46,16 @@ class _Lazy(dict):
 CHECKS = _Lazy(MODULES)
 
 
-def check_all(quick: bool = False, only=None, *, dps: int = 40, seed: int = 0) -> list[CheckResult]:
+def check_all(quick: bool = False, only=None, *, dps: int = 40, seed: int = 0,
+              activation: str | None = None) -> list[CheckResult]:
     """Run every check (or the ids in ``only``) in order; an exception inside a check becomes a
-    failed result naming it, so one broken check never hides the others."""
+    failed result naming it, so one broken check never hides the others. With ``activation``
+    the default selection is :data:`ACTIVATION_CHECKS` run on that activation
+    (docs/activations.md)."""
+    if not only and activation is not None:
+        only = ACTIVATION_CHECKS
     wanted = list(CHECKS) if not only else [k for k in CHECKS if k in set(only)]
-    config = CheckConfig(quick=quick, dps=dps, seed=seed)
+    config = CheckConfig(quick=quick, dps=dps, seed=seed, activation=activation)
     results = []
     for key in wanted:
         module = CHECKS[key]
