@@ -68,7 +68,7 @@ def _top_singular(M):
     return S[k], left, right
 
 
-def _pair_direction(arch, step, lam, zeta=None, eta=None):
+def pair_direction(arch, step, lam, zeta=None, eta=None):
     """T_lambda (0, zeta, eta) in the before-network (partner keeps lambda, ``step.unit`` is the copy)."""
     l, p, u = step.layer, step.partner, step.unit
     dz = unit_direction(arch, l, p, None if zeta is None else (1 - lam) * zeta,
@@ -123,7 +123,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
             lam = stage_ratio(params_b, step)
             v = outgoing(params_a, l, step.partner)
             eta_flat = _spread(n_out, mpmath.sqrt(mpmath.fsum(c * c for c in v)) / 10 or 1)
-            flat = (_pair_direction(arch_b, step, lam, eta=eta_flat),)
+            flat = (pair_direction(arch_b, step, lam, eta=eta_flat),)
             if zero_loss:
                 return StepFinding("flat", "T9", f"replicated pair layer {l} ({step.partner}, {u}): "
                                    f"any split of v, {n_out} flat directions", n_out, flat_directions=flat)
@@ -133,8 +133,8 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
                     f"A_j {blocks.definiteness_A}, sigma_max(B_j) = {_fmt(sigma)}")
             relu = _convex_per_pattern(arch_b)  # T7 regime: A_j = 0, convex in U_j
             if sigma > tau:
-                da = _pair_direction(arch_b, step, lam, zeta=right)
-                db = _pair_direction(arch_b, step, lam, eta=-left)
+                da = pair_direction(arch_b, step, lam, zeta=right)
+                db = pair_direction(arch_b, step, lam, eta=-left)
                 return StepFinding("saddle", "T7 (T4b with A_j = 0)" if relu else "T4b",
                                    text + ": B_j != 0, K_lambda indefinite", descent=((da, db),), blocks=blocks)
             if relu and arch_b.n_hidden_layers == 1:
@@ -151,7 +151,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
             name = "T4a" if n_out == 1 else "T4 (B_j = 0)"
             if k_in.negative:
                 k = min(range(len(scaled)), key=lambda i: scaled[i])
-                da = _pair_direction(arch_b, step, lam, zeta=eig.vector(k))
+                da = pair_direction(arch_b, step, lam, zeta=eig.vector(k))
                 zero = np.full(arch_b.n_params, mpmath.mpf(0), dtype=object)
                 return StepFinding("saddle", name, text + ": K_lambda has a negative eigenvalue",
                                    descent=((da, zero),), blocks=blocks)
