@@ -23,7 +23,7 @@ from theory.errors import NotConverged
 
 DEFAULT_ACTIVATIONS_QUICK = ("leaky_relu:0.1",)
 DEFAULT_ACTIVATIONS_FULL = ("tanh", "relu", "leaky_relu:0.1", "square", "selu", "expr:x*tanh(log(1+exp(x)))")
-WIDTHS_QUICK = {3: (2, 3, 2), 4: (2, 3, 3, 2)}
+WIDTHS_QUICK = {3: (2, 2, 2), 4: (2, 2, 2, 2)}
 WIDTHS_FULL = {3: (2, 3, 2), 4: (2, 3, 3, 2), 5: (1, 3, 3, 3, 2)}
 KINK_MARGIN = 1e-3
 MAX_TRIES = 200

@@ -48,6 +48,7 @@ from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from proofs_check.critical_points import _orthogonal_components
 from proofs_check.structure import augmented_inputs
+from theory.activation_properties import holds
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming
 from theory.params import Params
 
@@ -213,7 +214,7 @@ def _layer_cases(ledger, inst, layer, rng, dps):
     for reason in filter(None, (alpha_reason, beta_reason)):
         ledger.note(f"{inst.label} layer {layer}: structure", reason)
     _alpha(ledger, inst, layer, _generic_active(inst, layer, rng), "generic w~0", None, dps)
-    if props.dead_zone:
+    if holds(props, "T3-dead"):
         with workdps(dps):
             h = augmented_inputs(arch, to_mp_params(inst.params), inst.x, layer)[:, : arch.widths[layer]]
         dead = draw_dead_incoming(arch, layer, rng, inputs=np.asarray(h, dtype=float), margin=0.5)
@@ -222,8 +223,8 @@ def _layer_cases(ledger, inst, layer, rng, dps):
     _beta(ledger, inst, layer, b0, rng.normal(size=out), "generic v0, b0 > 0", None, dps)
     if props.smooth:  # for a kinked phi, b0 = 0 puts the new unit on its kink (no gradient there)
         _beta(ledger, inst, layer, 0.0, rng.normal(size=out), "generic v0, b0 = 0 (critical iff phi'(0) = 0)",
-              True if props.stationary_at_zero else None, dps)
-    if props.dead_zone:
+              True if holds(props, "T3-b0") else None, dps)
+    if holds(props, "T3-dead"):
         _beta(ledger, inst, layer, -0.7, rng.normal(size=out), "generic v0, b0 < 0 (dead zone)", True, dps)
     v0, rank = _orthogonal_v0(inst, layer, dps)
     if v0 is None:
@@ -244,7 +245,7 @@ def _no_bias(ledger, widths, act, config, rng):
             total = _linalg.max_abs(delta.sum(axis=0))
         ledger.note(f"{inst.label} layer {layer}: |sum_i delta_i| (no bias to make it 0)", fmt(total))
         _alpha(ledger, inst, layer, np.zeros(inst.arch.incoming_size(layer)), "w~0 = 0 without bias (critical iff "
-               "phi(0) = 0)", inst.arch.phi.vanishes_at_zero, config.dps)
+               "phi(0) = 0)", holds(inst.arch.phi.properties, "T3-nobias"), config.dps)
 
 
 def check(config: CheckConfig) -> CheckResult:

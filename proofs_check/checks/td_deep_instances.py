@@ -34,6 +34,7 @@ from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from proofs_check.structure import augmented_inputs, candidate_block_C
+from theory.activation_properties import holds
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming, replicate
 from theory.params import Params, incoming_indices, outgoing_indices
@@ -41,7 +42,8 @@ from theory.params import Params, incoming_indices, outgoing_indices
 THEOREM = "Td"
 STATEMENT = ("On depth J = 3, 4 (5) networks of the chosen activation, T1, T2, T4, T5, T6, T8 and T9 hold exactly "
              "where the activation's properties say, and visibly fail where they say they do not.")
-CLAIMS = ("replication.function", "replication.gradient", "replication.hessian", "inactive_unit.hessian_block")
+CLAIMS = ("replication.function", "inactive_unit.gradient")
+"""Generic-phi proofs (T1-T5 prove the rest); the depth-J evidence here is numeric."""
 TAMPERS = ("wrong-homogeneity",)
 
 
@@ -142,7 +144,7 @@ def _t6(ledger, inst, layer, rng, dps):
     shape = Architecture(arch.widths, "relu", arch.bias)  # only the widths matter for the draw
     dead = draw_dead_incoming(shape, layer, rng, inputs=np.asarray(h, dtype=float), margin=0.5)
     tag = f"T6 {inst.label} layer {layer}"
-    if not props.dead_zone:
+    if not holds(props, "T6"):
         C = candidate_block_C(arch, p, inst.x, inst.y, layer, dead, dps)
         size, scale = _linalg.max_abs(C), _linalg.max_abs(inst.y)
         if _nonzero_C(ledger, tag, inst, layer, size, _bound(scale, dps), _band(scale, dps), dps):
@@ -163,7 +165,7 @@ def _t6(ledger, inst, layer, rng, dps):
 
 def _t8(ledger, inst, layer, tamper, dps):
     arch = inst.arch
-    homogeneous = arch.phi.properties.positively_homogeneous != (tamper == "wrong-homogeneity")
+    homogeneous = holds(arch.phi.properties, "T8") != (tamper == "wrong-homogeneity")
     L0 = mlp.loss(arch, inst.params, inst.x, inst.y, dps=dps)
     with workdps(dps):
         c = mpmath.mpf(3)
@@ -191,10 +193,11 @@ def _t9(ledger, widths, act, rng, config):
     with workdps(dps):
         p = to_mp_params(zero.params)
         h = augmented_inputs(arch, p, zero.x, layer)
-    cases = [("generic surplus unit", rng.normal(size=arch.incoming_size(layer)))]
-    if arch.phi.properties.dead_zone:
-        cases.append(("dead surplus unit", draw_dead_incoming(arch, layer, rng,
-                                                              inputs=np.asarray(h[:, :-1], dtype=float), margin=0.5)))
+    flat = holds(arch.phi.properties, "T9-flat")
+    shape = Architecture(arch.widths, "relu", arch.bias)  # only the widths matter for the draw
+    negative = draw_dead_incoming(shape, layer, rng, inputs=np.asarray(h[:, :-1], dtype=float), margin=0.5)
+    cases = [("generic surplus unit", rng.normal(size=arch.incoming_size(layer))),
+             ("dead surplus unit" if flat else "surplus unit negative on every datum (no dead zone)", negative)]
     trace0 = _trace(arch, p, zero, dps)
     for name, w0 in cases:
         with workdps(dps):
@@ -205,6 +208,14 @@ def _t9(ledger, widths, act, rng, config):
             error = abs(trace - trace0 - predicted)
         ledger.at_most(f"T9 {zero.label} layer {layer} {name}: |tr growth - M sum_i phi(w~0 . h~_i)^2| "
                        f"(predicted {fmt(predicted)})", error, _bound(trace0 + predicted, dps))
+        if w0 is negative:  # T9-flat: no growth with a dead zone, visible growth without one
+            band = _band(trace0, dps)
+            if flat:
+                ledger.at_most(f"T9-flat {zero.label} layer {layer}: trace growth of the dead unit", abs(predicted),
+                               _bound(trace0, dps))
+            else:
+                ledger.require(f"T9-flat {zero.label} layer {layer}: no dead zone, the trace grows",
+                               predicted > band, f"{fmt(predicted)} > {fmt(band)}")
 
 
 def _trace(arch, params, inst, dps):
@@ -227,7 +238,7 @@ def check(config: CheckConfig) -> CheckResult:
                 _t1_t2_t4(ledger, inst, layer, rng, dps)
                 _t5(ledger, inst, layer, np.concatenate([np.zeros(size - 1), [0.5]]), "w0 = 0, b0 = 0.5", dps,
                     expect_saddle=True)
-                if props.dead_zone:
+                if holds(props, "T3-dead"):
                     _t5(ledger, inst, layer, np.concatenate([np.zeros(size - 1), [-0.5]]), "w0 = 0, b0 = -0.5",
                         dps, expect_saddle=False)
                 _t6(ledger, inst, layer, rng, dps)

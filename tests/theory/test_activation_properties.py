@@ -57,7 +57,7 @@ def test_statements_follow_the_properties():
     assert holds(leaky, "T7") and holds(leaky, "T8") and not holds(leaky, "T4a")
     tanh, sigmoid, square = (get_activation(n).properties for n in ("tanh", "sigmoid", "square"))
     assert holds(tanh, "T3-nobias") and not holds(sigmoid, "T3-nobias")  # phi(0) = 0 or not
-    assert holds(square, "T3b0") and not holds(tanh, "T3b0")  # phi'(0) = 0 or not
+    assert holds(square, "T3-b0") and not holds(tanh, "T3-b0")  # phi'(0) = 0 or not
     for key, ok, why in applicability(sigmoid):
         assert ok or why, f"{key} fails without a reason"
 
