@@ -233,9 +233,12 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
         new = Params.from_vector(arch, p.to_vector() + d)
         after = mlp.norm(mlp.gradient(arch, new, xs, ys, dps))
         change = _max_abs(mlp.forward(arch, new, xs, dps) - mlp.forward(arch, p, xs, dps))
+        target = tolerance(dps, 1, dps // 2)
         record = {"command": "polish", "method": "Newton on grad L (numerics.training.polish) on the network "
                   f"reduced by its exact structure ({len(steps)} step(s)), lifted back through the embeddings",
-                  "newton_steps": result.steps, "gradient_norm_before": to_decimal_string(before, dps),
+                  "newton_steps": result.steps, "reached_critical": bool(after < target),
+                  "target": f"|grad L| < 10^-{dps // 2}",
+                  "gradient_norm_before": to_decimal_string(before, dps),
                   "gradient_norm_after": to_decimal_string(after, dps),
                   "parameter_change": to_decimal_string(_max_abs(d), dps),
                   "max_output_change_on_data": to_decimal_string(change, dps)}
@@ -304,7 +307,9 @@ def prepare(args, net, data, dps: int):
                      f"{mpmath.nstr(mpmath.mpf(record['gradient_norm_before']), 3)} -> "
                      f"{mpmath.nstr(mpmath.mpf(record['gradient_norm_after']), 3)}, parameter change "
                      f"{mpmath.nstr(mpmath.mpf(record['parameter_change']), 3)}, largest output change on the data "
-                     f"{mpmath.nstr(mpmath.mpf(record['max_output_change_on_data']), 3)}")
+                     f"{mpmath.nstr(mpmath.mpf(record['max_output_change_on_data']), 3)}"
+                     + ("" if record["reached_critical"] else
+                        f"; did NOT reach {record['target']} (a singular Hessian stalls Newton)"))
         out["polish"] = record
     changed = NetworkFile(net.arch, params, net.dps, provenance, net.data)
     if args.snap_out:
