@@ -91,6 +91,8 @@ def tokenize(text: str) -> list[Token]:
                                   f"{', '.join(FUNCTIONS)}")
         kind = m.lastgroup
         tokens.append(Token(kind, m.group(kind), m.start(kind)))
+        if kind == "name":
+            _check_name(tokens[-1], text)  # refuse an unknown name before looking further
         pos = m.end()
         if len(tokens) > MAX_TOKENS:
             raise ExpressionError(f"expression has more than {MAX_TOKENS} tokens")
@@ -186,6 +188,7 @@ class _Parser:
                               f"{self.text!r}, found {found}")
 
     def name(self, tok: Token):
+        _check_name(tok, self.text)
         if tok.text == "x":
             return X
         if tok.text == "pi":
@@ -197,12 +200,18 @@ class _Parser:
             self.depth -= 1
             self.expect(")")
             return FUNCTIONS[tok.text](arg)
-        if tok.text.lower() in KINKED:
-            raise ExpressionError(f"{tok.text!r} at position {tok.position} is not allowed: expression activations "
-                                  "must be smooth; use a built-in piecewise activation (relu, leaky_relu:A, elu, "
-                                  "selu, softsign) instead")
-        raise ExpressionError(f"unknown name {tok.text!r} at position {tok.position} of {self.text!r}; allowed "
-                              f"names: x, pi, {', '.join(FUNCTIONS)}")
+        raise AssertionError(tok)  # _check_name admits nothing else
+
+
+def _check_name(tok: Token, text: str) -> None:
+    if tok.text in ("x", "pi") or tok.text in FUNCTIONS:
+        return
+    if tok.text.lower() in KINKED:
+        raise ExpressionError(f"{tok.text!r} at position {tok.position} is not allowed: expression activations "
+                              "must be smooth; use a built-in piecewise activation (relu, leaky_relu:A, elu, "
+                              "selu, softsign) instead")
+    raise ExpressionError(f"unknown name {tok.text[:40]!r} at position {tok.position} of {text[:80]!r}; allowed "
+                          f"names: x, pi, {', '.join(FUNCTIONS)}")
 
 
 def _number(tok: Token, text: str):
@@ -219,7 +228,7 @@ def _check_power(base, exponent, position: int, text: str) -> None:
     where = f"at position {position} of {text!r}"
     p = _magnitude(exponent, where)
     if p > MAX_POWER:
-        raise ExpressionError(f"exponent {exponent} {where} is too large; constant exponents must lie within "
+        raise ExpressionError(f"exponent {str(exponent)[:30]} {where} is too large; constant exponents must lie within "
                               f"+-{MAX_POWER}")
     if base.is_number:
         if base == 0 and (exponent.is_negative or exponent == 0):
