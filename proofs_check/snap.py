@@ -204,16 +204,10 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
     The exact structure (:func:`proofs_check.structure.detect`) is undone, the narrow network is
     refined by :func:`numerics.training.polish.newton_gradient` (gradient in mpmath, step in
     float64) and the change is lifted back through the embeddings (:func:`structure.lift`, exact:
-    the embeddings are affine), so replicated pairs stay replicated and dead units dead. One hidden
-    layer only. Returns (params, record) with the gradient norms before and after, the largest
+    the embeddings are affine), so replicated pairs stay replicated and dead units dead. Returns (params, record) with the gradient norms before and after, the largest
     parameter change and the largest output change on the data."""
     from numerics.training.polish import newton_gradient
-    from numerics.training.shallow import Shape
-    from theory.errors import InvalidInput
 
-    if arch.n_hidden_layers != 1 or not arch.bias:
-        raise InvalidInput(f"--polish handles one hidden layer with biases; the network has widths "
-                           f"{list(arch.widths)}{'' if arch.bias else ' without biases'}")
     with workdps(dps):
         p = to_mp_params(params)
         xs, ys = to_mp_array(np.asarray(x, dtype=object)), to_mp_array(np.asarray(y, dtype=object))
@@ -224,9 +218,7 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
             stages.append(st.apply_step(*stages[-1], step))
         narrow_arch, narrow = stages[-1]
         before = mlp.norm(mlp.gradient(arch, p, xs, ys, dps))
-        shape = Shape(narrow_arch.input_dim, narrow_arch.widths[1], narrow_arch.output_dim)
-        result = newton_gradient(shape, arch.activation, list(narrow.to_vector()), xs, ys, dps,
-                                 tolerance(dps, 1, 5))
+        result = newton_gradient(narrow_arch, list(narrow.to_vector()), xs, ys, dps, tolerance(dps, 1, 5))
         d = np.array(result.theta, dtype=object) - narrow.to_vector()
         for k in reversed(range(len(steps))):
             d = st.lift(*stages[k], steps[k], d)
@@ -255,7 +247,7 @@ def configure(parser) -> None:
                         help="make the near structure exact before the analysis (a recorded step)")
     parser.add_argument("--polish", action="store_true",
                         help="Newton-refine to a critical point at the working precision, keeping the exact "
-                             "structure (after --snap; a recorded step; one hidden layer)")
+                             "structure (after --snap; a recorded step)")
     parser.add_argument("--snap-out", default=None, metavar="NET.json",
                         help="with --snap or --polish: write the changed network (its provenance records the steps)")
 
