@@ -204,8 +204,9 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
     The exact structure (:func:`proofs_check.structure.detect`) is undone, the narrow network is
     refined by :func:`numerics.training.polish.newton_gradient` (gradient in mpmath, step in
     float64) and the change is lifted back through the embeddings (:func:`structure.lift`, exact:
-    the embeddings are affine), so replicated pairs stay replicated and dead units dead. Returns (params, record) with the gradient norms before and after, the largest
-    parameter change and the largest output change on the data."""
+    the embeddings are affine), so replicated pairs stay replicated and dead units dead. Returns
+    (params, record) with the gradient norms before and after, the largest parameter change and
+    the largest output change on the data. Any depth (the Newton solver covers every network)."""
     from numerics.training.polish import newton_gradient
 
     with workdps(dps):
