@@ -26,12 +26,15 @@ class CheckConfig:
         seed: base seed of every seeded search (instances are found deterministically from it).
         tamper: a wrong premise injected on purpose (negative control; each module lists its
             ``TAMPERS``); the check must then report the predicted failure.
+        activation: the activation of the activation-parametrised checks (T3d, Td); None runs
+            their default list (docs/activations.md).
     """
 
     quick: bool = False
     dps: int = 40
     seed: int = 0
     tamper: str | None = None
+    activation: str | None = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from theory.params import Params
 THEOREM = "T7"
 STATEMENT = ("ReLU replication: with one output every critical point embeds as a (non-strict) minimum for every "
              "lambda; with several outputs and B_j != 0 it is a strict saddle for every lambda (decrease -s^2 sigma_max).")
-CLAIMS = ("replication.hessian",)
+CLAIMS = ("replication.hessian", "relu.replication_minimum", "relu.replication_saddle")
 TAMPERS = ("multi-output",)
 LAMBDAS_FULL = ("-0.5", "0", "0.5", "1.5")
 LAMBDAS_QUICK = ("-0.5", "0.5")
