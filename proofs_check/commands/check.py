@@ -20,12 +20,15 @@ EVIDENCE_WIDTH = 70
 
 
 def configure(parser):
+    from numerics.limits import CHECK_DPS_RANGE
+    from proofs_check import options as opt
+
     parser.add_argument("--quick", action="store_true", help="fewer instances per check (all checks < 60 s)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of check results")
     parser.add_argument("--only", default=None, metavar="IDS",
                         help="comma-separated theorem ids to run, e.g. T4a,T7 (default: all)")
-    parser.add_argument("--dps", type=int, default=40, help="working precision in decimal digits (default 40)")
-    parser.add_argument("--seed", type=int, default=0, help="base seed of the instance searches (default 0)")
+    parser.add_argument("--dps", type=opt.dps(*CHECK_DPS_RANGE), default=40, help="working precision in decimal digits (default 40)")
+    parser.add_argument("--seed", type=opt.seed, default=0, help="base seed of the instance searches (default 0)")
     parser.add_argument("--verbose", action="store_true", help="text mode: print every evidence item")
 
 

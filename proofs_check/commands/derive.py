@@ -47,11 +47,9 @@ def run(args) -> int:
         raise InvalidInput(f"--embedding {args.embedding!r} is not known; use one of {', '.join(EMBEDDINGS)}")
     check_activation(args.activation)
     if args.out:
-        from pathlib import Path
+        from proofs_check.options import check_output_file
 
-        folder = Path(args.out).parent
-        if str(folder) and not folder.is_dir():
-            raise InvalidInput(f"--out {args.out}: folder {folder} does not exist; create it first or pick another path")
+        check_output_file(args.out)  # before the proofs, not after them
     ids = claims_of(args.embedding)
     start = time.perf_counter()
     results = [prove(i, args.activation) for i in ids]

@@ -24,7 +24,9 @@ EXAMPLE = "semiflat reproduce --out results/   (--quick: small sizes, about a mi
 def configure(parser):
     parser.add_argument("--out", default="semiflat-results", help="output folder (default ./semiflat-results)")
     parser.add_argument("--quick", action="store_true", help="quick checks and a 100-trial Figure 2")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+    from proofs_check import options as opt
+
+    parser.add_argument("--workers", type=opt.workers, default=min(2, os.cpu_count() or 1),
                         help="worker processes for the experiment (results do not depend on it)")
     parser.add_argument("--resume", action="store_true", help="resume an interrupted experiment in DIR/fig2")
 
@@ -133,7 +135,9 @@ class _Tee:
 def run(args) -> int:
     from proofs_check.atomic import write_atomic
 
-    out = Path(args.out)
+    from proofs_check.options import check_output_folder
+
+    out = check_output_folder(args.out)
     out.mkdir(parents=True, exist_ok=True)
     quick = ["--quick"] if args.quick else []
     plan = [

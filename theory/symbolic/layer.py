@@ -26,14 +26,13 @@ from functools import cached_property
 import sympy as sp
 
 from theory.activations import get_activation
-from theory.errors import InvalidInput
+from theory.errors import InvalidArchitecture, InvalidInput
 from theory.symbolic.generic import derivative, generic, symbols_vector
 
 N_REST = 2
 """Generic parameters standing for all other parameters (2 cover every Hessian entry)."""
 
 ACTIVATION_CHOICES = ("generic", "tanh", "sigmoid", "relu", "softplus", "gelu", "identity")
-"""The activations every claim is tested with (the library may know more; see known_activations)."""
 
 PHI = generic("phi", 1, r"\varphi")
 
@@ -41,34 +40,23 @@ PHI = generic("phi", 1, r"\varphi")
 def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
     """The activations a smooth claim is proved for, as ``(label, callable)`` pairs.
 
-    ``generic`` is one undefined smooth phi; ``relu`` gives its two linear pieces (active:
-    phi(u) = u, inactive: phi(u) = 0), each exact on an open set of pre-activations, which covers
-    every point without data on a kink; any other name the library knows
-    (:func:`theory.activations.get_activation`) gives its sympy formula, provided the library
-    marks it smooth (a proof differentiates it twice)."""
+    ``generic`` is one undefined smooth phi; a smooth activation (any name of
+    :mod:`theory.activations`, including ``poly:...`` and ``expr:...``) gives its sympy formula;
+    an activation with a kink at 0 (relu, leaky_relu:A, elu, selu, softsign) gives its two
+    pieces (u > 0 and u < 0), each exact on an open set of pre-activations, which covers every
+    point without data on a kink (docs/activations.md)."""
     if activation == "generic":
         return (("generic smooth phi", PHI),)
-    if activation == "relu":
-        return (("relu, active piece u > 0", lambda u: u), ("relu, inactive piece u < 0", lambda u: sp.Integer(0)))
     try:
         act = get_activation(activation)
-    except Exception:  # the library's own error names the known activations
-        raise InvalidInput(
-            f"--activation {activation!r} is not known; use generic or one of {', '.join(known_activations())}"
-        ) from None
-    if not getattr(act, "smooth", True):
-        raise InvalidInput(
-            f"--activation {activation}: the symbolic proofs need a smooth activation or relu (proved piece by "
-            "piece); use generic, relu or a smooth activation"
-        )
-    return ((activation, lambda u: act(u)),)
-
-
-def known_activations() -> tuple[str, ...]:
-    """The library's activation names (the report's choices besides ``generic``)."""
-    from theory.activations import ACTIVATION_NAMES
-
-    return tuple(ACTIVATION_NAMES)
+    except InvalidArchitecture as exc:
+        raise InvalidInput(f"--activation {activation!r}: {exc}; or use generic") from None
+    if act.smooth:
+        return ((act.name, lambda u: act(u)),)
+    u = sp.Symbol("u", real=True)
+    (positive, _), (negative, _) = act(u).args
+    return ((f"{act.name}, piece u > 0", lambda t, e=positive: e.xreplace({u: t})),
+            (f"{act.name}, piece u < 0", lambda t, e=negative: e.xreplace({u: t})))
 
 
 def cases(derivation, sizes, activation: str):
