@@ -208,7 +208,6 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
     layer only. Returns (params, record) with the gradient norms before and after, the largest
     parameter change and the largest output change on the data."""
     from numerics.training.polish import newton_gradient
-    from numerics.training.shallow import Shape
     from theory.errors import InvalidInput
 
     if arch.n_hidden_layers != 1 or not arch.bias:
@@ -224,9 +223,7 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
             stages.append(st.apply_step(*stages[-1], step))
         narrow_arch, narrow = stages[-1]
         before = mlp.norm(mlp.gradient(arch, p, xs, ys, dps))
-        shape = Shape(narrow_arch.input_dim, narrow_arch.widths[1], narrow_arch.output_dim)
-        result = newton_gradient(shape, arch.activation, list(narrow.to_vector()), xs, ys, dps,
-                                 tolerance(dps, 1, 5))
+        result = newton_gradient(narrow_arch, list(narrow.to_vector()), xs, ys, dps, tolerance(dps, 1, 5))
         d = np.array(result.theta, dtype=object) - narrow.to_vector()
         for k in reversed(range(len(steps))):
             d = st.lift(*stages[k], steps[k], d)

@@ -127,6 +127,7 @@ def test_every_refused_layer_kind_is_named():
     refuse([L(1, 3), module("GELU", approximate="tanh"), L(3, 1)], "layer 1 (GELU)", "approximate")
     refuse([L(1, 3), module("MaxPool1d"), L(3, 1)], "layer 1 (MaxPool1d)", "pooling")
     refuse([L(1, 3), module("Hardswish"), L(3, 1)], "layer 1 (Hardswish)")
+    refuse([L(1, 3), module("ELU", alpha=0.5), L(3, 1)], "layer 1 (ELU)", "elu:0.5")
     refuse([L(1, 3, bias=False), module("Tanh"), L(3, 1)], "bias")
     with pytest.raises(UnsupportedNetwork, match="forward pass is not known"):
         interop.from_torch(module("MyNet", children=lambda: iter(())))
@@ -134,7 +135,9 @@ def test_every_refused_layer_kind_is_named():
 
 def test_gelu_softplus_and_biasless_networks_are_accepted():
     rng = np.random.default_rng(10)
-    for act, name in [(module("GELU", approximate="none"), "gelu"), (module("Softplus", beta=1.0), "softplus")]:
+    for act, name in [(module("GELU", approximate="none"), "gelu"), (module("Softplus", beta=1.0), "softplus"),
+                      (module("SiLU"), "silu"), (module("SELU"), "selu"), (module("Softsign"), "softsign"),
+                      (module("ELU", alpha=1.0), "elu"), (module("LeakyReLU", negative_slope=0.2), "leaky_relu:0.2")]:
         assert interop.from_torch(Sequential(linear(rng, 1, 2), act, linear(rng, 2, 1))).arch.activation == name
     net = interop.from_torch(Sequential(linear(rng, 1, 2, bias=False), module("Tanh"), linear(rng, 2, 1, bias=False)))
     assert net.arch.bias is False
