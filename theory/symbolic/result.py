@@ -53,7 +53,7 @@ class ClaimResult:
     argument: str = ""
     method: str = ""
     hypotheses: str = ""
-    cpu_seconds: float = 0.0
+    cpu_seconds: float = 0
 
     @property
     def sizes_text(self) -> str:
