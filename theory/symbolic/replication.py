@@ -7,7 +7,10 @@ Unit j has incoming w~ (size P) and outgoing v (size Q). Replication gives two c
     T_lambda:  v_a = s_a v + eta,  v_b = s_b v - eta,  w~_a = w~ + (1-lambda) zeta,  w~_b = w~ - lambda zeta
 
 with shares (s_a, s_b) = (lambda, 1 - lambda); ``T_lambda(theta, 0, 0) = gamma_lambda(theta)``.
-The negative control (``perturb=True``) uses the wrong shares (lambda, 1 - lambda + epsilon).
+T_lambda is the library's (theory.embeddings.replication_map, through :mod:`theory.symbolic.maps`).
+Identities are contracted with symbolic directions and proved on a reduced layer with a fully
+generic input; the pairing reduction (docs/symbolic.md §2) gives every dim w~ and dim v.
+The negative control (``perturb=True``) tampers the library's map: shares (lambda, 1 - lambda + epsilon).
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.architecture import Architecture
-from theory.embeddings import replication_map, replication_map_inverse
 from theory.symbolic import maps
 from theory.symbolic.generic import derivative, symbols_vector
 from theory.symbolic.layer import N_REST, Layer, activation_pieces, cases

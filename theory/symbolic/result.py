@@ -150,11 +150,6 @@ def run(claim_id: str, proof, activation: str, perturb: bool) -> ClaimResult:
     )
 
 
-def sizes_text(sizes) -> str:
-    """The vector sizes a claim was proved for, as "(p,q), ..." (dim w~, dim v)."""
-    return ", ".join(f"({p},{q})" for p, q in sizes)
-
-
 PAIRING = "the pairing reduction"
 """Name of the all-sizes argument for layer claims (docs/symbolic.md, "Pairing reduction")."""
 

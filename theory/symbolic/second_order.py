@@ -31,12 +31,12 @@ import sympy as sp
 
 from theory import network
 from theory.architecture import Architecture
-from theory.params import Params
-from theory.symbolic import maps
+from theory.embeddings import replication_map
+from theory.params import Params, outgoing_indices
 from theory.symbolic.generic import symbols_vector
 from theory.symbolic.layer import cases
 from theory.symbolic.replication import GENERALITY, LAM, _split
-from theory.symbolic.result import PAIRING, Derivation, reduced_method
+from theory.symbolic.result import EPS, PAIRING, Derivation, reduced_method
 
 S = sp.Symbol("s", real=True)
 T = sp.Symbol("t", real=True)
@@ -205,10 +205,7 @@ def prove_relu_replication_saddle(activation: str, perturb: bool = False) -> Der
 
 
 def _family_map(arch: Architecture, perturb: bool):
-    from theory.embeddings import replication_map
-    from theory.params import outgoing_indices
-    from theory.symbolic.result import EPS
-
+    """The library's T_lambda for the family (tampered like every replication control)."""
     T = np.array(replication_map(arch, 0, 0, LAM), dtype=object)
     if perturb:
         wide = arch.widened(0)

@@ -1,15 +1,16 @@
-"""General proofs at zero training error (spec theory.md T9, I15).
+"""General proofs at zero training error (spec theory.md T9, I15; docs/symbolic.md §3).
 
 gauss_newton: the network output is a generic function F(theta) in R^M of generic parameters
 (theta_0, theta_1, theta_2 stand for any parameters: a Hessian entry involves at most two), the
 loss is l = 1/2 ||F - y||^2. At zero error (y = F(theta), substituted after differentiating) the
-Hessian is J^T J. The same holds for any smooth loss whose f-gradient vanishes at the point,
-with the Hessian J^T (d2l/df2) J: proved with a generic l by setting its first f-derivatives to 0.
+Hessian is J^T J (M = 1; every M by additivity over output components). The same holds for any
+smooth loss whose f-gradient vanishes at the point, with the Hessian J^T (d2l/df2) J: proved with
+a generic l by setting its first f-derivatives to 0 (M = 3; every M by the 2-jet reduction).
 
-trace: a three-layer net, f(x) = R(rho) + sum_k v_k phi(w~_k . x~), with R(rho) generic (every
-other unit and the output bias). Adding K surplus units with v_k = 0 at a zero-error point raises
-tr H by M sum_k phi(w~_k . x~)^2 per sample (spec T9 states M = 1); summed over samples this is
-M sum_k sum_i phi(w~_k . x~_i)^2.
+trace: one output component G(rho, z) of the later layers (any depth), one surplus unit with
+v' = 0, squared loss at zero error, contracted along a symbolic direction on the reduced layer;
+the trace adds over output components and over surplus units (count argument), giving
+sum_k sum_i phi(w~_k . h~_i)^2 ||d f_i/d z||_F^2 (M sum_k sum_i phi^2 for three-layer nets).
 Negative controls (``perturb=True``): a non-zero residual epsilon (gauss_newton), a non-zero
 surplus output weight epsilon (trace).
 """
