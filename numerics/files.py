@@ -48,9 +48,9 @@ from numerics.datafile import (
 from numerics import limits
 from numerics.dataset import Dataset
 from numerics.precision import digits_for, to_decimal_string, workdps
-from theory.activations import ACTIVATION_NAMES
+from theory.activations import ACTIVATION_NAMES, FAMILIES, get_activation
 from theory.architecture import Architecture
-from theory.errors import InvalidInput
+from theory.errors import InvalidArchitecture, InvalidInput
 from theory.params import Params
 
 FORMAT = "semiflat.network/1"
@@ -149,9 +149,14 @@ def _architecture(obj: dict, label: str) -> Architecture:
             fail(label, f"architecture.widths[{i}]", describe(w), "a positive integer")
         if w > limits.MAX_WIDTH:
             fail(label, f"architecture.widths[{i}]", describe(w), f"a width of at most {limits.MAX_WIDTH}")
-    act = _require(a, "activation", label, "architecture.activation", f"one of {', '.join(ACTIVATION_NAMES)}")
-    if not isinstance(act, str) or act not in ACTIVATION_NAMES:
-        fail(label, "architecture.activation", describe(act), f"one of {', '.join(ACTIVATION_NAMES)}")
+    expected = f"one of {', '.join(ACTIVATION_NAMES)}, or {', '.join(FAMILIES)}"
+    act = _require(a, "activation", label, "architecture.activation", expected)
+    if not isinstance(act, str):
+        fail(label, "architecture.activation", describe(act), expected)
+    try:
+        get_activation(act)
+    except InvalidArchitecture as exc:
+        fail(label, "architecture.activation", describe(act), f"{expected} ({exc})")
     bias = a.get("bias", True)
     if not isinstance(bias, bool):
         fail(label, "architecture.bias", describe(bias), "true or false")

@@ -25,6 +25,9 @@ COMMANDS = (
     "info",
     "reproduce",
     "bench",
+    "verify",
+    "import_net",
+    "export_net",
 )
 
 

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from numerics.dataset import Dataset
 from proofs_check.critical_points import exact_critical_point, min_samples
-from theory.activations import ACTIVATION_NAMES
+from theory.activations import ACTIVATION_NAMES, PAPER_ACTIVATION_NAMES
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, replicate
 from theory.params import Params
@@ -59,11 +59,14 @@ def reals(bound: float = 1.0, tiny: float = 1e-6) -> st.SearchStrategy[float]:
 
 @st.composite
 def architectures(draw, min_layers: int = 2, max_layers: int = 4, max_width: int = 4,
-                  activations=ACTIVATION_NAMES, bias: bool | None = None, min_width: int = 1,
+                  activations=PAPER_ACTIVATION_NAMES, bias: bool | None = None, min_width: int = 1,
                   max_output: int | None = None) -> Architecture:
     """Architectures with ``min_layers..max_layers`` weight layers (so at least one hidden layer
     when ``min_layers >= 2``), widths in ``min_width..max_width``, an activation from
-    ``activations`` and ``bias`` (drawn when ``None``). ``max_output`` caps M separately."""
+    ``activations`` and ``bias`` (drawn when ``None``). ``max_output`` caps M separately.
+    ``activations`` may hold any activation name (built-ins, ``leaky_relu:A``, ``poly:...``,
+    ``expr:...``); the default is the six the invariant tests gate kinks for (ReLU only);
+    pass :data:`theory.activations.EXAMPLES` to draw every kind (docs/activations.md)."""
     K = draw(st.integers(min_layers, max_layers))
     widths = [draw(st.integers(min_width, max_width)) for _ in range(K + 1)]
     if max_output is not None:

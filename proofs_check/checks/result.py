@@ -58,6 +58,11 @@ class CheckResult:
     def to_json_text(self) -> str:
         return json.dumps(self.to_json(), indent=2)
 
+    def _repr_markdown_(self) -> str:
+        from proofs_check.display import check_markdown
+
+        return check_markdown(self)
+
 
 def fmt(value, digits: int = 3) -> str:
     """Short decimal form of a number (mpf, float, int)."""

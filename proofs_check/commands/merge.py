@@ -75,10 +75,12 @@ def merge_documents(docs: list[dict]) -> dict:
 def _refit(columns, widths, arrays):
     import numpy as np
 
+    from numerics.experiment.trials import PER_WIDTH
+
     if tuple(columns) == tuple(widths):
         return arrays
     out = dict(arrays)
-    for k in ("G", "risk", "norm2", "excess2"):
+    for k in PER_WIDTH:
         full = np.full((arrays[k].shape[0], len(widths)), np.nan)
         for j, h in enumerate(columns):
             full[:, widths.index(h)] = arrays[k][:, j]

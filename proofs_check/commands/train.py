@@ -1,4 +1,4 @@
-"""`semiflat train`: train a one-hidden-layer network to a verified target and write it.
+"""`semiflat train`: train a network (one or more hidden layers) to a verified target and write it.
 
 Data come from a file (``--data``) or from the paper's generator (``--teacher ACT --n N --noise S
 --seed K``: inputs U[-1, 1], teacher (w, b, v, c) = (1, 0, 1, 0), Gaussian noise of standard
@@ -35,8 +35,9 @@ def configure(parser):
     parser.add_argument("--seed", type=opt.seed, default=0,
                         help="seed of the generated data and of the training restarts (default 0)")
     parser.add_argument("--activation", required=True, help="activation of the trained network (tanh, relu, ...)")
-    parser.add_argument("--hidden", required=True, metavar="H|auto",
-                        help="hidden units, or 'auto' for the smallest width reaching the target")
+    parser.add_argument("--hidden", required=True, metavar="H|H1,H2,...|auto",
+                        help="hidden units, one width per hidden layer (e.g. 5 or 4,4), or 'auto' for the "
+                             "smallest width reaching the target (4,auto: the last layer's width searched)")
     parser.add_argument("--target-loss", type=opt.decimal, default="1e-29", metavar="SSE",
                         help="target squared training error sum_i (f(x_i)-y_i)^2 (default 1e-29)")
     parser.add_argument("--dps", type=opt.dps(), default=50, help="digits of verification and stored numbers (default 50)")
@@ -49,6 +50,8 @@ def configure(parser):
 
 
 def _hidden(text):
+    """``5`` -> 5, ``auto`` -> "auto", ``4,4`` -> (4, 4), ``4,auto`` -> (4, "auto")."""
+    from numerics.training import hidden_widths
     from theory.errors import InvalidInput
 
     import argparse
@@ -56,12 +59,16 @@ def _hidden(text):
     from numerics import limits
     from proofs_check import options as opt
 
-    if str(text).strip().lower() == "auto":
-        return "auto"
+    words = [w.strip().lower() for w in str(text).split(",")]
+    if len(words) > limits.MAX_LAYERS:
+        raise InvalidInput(f"--hidden {str(text)[:60]!r}: at most {limits.MAX_LAYERS} hidden layers")
     try:
-        return opt.integer(1, limits.MAX_TRAIN_HIDDEN)(str(text))
-    except argparse.ArgumentTypeError as exc:
-        raise InvalidInput(f"--hidden {str(text)[:60]!r}: {exc}; give a positive integer or 'auto'") from None
+        entries = tuple(w if w == "auto" else opt.integer(1, limits.MAX_TRAIN_HIDDEN)(w) for w in words)
+        hidden_widths(entries)
+    except (argparse.ArgumentTypeError, InvalidInput) as exc:
+        raise InvalidInput(f"--hidden {str(text)[:60]!r}: {exc}; give a positive integer per hidden layer "
+                           "(e.g. 5 or 4,4), or 'auto' for the last layer's width (e.g. auto or 4,auto)") from None
+    return entries[0] if len(entries) == 1 else entries
 
 
 def _load(args):
@@ -135,8 +142,8 @@ def run(args) -> int:
             "command": _command_line(args),
             "seed": args.seed,
             "activation": args.activation,
-            "hidden": result.hidden,
-            "hidden_requested": str(hidden),
+            "hidden": result.hidden if result.arch.n_hidden_layers == 1 else list(result.arch.widths[1:-1]),
+            "hidden_requested": ",".join(map(str, hidden)) if isinstance(hidden, tuple) else str(hidden),
             "objective": args.objective,
             "target_sse": args.target_loss,
             "verified_sse": to_decimal_string(result.sse, 10),

@@ -18,7 +18,7 @@ from numerics.dataset import Dataset
 from numerics.precision import tolerance, workdps
 from proofs_check import strategies as sf
 from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
-from theory.activations import ACTIVATION_NAMES
+from theory.activations import EXAMPLES, PAPER_ACTIVATION_NAMES
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
 from theory.network import loss as sym_loss
@@ -46,10 +46,17 @@ def test_architecture_edge_cases_are_reachable(condition):
     assert condition(find(sf.architectures(), condition, settings=settings(max_examples=2000, database=None)))
 
 
-@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@pytest.mark.parametrize("name", PAPER_ACTIVATION_NAMES)
 def test_every_activation_is_drawn(name):
     assert find(sf.architectures(), lambda a: a.activation == name,
                 settings=settings(max_examples=2000, database=None)).activation == name
+
+
+@pytest.mark.parametrize("name", ["leaky_relu:0.1", "expr:x*tanh(log(1+exp(x)))", "selu"])
+def test_any_activation_name_can_be_drawn(name):
+    arch = find(sf.architectures(activations=EXAMPLES), lambda a: a.activation == name,
+                settings=settings(max_examples=2000, database=None))
+    assert arch.phi.name == name
 
 
 @pytest.mark.parametrize("target", [0.0, 1.0, 0.5])

@@ -26,7 +26,7 @@ from functools import cached_property
 import sympy as sp
 
 from theory.activations import get_activation
-from theory.errors import InvalidInput
+from theory.errors import InvalidArchitecture, InvalidInput
 from theory.symbolic.generic import derivative, generic, symbols_vector
 
 N_REST = 2
@@ -40,20 +40,23 @@ PHI = generic("phi", 1, r"\varphi")
 def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
     """The activations a smooth claim is proved for, as ``(label, callable)`` pairs.
 
-    ``generic`` is one undefined smooth phi; a concrete name gives its sympy formula; ``relu``
-    gives its two linear pieces (active: phi(u) = u, inactive: phi(u) = 0), each exact on an
-    open set of pre-activations, which covers every point without data on a kink."""
+    ``generic`` is one undefined smooth phi; a smooth activation (any name of
+    :mod:`theory.activations`, including ``poly:...`` and ``expr:...``) gives its sympy formula;
+    an activation with a kink at 0 (relu, leaky_relu:A, elu, selu, softsign) gives its two
+    pieces (u > 0 and u < 0), each exact on an open set of pre-activations, which covers every
+    point without data on a kink (docs/activations.md)."""
     if activation == "generic":
         return (("generic smooth phi", PHI),)
-    if activation == "relu":
-        return (("relu, active piece u > 0", lambda u: u), ("relu, inactive piece u < 0", lambda u: sp.Integer(0)))
-    if activation not in ACTIVATION_CHOICES:
-        raise InvalidInput(
-            f"--activation {activation!r} is not known; use generic or one of "
-            f"{', '.join(ACTIVATION_CHOICES[1:])}"
-        )
-    act = get_activation(activation)
-    return ((activation, lambda u: act(u)),)
+    try:
+        act = get_activation(activation)
+    except InvalidArchitecture as exc:
+        raise InvalidInput(f"--activation {activation!r}: {exc}; or use generic") from None
+    if act.smooth:
+        return ((act.name, lambda u: act(u)),)
+    u = sp.Symbol("u", real=True)
+    (positive, _), (negative, _) = act(u).args
+    return ((f"{act.name}, piece u > 0", lambda t, e=positive: e.xreplace({u: t})),
+            (f"{act.name}, piece u < 0", lambda t, e=negative: e.xreplace({u: t})))
 
 
 def cases(derivation, sizes, activation: str):

@@ -47,6 +47,16 @@ class ClaimResult:
     def proved(self) -> bool:
         return self.status == "proved"
 
+    def _repr_markdown_(self) -> str:
+        from theory.display import claim_markdown
+
+        return claim_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from theory.display import claim_latex
+
+        return claim_latex(self)
+
     def to_json(self) -> dict:
         return {
             "id": self.id,
