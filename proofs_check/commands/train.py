@@ -119,8 +119,10 @@ def run(args) -> int:
                            f"{MAX_RELU_EXACT_SAMPLES}; use fewer samples")
     from numerics import limits
 
-    width = data.n if hidden == "auto" else hidden
-    D = (data.input_dim + 1) * width + (width + 1) * data.output_dim
+    layers = [data.n if h == "auto" else h for h in (hidden if isinstance(hidden, tuple) else (hidden,))]
+    sizes = [data.input_dim, *layers, data.output_dim]
+    D = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    width = ",".join(map(str, layers))
     limits.check_memory(f"training {width} hidden unit(s) on {data.n} samples", 128 * data.n * data.output_dim * D, 8,
                         "use fewer samples or a smaller --hidden")
     limits.check_memory(f"verifying at dps {args.dps}", data.n * data.output_dim * D, limits.mpf_bytes(args.dps),

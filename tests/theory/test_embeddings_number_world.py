@@ -38,7 +38,12 @@ def _phi(name, z):
         return mpmath.log(1 + mpmath.exp(z))
     if name == "gelu":
         return z * (1 + mpmath.erf(z / mpmath.sqrt(2))) / 2
-    return z
+    if name == "identity":
+        return z
+    # Other activations: their own mpmath definition, evaluated at the oracle's higher precision.
+    from theory.activations import get_activation
+
+    return get_activation(name)(z)
 
 
 def oracle(arch, params, x, dps):
@@ -92,7 +97,7 @@ def check_world(method, activation, bias, kind, seed, add):
     """Embed once or repeatedly; return (all entries mpf, max |f_wide - f_narrow|, tolerance)."""
     rng = np.random.default_rng(seed)
     arch = Architecture((2, 2, 1), activation, bias)
-    if not bias and activation in ("sigmoid", "softplus") and method == "inactive-propagation":
+    if not bias and not arch.phi.vanishes_at_zero and method == "inactive-propagation":
         arch = Architecture((2, 2, 1), activation, True)
     params = _params(arch, rng)
     request = _request(method, arch, rng, kind)
