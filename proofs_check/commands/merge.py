@@ -69,7 +69,9 @@ def merge_documents(docs: list[dict]) -> dict:
         a = first["activations"][act]
         per[act] = {"columns": tuple(a["widths"]), "lo": lo, "arrays": _refit(columns, a["widths"], arrays),
                     "network": a["network"], "rho": a["rho"], "quadrature": a["quadrature"]}
-    return build_results(config, per, None)
+    from proofs_check.fig2_report import add_analyses
+
+    return add_analyses(build_results(config, per, None))
 
 
 def _refit(columns, widths, arrays):

@@ -120,10 +120,9 @@ def run(args) -> int:
     from numerics import limits
 
     layers = [data.n if h == "auto" else h for h in (hidden if isinstance(hidden, tuple) else (hidden,))]
-    sizes = [data.input_dim, *layers, data.output_dim]
-    D = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
-    width = ",".join(map(str, layers))
-    limits.check_memory(f"training {width} hidden unit(s) on {data.n} samples", 128 * data.n * data.output_dim * D, 8,
+    widths = [data.input_dim, *layers, data.output_dim]
+    D = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+    limits.check_memory(f"training hidden widths {layers} on {data.n} samples", 128 * data.n * data.output_dim * D, 8,
                         "use fewer samples or a smaller --hidden")
     limits.check_memory(f"verifying at dps {args.dps}", data.n * data.output_dim * D, limits.mpf_bytes(args.dps),
                         "use fewer samples, a smaller --hidden or a smaller --dps")
