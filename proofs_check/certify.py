@@ -280,9 +280,16 @@ def _certify_zero(arch, theta, x, y, digits, cert):
                          evidence=(("zero residual", statement),))
 
 
+def _homogeneous(arch) -> bool:
+    """Positively homogeneous, piecewise linear phi (relu, leaky_relu:A, identity): scaling orbits
+    (T8) and, within an activation pattern, A_j = 0 and convexity in U_j (T7)."""
+    p = arch.phi.properties
+    return bool(p.piecewise_linear and p.positively_homogeneous)
+
+
 def _slice(arch, params):
     """For ReLU: one fixed coordinate per hidden unit, its largest outgoing weight (T8 slice)."""
-    if arch.activation != "relu":
+    if not _homogeneous(arch):
         return []
     fixed = []
     for l in range(arch.n_hidden_layers):
@@ -480,7 +487,7 @@ def _step(stages, steps, lams, boxes, k, wide, x):
     H = wide.hessian
     K_zz = Z.transpose() * H * Z
     B_T = Z.transpose() * H * E  # (n_in x n_out): B_j^T over the box (replication.hessian)
-    relu = arch_b.activation == "relu"
+    relu = _homogeneous(arch_b)
     name = "T7" if relu else ("T4b" if n_out >= 2 else "T4a")
     where = f"layer {l} units ({step.original[0]}, {step.original[1]}), lambda = {lams[k]}"
     test = {"test": "replication", "step": k}

@@ -53,7 +53,7 @@ def applicability_evidence(arch) -> tuple[str, str]:
     from theory.activation_properties import applicability
 
     props = arch.phi.properties
-    missing = [f"{key} ({why})" for key, holds, why in applicability(props) if not holds and key != "NK"]
+    missing = [f"{key} ({why})" for key, holds, why in applicability(props) if not holds]
     text = f"{arch.activation}: {props.describe()}"
     return ("activation", text + ("; does not hold: " + "; ".join(missing) if missing else "; every statement holds"))
 

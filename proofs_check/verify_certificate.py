@@ -193,7 +193,8 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
     t0 = tests[0]
     _require(list(t0["widths"]) == list(arch_n.widths), "the reduced widths do not match the reduction")
     fixed, r0 = list(t0["fixed"]), to_ball(t0["radius"])
-    if arch_n.activation == "relu":
+    homogeneous = arch_n.phi.properties.piecewise_linear and arch_n.phi.properties.positively_homogeneous
+    if homogeneous:
         units = [(l, j) for l in range(arch_n.n_hidden_layers) for j in range(arch_n.widths[l + 1])]
         owners = [next(((l, j) for l, j in units if k in outgoing_indices(arch_n, l, j)), None) for k in fixed]
         _require(sorted(o for o in owners if o is not None) == units,
@@ -258,7 +259,7 @@ def _replication_ok(stages, steps, lams, boxes, k, H):
     _require(n_out == 1, f"step {k + 1}: a replication minimum needs one outgoing weight (B_j = 0 forced)")
     v = Params.from_vector(stages[k + 1][0], np.array(boxes[k + 1], dtype=object)).W[l + 1][0, step.partner]
     _require(not v.contains(0), f"step {k + 1}: the merged outgoing weight is not certified non-zero")
-    if arch_b.activation == "relu":
+    if arch_b.phi.properties.piecewise_linear and arch_b.phi.properties.positively_homogeneous:
         _require(arch_b.n_hidden_layers == 1, f"step {k + 1}: T7 is proved for one hidden layer only")
         return f"step {k + 1}: ReLU replication with M = 1, v != 0: B_j = 0, A_j = 0 (T7)"
     lam = to_ball(lams[k])

@@ -80,9 +80,9 @@ STATEMENTS: tuple[Statement, ...] = (
     Statement("T3", "inactive unit with w0 = 0 is critical (next layer has biases)", lambda p: True, ""),
     Statement("T3-nobias", "bias-free net: inactive unit with w~0 = 0 is critical", lambda p: p.vanishes_at_zero,
               "phi(0) != 0: g_alpha = phi(0) sum_i delta_i does not vanish without a bias"),
-    Statement("T3d", "dead inactive unit is critical for every v_new", lambda p: p.dead_zone,
+    Statement("T3-dead", "dead inactive unit is critical for every v_new", lambda p: p.dead_zone,
               "no dead zone: phi(w~0 . h~) != 0 on the data, so g_alpha = 0 is a condition, not free"),
-    Statement("T3b0", "inactive propagation with b0 = 0 is critical for every v0",
+    Statement("T3-b0", "inactive propagation with b0 = 0 is critical for every v0",
               lambda p: p.stationary_at_zero, "phi'(0) != 0 (or a kink at 0)"),
     Statement("T4", "Hessian congruence T^T H T = H_narrow + K_lambda", lambda p: True, ""),
     Statement("T4a", "Fukumizu-Amari table (A_j decides minimum vs saddle)", lambda p: not p.piecewise_linear,
@@ -98,8 +98,6 @@ STATEMENTS: tuple[Statement, ...] = (
     Statement("T9", "zero error: inactive units give semi-flat global minima", lambda p: True, ""),
     Statement("T9-flat", "zero error: surplus units add no curvature (trace unchanged)", lambda p: p.dead_zone,
               "tr H grows by sum_i phi(w~_k . x~_i)^2 > 0 per surplus unit"),
-    Statement("NK", "Hessian statements need no datum on a kink", lambda p: p.has_kink,
-              "smooth everywhere: no condition"),
 )
 """The statements whose applicability depends on the activation (docs/activations.md)."""
 

@@ -19,6 +19,8 @@ from proofs_check.checks import (
     t8_relu_homogeneity,
     t9_zero_error,
     t10_pac_bayes,
+    t3d_deep_criticality,
+    td_deep_instances,
 )
 from proofs_check.checks.result import CheckConfig, CheckResult
 
@@ -36,18 +38,28 @@ ALL_CHECKS = (
     t8_relu_homogeneity,
     t9_zero_error,
     t10_pac_bayes,
+    t3d_deep_criticality,
+    td_deep_instances,
 )
 """Every theorem check, in the order of ``docs/theorems.md``; tests loop over this tuple."""
+
+ACTIVATION_CHECKS = ("T3d", "Td")
+"""The checks that run on any activation (``check --activation``); the others use fixed instances."""
 
 CHECKS = MappingProxyType({module.THEOREM: module for module in ALL_CHECKS})
 """Theorem id -> check module (read-only), in the order of :data:`ALL_CHECKS`."""
 
 
-def check_all(quick: bool = False, only=None, *, dps: int = 40, seed: int = 0) -> list[CheckResult]:
+def check_all(quick: bool = False, only=None, *, dps: int = 40, seed: int = 0,
+              activation: str | None = None) -> list[CheckResult]:
     """Run every check (or the ids in ``only``) in order; an exception inside a check becomes a
-    failed result naming it, so one broken check never hides the others."""
+    failed result naming it, so one broken check never hides the others. With ``activation``
+    the default selection is :data:`ACTIVATION_CHECKS` run on that activation
+    (docs/activations.md)."""
+    if not only and activation is not None:
+        only = ACTIVATION_CHECKS
     wanted = list(CHECKS) if not only else [k for k in CHECKS if k in set(only)]
-    config = CheckConfig(quick=quick, dps=dps, seed=seed)
+    config = CheckConfig(quick=quick, dps=dps, seed=seed, activation=activation)
     results = []
     for key in wanted:
         module = CHECKS[key]

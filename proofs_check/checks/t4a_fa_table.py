@@ -119,6 +119,7 @@ def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
     got = getattr(report.verdict, "value", str(report.verdict))
     ok = got == "saddle" if verdict == "saddle" else got.endswith("minimum")
     ledger.require(f"{tag}: proofs_check.classify verdict", ok, f"{got} ~ {verdict}")
+    ledger.certify(tag, pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, verdict)
 
 
 def instances(config: CheckConfig):

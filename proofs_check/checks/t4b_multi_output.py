@@ -78,6 +78,7 @@ def check(config: CheckConfig) -> CheckResult:
                     r2 = _quotient(pb, theta, zeta, eta, s / 2, inst, L0, dps)
                     extrapolated = 2 * r2 - r1
                     rel = [abs(r - predicted) / abs(predicted) for r in (r1, r2, extrapolated)]
+            ledger.certify(tag, pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, "saddle")
             if sigma > tol:
                 ledger.require(
                     f"{tag}: quotient at s={fmt(s)}, s/2, extrapolated vs predicted {fmt(predicted)} "

@@ -56,6 +56,7 @@ def _single_output(ledger, config, rng):
         extra = inst.arch.incoming_size(0) + inst.arch.outgoing_size(0)
         ledger.equal(f"{tag} lambda {lam}: wide inertia = narrow {narrow} + {extra} zeros", wide,
                      (narrow[0], narrow[1] + extra, narrow[2]))
+        ledger.certify(f"{tag} lambda {lam}", pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, "minimum")
         count = 20 if config.quick else 100
         change = min_loss_change(pb.wide_arch, pb.wide_params, inst.x, inst.y, radius=radius / 3, count=count,
                                  rng=rng, dps=dps)

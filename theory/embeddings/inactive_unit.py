@@ -55,10 +55,11 @@ def draw_dead_incoming(
     the margin enter the number world of ``like`` (a parameter value) before any arithmetic, so
     the bias of an mpmath network is computed at the working precision."""
     arch.check_layer(layer)
-    if arch.activation != "relu":
+    if not arch.phi.properties.dead_zone:
         raise IncompatibleEmbedding(
-            f"a dead unit needs ReLU (its output is exactly 0 when inactive); the network uses "
-            f"{arch.activation}: draw the incoming weights from a distribution or give them instead"
+            f"a dead unit needs an activation with a dead zone such as ReLU (its output is exactly 0 when "
+            f"inactive); the network uses {arch.activation}, which has none: draw the incoming weights "
+            "from a distribution or give them instead"
         )
     if not arch.bias:
         raise IncompatibleEmbedding(
