@@ -53,11 +53,13 @@ def _batch(x, B):
     return x if x.ndim == 3 else np.broadcast_to(x, (B,) + x.shape)
 
 
-def forward(arch: Architecture, layers: Layers, x: np.ndarray) -> tuple[list, list]:
+def forward(arch: Architecture, layers: Layers, x: np.ndarray, phi=None) -> tuple[list, list]:
     """Pre-activations ``zs[l]`` (B x n x r) and layer inputs ``hs[l]`` (B x n x c).
 
-    ``x``: n x d (shared by the batch) or B x n x d (one data set per row)."""
-    phi = arch.phi
+    ``x``: n x d (shared by the batch) or B x n x d (one data set per row). ``phi``: the
+    activation to apply (default ``arch.phi``); any object with ``phi(z)``, ``phi.d1(z)`` and
+    ``phi.d2(z)`` on arrays of the number type in use (e.g. balls, :mod:`numerics.training.arb`)."""
+    phi = arch.phi if phi is None else phi
     h = _batch(x, layers.W[0].shape[0])
     zs, hs = [], []
     for l in range(arch.n_layers):
@@ -71,20 +73,20 @@ def forward(arch: Architecture, layers: Layers, x: np.ndarray) -> tuple[list, li
     return zs, hs
 
 
-def outputs(arch: Architecture, layers: Layers, x: np.ndarray) -> np.ndarray:
+def outputs(arch: Architecture, layers: Layers, x: np.ndarray, phi=None) -> np.ndarray:
     """Network outputs ``f(x_i)``, B x n x M."""
-    return forward(arch, layers, x)[0][-1]
+    return forward(arch, layers, x, phi)[0][-1]
 
 
-def residuals(arch: Architecture, layers: Layers, x, y) -> np.ndarray:
+def residuals(arch: Architecture, layers: Layers, x, y, phi=None) -> np.ndarray:
     """``f(x_i) - y_i`` flattened per row to B x (n M) (entry ``i*M + m``)."""
-    r = outputs(arch, layers, x) - y
+    r = outputs(arch, layers, x, phi) - y
     return r.reshape(r.shape[0], -1)
 
 
-def gradient(arch: Architecture, layers: Layers, x, y) -> np.ndarray:
+def gradient(arch: Architecture, layers: Layers, x, y, phi=None) -> np.ndarray:
     """dL/dtheta for L = sum_i 1/2 ||f(x_i) - y_i||^2; shape B x D."""
-    return _sweep(arch, layers, x, y, hessian=False)[0]
+    return _sweep(arch, layers, x, y, hessian=False, phi=phi)[0]
 
 
 def gradient_and_hessian(arch: Architecture, layers: Layers, x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -105,11 +107,11 @@ def signals(arch: Architecture, layers: Layers, x, y) -> list[np.ndarray]:
     return out
 
 
-def _sweep(arch, layers, x, y, hessian):
-    phi = arch.phi
+def _sweep(arch, layers, x, y, hessian, phi=None):
+    phi = arch.phi if phi is None else phi
     K, D = arch.n_layers, arch.n_params
     maps = positions(arch)
-    zs, hs = forward(arch, layers, x)
+    zs, hs = forward(arch, layers, x, phi)
     B, n = zs[-1].shape[0], zs[-1].shape[1]
     like = zs[-1]
     gW, gb = [None] * K, [None] * K

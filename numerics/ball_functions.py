@@ -110,7 +110,8 @@ _CACHE: dict[str, Callable] = {}
 def _from_definition(name: str) -> Callable:
     if name not in _CACHE:
         z = sympy.Symbol("z", real=True)
-        expr = get_activation(name)(z)
+        act = get_activation(name)
+        expr = act.formula(z) if hasattr(act, "formula") else act(z)
         f0, f1, f2 = (sympy_ball_function(sympy.diff(expr, z, k) if k else expr, z) for k in range(3))
         _CACHE[name] = lambda b: (f0(b), f1(b), f2(b))
     return _CACHE[name]

@@ -124,13 +124,23 @@ def _check_depth(obj, label: str) -> None:
 
 def read_text(path) -> str:
     """The UTF-8 text of ``path``; a missing or unreadable file is an :class:`InvalidInput`."""
+    import os
+    import stat
+
     p = Path(path)
-    if not p.exists():
-        raise InvalidInput(f"cannot read {p}: no such file; check the path")
-    if p.is_dir():
-        raise InvalidInput(f"cannot read {p}: it is a folder, expected a file")
+    shown = str(p) if len(str(p)) <= 200 else str(p)[:200] + "..."
     try:
-        size = p.stat().st_size
+        info = os.stat(p)
+    except FileNotFoundError:
+        raise InvalidInput(f"cannot read {shown}: no such file; check the path") from None
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidInput(f"cannot read {shown}: it is a folder, expected a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput(f"cannot read {shown}: not a regular file (a pipe or a device); give a file")
+    try:
+        size = info.st_size
         if size > limits.MAX_FILE_BYTES:
             raise InvalidInput(f"cannot read {p}: {size} bytes, more than the limit of "
                                f"{limits.MAX_FILE_BYTES // 2**20} MiB")
@@ -138,7 +148,7 @@ def read_text(path) -> str:
     except UnicodeDecodeError:
         raise FileFormatError(f"{p}: not UTF-8 text; expected a JSON or CSV text file") from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read {p}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read {shown}: {exc.strerror}") from None
 
 
 def describe(value) -> str:

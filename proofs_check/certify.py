@@ -34,6 +34,7 @@ from numerics.dataset import Dataset
 from numerics.files import network_to_json
 from proofs_check import structure as st
 from proofs_check.interval_proofs import (
+    approximate_eigenvectors,
     certified_inertia,
     digits_of,
     krawczyk,
@@ -42,6 +43,9 @@ from proofs_check.interval_proofs import (
 from theory.params import Params, outgoing_indices
 
 FORMAT = "semiflat.certificate/1"
+
+HIGH_PRECISION_BASIS_MAX = 80
+"""Largest reduced size for which Gershgorin retries with eigenvectors at the working precision."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -146,7 +150,7 @@ def _newton(fn, centre, free, digits, iterations=12):
             centre[k] = _decimal(to_ball(centre[k]) - step[a, 0], digits)
         if all(abs(step[a, 0].mid()) < tiny * (1 + abs(to_ball(centre[k]).mid())) for a, k in enumerate(free)):
             return centre, True
-    return centre, True
+    return centre, False
 
 
 def _radii(digits):
@@ -276,9 +280,16 @@ def _certify_zero(arch, theta, x, y, digits, cert):
                          evidence=(("zero residual", statement),))
 
 
+def _homogeneous(arch) -> bool:
+    """Positively homogeneous, piecewise linear phi (relu, leaky_relu:A, identity): scaling orbits
+    (T8) and, within an activation pattern, A_j = 0 and convexity in U_j (T7)."""
+    p = arch.phi.properties
+    return bool(p.piecewise_linear and p.positively_homogeneous)
+
+
 def _slice(arch, params):
     """For ReLU: one fixed coordinate per hidden unit, its largest outgoing weight (T8 slice)."""
-    if arch.activation != "relu":
+    if not _homogeneous(arch):
         return []
     fixed = []
     for l in range(arch.n_hidden_layers):
@@ -329,7 +340,7 @@ def _certify_critical(arch, params, arch_b, params_b, theta, x, y, digits, struc
     fixed = _slice(arch_n, params_n)
     free = [k for k in range(D_n) if k not in fixed]
     fn = _gradient_system(arch_n, x, y, free)
-    centre, _ = _newton(fn, centre0, free, digits)
+    centre, converged = _newton(fn, centre0, free, digits)
     proof, radius = None, None
     for r in _radii(digits):
         proof, J = _krawczyk_on(fn, centre, free, r)
@@ -339,8 +350,14 @@ def _certify_critical(arch, params, arch_b, params_b, theta, x, y, digits, struc
     if proof is None:
         return Certification(False, "undecided", "Krawczyk", reason=(
             f"no isolated critical point proved near the reduced {list(arch_n.widths)} point (Krawczyk did not "
-            "contract for radii 1e-" + str(digits - 8) + " .. 1e-8: the reduced Hessian may be singular)"))
+            "contract for radii 1e-" + str(digits - 8) + " .. 1e-8: the reduced Hessian may be singular"
+            + ("" if converged else "; Newton did not converge from the input point: a true critical point of "
+               "the data as written may be farther away or absent (near-degenerate)") + ")"))
     inertia = certified_inertia(J)
+    if (inertia is None or inertia.undecided) and len(free) <= HIGH_PRECISION_BASIS_MAX:
+        # float64 eigenvectors leave off-diagonals of 1e-16 s: near-degenerate eigenvalues need Q
+        # at the working precision (mpmath.eigsy, affordable for small reduced networks)
+        inertia = certified_inertia(J, approximate_eigenvectors(J, digits - 10))
     tests = [{"test": "krawczyk", "widths": list(arch_n.widths), "centre": centre, "fixed": fixed,
               "radius": radius.mid().str(5, radius=False)}]
     evidence = [("krawczyk", f"unique critical point of the reduced {list(arch_n.widths)} network "
@@ -426,7 +443,6 @@ def _certify_critical(arch, params, arch_b, params_b, theta, x, y, digits, struc
 
 
 def _eigvectors(J):
-    from proofs_check.interval_proofs import approximate_eigenvectors
     return approximate_eigenvectors(J)
 
 
@@ -471,7 +487,7 @@ def _step(stages, steps, lams, boxes, k, wide, x):
     H = wide.hessian
     K_zz = Z.transpose() * H * Z
     B_T = Z.transpose() * H * E  # (n_in x n_out): B_j^T over the box (replication.hessian)
-    relu = arch_b.activation == "relu"
+    relu = _homogeneous(arch_b)
     name = "T7" if relu else ("T4b" if n_out >= 2 else "T4a")
     where = f"layer {l} units ({step.original[0]}, {step.original[1]}), lambda = {lams[k]}"
     test = {"test": "replication", "step": k}

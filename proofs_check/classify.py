@@ -1,22 +1,28 @@
 """Critical-point classification with evidence, at high precision (interfaces.md "classify").
 
-``classify(arch, params, data, dps=50)`` answers "minimum or saddle, and how flat?":
+``classify(arch, params, data, dps=50, certify=False)`` answers "minimum or saddle, and how flat?"
+(docs/classification.md; proofs: docs/certified.md):
 
 1. At ``dps`` digits: loss, exact gradient and Hessian (numerics.mlp), eigen-decomposition
    (mpmath.eigsy) and inertia with the zero tolerance of :mod:`proofs_check.eigen`.
-2. Zero squared loss (L <= 10^-dps * max(1, L at f = 0)) -> ``global-minimum`` (L >= 0); its
-   flat dimension is the affine set proved by the structure (T9).
+2. Zero squared loss (L <= 10^-dps * max(1, L at f = 0)) -> ``global-minimum`` only when an exact
+   zero of the residual is proved nearby (proofs_check.certify, Krawczyk); otherwise
+   ``undecided`` ("near-interpolating, no minimiser proved": an infimum 0 may not be attained).
+   Its flat dimension is the affine set proved by the structure (T9).
 3. ReLU data on a kink -> ``undecided`` (the Hessian does not exist there, spec I19).
 4. ||grad|| > 10^-(dps/2) * max(1, s) -> ``not-critical`` (with a certified descent along -grad).
 5. Otherwise the structure (:mod:`proofs_check.structure`) is undone step by step and each step is
    decided by its theorem (:mod:`proofs_check.step_analysis`: T4a/T4b/T5/T6), the fully reduced
-   network by its own Hessian (+ T7/T8 for ReLU). Saddles are certified by an explicit descent
-   direction (:mod:`proofs_check.descent`); minima with zero eigenvalues are accepted only when
-   every zero eigenvalue is explained (Sylvester: wide inertia = narrow + sum of the steps) and the
-   proved flat directions are checked numerically (L constant at dps, exactly for dead units).
-   ``minimum``: degenerate, proved beyond second order (Morse-Bott on the replication set, T4a;
-   T7/T8 for ReLU). ``semi-flat-minimum``: a minimum where whole surplus units span a flat affine
-   set (T6, paper Thm 9). ``strict-minimum``: Hessian positive definite.
+   network by its own Hessian (+ T7/T8 for ReLU). B_j is treated as 0 only where it is forced
+   (one outgoing weight); a B_j below the tolerance with H_{l+1} >= 2 gives ``undecided``.
+   Saddles are backed by an explicit descent direction (:mod:`proofs_check.descent`); minima with
+   zero eigenvalues are accepted only when every zero eigenvalue is explained (Sylvester: wide
+   inertia = narrow + sum of the steps) and the proved flat directions are checked numerically.
+   ``semi-flat-minimum``: a minimum with a proved affine constant-loss set of dimension
+   0 < k < D (replication line T4a/T7, dead units T6). ``minimum``: degenerate, with no proved
+   affine flat set (ReLU scaling orbits, T8). ``strict-minimum``: Hessian positive definite.
+6. With ``certify=True`` the verdict is proved with ball arithmetic where possible
+   (``certified`` true, a certificate); otherwise it is reported as ``numerical``.
 """
 
 from __future__ import annotations
@@ -283,7 +289,7 @@ class _Classifier:
     def certified(self, report):
         """``report`` replaced by the proved verdict when ball arithmetic proves one (docs/certified.md)."""
         proof = certify_point(self.arch, self.params, (self.x, self.y), self.dps, structure=self.structure,
-                              zero_loss=False, critical=report.verdict is not Verdict.NOT_CRITICAL)
+                              zero_loss=None, critical=report.verdict is not Verdict.NOT_CRITICAL)
         evidence = tuple(self.evidence) + tuple(("certified: " + k, v) for k, v in proof.evidence)
         if not proof.proved:
             evidence += (("certification", f"not proved: {proof.reason}"),)
@@ -342,7 +348,7 @@ class _Classifier:
         if not self.flat_check(directions, exact=exact):
             return self.report(Verdict.UNDECIDED, theorem, blocks=blocks,
                                reason="the proved flat set failed its numerical check")
-        if any(f.theorem == "T6" for f in findings):
+        if flat > 0:  # a minimum with a proved affine constant-loss set (docs/classification.md)
             return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks, directions=directions)
         if self.inertia.zero == 0:
             return self.report(Verdict.STRICT_MINIMUM, "second-order sufficient condition (Hessian > 0)",

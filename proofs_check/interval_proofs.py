@@ -123,6 +123,25 @@ def _exact_matrix(Q) -> arb_mat:
     return arb_mat(rows)
 
 
+def _orthogonality_float(Q: np.ndarray) -> arb:
+    """An upper bound of ||Q^T Q - I||_F for a float64 Q from one float64 product.
+
+    Rounding bound for dot products of length n (round to nearest, no underflow, as here with
+    entries of unit size): |fl(Q^T Q) - Q^T Q| <= gamma_n |Q|^T |Q|, gamma_n = n u / (1 - n u),
+    u = 2^-53; the two Frobenius norms are computed in balls from the float results."""
+    Q = np.asarray(Q, dtype=float)
+    n = Q.shape[0]
+    u = 2.0 ** -53
+    if n * u >= 0.5 or not np.all(np.isfinite(Q)):
+        return None
+    E = Q.T @ Q - np.eye(n)
+    A = np.abs(Q).T @ np.abs(Q)
+    gamma = arb(n) * u / (1 - arb(n) * u)
+    # the float products themselves carry the same bound, hence the factor 2 on gamma
+    fro = lambda M: arb(float(np.sqrt(np.sum(M * M)))) * (1 + arb(4 * n * n) * u)  # noqa: E731
+    return (fro(E) + 2 * gamma * fro(A) + 2 * arb(n) * u).abs_upper()  # + the rounding of fl(Q^T Q) - I
+
+
 def certified_inertia(H_box: arb_mat, Q=None) -> InertiaProof | None:
     """Gershgorin inertia of every matrix in ``H_box`` through Q^T H Q (module docstring).
 
@@ -131,14 +150,17 @@ def certified_inertia(H_box: arb_mat, Q=None) -> InertiaProof | None:
     n = H_box.nrows()
     if n == 0:
         return InertiaProof(0, 0, 0, arb(0), arb(0), arb(0))
-    Qa = _exact_matrix(approximate_eigenvectors(H_box) if Q is None else Q)
-    E = Qa.transpose() * Qa
-    eps = arb(0)
-    for i in range(n):
-        for j in range(n):
-            e = E[i, j] - (1 if i == j else 0)
-            eps = eps + e * e
-    eps = eps.sqrt().abs_upper() if eps > 0 else arb(0)
+    Q = approximate_eigenvectors(H_box) if Q is None else Q
+    Qa = _exact_matrix(Q)
+    eps = _orthogonality_float(Q) if np.asarray(Q).dtype != object else None
+    if eps is None:
+        E = Qa.transpose() * Qa
+        eps = arb(0)
+        for i in range(n):
+            for j in range(n):
+                e = E[i, j] - (1 if i == j else 0)
+                eps = eps + e * e
+        eps = eps.sqrt().abs_upper() if eps > 0 else arb(0)
     if not eps < 1:
         return None
     M = Qa.transpose() * H_box * Qa

@@ -103,6 +103,8 @@ def workers(text: str) -> int:
 def _name_ok(path: Path, flag: str) -> None:
     from theory.errors import InvalidInput
 
+    if len(os.fsencode(str(path))) > 4000:
+        raise InvalidInput(f"{flag} {str(path)[:60]}...: the path is longer than 4000 bytes; pick a shorter path")
     for part in path.parts:
         if len(os.fsencode(part)) > NAME_MAX:
             raise InvalidInput(f"{flag} {str(path)[:60]}...: a name in the path is longer than {NAME_MAX} bytes; "

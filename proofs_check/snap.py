@@ -204,15 +204,11 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
     The exact structure (:func:`proofs_check.structure.detect`) is undone, the narrow network is
     refined by :func:`numerics.training.polish.newton_gradient` (gradient in mpmath, step in
     float64) and the change is lifted back through the embeddings (:func:`structure.lift`, exact:
-    the embeddings are affine), so replicated pairs stay replicated and dead units dead. One hidden
-    layer only. Returns (params, record) with the gradient norms before and after, the largest
-    parameter change and the largest output change on the data."""
+    the embeddings are affine), so replicated pairs stay replicated and dead units dead. Returns
+    (params, record) with the gradient norms before and after, the largest parameter change and
+    the largest output change on the data. Any depth (the Newton solver covers every network)."""
     from numerics.training.polish import newton_gradient
-    from theory.errors import InvalidInput
 
-    if arch.n_hidden_layers != 1 or not arch.bias:
-        raise InvalidInput(f"--polish handles one hidden layer with biases; the network has widths "
-                           f"{list(arch.widths)}{'' if arch.bias else ' without biases'}")
     with workdps(dps):
         p = to_mp_params(params)
         xs, ys = to_mp_array(np.asarray(x, dtype=object)), to_mp_array(np.asarray(y, dtype=object))
@@ -230,9 +226,12 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
         new = Params.from_vector(arch, p.to_vector() + d)
         after = mlp.norm(mlp.gradient(arch, new, xs, ys, dps))
         change = _max_abs(mlp.forward(arch, new, xs, dps) - mlp.forward(arch, p, xs, dps))
+        target = tolerance(dps, 1, dps // 2)
         record = {"command": "polish", "method": "Newton on grad L (numerics.training.polish) on the network "
                   f"reduced by its exact structure ({len(steps)} step(s)), lifted back through the embeddings",
-                  "newton_steps": result.steps, "gradient_norm_before": to_decimal_string(before, dps),
+                  "newton_steps": result.steps, "reached_critical": bool(after < target),
+                  "target": f"|grad L| < 10^-{dps // 2}",
+                  "gradient_norm_before": to_decimal_string(before, dps),
                   "gradient_norm_after": to_decimal_string(after, dps),
                   "parameter_change": to_decimal_string(_max_abs(d), dps),
                   "max_output_change_on_data": to_decimal_string(change, dps)}
@@ -249,7 +248,7 @@ def configure(parser) -> None:
                         help="make the near structure exact before the analysis (a recorded step)")
     parser.add_argument("--polish", action="store_true",
                         help="Newton-refine to a critical point at the working precision, keeping the exact "
-                             "structure (after --snap; a recorded step; one hidden layer)")
+                             "structure (after --snap; a recorded step)")
     parser.add_argument("--snap-out", default=None, metavar="NET.json",
                         help="with --snap or --polish: write the changed network (its provenance records the steps)")
 
@@ -301,7 +300,9 @@ def prepare(args, net, data, dps: int):
                      f"{mpmath.nstr(mpmath.mpf(record['gradient_norm_before']), 3)} -> "
                      f"{mpmath.nstr(mpmath.mpf(record['gradient_norm_after']), 3)}, parameter change "
                      f"{mpmath.nstr(mpmath.mpf(record['parameter_change']), 3)}, largest output change on the data "
-                     f"{mpmath.nstr(mpmath.mpf(record['max_output_change_on_data']), 3)}")
+                     f"{mpmath.nstr(mpmath.mpf(record['max_output_change_on_data']), 3)}"
+                     + ("" if record["reached_critical"] else
+                        f"; did NOT reach {record['target']} (a singular Hessian stalls Newton)"))
         out["polish"] = record
     changed = NetworkFile(net.arch, params, net.dps, provenance, net.data)
     if args.snap_out:

@@ -137,6 +137,14 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
                 db = pair_direction(arch_b, step, lam, eta=-left)
                 return StepFinding("saddle", "T7 (T4b with A_j = 0)" if relu else "T4b",
                                    text + ": B_j != 0, K_lambda indefinite", descent=((da, db),), blocks=blocks)
+            if n_out >= 2:
+                # B_j = 0 is forced only when v_j B_j = 0 pins it (one outgoing weight, v_j != 0);
+                # with H_{l+1} >= 2 a B_j below tau may be a tiny non-zero block: a saddle by T4b.
+                return StepFinding("undecided", "T4b", text, blocks=blocks, reason=(
+                    f"replicated pair (layer {l}, units {step.partner}, {u}): sigma_max(B_j) = {_fmt(sigma, 3)} <= "
+                    f"tau = {_fmt(tau, 3)}, but with H_{{l+1}} = {n_out} >= 2 outgoing weights B_j = 0 is not "
+                    "structurally forced; a tiny non-zero B_j makes a saddle (T4b): not decided numerically "
+                    "(try --certify or a higher --dps)"))
             if relu and arch_b.n_hidden_layers == 1:
                 # Under NK A_j = 0, so K_lambda = 0; with B_j = 0 the pair realises the same U_j = v_j w~_j^T
                 # and T7 (convexity in U within the pattern) decides the wide network as a whole.
@@ -221,7 +229,9 @@ def analyse_narrow(arch, params, data, dps) -> NarrowFinding:
         if counts.zero == 0:
             return NarrowFinding("strict-minimum", "second-order sufficient condition", counts, tau,
                                  eig.values, None, text + ": positive definite")
-        if _convex_per_pattern(arch) and arch.n_hidden_layers == 1:
+        if _convex_per_pattern(arch) and arch.n_hidden_layers == 1 and arch.output_dim == 1:
+            # M = 1: v_j B_j = dL/dw~_j = 0 forces B_j = 0 (B_j is 1 x (d+1)); for M >= 2 a tiny
+            # B_j is not forced to vanish, so T7's convexity argument is not available numerically.
             norms = []
             for j in range(arch.widths[1]):
                 B = unit_blocks(arch, params, x, y, 0, j, dps).B

@@ -20,7 +20,8 @@ tests together imply the claimed verdict:
 from __future__ import annotations
 
 import numpy as np
-from flint import arb, arb_mat
+import mpmath
+from flint import arb, arb_mat, ctx
 
 from numerics.ball_files import data_balls, digest, network_balls, network_strings
 from numerics.ball_functions import SignUndecided, ball_precision
@@ -57,19 +58,31 @@ def _contracts(F_mid, J, r, rho):
     return all(((K[i, 0] - step[i, 0]).abs_upper() + rho) < r for i in range(N))
 
 
-def _gershgorin_positive(H):
-    """Lower bound > 0 of every eigenvalue of every matrix in H (own Q, Sylvester + Gershgorin), or None."""
+def _gershgorin_positive(H, digits=None):
+    """Lower bound > 0 of every eigenvalue of every matrix in H (own Q, Sylvester + Gershgorin), or
+    None; Q from float64, or from mpmath at ``digits`` (retried for small matrices)."""
     n = H.nrows()
-    mid = np.array([[float(H[i, j].mid()) for j in range(n)] for i in range(n)])
-    _, Q = np.linalg.eigh((mid + mid.T) / 2)
-    Qa = arb_mat([[arb(float(v)) for v in row] for row in Q])
+    if digits is None:
+        mid = np.array([[float(H[i, j].mid()) for j in range(n)] for i in range(n)])
+        _, Q = np.linalg.eigh((mid + mid.T) / 2)
+        Qa = arb_mat([[arb(float(v)) for v in row] for row in Q])
+    else:
+        with mpmath.workdps(digits):
+            A = mpmath.matrix([[mpmath.mpf(H[i, j].mid().str(digits + 5, radius=False)) for j in range(n)]
+                               for i in range(n)])
+            _, Q = mpmath.eigsy((A + A.T) / 2)
+            Qa = arb_mat([[arb(mpmath.nstr(Q[i, j], digits)) .mid() for j in range(n)] for i in range(n)])
     E = Qa.transpose() * Qa
     eps = sum(((E[i, j] - (1 if i == j else 0)) ** 2 for i in range(n) for j in range(n)), arb(0))
     if not eps < 1:
         return None
     M = Qa.transpose() * H * Qa
     lows = [M[i, i] - sum((M[i, j].abs_upper() for j in range(n) if j != i), arb(0)) for i in range(n)]
-    return min(lows) if all(lo > 0 for lo in lows) else None
+    if all(lo > 0 for lo in lows):
+        return min(lows)
+    if digits is None and n <= 80:
+        return _gershgorin_positive(H, int(ctx.prec / 3.33) - 10)
+    return None
 
 
 def _box(centre, free, radius):
@@ -180,7 +193,8 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
     t0 = tests[0]
     _require(list(t0["widths"]) == list(arch_n.widths), "the reduced widths do not match the reduction")
     fixed, r0 = list(t0["fixed"]), to_ball(t0["radius"])
-    if arch_n.activation == "relu":
+    homogeneous = arch_n.phi.properties.piecewise_linear and arch_n.phi.properties.positively_homogeneous
+    if homogeneous:
         units = [(l, j) for l in range(arch_n.n_hidden_layers) for j in range(arch_n.widths[l + 1])]
         owners = [next(((l, j) for l, j in units if k in outgoing_indices(arch_n, l, j)), None) for k in fixed]
         _require(sorted(o for o in owners if o is not None) == units,
@@ -211,7 +225,8 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
         _require(q.nrows() == arch.n_params, "the Rayleigh direction has the wrong length")
         up = ((q.transpose() * H * q)[0, 0]).upper()
         _require(up < 0, "the Rayleigh quotient is not certified negative")
-        lines.append(f"Rayleigh: q^T H q <= {up.str(3, radius=False)} < 0 over the lifted box: saddle")
+        lines.append(f"Rayleigh: q^T H q <= {up.str(3, radius=False)} < 0 over the lifted box")
+        lines.append("proved: saddle")
         return lines
     _require(verdict in ("strict-minimum", "semi-flat-minimum", "minimum"), f"unknown verdict {verdict!r}")
     low = _gershgorin_positive(J)
@@ -244,7 +259,7 @@ def _replication_ok(stages, steps, lams, boxes, k, H):
     _require(n_out == 1, f"step {k + 1}: a replication minimum needs one outgoing weight (B_j = 0 forced)")
     v = Params.from_vector(stages[k + 1][0], np.array(boxes[k + 1], dtype=object)).W[l + 1][0, step.partner]
     _require(not v.contains(0), f"step {k + 1}: the merged outgoing weight is not certified non-zero")
-    if arch_b.activation == "relu":
+    if arch_b.phi.properties.piecewise_linear and arch_b.phi.properties.positively_homogeneous:
         _require(arch_b.n_hidden_layers == 1, f"step {k + 1}: T7 is proved for one hidden layer only")
         return f"step {k + 1}: ReLU replication with M = 1, v != 0: B_j = 0, A_j = 0 (T7)"
     lam = to_ball(lams[k])

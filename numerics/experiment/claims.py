@@ -12,7 +12,8 @@ Claims (spec I17, with the predictions of :mod:`.prediction` in place of a fixed
 - ``tanh_above_one_by_10``: tanh's mean ratio at H = 10 exceeds 1 by more than 2 s.e.;
 - ``tanh_prediction`` / ``relu_prediction``: the measured excess E G_H - E G_H0 agrees with the
   exact predicted excess at every H (3 s.e. of the paired residual + the quadrature error);
-- ``relu_flat``: ReLU's mean ratio is within 1% of 1 at every H.
+- ``relu_flat``: ReLU's mean ratio is within 1% + 2 s.e. of 1 at every H (no increase beyond the
+  sampling error; the s.e. is shown, so a weak test is visible as such).
 """
 
 from __future__ import annotations
@@ -23,6 +24,12 @@ TESTED = "tested"
 BY_CONSTRUCTION = "true by construction under this protocol"
 KINDS = (TESTED, BY_CONSTRUCTION)
 RELU_FLAT_TOLERANCE = 0.01
+RELU_FLAT_SE = 2.0
+
+
+def is_flat(row: dict) -> bool:
+    """|mean ratio - 1| <= RELU_FLAT_TOLERANCE + RELU_FLAT_SE * s.e. for one width's statistics."""
+    return abs(row["mean_ratio"] - 1.0) <= RELU_FLAT_TOLERANCE + RELU_FLAT_SE * row["se_ratio"]
 
 
 def claims(config, summaries: dict[str, list[dict]]) -> dict:
@@ -50,9 +57,9 @@ def claims(config, summaries: dict[str, list[dict]]) -> dict:
         revived = config.trials * last.get("predicted_fraction_changed", 1.0)
         forced = config.relu_by_construction() and revived < 1.0
         out["relu_flat"] = {
-            "statement": f"relu: mean ratio within {RELU_FLAT_TOLERANCE:.0%} of 1 for every H",
+            "statement": f"relu: mean ratio within {RELU_FLAT_TOLERANCE:.0%} + {RELU_FLAT_SE:g} s.e. of 1 for every H",
             "kind": BY_CONSTRUCTION if forced else TESTED,
-            "passed": bool(all(abs(r["mean_ratio"] - 1.0) <= RELU_FLAT_TOLERANCE for r in s)),
+            "passed": bool(all(is_flat(r) for r in s)),
             "worst_H": worst["H"], "worst_mean_ratio": worst["mean_ratio"], "worst_se": worst["se_ratio"],
             "predicted_changed_trials_at_Hmax": revived,
             "why": ("surplus units dead on the whole test domain: G(N_H) = G(N_H0) unless the noise revives one, "

@@ -58,6 +58,8 @@ class ExperimentConfig:
         train_seed: seed handed to the trainer.
         prior_sd: sigma_P of the PAC-Bayes prior N(0, sigma_P^2 I) (spec T10).
         delta: PAC-Bayes confidence parameter.
+        max_data_redraws: data seeds tried before giving up.
+        sensitivity_trials: trials per variant of the sensitivity study (0: none; perturb only).
     """
 
     trials: int = 1000
@@ -85,6 +87,7 @@ class ExperimentConfig:
     prior_sd: float = 1.0
     delta: float = 0.05
     max_data_redraws: int = 200
+    sensitivity_trials: int = 200
 
     def __post_init__(self):
         _positive("trials", self.trials)
@@ -131,6 +134,9 @@ class ExperimentConfig:
         if not self.x_low < self.x_high:
             raise InvalidInput(f"input domain [{self.x_low}, {self.x_high}] is empty")
         _positive("panels", self.panels)
+        if isinstance(self.sensitivity_trials, bool) or not isinstance(self.sensitivity_trials, int) \
+                or self.sensitivity_trials < 0:
+            raise InvalidInput(f"--sensitivity-trials {self.sensitivity_trials!r}: expected an integer >= 0")
         _positive("n", self.n)
 
     def widths_for(self, h0: int) -> tuple[int, ...]:

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,9 @@ class PartialStore:
         options that differ); without it, an interrupted run's progress is discarded only with
         ``force`` (otherwise refused, so no computed trial is lost silently)."""
         key_path = self.folder / "run.json"
+        if self.folder.exists() and not self.folder.is_dir():
+            raise InvalidInput(f"{self.folder} is a file, not the partial state of a run; remove it or use "
+                               "another --out")
         if self.folder.exists() and not resume:
             if self.has_progress() and not force:
                 raise InvalidInput(
@@ -51,11 +55,23 @@ class PartialStore:
                     f"({', '.join(diff[:8])}); give the same options, rerun without --resume and with --force to start over, "
                     "or use another --out"
                 )
+            self._check_chunks()
             return
         if resume and self.folder.exists():
             shutil.rmtree(self.folder)  # progress without its options cannot be trusted
         self.folder.mkdir(parents=True, exist_ok=True)
         write_atomic(key_path, json.dumps(run_key, sort_keys=True).encode())
+
+    def _check_chunks(self) -> None:
+        """Refuse to resume from a damaged chunk file before computing anything new."""
+        for p in sorted(self.folder.glob("chunk_*.npz")):
+            try:
+                with np.load(p) as z:
+                    for k in z.files:
+                        z[k]
+            except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
+                raise InvalidInput(f"--resume: {p} is damaged ({str(exc)[:80]}); rerun without --resume and "
+                                   "with --force to start over") from None
 
     def has_progress(self) -> bool:
         """Whether the store holds computed work (a trained base or a chunk)."""
@@ -111,7 +127,7 @@ class PartialStore:
             try:
                 with np.load(self.folder / f"chunk_{activation}_{a}_{b}.npz") as z:
                     arrays = {k: z[k] for k in z.files}
-            except (OSError, ValueError, EOFError) as exc:
+            except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile) as exc:
                 raise InvalidInput(f"--resume: {self.folder}/chunk_{activation}_{a}_{b}.npz is damaged ({exc}); "
                                    "rerun with --force to start over") from None
             s, e = covered - a, min(b, hi) - a

@@ -48,13 +48,13 @@ def compute_chunk(job: ChunkJob) -> dict[str, np.ndarray]:
     trials = range(job.lo, job.hi)
     if job.base is not None:
         return _assemble([(job.base, evaluate_trials(job.base, config, trials, job.rho), job.base.data_seed, 0)], job.columns)
-    from numerics.experiment.fitting import fit_base
+    from numerics.experiment import fitting
 
+    firsts = [config.data_seed * 100000 + 1000 * t for t in trials]
+    bases = fitting.fit_bases(config, job.activation, firsts, max_redraws=RETRAIN_ATTEMPTS)
     pieces = []
-    for t in trials:
-        first = config.data_seed * 100000 + 1000 * t
-        base = fit_base(config, job.activation, data_seed=first, max_redraws=RETRAIN_ATTEMPTS)
-        pieces.append((base, evaluate_trials(base, config, [t]), base.data_seed, len(base.skipped)))
+    for t, base in zip(trials, bases):
+        pieces.append((base, evaluate_trials(base, config, [t], job.rho), base.data_seed, len(base.skipped)))
     return _assemble(pieces, job.columns)
 
 

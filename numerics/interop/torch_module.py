@@ -55,11 +55,14 @@ TORCH_ACTIVATIONS = {
     "SiLU": lambda m: "silu",
     "ELU": _elu,
     "LeakyReLU": lambda m: f"leaky_relu:{float(getattr(m, 'negative_slope', 0.01))!r}",
+    "SELU": lambda m: "selu",
+    "Softsign": lambda m: "softsign",
 }
 """torch activation class name -> function of the module giving the semiflat activation name."""
 
 SEMIFLAT_TO_TORCH = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "softplus": "Softplus",
-                     "gelu": "GELU", "identity": "Identity", "silu": "SiLU", "elu": "ELU"}
+                     "gelu": "GELU", "identity": "Identity", "silu": "SiLU", "elu": "ELU", "selu": "SELU",
+                     "softsign": "Softsign", "leaky_relu": "LeakyReLU"}
 
 
 def to_numpy(tensor) -> np.ndarray:

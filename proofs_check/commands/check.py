@@ -51,11 +51,13 @@ def render(results, verbose: bool = False) -> str:
 
     rows = tuple(
         (r.theorem, _clip(r.statement, STATEMENT_WIDTH), r.method, _summary(r), "pass" if r.passed else "FAIL",
-         f"{r.seconds:.1f}")
+         getattr(r, "certified", "") or "-", f"{r.seconds:.1f}")
         for r in results
     )
-    notes = tuple(f"{r.theorem}: {r.notes}" for r in results if r.notes)
-    text = BenchTable("semiflat check", ("theorem", "statement", "method", "evidence", "verdict", "s"), rows,
+    notes = tuple(f"{r.theorem}: {r.notes}" for r in results if r.notes) + (
+        "certified: concrete points whose verdict was proved with ball arithmetic / points tried "
+        "(docs/certified.md); - where the theorem names no concrete point",)
+    text = BenchTable("semiflat check", ("theorem", "statement", "method", "evidence", "verdict", "certified", "s"), rows,
                       notes).render()
     if verbose:
         for r in results:

@@ -68,6 +68,7 @@ def configure(parser):
     q = parser.add_mutually_exclusive_group()
     q.add_argument("--quadrature", action="store_true", help="deterministic quadrature for G (default; exact for ReLU)")
     q.add_argument("--monte-carlo", type=opt.integer(1, limits.MAX_MONTE_CARLO), default=0, metavar="N", help="estimate G on a fixed uniform test sample of N points instead")
+    parser.add_argument("--sensitivity-trials", type=opt.integer(0, limits.MAX_TRIALS), default=d.sensitivity_trials, help=f"trials per variant of the sensitivity study, fig2c.png (default {d.sensitivity_trials}; 0: none; perturb protocol only)")
     parser.add_argument("--seed", type=opt.seed, default=d.seed, help="root seed of surplus and perturbation draws (default 0)")
     parser.add_argument("--data-seed", type=opt.seed, default=d.data_seed, help="first data seed (default 0)")
     parser.add_argument("--workers", type=opt.workers, default=1, help="worker processes (results do not depend on it)")
@@ -109,7 +110,7 @@ def config_from_args(args):
         protocol=args.protocol, h0=h0, surplus=args.surplus, surplus_smooth=args.surplus_smooth,
         margin=args.margin, surplus_scale=args.surplus_scale,
         rho_rule="match" if args.rho_match else args.rho_rule, rho_scale=args.rho_scale, monte_carlo=args.monte_carlo,
-        seed=args.seed, data_seed=args.data_seed,
+        seed=args.seed, data_seed=args.data_seed, sensitivity_trials=args.sensitivity_trials,
     )
 
 
@@ -117,13 +118,22 @@ def make_folder(path) -> list:
     """Create ``path`` and its missing parents; return the folders created (innermost last)."""
     from pathlib import Path
 
+    from theory.errors import InvalidInput
+
     made, p = [], Path(path)
     while not p.exists() and p != p.parent:
         made.append(p)
         p = p.parent
-    for folder in reversed(made):
-        folder.mkdir()
-    return list(reversed(made))
+    created = []
+    try:
+        for folder in reversed(made):
+            folder.mkdir()
+            created.append(folder)
+    except OSError as exc:
+        remove_if_empty(created)
+        raise InvalidInput(f"--out {path}: cannot create folder {folder} ({exc.strerror or exc}); "
+                           "pick another path") from None
+    return created
 
 
 def remove_if_empty(folders) -> None:

@@ -19,7 +19,11 @@ def configure(parser):
 def _load(path: str) -> dict:
     from theory.errors import FileFormatError, InvalidInput
 
+    import os
+
     p = Path(path)
+    if len(os.fsencode(path)) > 4000 or any(len(os.fsencode(part)) > 255 for part in p.parts):
+        raise InvalidInput(f"{path[:60]}...: the path or a name in it is too long")
     if p.is_dir():
         p = p / "results.json"
     if not p.exists():
@@ -65,7 +69,9 @@ def merge_documents(docs: list[dict]) -> dict:
         a = first["activations"][act]
         per[act] = {"columns": tuple(a["widths"]), "lo": lo, "arrays": _refit(columns, a["widths"], arrays),
                     "network": a["network"], "rho": a["rho"], "quadrature": a["quadrature"]}
-    return build_results(config, per, None)
+    from proofs_check.fig2_report import add_analyses
+
+    return add_analyses(build_results(config, per, None))
 
 
 def _refit(columns, widths, arrays):

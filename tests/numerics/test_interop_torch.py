@@ -127,6 +127,7 @@ def test_every_refused_layer_kind_is_named():
     refuse([L(1, 3), module("GELU", approximate="tanh"), L(3, 1)], "layer 1 (GELU)", "approximate")
     refuse([L(1, 3), module("MaxPool1d"), L(3, 1)], "layer 1 (MaxPool1d)", "pooling")
     refuse([L(1, 3), module("Hardswish"), L(3, 1)], "layer 1 (Hardswish)")
+    refuse([L(1, 3), module("ELU", alpha=0.5), L(3, 1)], "layer 1 (ELU)", "elu:0.5")
     refuse([L(1, 3, bias=False), module("Tanh"), L(3, 1)], "bias")
     with pytest.raises(UnsupportedNetwork, match="forward pass is not known"):
         interop.from_torch(module("MyNet", children=lambda: iter(())))
@@ -134,7 +135,9 @@ def test_every_refused_layer_kind_is_named():
 
 def test_gelu_softplus_and_biasless_networks_are_accepted():
     rng = np.random.default_rng(10)
-    for act, name in [(module("GELU", approximate="none"), "gelu"), (module("Softplus", beta=1.0), "softplus")]:
+    for act, name in [(module("GELU", approximate="none"), "gelu"), (module("Softplus", beta=1.0), "softplus"),
+                      (module("SiLU"), "silu"), (module("SELU"), "selu"), (module("Softsign"), "softsign"),
+                      (module("ELU", alpha=1.0), "elu"), (module("LeakyReLU", negative_slope=0.2), "leaky_relu:0.2")]:
         assert interop.from_torch(Sequential(linear(rng, 1, 2), act, linear(rng, 2, 1))).arch.activation == name
     net = interop.from_torch(Sequential(linear(rng, 1, 2, bias=False), module("Tanh"), linear(rng, 2, 1, bias=False)))
     assert net.arch.bias is False
@@ -151,7 +154,7 @@ def fit_paper_data_in_torch(torch, seed=0):
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Linear(1, 5), torch.nn.Tanh(), torch.nn.Linear(5, 1)).double()
     x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
-    opt = torch.optim.LBFGS(model.parameters(), lr=1, max_iter=5000, tolerance_grad=1e-14,
+    opt = torch.optim.LBFGS(model.parameters(), lr=1, max_iter=400, tolerance_grad=1e-14,
                             tolerance_change=0, history_size=50, line_search_fn="strong_wolfe")
 
     def closure():
@@ -160,7 +163,7 @@ def fit_paper_data_in_torch(torch, seed=0):
         loss.backward()
         return loss
 
-    for _ in range(5):
+    for _ in range(2):
         opt.step(closure)
     return model, data
 
@@ -196,6 +199,45 @@ def test_torch_float64_fit_round_trips_import_classify_export(tmp_path, capsys):
         assert torch.equal(a, b)
     with torch.no_grad():
         assert torch.equal(fresh(torch.from_numpy(x)), model(torch.from_numpy(x)))
+
+
+@pytest.mark.slow
+def test_torch_fit_as_flax_npz_round_trips(tmp_path, capsys):
+    """The same float64 fit stored as a Flax tree (kernels in x out): import -> classify ->
+    export --layout flax gives the same bits; the function agrees with Flax's x @ kernel + bias
+    convention evaluated in NumPy; polishing is recorded with its outcome."""
+    torch = pytest.importorskip("torch")
+    model, data = fit_paper_data_in_torch(torch)
+    sd = {k: v.numpy() for k, v in model.state_dict().items()}
+    tree = {"params/Dense_0/kernel": sd["0.weight"].T, "params/Dense_0/bias": sd["0.bias"],
+            "params/Dense_1/kernel": sd["2.weight"].T, "params/Dense_1/bias": sd["2.bias"]}
+    np.savez(tmp_path / "flax.npz", x=data.x, y=data.y, **tree)
+    net_file = tmp_path / "net.json"
+    assert main(["import", str(tmp_path / "flax.npz"), "--activation", "tanh", "--out", str(net_file)]) == 0
+    net = load_network(net_file)
+    x = np.linspace(-1.5, 1.5, 41).reshape(-1, 1)
+    flax = np.tanh(x @ tree["params/Dense_0/kernel"] + tree["params/Dense_0/bias"]) @ \
+        tree["params/Dense_1/kernel"] + tree["params/Dense_1/bias"]
+    ours = np.array(mlp.forward(net.arch, net.params, x, net.dps), dtype=float)
+    assert np.max(np.abs(ours - flax)) <= 16 * np.finfo(float).eps * max(1, np.max(np.abs(flax)))
+    capsys.readouterr()
+    polished = tmp_path / "polished.json"
+    assert main(["classify", str(net_file), "--polish", "--snap-out", str(polished), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    record = load_network(polished).provenance
+    assert record["command"] == "polish" and record["parent"]["format"] == "npz"
+    g = float(report["gradient_norm"])
+    assert g == pytest.approx(float(record["gradient_norm_after"]), rel=1e-9)
+    assert record["reached_critical"] == (g < 1e-25)
+    moved = load_network(polished)
+    change = np.max(np.abs(np.array(mlp.forward(moved.arch, moved.params, net.data.x, 50), dtype=float)
+                           - np.array(mlp.forward(net.arch, net.params, net.data.x, 50), dtype=float)))
+    assert change == pytest.approx(float(record["max_output_change_on_data"]), rel=1e-6, abs=1e-300)
+    assert main(["export", str(net_file), "--format", "npz", "--layout", "flax", "--out",
+                 str(tmp_path / "back.npz")]) == 0
+    with np.load(tmp_path / "back.npz") as back:
+        for k, v in tree.items():
+            assert np.array_equal(back[k], v), k
 
 
 @pytest.mark.slow

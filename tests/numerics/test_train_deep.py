@@ -77,3 +77,22 @@ def test_hidden_auto_in_the_last_layer_with_the_others_given():
     assert [w for w, _, ok in res.widths_tried if ok] == [res.hidden]
     assert all(not ok for w, _, ok in res.widths_tried if w < res.hidden)
     assert _sse_60(res.arch, _stored(res), data) < mpmath.mpf("1e-29")
+
+
+@pytest.mark.parametrize("activation", ["silu", "erf", "sin", "exp", "expr:x*tanh(log(1+exp(x)))"])
+def test_any_smooth_activation_including_a_user_expression(activation):
+    data = teacher_data("tanh", seed=8501).dataset
+    res = train(data, activation, (3, 3), seed=8501)
+    assert res.reached_target
+    assert _sse_60(res.arch, _stored(res), data) < mpmath.mpf("1e-29")
+
+
+@pytest.mark.parametrize("activation,why", [("identity", "an affine function of x"),
+                                            ("square", "a polynomial of degree 4 in x")])
+def test_nets_that_cannot_interpolate_ten_points_fail_and_say_so(activation, why):
+    """Negative controls: a [1, 3, 3, 1] net with these activations is {why}, which cannot pass
+    through 10 generic points, so no restart may be reported as reaching the target."""
+    data = teacher_data("tanh", seed=8502).dataset
+    res = train(data, activation, (3, 3), seed=8502, max_restarts=4)
+    assert not res.reached_target and "not reached" in res.message
+    assert _sse_60(res.arch, _stored(res), data) > mpmath.mpf("1e-6")

@@ -30,6 +30,8 @@ def _fake_fit(config, activation, data_seed=None, max_redraws=None):
 @pytest.fixture(autouse=True)
 def fake_training(monkeypatch):
     monkeypatch.setattr(fitting, "fit_base", _fake_fit)
+    monkeypatch.setattr(fitting, "fit_bases", lambda config, activation, firsts, max_redraws=None:
+                        [_fake_fit(config, activation, f) for f in firsts])
 
 
 def test_outputs_and_csv_equals_json(tmp_path):

@@ -33,6 +33,7 @@ N_REST = 2
 """Generic parameters standing for all other parameters (2 cover every Hessian entry)."""
 
 ACTIVATION_CHOICES = ("generic", "tanh", "sigmoid", "relu", "softplus", "gelu", "identity")
+"""The activations every claim is tested with (the library may know more; see known_activations)."""
 
 PHI = generic("phi", 1, r"\varphi")
 
@@ -59,6 +60,13 @@ def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
             (f"{act.name}, piece u < 0", lambda t, e=negative: e.xreplace({u: t})))
 
 
+def known_activations() -> tuple[str, ...]:
+    """The library's activation names (the report's choices besides ``generic``)."""
+    from theory.activations import ACTIVATION_NAMES
+
+    return tuple(ACTIVATION_NAMES)
+
+
 def cases(derivation, sizes, activation: str):
     """Yield ``(P, Q, k, label, phi)`` for every size and activation piece of a proof.
 
@@ -78,10 +86,15 @@ def check_activation(activation: str) -> str:
 
 @dataclass(frozen=True)
 class Layer:
-    """The generic surroundings of a hidden layer: sizes ``P = dim w~`` and ``Q = dim v``."""
+    """The generic surroundings of a hidden layer: sizes ``P = dim w~`` and ``Q = dim v``.
+
+    ``free=True`` makes every entry of the layer input a generic function (no constant bias
+    entry): this is the reduced layer of the pairing reduction (docs/symbolic.md), where the
+    entries of h~ are the pairings of the claim's k input-side vectors with the true h~."""
 
     P: int
     Q: int
+    free: bool = False
 
     @cached_property
     def rho(self) -> list:
@@ -89,11 +102,13 @@ class Layer:
 
     @cached_property
     def h(self) -> list:
-        """Layer input h~(rho): generic entries, then the bias entry 1."""
-        return [
+        """Layer input h~(rho): generic entries, then the bias entry 1 (unless ``free``)."""
+        n = self.P if self.free else self.P - 1
+        entries = [
             generic(f"h{k}", N_REST, f"h_{{{k}}}", (r"\rho_0", r"\rho_1"), False)(*self.rho)
-            for k in range(self.P - 1)
-        ] + [sp.Integer(1)]
+            for k in range(n)
+        ]
+        return entries if self.free else entries + [sp.Integer(1)]
 
     @cached_property
     def rest(self) -> list:
