@@ -68,6 +68,8 @@ class ExpressionError(InvalidArchitecture):
 
 @dataclass(frozen=True)
 class Token:
+    """One token: kind ("number", "name", "op", "end"), its text and its position."""
+
     kind: str  # "number", "name", "op", "end"
     text: str
     position: int
@@ -314,6 +316,7 @@ class ExpressionRule:
         return sympy.simplify(expr) == 0
 
     def properties(self):
+        """Derived from the expression (docs/activations.md "Your own activation")."""
         from theory.activation_properties import Properties
 
         phi, d1, d2 = self.expressions

@@ -53,6 +53,7 @@ class Properties:
         return not self.smooth
 
     def describe(self) -> str:
+        """One line such as "kink at 0, piecewise linear, no dead zone, phi(0) = 0, ..."."""
         words = [{"C2": "smooth (C2)", "C1": "C1, phi'' jumps at 0", "C0": "kink at 0"}[self.smoothness]]
         if self.piecewise_linear:
             words.append("piecewise linear")

@@ -19,6 +19,7 @@ from theory.activation_properties import Properties
 
 
 def tanh(z, w, order):
+    """tanh z; phi' = 1 - tanh^2, phi'' = -2 tanh (1 - tanh^2)."""
     t = w.tanh(z)
     if order == 0:
         return t
@@ -27,6 +28,7 @@ def tanh(z, w, order):
 
 
 def sigmoid(z, w, order):
+    """1 / (1 + e^-z); phi' = s (1 - s), phi'' = s (1 - s)(1 - 2 s)."""
     s = w.sigmoid(z)
     if order == 0:
         return s
@@ -35,6 +37,7 @@ def sigmoid(z, w, order):
 
 
 def softplus(z, w, order):
+    """log(1 + e^z); phi' = sigmoid, phi'' = sigmoid (1 - sigmoid)."""
     if order == 0:
         return w.softplus(z)
     s = w.sigmoid(z)
@@ -42,6 +45,7 @@ def softplus(z, w, order):
 
 
 def gelu(z, w, order):
+    """z Phi(z) with the normal cdf Phi (exact erf form); phi' = Phi + z pdf, phi'' = pdf (2 - z^2)."""
     cdf = (1 + w.erf(z / w.sqrt(2))) / 2
     pdf = w.exp(-z * z / 2) / w.sqrt(2 * w.pi())
     if order == 0:
@@ -62,6 +66,7 @@ def silu(z, w, order):
 
 
 def erf(z, w, order):
+    """erf z; phi' = 2 e^{-z^2} / sqrt(pi), phi'' = -2 z phi'."""
     if order == 0:
         return w.erf(z)
     d = 2 * w.exp(-z * z) / w.sqrt(w.pi())
@@ -69,14 +74,17 @@ def erf(z, w, order):
 
 
 def exp(z, w, order):
+    """e^z, equal to both its derivatives."""
     return w.exp(z)
 
 
 def sin(z, w, order):
+    """sin z; phi' = cos z, phi'' = -sin z."""
     return (w.sin(z), w.cos(z), -w.sin(z))[order]
 
 
 def identity(z, w, order):
+    """z; phi' = 1, phi'' = 0."""
     if order == 0:
         return z
     return w.one_like(z) if order == 1 else w.zero_like(z)
@@ -133,6 +141,7 @@ class LeakyReLU:
         return w.zero_like(z)
 
     def properties(self) -> Properties:
+        """Kink at 0, piecewise linear, homogeneous; a dead zone only for slope 0."""
         return Properties("C0", piecewise_linear=True, dead_zone=self.slope == 0, vanishes_at_zero=True,
                           positively_homogeneous=True)
 
@@ -147,6 +156,7 @@ class Polynomial:
         self.coefficients = tuple(coefficients)
 
     def derived(self, order: int) -> tuple:
+        """The coefficients of the ``order``-th derivative."""
         c = list(self.coefficients)
         for _ in range(order):
             c = [k * c[k] for k in range(1, len(c))] or [sympy.Integer(0)]
@@ -160,6 +170,7 @@ class Polynomial:
         return out
 
     def properties(self) -> Properties:
+        """Read off the coefficients: affine iff degree <= 1, phi(0) = c0, phi'(0) = c1."""
         c = self.coefficients
         degree = len(c) - 1
         return Properties("C2", piecewise_linear=degree <= 1, dead_zone=False, vanishes_at_zero=c[0] == 0,

@@ -65,6 +65,7 @@ class Activation:
 
     @property
     def vanishes_at_zero(self) -> bool:
+        """phi(0) = 0."""
         return self.properties.vanishes_at_zero
 
     def derivative(self, z, order: int = 0):
@@ -85,9 +86,11 @@ class Activation:
         return self.derivative(z, 0)
 
     def d1(self, z):
+        """phi'(z)."""
         return self.derivative(z, 1)
 
     def d2(self, z):
+        """phi''(z)."""
         return self.derivative(z, 2)
 
     def formula(self, z=None) -> sympy.Expr:

@@ -37,6 +37,7 @@ def activations(config) -> tuple[str, ...]:
 
 
 def depths(config) -> dict[int, tuple[int, ...]]:
+    """Depth J -> widths of the instance at that depth (J = 5 only in full runs)."""
     return WIDTHS_QUICK if config.quick else WIDTHS_FULL
 
 
@@ -91,6 +92,7 @@ def record_criticality(ledger, name, norm, zero, nonzero, predicted: bool) -> bo
 
 
 def narrow_gradient(inst, dps):
+    """(mpf parameters, gradient of the narrow loss) at ``dps``."""
     with workdps(dps):
         p = to_mp_params(inst.params)
     return p, mlp.gradient(inst.arch, p, inst.x, inst.y, dps=dps)
