@@ -166,9 +166,24 @@ def run(args) -> int:
                     "from float64/mpf values is exact",
             "parameters": [str(v) for v in result.exact_params.to_vector()],
         }
+    note = _no_exact_path_note(result.arch, data)
+    if note:
+        provenance["note"] = note
     save_network(args.out, result.arch, result.params, dps=args.dps, provenance=provenance, data=data)
     print(f"wrote {args.out}: widths {list(result.arch.widths)}, {result.message}")
+    if note:
+        print(f"note: {note}")
     return 0
+
+
+def _no_exact_path_note(arch, data) -> str:
+    """Why a piecewise-linear activation other than ReLU got no exact rational fit (docs/activations.md)."""
+    p = arch.phi.properties
+    if arch.activation == "relu" or not p.piecewise_linear or p.smooth or data.input_dim != 1 or data.output_dim != 1:
+        return ""
+    return (f"{arch.activation} was trained by the float64 search and high-precision polish, not by an exact "
+            "rational fit: the one-input exact ReLU fit does not carry over to a leaky slope (the net is an affine "
+            "part tied to its ReLU part), see docs/activations.md")
 
 
 def _command_line(args) -> str:

@@ -68,6 +68,9 @@ def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit"):
 
 def test_pipeline_leaky_relu(tmp_path, capsys):
     report = _pipeline(tmp_path, "leaky_relu:0.1", capsys)
+    # no exact rational fit for a leaky slope, and the file says why (ReLU's exact path is not taken)
+    provenance = json.loads((tmp_path / "net.json").read_text())["provenance"]
+    assert "not by an exact rational fit" in provenance["note"] and "exact" not in provenance
     assert "T6 (no dead zone" in {e["name"]: e["value"] for e in report["evidence"]}["activation"]
 
 

@@ -100,6 +100,10 @@ def test_t4a_table_rows_match_fukumizu_amari():
         else:
             assert neg == d + 1 and "saddle" in key
     assert all(bound_pair(v)[0] > 0 for _, v in items(result, "perturbations"))
+    # every table row's concrete point is also proved (ball arithmetic) with the predicted verdict
+    proved = [v for k, v in items(result, ": certified")]
+    assert proved and all(v.startswith("proved: ") and not v.endswith("FAILED") for v in proved)
+    assert result.certified == f"{len(proved)}/{len(proved)}"
 
 
 def test_t4a_negative_control_narrow_saddle_breaks_the_prediction():
@@ -117,6 +121,11 @@ def test_t4b_saddle_for_every_lambda_and_decrease_matches():
     assert result.passed, result.notes
     saddles = items(result, "lambda_min")
     assert len(saddles) == 3 and all(bound_pair(v)[0] < 0 for _, v in saddles)
+    # lambda = 0 is also an inactive unit (v = 0), whose criticality the certifier does not prove;
+    # the others are proved saddles, and nothing proved contradicts T4b
+    certified = dict(items(result, ": certified"))
+    assert len(certified) == 3 and all(v.startswith(("proved: saddle", "not proved")) for v in certified.values())
+    assert all(v.startswith("proved: saddle") for k, v in certified.items() if "lambda 0:" not in k)
     for key, value in items(result, "quotient"):
         predicted = float(re.search(r"predicted (\S+)", key).group(1))
         values, errors = value.split(";")
