@@ -19,7 +19,6 @@ are split and joined only by :func:`theory.params.unflatten` / :func:`theory.par
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,12 +41,6 @@ def layers(arch: Architecture, vectors: np.ndarray) -> Layers:
     return Layers(tuple(W), None if b is None else tuple(b))
 
 
-@functools.lru_cache(maxsize=256)
-def _activation(arch: Architecture):
-    """``arch.phi``, looked up once per architecture (the search calls it millions of times)."""
-    return arch.phi
-
-
 def _zeros(shape, like):
     out = np.zeros(shape, dtype=like.dtype)
     if like.dtype == object:
@@ -66,7 +59,7 @@ def forward(arch: Architecture, layers: Layers, x: np.ndarray, phi=None) -> tupl
     ``x``: n x d (shared by the batch) or B x n x d (one data set per row). ``phi``: the
     activation to apply (default ``arch.phi``); any object with ``phi(z)``, ``phi.d1(z)`` and
     ``phi.d2(z)`` on arrays of the number type in use (e.g. balls, :mod:`numerics.training.arb`)."""
-    phi = _activation(arch) if phi is None else phi
+    phi = arch.phi if phi is None else phi
     h = _batch(x, layers.W[0].shape[0])
     zs, hs = [], []
     last = len(layers.W) - 1
@@ -104,7 +97,7 @@ def gradient_and_hessian(arch: Architecture, layers: Layers, x, y) -> tuple[np.n
 
 def signals(arch: Architecture, layers: Layers, x, y) -> list[np.ndarray]:
     """Backprop signals ``delta(l) = dl_i/dz(l)`` for every weight layer l (B x n x widths[l+1])."""
-    phi = _activation(arch)
+    phi = arch.phi
     zs, _ = forward(arch, layers, x)
     delta = zs[-1] - y
     out = [None] * arch.n_layers
@@ -116,7 +109,7 @@ def signals(arch: Architecture, layers: Layers, x, y) -> list[np.ndarray]:
 
 
 def _sweep(arch, layers, x, y, hessian, phi=None):
-    phi = _activation(arch) if phi is None else phi
+    phi = arch.phi if phi is None else phi
     K, D = arch.n_layers, arch.n_params
     maps = positions(arch)
     zs, hs = forward(arch, layers, x, phi)
@@ -185,7 +178,7 @@ def residuals_and_jacobian(arch: Architecture, layers: Layers, x, y) -> tuple[np
 
 
 def _jacobian(arch, layers, zs, hs):
-    phi = _activation(arch)
+    phi = arch.phi
     K = arch.n_layers
     B, n, M = zs[-1].shape
     # Per-sample backprop with the output signal e_m: delta has shape B x n x M(out) x r.
