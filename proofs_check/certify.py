@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from flint import arb, arb_mat
+import mpmath
+from flint import arb, arb_mat, ctx
 
 from numerics.ball_files import data_balls, digest, network_balls
 from numerics.ball_functions import SignUndecided, ball_precision, bits_for
@@ -326,11 +327,12 @@ def _certify_critical(arch, params, arch_b, params_b, theta, x, y, digits, struc
         return Certification(False, "undecided", "T3", reason=(
             f"layer {s.layer} unit {s.original[0]} is an inactive unit ({s.kind}) at L > 0: the embedded point is "
             "critical only where g_alpha = 0 exactly (T3), which this certifier does not prove"))
-    stages_m = [(arch, params)]
-    for step in steps:
-        stages_m.append(st.apply_step(*stages_m[-1], step))
-    lams = [None if s.kind != "replicated" else
-            _decimal(to_ball(st.stage_ratio(stages_m[i][1], s)), digits) for i, s in enumerate(steps)]
+    with mpmath.workprec(ctx.prec):  # the merges v_p + v_u and the ratios at the working precision
+        stages_m = [(arch, params)]
+        for step in steps:
+            stages_m.append(st.apply_step(*stages_m[-1], step))
+        lams = [None if s.kind != "replicated" else
+                _decimal(to_ball(st.stage_ratio(stages_m[i][1], s)), digits) for i, s in enumerate(steps)]
     stages = [(arch_b, params_b)]
     for step in steps:
         stages.append(st.apply_step(*stages[-1], step))

@@ -8,27 +8,42 @@ Each command module defines ``NAME``, ``HELP``, ``EXAMPLE``, ``configure(parser)
 from __future__ import annotations
 
 import argparse
-import importlib
 import re
 import sys
 
+from proofs_check.commands import (
+    bench,
+    check,
+    classify,
+    derive,
+    embed,
+    experiment,
+    export_net,
+    import_net,
+    info,
+    merge,
+    reproduce,
+    train,
+    verify,
+)
 from theory.errors import SemiflatError
 
 COMMANDS = (
-    "derive",
-    "train",
-    "embed",
-    "classify",
-    "check",
-    "experiment",
-    "merge",
-    "info",
-    "reproduce",
-    "bench",
-    "verify",
-    "import_net",
-    "export_net",
+    derive,
+    train,
+    embed,
+    classify,
+    check,
+    experiment,
+    merge,
+    info,
+    reproduce,
+    bench,
+    verify,
+    import_net,
+    export_net,
 )
+"""Every command module, in the order ``semiflat --help`` lists them (tests loop over this tuple)."""
 
 
 class UsageError(SemiflatError):
@@ -39,14 +54,26 @@ _NEGATIVE_VALUES = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?([,:].*)?$")
 """Negative decimals, lists and boxes ("-1e-3", "-0.5,1", "-1:1") are values, not options."""
 
 
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # argparse reads "-0.5,1" or "-1e-3" as an unknown option; widen its negative-number test
-        # so every command takes such values without the "--v0=-0.5,1" form.
-        if hasattr(self, "_negative_number_matcher"):
-            self._negative_number_matcher = _NEGATIVE_VALUES
+def join_negative_values(argv: list[str]) -> list[str]:
+    """``--opt -0.5,1`` -> ``--opt=-0.5,1``: argparse would read a value that starts with ``-``
+    and is not a plain number ("-0.5,1", "-1:1") as an unknown option, so such a value is attached
+    to the option before it. Nothing else changes.
 
+    >>> join_negative_values(["embed", "n.json", "--v0", "-0.5,1", "--lambda", "-2"])
+    ['embed', 'n.json', '--v0=-0.5,1', '--lambda=-2']
+    """
+    out: list[str] = []
+    for token in argv:
+        previous = out[-1] if out else ""
+        if (_NEGATIVE_VALUES.match(token) and previous.startswith("--") and "=" not in previous
+                and previous != "--"):
+            out[-1] = f"{previous}={token}"
+        else:
+            out.append(token)
+    return out
+
+
+class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump
         from proofs_check.options import VALUE_FIRST
 
@@ -70,8 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"semiflat {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in COMMANDS:
-        module = importlib.import_module(f"proofs_check.commands.{name}")
+    for module in COMMANDS:
         p = sub.add_parser(
             module.NAME,
             help=module.HELP,
@@ -110,9 +136,9 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv):
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else list(argv)))
         if getattr(args, "_run", None) is None:
-            commands = ", ".join(COMMANDS)
+            commands = ", ".join(module.NAME for module in COMMANDS)
             print(f"semiflat: error: no command given; use one of {commands} (see 'semiflat --help')",
                   file=sys.stderr)
             return 2

@@ -97,11 +97,11 @@ def render_markdown(results: list[ClaimResult], embedding: str, activation: str,
         f"{n_proved} proved, {n_failed} failed, {n_na} not applicable; total {total_seconds:.2f} s.",
         "",
         SETTING,
-        "| claim | status | seconds | sizes |",
+        "| claim | status | seconds (wall / cpu) | sizes |",
         "|---|---|---|---|",
     ]
     for r in results:
-        lines.append(f"| `{r.id}` | {r.status} | {r.seconds:.2f} | {r.sizes_text} |")
+        lines.append(f"| `{r.id}` | {r.status} | {r.seconds:.2f} / {r.cpu_seconds:.2f} | {r.sizes_text} |")
     lines.append("")
     for r in results:
         lines.append(render_claim(r))
@@ -109,8 +109,9 @@ def render_markdown(results: list[ClaimResult], embedding: str, activation: str,
 
 
 def render_json(results: list[ClaimResult]) -> str:
-    """A JSON list of ``{"id", "statement", "status", "seconds", "generality", "sizes", "argument",
-    "method", "hypotheses"}``; ``sizes`` is ``"all"`` (with ``argument`` naming the argument) or
+    """A JSON list of ``{"id", "statement", "status", "seconds", "cpu_seconds", "generality", "sizes",
+    "argument", "method", "hypotheses"}`` (``cpu_seconds`` is the process CPU time, the figure
+    to compare when other work shares the cores); ``sizes`` is ``"all"`` (with ``argument`` naming the argument) or
     the list of sizes covered."""
     return json.dumps([r.to_json() for r in results], indent=2)
 

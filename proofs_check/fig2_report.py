@@ -188,10 +188,11 @@ OPTION_NOTES = {
     "activations": "one data set, teacher N_1 and trained N_H0 per activation",
     "protocol": "perturb: trials are perturbation draws of one trained network; retrain: new data set and training per trial",
     "h0": "narrow width; infeasible data sets are redrawn (data_seed, data_seed+1, ...) and counted; auto = minimal width",
-    "surplus": "ReLU surplus incoming weights: domain = dead on [x_low, x_high] with the margin; data = dead on the training inputs; gaussian = N(0,1) (not dead)",
-    "margin": "dead-unit margin m: w x + b <= -m",
-    "surplus_scale": "sd of Gaussian surplus incoming weights (smooth activations; spec P3)",
-    "rho_rule": "norm: rho = rho_scale * ||theta_H0||_2 on every coordinate; relative: coordinate k gets rho_scale*|theta_k|",
+    "surplus": "ReLU surplus incoming weights, N(0, surplus_scale^2) pairs: data = conditioned on inactive on the training inputs (Thm 9); domain = dead on [x_low, x_high] with the margin (ReLU ratio 1 by construction); gaussian = unconditioned (not dead)",
+    "surplus_smooth": "the same rules for smooth activations (default gaussian)",
+    "margin": "margin m of the dead rules: w x + b <= -m",
+    "surplus_scale": "sd of the surplus incoming weights before conditioning",
+    "rho_rule": "norm: rho = rho_scale * ||theta_H0||_2 per network; match: one rho for all networks (rho_scale * mean norm); absolute: rho = rho_scale; relative: coordinate k gets rho_scale*|theta_k|",
     "rho_scale": "the 0.01 of the paper",
     "monte_carlo": "0: deterministic quadrature (exact for ReLU); N: fixed uniform test sample of N points",
     "panels": "Gauss-Legendre panels (5 nodes each) for smooth activations",
@@ -202,6 +203,7 @@ OPTION_NOTES = {
     "teacher": "teacher N_1: fixed (w*, b*, v*, c*) = (1, 0, 1, 0)",
     "train_seed": "trainer seed", "prior_sd": "PAC-Bayes prior sd sigma_P", "delta": "PAC-Bayes confidence",
     "max_data_redraws": "data seeds tried before giving up",
+    "sensitivity_trials": "trials per variant of the sensitivity study (fig2c.png; perturb protocol)",
 }
 
 

@@ -90,10 +90,13 @@ def spectrum_figure(report, title: str | None = None):
     ax.axhspan(-tau, tau, color=COLOURS["band"], zorder=0,
                label=f"zero band $|\\mu| \\leq \\tau$ = {tau:.1e}")
     ax.axhline(0, color="0.55", lw=0.6, zorder=1)
+    counts = {k: str(len(v)) for k, v in values.items()}
+    if len(values["flat"]) < report.flat_dimension:  # the theorem proves more than its probes span
+        counts["flat"] = f"{len(values['flat'])} located of {report.flat_dimension} proved"
     for key, _, marker, label in order:
         if len(values[key]):
             ax.scatter(index[key], values[key], marker=marker, s=46 if marker != "x" else 52,
-                       color=COLOURS[key], zorder=3, label=f"{label} ({len(values[key])})",
+                       color=COLOURS[key], zorder=3, label=f"{label} ({counts[key]})",
                        linewidths=1.6 if marker == "x" else 0.8, edgecolors="k" if marker in "oDv" else None)
     ax.set_yscale("symlog", linthresh=lin, linscale=1.0)
     top = max([abs(v) for v in pos] + [10 * lin])

@@ -184,8 +184,9 @@ def build_results(config: ExperimentConfig, per_activation: dict, shard=None, ex
         "format": FORMAT,
         "options": config.to_dict(),
         "random_streams": {
-            "trial": "numpy.random.default_rng([seed, activation_code, trial]): 2(Hmax-H0) normals "
-                     "for the surplus incoming weights, then 3 Hmax + 1 normals for the noise on [w, b, v, c]",
+            "trial": "numpy.random.default_rng([seed, activation_code, trial]): the surplus incoming weights "
+                     "(rules gaussian/domain: 2(Hmax-H0) normals; data: rounds of 2(4(Hmax-H0)+8) normals, the first "
+                     "accepted pairs in order), then 3 Hmax + 1 normals for the noise on [w, b, v, c]",
             "activation_codes": _codes(config),
         },
         "versions": versions(),

@@ -32,8 +32,8 @@ def configure(parser):
                         help="report format: md (Markdown with LaTeX, the default) or tex (a LaTeX document)")
     parser.add_argument("--out", default=None, metavar="FILE", help="write the report here (atomically)")
     parser.add_argument("--json", action="store_true",
-                        help='print a JSON list of {"id", "statement", "status", "seconds", "generality", '
-                             '"sizes", "argument", "method", "hypotheses"}')
+                        help='print a JSON list of {"id", "statement", "status", "seconds", "cpu_seconds", '
+                             '"generality", "sizes", "argument", "method", "hypotheses"}')
 
 
 def run(args) -> int:

@@ -180,3 +180,21 @@ def test_cli_classify_certify_and_verify_exit_codes(tanh_minimum, tmp_path):
     assert res.returncode == 2 and res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
     text = _run("classify", str(net))
     assert "numerical: saddle" in text.stdout
+
+
+@pytest.mark.parametrize("shares,verdict", [(("0.2", "0.3", "0.5"), "semi-flat-minimum"),
+                                            (("-0.2", "0.7", "0.5"), "saddle")])
+def test_three_way_split_is_certified_next_to_the_input(tanh_minimum, shares, verdict):
+    """T4c through repeated T4a steps: positive shares a minimum flat on the share plane, a
+    negative share a saddle; the proved critical point lies within 1e-45 of the input (the
+    merges run at the working precision, not at mpmath's default 53 bits)."""
+    from theory.embeddings import split
+
+    arch, params, data, _ = tanh_minimum
+    with workdps(DPS):
+        a, p = split(arch, params, 0, 0, [mpmath.mpf(s) for s in shares])
+    c = certify(a, p, data, DPS)
+    assert c.proved and c.verdict == verdict
+    assert float(c.certificate["claim"]["distance"]) < 1e-45
+    assert c.flat_dimension == (2 if verdict != "saddle" else 0)
+    assert verify(c.certificate)[-1].startswith(f"proved: {verdict}")

@@ -38,7 +38,7 @@ def test_outputs_and_csv_equals_json(tmp_path):
     out = tmp_path / "run"
     args = [a for a in ARGS if a != "--no-figures"]
     assert main([*args, "--out", str(out)]) == 0
-    for name in ("results.json", "results.csv", "timing.json", "fig2a.png", "fig2b.png", "report.md"):
+    for name in ("results.json", "results.csv", "timing.json", "fig2a.png", "fig2b.png", "fig2c.png", "report.md"):
         assert (out / name).stat().st_size > 0
     doc = json.loads((out / "results.json").read_text())
     assert doc["options"]["trials"] == 24 and doc["options"]["hmax"] == 8
@@ -62,7 +62,9 @@ def test_outputs_and_csv_equals_json(tmp_path):
 
 
 @pytest.mark.parametrize("bad", [["--shard", "3:2"], ["--hgrid", "6,x"], ["--h0", "five"],
-                                 ["--activations", "tanh,swish"], ["--trials", "0"], ["--rho-rule", "other"]])
+                                 ["--activations", "tanh,swish"], ["--trials", "0"], ["--rho-rule", "other"],
+                                 ["--rho-match", "--protocol", "retrain"], ["--margin", "-1"],
+                                 ["--sensitivity-trials", "-3"]])
 def test_usage_errors_exit_2_without_files(tmp_path, capsys, bad):
     out = tmp_path / "run"
     assert main([*ARGS, "--out", str(out), *bad]) == 2

@@ -33,7 +33,6 @@ N_REST = 2
 """Generic parameters standing for all other parameters (2 cover every Hessian entry)."""
 
 ACTIVATION_CHOICES = ("generic", "tanh", "sigmoid", "relu", "softplus", "gelu", "identity")
-"""The activations every claim is tested with (the library may know more; see known_activations)."""
 
 PHI = generic("phi", 1, r"\varphi")
 
@@ -58,13 +57,6 @@ def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
     (positive, _), (negative, _) = act(u).args
     return ((f"{act.name}, piece u > 0", lambda t, e=positive: e.xreplace({u: t})),
             (f"{act.name}, piece u < 0", lambda t, e=negative: e.xreplace({u: t})))
-
-
-def known_activations() -> tuple[str, ...]:
-    """The library's activation names (the report's choices besides ``generic``)."""
-    from theory.activations import ACTIVATION_NAMES
-
-    return tuple(ACTIVATION_NAMES)
 
 
 def cases(derivation, sizes, activation: str):

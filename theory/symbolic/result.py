@@ -53,6 +53,7 @@ class ClaimResult:
     argument: str = ""
     method: str = ""
     hypotheses: str = ""
+    cpu_seconds: float = 0
 
     @property
     def sizes_text(self) -> str:
@@ -81,6 +82,7 @@ class ClaimResult:
             "statement": self.statement,
             "status": self.status,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "generality": self.generality,
             "sizes": self.sizes if self.sizes == "all" else [list(s) if isinstance(s, tuple) else s for s in self.sizes],
             "argument": self.argument,
@@ -126,11 +128,11 @@ class Derivation:
 
 def run(claim_id: str, proof, activation: str, perturb: bool) -> ClaimResult:
     """Run ``proof`` and time it; status ``proved`` only if every difference is exactly 0."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     derivation = proof(activation, perturb)
     seconds = time.perf_counter() - start
     extra = dict(sizes=derivation.sizes, argument=derivation.argument, method=derivation.method,
-                 hypotheses=derivation.hypotheses)
+                 hypotheses=derivation.hypotheses, cpu_seconds=time.process_time() - cpu)
     if derivation.not_applicable:
         return ClaimResult(
             claim_id, derivation.statement, "not-applicable", seconds, derivation.generality,

@@ -59,9 +59,10 @@ def prove_fa_sign_table(activation: str, perturb: bool = False) -> Derivation:
     d = Derivation(
         "Fukumizu-Amari sign table (M = 1): v B = (dL/dw~)^T, so at a critical theta* with v != 0, B = 0 "
         "and K_lambda = lambda(1-lambda) A (+) 0; lambda(1-lambda) > 0 exactly on (0, 1), < 0 outside "
-        "[0, 1], 0 at the end points. With H(theta*) > 0: A > 0 gives a (flat) minimum for lambda in "
-        "(0, 1) and a saddle outside [0, 1]; A < 0 the reverse; A indefinite a saddle for every "
-        "lambda not in {0, 1} (Sylvester's law of inertia on the congruence of replication.hessian).",
+        "[0, 1], 0 at the end points. With H(theta*) > 0 (Sylvester's law of inertia on the congruence of "
+        "replication.hessian): A > 0 gives a positive semi-definite wide Hessian whose one zero direction is "
+        "the constant-loss line for lambda in (0, 1), and dim w~ negative directions outside [0, 1]; A < 0 "
+        "the reverse; A indefinite a negative direction for every lambda not in {0, 1}.",
         GENERALITY, sizes="all", argument=PAIRING,
         method=reduced_method(2, 1, "input-side {w~, zeta}, output-side one output (v, eta scalars); "
                               "sympy's univariate inequality solver for lambda(1-lambda) > 0"),
@@ -121,9 +122,9 @@ def prove_saddle_direction(activation: str, perturb: bool = False) -> Derivation
             d.name(s.layer.pre(s.w), "u")
             d.show(r"\frac{1}{2}\frac{d^2}{ds^2} L(T_\lambda(\theta, s\zeta, -s\tau\eta))\big|_0", half_second)
     sig, a = sp.symbols("sigma_max a", real=True)
-    d.show("along (zeta, eta) = (v_1, u_1), u_1^T B v_1 = sigma_max",
-           sp.latex(sp.Eq(sp.Symbol(r"\lim_{s\to 0} (L - L^*)/s^2"),
-                          -sig + LAM * (1 - LAM) * sp.Symbol(r"v_1^\top A v_1") / 2)))
+    d.show("limit along s(v1, -u1), tau = 1, u1^T B v1 = sigma_max(B)",
+           r"\lim_{s\to 0}\frac{L(T_\lambda(\theta^*, s v_1, -s u_1)) - L^*}{s^2} = -\sigma_{\max}(B)"
+           r" + \tfrac12\lambda(1-\lambda)\, v_1^\top A v_1")
     form = LAM * (1 - LAM) * a - 2 * tau * sig
     d.require_zero("K-form along (v1, -tau u1): d/dtau = -2 sigma_max", form.diff(tau) + 2 * sig)
     return d

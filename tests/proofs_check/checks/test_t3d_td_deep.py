@@ -106,7 +106,7 @@ def test_readme_table_is_the_rendered_one():
     from theory.activation_properties import render_table
     from theory.activations import EXAMPLES
 
-    text = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    text = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     start, end = "<!-- activation-table:start -->\n", "\n<!-- activation-table:end -->"
     assert start in text and end in text
     table = text.split(start)[1].split(end)[0]
