@@ -25,6 +25,7 @@ COMMANDS = (
     "info",
     "reproduce",
     "bench",
+    "properties",
 )
 
 
