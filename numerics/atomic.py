@@ -30,17 +30,49 @@ def write_atomic(path, data: str | bytes) -> None:
     if not folder.is_dir():
         raise InvalidInput(f"cannot write {path}: folder {folder} does not exist; create it first or pick another path")
     mode = "wb" if isinstance(data, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    fd, tmp = _temporary(path, folder, ".part")
     try:
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         _publish(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; pick another path") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _temporary(path: Path, folder: Path, suffix: str):
+    """A new hidden temporary file next to ``path`` (its name kept short: a final name near the
+    255-byte limit must not make the temporary name too long)."""
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name[:32]}.", suffix=suffix, dir=folder)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; pick another path") from None
+
+
+@contextlib.contextmanager
+def staged_folder(folder, staging):
+    """Yield the empty folder ``staging`` to write a set of files into; on success every file in
+    it is moved (``os.replace``) to the same name in ``folder``, so no final name appears before
+    the whole set is written. ``staging`` is removed in every case but a hard kill (callers keep
+    it inside a folder that is cleaned on the next run)."""
+    import shutil
+
+    folder, staging = Path(folder), Path(staging)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        yield staging
+        for item in sorted(staging.iterdir()):
+            os.replace(item, folder / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -50,11 +82,15 @@ def atomic_path(path):
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise InvalidInput(f"cannot write {path}: folder {folder} does not exist; create it first or pick another path")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=folder)
+    fd, tmp = _temporary(path, folder, path.suffix[:16])
     os.close(fd)
     try:
         yield Path(tmp)
         _publish(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; pick another path") from None
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -1,15 +1,20 @@
 """Backpropagation and its second-order (forward-over-reverse) form, written once.
 
-The same code runs on float64 arrays and on object arrays of mpmath numbers. Every array has a
-leading batch axis ``B`` of parameter sets. Tangent arrays carry a trailing axis of length ``D``:
-the derivative of the quantity along each of the D flat parameter directions. Propagating those
-tangents through the forward pass and through backpropagation differentiates the gradient
-exactly (no finite differences), which gives the Hessian column by column in one sweep.
+The same code runs on float64 arrays and on object arrays of mpmath numbers (or any number type
+the activation accepts). Every array has a leading batch axis ``B`` of parameter sets; the data
+are either shared by the whole batch (``x`` of shape n x d, ``y`` n x M) or given per row
+(``x`` of shape B x n x d, ``y`` B x n x M), so that one call evaluates B different problems.
+Row ``b`` of every result depends only on row ``b`` of the inputs.
 
-Forward (spec theory.md §1): ``z(l) = h(l) W[l]^T + b[l]``, ``h(l+1) = phi(z(l))``; output
-``f = z(K-1)``. Backward with ``delta(K-1) = f - y``:
-``dL/dW[l] = delta(l)^T h(l)``, ``dL/db[l] = sum_i delta(l)``,
-``delta(l-1) = (delta(l) W[l]) * phi'(z(l-1))``.
+Tangent arrays carry a trailing axis of length ``D``: the derivative of the quantity along each
+of the D flat parameter directions. Propagating those tangents through the forward pass and
+through backpropagation differentiates the gradient exactly (no finite differences), which gives
+the Hessian column by column in one sweep.
+
+Formulas (``docs/network.md``): ``z(l) = h(l) W[l]^T + b[l]``, ``h(l+1) = phi(z(l))``, output
+``f = z(K-1)``. Backward with ``delta(K-1) = f - y``: ``dL/dW[l] = delta(l)^T h(l)``,
+``dL/db[l] = sum_i delta(l)``, ``delta(l-1) = (delta(l) W[l]) * phi'(z(l-1))``. Parameter vectors
+are split and joined only by :func:`theory.params.unflatten` / :func:`theory.params.flatten`.
 """
 
 from __future__ import annotations
@@ -19,44 +24,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory.architecture import Architecture
-from theory.params import flat_index
+from theory.params import flatten, positions, unflatten
 
 
 @dataclass(frozen=True)
 class Layers:
-    """Batched per-layer weights ``W[l]`` (B x r x c) and biases ``b[l]`` (B x r)."""
+    """Batched per-layer weights ``W[l]`` (B x r x c) and biases ``b[l]`` (B x r; None without bias)."""
 
     W: tuple[np.ndarray, ...]
-    b: tuple[np.ndarray, ...]
+    b: tuple[np.ndarray, ...] | None
 
 
-def unflatten(arch: Architecture, vectors: np.ndarray) -> Layers:
-    """Split parameter vectors (B x D, flat order of theory.params) into batched layers."""
-    vectors = np.asarray(vectors)
-    B = vectors.shape[0]
-    W, b, pos = [], [], 0
-    for l in range(arch.n_layers):
-        r, c = arch.layer_shape(l)
-        W.append(vectors[:, pos:pos + r * c].reshape(B, r, c))
-        pos += r * c
-        if arch.bias:
-            b.append(vectors[:, pos:pos + r])
-            pos += r
-        else:
-            b.append(np.zeros((B, r), dtype=vectors.dtype) * vectors[:, :1] if vectors.dtype == object
-                     else np.zeros((B, r)))
-    return Layers(tuple(W), tuple(b))
-
-
-def _index_maps(arch: Architecture):
-    """Flat positions of W[l][r, c] (r x c int arrays) and b[l][r] (length r, or None)."""
-    maps = []
-    for l in range(arch.n_layers):
-        r, c = arch.layer_shape(l)
-        w_idx = np.array([[flat_index(arch, "W", l, i, j) for j in range(c)] for i in range(r)], dtype=int)
-        b_idx = np.array([flat_index(arch, "b", l, i) for i in range(r)], dtype=int) if arch.bias else None
-        maps.append((w_idx, b_idx))
-    return maps
+def layers(arch: Architecture, vectors: np.ndarray) -> Layers:
+    """Parameter vectors (B x D, flat order of ``docs/network.md``) as batched layers."""
+    W, b = unflatten(arch, np.asarray(vectors))
+    return Layers(tuple(W), None if b is None else tuple(b))
 
 
 def _zeros(shape, like):
@@ -66,24 +48,45 @@ def _zeros(shape, like):
     return out
 
 
-def forward(arch: Architecture, layers: Layers, x: np.ndarray) -> tuple[list, list]:
-    """Pre-activations ``zs[l]`` (B x n x r) and layer inputs ``hs[l]`` (B x n x c)."""
-    phi = arch.phi
-    B = layers.W[0].shape[0]
-    h = np.broadcast_to(x, (B,) + x.shape)
+def _batch(x, B):
+    """Inputs as B x n x d (a view when shared by the batch)."""
+    return x if x.ndim == 3 else np.broadcast_to(x, (B,) + x.shape)
+
+
+def forward(arch: Architecture, layers: Layers, x: np.ndarray, phi=None) -> tuple[list, list]:
+    """Pre-activations ``zs[l]`` (B x n x r) and layer inputs ``hs[l]`` (B x n x c).
+
+    ``x``: n x d (shared by the batch) or B x n x d (one data set per row). ``phi``: the
+    activation to apply (default ``arch.phi``); any object with ``phi(z)``, ``phi.d1(z)`` and
+    ``phi.d2(z)`` on arrays of the number type in use (e.g. balls, :mod:`numerics.training.arb`)."""
+    phi = arch.phi if phi is None else phi
+    h = _batch(x, layers.W[0].shape[0])
     zs, hs = [], []
     for l in range(arch.n_layers):
         hs.append(h)
-        z = np.einsum("bnc,brc->bnr", h, layers.W[l]) + layers.b[l][:, None, :]
+        z = np.matmul(h, layers.W[l].transpose(0, 2, 1))
+        if layers.b is not None:
+            z = z + layers.b[l][:, None, :]
         zs.append(z)
         if l < arch.n_layers - 1:
             h = phi(z)
     return zs, hs
 
 
-def gradient(arch: Architecture, layers: Layers, x, y) -> np.ndarray:
+def outputs(arch: Architecture, layers: Layers, x: np.ndarray, phi=None) -> np.ndarray:
+    """Network outputs ``f(x_i)``, B x n x M."""
+    return forward(arch, layers, x, phi)[0][-1]
+
+
+def residuals(arch: Architecture, layers: Layers, x, y, phi=None) -> np.ndarray:
+    """``f(x_i) - y_i`` flattened per row to B x (n M) (entry ``i*M + m``)."""
+    r = outputs(arch, layers, x, phi) - y
+    return r.reshape(r.shape[0], -1)
+
+
+def gradient(arch: Architecture, layers: Layers, x, y, phi=None) -> np.ndarray:
     """dL/dtheta for L = sum_i 1/2 ||f(x_i) - y_i||^2; shape B x D."""
-    return _sweep(arch, layers, x, y, hessian=False)[0]
+    return _sweep(arch, layers, x, y, hessian=False, phi=phi)[0]
 
 
 def gradient_and_hessian(arch: Architecture, layers: Layers, x, y) -> tuple[np.ndarray, np.ndarray]:
@@ -100,19 +103,19 @@ def signals(arch: Architecture, layers: Layers, x, y) -> list[np.ndarray]:
     for l in reversed(range(arch.n_layers)):
         out[l] = delta
         if l > 0:
-            delta = np.einsum("bnr,brc->bnc", delta, layers.W[l]) * phi.d1(zs[l - 1])
+            delta = np.matmul(delta, layers.W[l]) * phi.d1(zs[l - 1])
     return out
 
 
-def _sweep(arch, layers, x, y, hessian):
-    phi = arch.phi
+def _sweep(arch, layers, x, y, hessian, phi=None):
+    phi = arch.phi if phi is None else phi
     K, D = arch.n_layers, arch.n_params
-    maps = _index_maps(arch)
-    zs, hs = forward(arch, layers, x)
-    B, n = zs[-1].shape[0], x.shape[0]
+    maps = positions(arch)
+    zs, hs = forward(arch, layers, x, phi)
+    B, n = zs[-1].shape[0], zs[-1].shape[1]
     like = zs[-1]
-    grad = _zeros((B, D), like)
-    hess = _zeros((B, D, D), like) if hessian else None
+    gW, gb = [None] * K, [None] * K
+    hW, hb = [None] * K, [None] * K
 
     if hessian:
         # Tangents of every pre-activation along every parameter direction: B x n x r x D.
@@ -135,18 +138,17 @@ def _sweep(arch, layers, x, y, hessian):
     d_delta = dzs[-1] if hessian else None
     for l in reversed(range(K)):
         r, c = arch.layer_shape(l)
-        w_idx, b_idx = maps[l]
-        grad[:, w_idx] = np.einsum("bnr,bnc->brc", delta, hs[l])
-        if b_idx is not None:
-            grad[:, b_idx] = delta.sum(axis=1)
+        w_idx, _ = maps[l]
+        gW[l] = np.matmul(delta.transpose(0, 2, 1), hs[l])
+        gb[l] = delta.sum(axis=1)
         if hessian:
-            hess[:, w_idx, :] = (np.einsum("bnrD,bnc->brcD", d_delta, hs[l])
-                                 + np.einsum("bnr,bncD->brcD", delta, dhs[l]))
-            if b_idx is not None:
-                hess[:, b_idx, :] = d_delta.sum(axis=1)
+            # parameter axis first so that flatten() joins the row blocks: B x D x r x c
+            hW[l] = (np.einsum("bnrD,bnc->bDrc", d_delta, hs[l])
+                     + np.einsum("bnr,bncD->bDrc", delta, dhs[l]))
+            hb[l] = d_delta.sum(axis=1).transpose(0, 2, 1)
         if l == 0:
             break
-        back = np.einsum("bnr,brc->bnc", delta, layers.W[l])
+        back = np.matmul(delta, layers.W[l])
         slope = phi.d1(zs[l - 1])
         if hessian:
             d_back = np.einsum("bnrD,brc->bncD", d_delta, layers.W[l])
@@ -154,27 +156,40 @@ def _sweep(arch, layers, x, y, hessian):
             d_back[:, :, cols, w_idx] += delta[:, :, :, None]  # d(delta W)[c] / d W[r, c] = delta[r]
             d_delta = d_back * slope[..., None] + (back * phi.d2(zs[l - 1]))[..., None] * dzs[l - 1]
         delta = back * slope
-    return grad, hess
+    bias = arch.bias
+    grad = flatten(gW, gb if bias else None)
+    if not hessian:
+        return grad, None
+    return grad, flatten(hW, hb if bias else None).transpose(0, 2, 1)
 
 
 def jacobian(arch: Architecture, layers: Layers, x) -> np.ndarray:
     """d f_m(x_i) / d theta, shape B x (n M) x D (row i*M + m)."""
-    phi = arch.phi
-    K, D = arch.n_layers, arch.n_params
-    maps = _index_maps(arch)
     zs, hs = forward(arch, layers, x)
+    return _jacobian(arch, layers, zs, hs)
+
+
+def residuals_and_jacobian(arch: Architecture, layers: Layers, x, y) -> tuple[np.ndarray, np.ndarray]:
+    """(:func:`residuals` B x nM, :func:`jacobian` B x nM x D) from one forward pass."""
+    zs, hs = forward(arch, layers, x)
+    r = zs[-1] - y
+    return r.reshape(r.shape[0], -1), _jacobian(arch, layers, zs, hs)
+
+
+def _jacobian(arch, layers, zs, hs):
+    phi = arch.phi
+    K = arch.n_layers
     B, n, M = zs[-1].shape
-    jac = _zeros((B, n, M, D), zs[-1])
     # Per-sample backprop with the output signal e_m: delta has shape B x n x M(out) x r.
     eye = _zeros((M, M), zs[-1])
     eye[np.arange(M), np.arange(M)] = eye[0, 0] + 1 if eye.dtype == object else 1.0
-    delta = np.broadcast_to(eye, (B, n, M, M)).copy()
+    delta = np.broadcast_to(eye, (B, n, M, M))
+    JW, Jb = [None] * K, [None] * K
     for l in reversed(range(K)):
-        w_idx, b_idx = maps[l]
-        jac[:, :, :, w_idx] = np.einsum("bnmr,bnc->bnmrc", delta, hs[l])
-        if b_idx is not None:
-            jac[:, :, :, b_idx] = delta
+        JW[l] = delta[..., :, None] * hs[l][:, :, None, None, :]
+        Jb[l] = delta
         if l == 0:
             break
-        delta = np.einsum("bnmr,brc->bnmc", delta, layers.W[l]) * phi.d1(zs[l - 1])[:, :, None, :]
-    return jac.reshape(B, n * M, D)
+        delta = np.matmul(delta, layers.W[l][:, None]) * phi.d1(zs[l - 1])[:, :, None, :]
+    jac = flatten(JW, Jb if arch.bias else None)
+    return jac.reshape(B, n * M, arch.n_params)

@@ -24,12 +24,49 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
+from numerics import limits
 from numerics.dataset import Dataset
 from numerics.atomic import write_atomic
 from numerics.precision import to_decimal_string, workdps
 from theory.errors import FileFormatError, InvalidInput
 
-_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_DECIMAL = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE](?P<exp>[+-]?[0-9]+))?", re.ASCII)
+_DIGITS = re.compile(r"[1-9][0-9]*", re.ASCII)
+
+
+def decimal_text(text, where: str = "") -> str:
+    """The one rule for decimal numbers in files and options: ASCII digits (``١`` or ``１２`` are
+    not numbers), finite (no nan, inf), at most :data:`numerics.limits.MAX_NUMBER_CHARS`
+    characters and a decimal exponent of magnitude at most :data:`numerics.limits.MAX_EXPONENT`.
+
+    Returns the stripped text; raises :class:`InvalidInput` naming ``where`` otherwise.
+
+    >>> decimal_text(" -1.5e-3 ")
+    '-1.5e-3'
+    """
+    prefix = f"{where}: " if where else ""
+    raw = str(text)
+    if len(raw) > limits.MAX_NUMBER_CHARS:
+        raise FileFormatError(f"{prefix}found a number of {len(raw)} characters, expected at most "
+                              f"{limits.MAX_NUMBER_CHARS}")
+    stripped = raw.strip()
+    m = _DECIMAL.fullmatch(stripped)
+    if not m:
+        shown = stripped if len(stripped) <= 40 else stripped[:40] + "..."
+        raise FileFormatError(f"{prefix}found {shown!r}, expected a finite decimal number with ASCII digits "
+                              "such as -1.5e-3")
+    if m["exp"] is not None and abs(int(m["exp"])) > limits.MAX_EXPONENT:
+        raise FileFormatError(f"{prefix}found the exponent {m['exp'][:20]} in {stripped[:40]!r}, expected an "
+                              f"exponent of magnitude at most {limits.MAX_EXPONENT}")
+    return stripped
+
+
+def significant_digits(text: str) -> int:
+    """Significant decimal digits of a decimal string (``"0.00120"`` has 3: trailing zeros after
+    the point count as written digits only if non-zero digits follow)."""
+    mantissa = text.strip().lstrip("+-").split("e")[0].split("E")[0].replace(".", "")
+    m = _DIGITS.search(mantissa)
+    return 0 if m is None else len(mantissa[m.start():].rstrip("0"))
 
 
 class JsonNumber(str):
@@ -46,34 +83,78 @@ class _NonFinite:
         return self.text
 
 
-def parse_json_text(text: str, label: str):
-    """``json.loads`` that keeps non-integer numbers exact (as :class:`JsonNumber`)."""
+def parse_json_text(text: str, label: str, exact: bool = True):
+    """``json.loads`` that keeps non-integer numbers exact (as :class:`JsonNumber`).
+
+    Integers longer than 4000 digits stay text too (Python refuses to convert them); nesting
+    deeper than :data:`numerics.limits.MAX_JSON_DEPTH` is refused. ``exact=False`` reads
+    fractions as floats (for results files, whose numbers are float64 by design)."""
     try:
-        return json.loads(text, parse_float=JsonNumber, parse_constant=_NonFinite)
+        if exact:
+            obj = json.loads(text, parse_float=JsonNumber, parse_int=_json_int, parse_constant=_NonFinite)
+        else:
+            obj = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as exc:
         raise FileFormatError(
             f"{label}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
             "fix the syntax or regenerate the file"
         ) from None
+    except RecursionError:
+        raise FileFormatError(f"{label}: JSON nested deeper than {limits.MAX_JSON_DEPTH} levels; "
+                              "semiflat files nest only a few levels") from None
+    _check_depth(obj, label)
+    return obj
+
+
+def _json_int(text: str):
+    return int(text) if len(text) <= 4000 else JsonNumber(text)
+
+
+def _check_depth(obj, label: str) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH (checked without recursion)."""
+    stack = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (list, dict)):
+            if depth > limits.MAX_JSON_DEPTH:
+                raise FileFormatError(f"{label}: JSON nested deeper than {limits.MAX_JSON_DEPTH} levels; "
+                                      "semiflat files nest only a few levels")
+            stack.extend((v, depth + 1) for v in (value.values() if isinstance(value, dict) else value))
 
 
 def read_text(path) -> str:
     """The UTF-8 text of ``path``; a missing or unreadable file is an :class:`InvalidInput`."""
+    import os
+    import stat
+
     p = Path(path)
-    if not p.exists():
-        raise InvalidInput(f"cannot read {p}: no such file; check the path")
-    if p.is_dir():
-        raise InvalidInput(f"cannot read {p}: it is a folder, expected a file")
+    shown = str(p) if len(str(p)) <= 200 else str(p)[:200] + "..."
     try:
+        info = os.stat(p)
+    except FileNotFoundError:
+        raise InvalidInput(f"cannot read {shown}: no such file; check the path") from None
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"cannot read {shown}: {getattr(exc, 'strerror', None) or exc}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InvalidInput(f"cannot read {shown}: it is a folder, expected a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InvalidInput(f"cannot read {shown}: not a regular file (a pipe or a device); give a file")
+    try:
+        size = info.st_size
+        if size > limits.MAX_FILE_BYTES:
+            raise InvalidInput(f"cannot read {p}: {size} bytes, more than the limit of "
+                               f"{limits.MAX_FILE_BYTES // 2**20} MiB")
         return p.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise FileFormatError(f"{p}: not UTF-8 text; expected a JSON or CSV text file") from None
     except OSError as exc:
-        raise InvalidInput(f"cannot read {p}: {exc.strerror}") from None
+        raise InvalidInput(f"cannot read {shown}: {exc.strerror}") from None
 
 
 def describe(value) -> str:
     """Short description of a found value for error messages."""
+    if isinstance(value, (JsonNumber, str)) and len(value) > 40:
+        return repr(str(value)[:40] + "...")
     if isinstance(value, JsonNumber):
         return str(value)
     if isinstance(value, (dict, list)):
@@ -94,14 +175,18 @@ def fail(label: str, path: str, found, expected: str):
 
 
 def read_number(value, label: str, path: str):
-    """One number as an mpf at the current precision (call inside ``workdps``).
+    """One number as an mpf (call inside ``workdps``).
 
-    Accepts decimal strings, JSON numbers and ints; exact (no float round-off)."""
+    Accepts decimal strings, JSON numbers and ints; exact (no float round-off). A decimal string
+    with more significant digits than the working precision holds is read at a precision that
+    holds all of them: no digit a file holds is dropped (docs/contract.md, "Precision")."""
     if isinstance(value, _NonFinite):
         fail(label, path, value.text, "a finite number")
     if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
         fail(label, path, describe(value), "a number (decimal string such as \"0.125\")")
     if isinstance(value, int):
+        if abs(value).bit_length() > 4 * limits.MAX_NUMBER_CHARS:
+            fail(label, path, f"an integer of {len(str(value))} digits", f"at most {limits.MAX_NUMBER_CHARS} digits")
         return mpmath.mpf(value)
     if isinstance(value, float):
         if not math.isfinite(value):
@@ -112,9 +197,11 @@ def read_number(value, label: str, path: str):
             fail(label, path, str(value), "a finite number")
         return +value
     if isinstance(value, str):
-        text = value.strip()
-        if not _DECIMAL.match(text):
-            fail(label, path, repr(str(value)), "a finite decimal number such as \"-1.5e-3\"")
+        text = decimal_text(value, f"{label}: {path}" if path else label)
+        digits = significant_digits(text)
+        if digits * 3.33 + 8 > mpmath.mp.prec:
+            with mpmath.workdps(digits + 5):
+                return mpmath.mpf(text)
         return mpmath.mpf(text)
     fail(label, path, describe(value), "a number")
 
@@ -127,6 +214,8 @@ def read_matrix(value, label: str, path: str, rows: int | None, cols: int | None
         fail(label, path, f"{len(value)} rows", f"{rows} ({what})")
     if rows is None and not value:
         fail(label, path, "an empty list", f"at least one row ({what})")
+    if rows is None and len(value) > limits.MAX_SAMPLES:
+        fail(label, path, f"{len(value)} rows", f"at most {limits.MAX_SAMPLES} ({what})")
     out = []
     for i, row in enumerate(value):
         if not isinstance(row, list):
@@ -195,8 +284,14 @@ def _columns(header: list[str], label: str) -> tuple[list[int], list[int]]:
 
 def dataset_from_csv(text: str, label: str) -> Dataset:
     """A :class:`Dataset` from CSV text with a header (call inside ``workdps``)."""
-    lines = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)
-             if row and any(cell.strip() for cell in row)]
+    try:
+        lines = [(n, row) for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)
+                 if row and any(cell.strip() for cell in row)]
+    except csv.Error as exc:
+        raise FileFormatError(f"{label}: not valid CSV ({exc}); cells hold at most "
+                              f"{limits.MAX_CSV_CELL} characters") from None
+    if len(lines) > limits.MAX_SAMPLES + 1:
+        fail(label, "", f"{len(lines) - 1} data rows", f"at most {limits.MAX_SAMPLES} samples")
     if not lines:
         fail(label, "", "an empty file", "a header x1..xd,y1..yM and one row per sample")
     (_, header), body = lines[0], lines[1:]
@@ -259,7 +354,7 @@ def save_data(path, data: Dataset, dps: int = 50, fmt: str = "csv") -> None:
 def _check_dps(dps) -> int:
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
         raise InvalidInput(f"dps {dps!r} is not a positive integer; pass e.g. dps=50")
-    return dps
+    return limits.check_dps("dps", dps)
 
 
 def write_text_atomic(path, text: str) -> None:

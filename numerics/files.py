@@ -39,16 +39,18 @@ from numerics.datafile import (
     load_data,
     parse_json_text,
     read_matrix,
+    significant_digits,
     read_number,
     read_text,
     save_data,
     write_text_atomic,
 )
+from numerics import limits
 from numerics.dataset import Dataset
-from numerics.precision import to_decimal_string, workdps
-from theory.activations import ACTIVATION_NAMES
+from numerics.precision import digits_for, to_decimal_string, workdps
+from theory.activations import ACTIVATION_NAMES, FAMILIES, get_activation
 from theory.architecture import Architecture
-from theory.errors import InvalidInput
+from theory.errors import InvalidArchitecture, InvalidInput
 from theory.params import Params
 
 FORMAT = "semiflat.network/1"
@@ -67,13 +69,17 @@ __all__ = [
 
 @dataclass(frozen=True, eq=False)
 class NetworkFile:
-    """A loaded network file: parameters are mpmath numbers read at ``dps + GUARD`` digits."""
+    """A loaded network file: parameters are mpmath numbers read at ``dps + GUARD`` digits.
+
+    ``dps`` is the working precision: the file's ``"dps"``, raised when its numbers carry more
+    digits than that precision would keep (``stored_dps`` is then the file's own value)."""
 
     arch: Architecture
     params: Params
     dps: int
     provenance: dict = field(default_factory=dict)
     data: Dataset | None = None
+    stored_dps: int | None = None
 
 
 def load_network(path) -> NetworkFile:
@@ -91,7 +97,8 @@ def network_from_json(obj, label: str = "network") -> NetworkFile:
     if obj["format"] != FORMAT:
         fail(label, "format", describe(obj["format"]), f'"{FORMAT}"')
     arch = _architecture(obj, label)
-    dps = _dps(obj, label)
+    stored = _dps(obj, label)
+    dps = max(stored, _dps_holding(obj))
     provenance = obj.get("provenance", {})
     if not isinstance(provenance, dict):
         fail(label, "provenance", describe(provenance), "an object (or no provenance field)")
@@ -100,7 +107,26 @@ def network_from_json(obj, label: str = "network") -> NetworkFile:
         data = None
         if obj.get("data") is not None:
             data = dataset_from_json(obj["data"], label, "data.", arch.input_dim, arch.output_dim)
-    return NetworkFile(arch, params, dps, _plain(provenance), data)
+    return NetworkFile(arch, params, dps, _plain(provenance), data, stored)
+
+
+def _dps_holding(obj: dict) -> int:
+    """The smallest dps whose written digits (:func:`numerics.precision.digits_for`) hold every
+    decimal string under ``parameters`` and ``data``: ``"dps"`` is a minimum, never a rounding."""
+    most, stack = 0, [obj.get("parameters"), obj.get("data")]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif isinstance(value, str) and len(value) <= limits.MAX_NUMBER_CHARS:
+            most = max(most, significant_digits(value))
+    need = most - (digits_for(0))
+    if need > limits.DPS_MAX:
+        raise InvalidInput(f"numbers with {most} significant digits need more than dps {limits.DPS_MAX}, "
+                           "the largest precision semiflat works at; round them")
+    return max(1, need)
 
 
 def _require(obj: dict, key: str, label: str, path: str, expected: str):
@@ -116,22 +142,35 @@ def _architecture(obj: dict, label: str) -> Architecture:
     widths = _require(a, "widths", label, "architecture.widths", "a list of positive integers such as [1, 5, 1]")
     if not isinstance(widths, list) or len(widths) < 2:
         fail(label, "architecture.widths", describe(widths), "a list of at least 2 positive integers such as [1, 5, 1]")
+    if len(widths) > limits.MAX_LAYERS + 1:
+        fail(label, "architecture.widths", f"{len(widths)} widths", f"at most {limits.MAX_LAYERS + 1} layers")
     for i, w in enumerate(widths):
         if isinstance(w, bool) or not isinstance(w, int) or w < 1:
             fail(label, f"architecture.widths[{i}]", describe(w), "a positive integer")
-    act = _require(a, "activation", label, "architecture.activation", f"one of {', '.join(ACTIVATION_NAMES)}")
-    if not isinstance(act, str) or act not in ACTIVATION_NAMES:
-        fail(label, "architecture.activation", describe(act), f"one of {', '.join(ACTIVATION_NAMES)}")
+        if w > limits.MAX_WIDTH:
+            fail(label, f"architecture.widths[{i}]", describe(w), f"a width of at most {limits.MAX_WIDTH}")
+    expected = f"one of {', '.join(ACTIVATION_NAMES)}, or {', '.join(FAMILIES)}"
+    act = _require(a, "activation", label, "architecture.activation", expected)
+    if not isinstance(act, str):
+        fail(label, "architecture.activation", describe(act), expected)
+    try:
+        get_activation(act)
+    except InvalidArchitecture as exc:
+        fail(label, "architecture.activation", describe(act), f"{expected} ({exc})")
     bias = a.get("bias", True)
     if not isinstance(bias, bool):
         fail(label, "architecture.bias", describe(bias), "true or false")
-    return Architecture(tuple(widths), act, bias)
+    arch = Architecture(tuple(widths), act, bias)
+    if arch.n_params > limits.MAX_PARAMS:
+        fail(label, "architecture.widths", f"{list(widths)} ({arch.n_params} parameters)",
+             f"at most {limits.MAX_PARAMS} parameters")
+    return arch
 
 
 def _dps(obj: dict, label: str) -> int:
     dps = _require(obj, "dps", label, "dps", "a positive integer (decimal digits of the numbers, e.g. 50)")
-    if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
-        fail(label, "dps", describe(dps), "a positive integer (decimal digits of the numbers, e.g. 50)")
+    if isinstance(dps, bool) or not isinstance(dps, int) or not 1 <= dps <= limits.DPS_MAX:
+        fail(label, "dps", describe(dps), f"an integer from 1 to {limits.DPS_MAX} (decimal digits of the numbers, e.g. 50)")
     return dps
 
 
@@ -177,6 +216,7 @@ def network_to_json(arch: Architecture, params: Params, dps: int = 50, provenanc
 
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
         raise InvalidInput(f"dps {dps!r} is not a positive integer; pass e.g. dps=50")
+    limits.check_dps("dps", dps)
     Params.build(arch, params.W, params.b)  # raises InvalidParameters on shape mismatch
     with workdps(dps):
         def text(v):

@@ -22,7 +22,7 @@ def _prepare(arch: Architecture, params: Params, x, y=None):
     vec = to_mp_array(params.to_vector()).reshape(1, -1)
     xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
     ys = None if y is None else to_mp_array(as_targets(arch, np.asarray(y, dtype=object), xs.shape[0]))
-    return backprop.unflatten(arch, vec), xs, ys
+    return backprop.layers(arch, vec), xs, ys
 
 
 def forward(arch: Architecture, params: Params, x, dps: int = 50) -> np.ndarray:

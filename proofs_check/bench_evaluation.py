@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from numerics import batched, mlp
-from numerics.precision import workdps, to_mp_array
+from numerics.derivative_check import central_differences
 from proofs_check.benchtable import BenchTable
 from theory import Architecture, Params
 
@@ -30,17 +30,9 @@ def _best(fn, repeat):
 
 
 def _fd_hessian(arch, params, x, y, dps):
-    with workdps(dps):
-        vec = to_mp_array(params.to_vector())
-        step = to_mp_array([10.0 ** (-dps // 3)])[0]
-        cols = []
-        for k in range(arch.n_params):
-            e = np.zeros(arch.n_params, dtype=object) * step
-            e[k] = step
-            gp = mlp.gradient(arch, Params.from_vector(arch, vec + e), x, y, dps)
-            gm = mlp.gradient(arch, Params.from_vector(arch, vec - e), x, y, dps)
-            cols.append((gp - gm) / (2 * step))
-        return np.array(cols).T
+    """The baseline: central differences of exact mpmath gradients (2 D gradient evaluations)."""
+    return central_differences(lambda v: mlp.gradient(arch, Params.from_vector(arch, v), x, y, dps),
+                               params.to_vector(), dps, dps // 3)
 
 
 def bench(quick: bool) -> list[BenchTable]:

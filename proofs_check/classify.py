@@ -1,27 +1,33 @@
 """Critical-point classification with evidence, at high precision (interfaces.md "classify").
 
-``classify(arch, params, data, dps=50)`` answers "minimum or saddle, and how flat?":
+``classify(arch, params, data, dps=50, certify=False)`` answers "minimum or saddle, and how flat?"
+(docs/classification.md; proofs: docs/certified.md):
 
 1. At ``dps`` digits: loss, exact gradient and Hessian (numerics.mlp), eigen-decomposition
    (mpmath.eigsy) and inertia with the zero tolerance of :mod:`proofs_check.eigen`.
-2. Zero squared loss (L <= 10^-dps * max(1, L at f = 0)) -> ``global-minimum`` (L >= 0); its
-   flat dimension is the affine set proved by the structure (T9).
+2. Zero squared loss (L <= 10^-dps * max(1, L at f = 0)) -> ``global-minimum`` only when an exact
+   zero of the residual is proved nearby (proofs_check.certify, Krawczyk); otherwise
+   ``undecided`` ("near-interpolating, no minimiser proved": an infimum 0 may not be attained).
+   Its flat dimension is the affine set proved by the structure (T9).
 3. ReLU data on a kink -> ``undecided`` (the Hessian does not exist there, spec I19).
 4. ||grad|| > 10^-(dps/2) * max(1, s) -> ``not-critical`` (with a certified descent along -grad).
 5. Otherwise the structure (:mod:`proofs_check.structure`) is undone step by step and each step is
    decided by its theorem (:mod:`proofs_check.step_analysis`: T4a/T4b/T5/T6), the fully reduced
-   network by its own Hessian (+ T7/T8 for ReLU). Saddles are certified by an explicit descent
-   direction (:mod:`proofs_check.descent`); minima with zero eigenvalues are accepted only when
-   every zero eigenvalue is explained (Sylvester: wide inertia = narrow + sum of the steps) and the
-   proved flat directions are checked numerically (L constant at dps, exactly for dead units).
-   ``minimum``: degenerate, proved beyond second order (Morse-Bott on the replication set, T4a;
-   T7/T8 for ReLU). ``semi-flat-minimum``: a minimum where whole surplus units span a flat affine
-   set (T6, paper Thm 9). ``strict-minimum``: Hessian positive definite.
+   network by its own Hessian (+ T7/T8 for ReLU). B_j is treated as 0 only where it is forced
+   (one outgoing weight); a B_j below the tolerance with H_{l+1} >= 2 gives ``undecided``.
+   Saddles are backed by an explicit descent direction (:mod:`proofs_check.descent`); minima with
+   zero eigenvalues are accepted only when every zero eigenvalue is explained (Sylvester: wide
+   inertia = narrow + sum of the steps) and the proved flat directions are checked numerically.
+   ``semi-flat-minimum``: a minimum with a proved affine constant-loss set of dimension
+   0 < k < D (replication line T4a/T7, dead units T6). ``minimum``: degenerate, with no proved
+   affine flat set (ReLU scaling orbits, T8). ``strict-minimum``: Hessian positive definite.
+6. With ``certify=True`` the verdict is proved with ball arithmetic where possible
+   (``certified`` true, a certificate); otherwise it is reported as ``numerical``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import mpmath
@@ -31,6 +37,7 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_decimal_string, to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import structure as st
+from proofs_check.certify import certify as certify_point
 from proofs_check.descent import best_combination, certify, quadratic_form
 from proofs_check.eigen import Inertia, inertia, spectral_scale, symmetric_eigen, zero_tolerance
 from proofs_check.step_analysis import analyse_narrow, analyse_step
@@ -38,6 +45,17 @@ from theory.architecture import Architecture
 from theory.errors import InvalidInput
 from theory.params import Params
 
+
+
+def applicability_evidence(arch) -> tuple[str, str]:
+    """The evidence line naming the activation, its properties and the statements that do not
+    hold for it (theory.activation_properties; docs/activations.md)."""
+    from theory.activation_properties import applicability
+
+    props = arch.phi.properties
+    missing = [f"{key} ({why})" for key, holds, why in applicability(props) if not holds]
+    text = f"{arch.activation}: {props.describe()}"
+    return ("activation", text + ("; does not hold: " + "; ".join(missing) if missing else "; every statement holds"))
 
 class Verdict(str, Enum):
     STRICT_MINIMUM = "strict-minimum"
@@ -71,13 +89,31 @@ class CriticalPointReport:
     structure: st.Structure | None = None
     descent_predicted: object = None
     blocks: tuple = field(default_factory=tuple)  # ((description, UnitBlocks), ...)
+    certified: bool = False
+    certificate: dict | None = None
+    statement: str = ""  # "proved: ..." or "numerical: ..."
+    hessian_inertia: Inertia | None = None  # the Hessian's own inertia at the working precision
+    inertia_tolerance: object = None  # its zero band, 10^-(dps/2) s
+    flat_directions: tuple = ()  # the proved flat directions, in the input network's coordinates
+    eigenvectors: np.ndarray | None = None  # columns in the order of ``eigenvalues`` (for pictures)
+    arch: Architecture | None = None
+
+    def _repr_markdown_(self):
+        from proofs_check.display import report_markdown
+
+        return report_markdown(self)
 
     def to_json(self) -> dict:
         s = lambda v: None if v is None else to_decimal_string(v, self.dps)  # noqa: E731
         return {
             "verdict": self.verdict.value,
+            "certified": self.certified,
+            "certificate": self.certificate,
+            "statement": self.statement,
             "theorem": self.theorem,
-            "inertia": self.inertia.to_json(),
+            "inertia": (self.hessian_inertia or self.inertia).to_json(),
+            "inertia_tolerance": s(self.inertia_tolerance),
+            "decision_inertia": self.inertia.to_json(),
             "flat_dimension": self.flat_dimension,
             "gradient_norm": s(self.gradient_norm),
             "loss": s(self.loss),
@@ -121,20 +157,29 @@ def _as_data(arch, data):
     return to_mp_array(x), to_mp_array(y)
 
 
-def classify(arch: Architecture, params: Params, data, *, dps: int = 50) -> CriticalPointReport:
+def classify(arch: Architecture, params: Params, data, *, dps: int = 50, certify: bool = False) -> CriticalPointReport:
     """Classify ``params`` as a critical point of L = sum_i 1/2 ||f(x_i) - y_i||^2 (module docstring).
 
     Arguments:
         arch, params: the network (any numbers; read exactly at ``dps + GUARD`` digits).
         data: a Dataset or (x, y) with x n x d, y n x M.
         dps: working precision in significant digits.
+        certify: also try to prove the verdict with ball arithmetic (proofs_check.certify,
+            docs/certified.md); a proof replaces the numerical verdict and carries a certificate.
+            Zero-loss points are always certified or reported undecided (no proof, no global minimum).
     Returns:
         CriticalPointReport (verdict, inertia, proved flat dimension, evidence, certificate).
     """
     with workdps(dps):
         x, y = _as_data(arch, data)
         params = to_mp_params(params)
-        return _Classifier(arch, params, x, y, int(dps)).run()
+        c = _Classifier(arch, params, x, y, int(dps))
+        report = c.run()
+        if certify and not report.certified:
+            report = c.certified(report)
+        elif not report.certified:
+            report = replace(report, statement=f"numerical: {report.verdict.value} ({report.theorem})")
+        return report
 
 
 class _Classifier:
@@ -147,17 +192,21 @@ class _Classifier:
         self.scale = spectral_scale(self.eig.values)
         self.tau = zero_tolerance(self.eig.values, self.gnorm, dps)
         self.inertia = inertia(self.eig.values, self.tau)
+        self.band = zero_tolerance(self.eig.values, 0, dps)
+        self.own_inertia = inertia(self.eig.values, self.band)
         self.structure = st.detect(arch, params, x, dps=dps)
         self.evidence = [
             ("loss", _fmt(self.loss, 12)),
             ("gradient norm", _fmt(self.gnorm, 6)),
             ("zero tolerance tau", _fmt(self.tau, 6) + " = max(10^-(dps/2) s, sqrt(s |g|)), s = " + _fmt(self.scale)),
             ("Hessian inertia (neg, zero, pos)",
-             f"({self.inertia.negative}, {self.inertia.zero}, {self.inertia.positive})"),
+             f"({self.own_inertia.negative}, {self.own_inertia.zero}, {self.own_inertia.positive}) with |mu| <= "
+             f"{_fmt(self.band, 3)} = 10^-(dps/2) s as zero; for decisions ({self.inertia.negative}, "
+             f"{self.inertia.zero}, {self.inertia.positive}) with tau"),
             ("smallest / largest eigenvalue", f"{_fmt(self.eig.values[0])} / {_fmt(self.eig.values[-1])}"),
-        ] + [("structure", line) for line in self.structure.describe()]
+        ] + [("structure", line) for line in self.structure.describe()] + [applicability_evidence(arch)]
 
-    def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=()):
+    def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=(), directions=()):
         return CriticalPointReport(
             verdict=verdict, inertia=self.inertia, flat_dimension=flat, gradient_norm=self.gnorm,
             dps=self.dps, loss=self.loss, eigenvalues=self.eig.values, zero_tolerance=self.tau,
@@ -167,7 +216,9 @@ class _Classifier:
             descent_predicted=None if cert is None else cert.predicted,
             theorem=theorem, evidence=tuple(self.evidence), reason=reason,
             dead_units=tuple((d.layer, d.unit) for d in self.structure.dead),
-            structure=self.structure, blocks=tuple(blocks))
+            structure=self.structure, blocks=tuple(blocks), hessian_inertia=self.own_inertia,
+            inertia_tolerance=self.band, flat_directions=tuple(directions),
+            eigenvectors=self.eig.vectors, arch=self.arch)
 
     # --- the decision ---------------------------------------------------------------------
 
@@ -182,7 +233,7 @@ class _Classifier:
         if self.structure.kinks:
             k = self.structure.kinks[0]
             return self.report(Verdict.UNDECIDED, "NK (no data on kinks)", reason=(
-                f"datum {k.datum} lies on the kink of ReLU unit (layer {k.layer}, unit {k.unit}): "
+                f"datum {k.datum} lies on the kink of {self.arch.activation} unit (layer {k.layer}, unit {k.unit}): "
                 f"|u| = {_fmt(abs(k.value), 3)} <= {_fmt(self.structure.kink_tolerance, 3)}; the loss is not "
                 f"twice differentiable there ({len(self.structure.kinks)} incident(s)), so no Hessian-based "
                 "classification"))
@@ -225,7 +276,31 @@ class _Classifier:
             directions += [self.lift_to_wide(stages, steps, k, d) for d in f.flat_directions]
         if not self.flat_check(directions, exact=False):
             return self.report(Verdict.UNDECIDED, "T9", reason="the proved flat set failed its numerical check")
-        return self.report(Verdict.GLOBAL_MINIMUM, "T9 (zero training error)" if steps else "L = 0", flat)
+        # L = 0 to the working precision is not a proof that 0 is attained (an infimum may be
+        # approached at infinity): a global minimum needs an exact zero of the residual nearby.
+        proof = certify_point(self.arch, self.params, (self.x, self.y), self.dps, zero_loss=True)
+        self.evidence += list(proof.evidence)
+        if not proof.proved:
+            return self.report(Verdict.UNDECIDED, "T9", reason=proof.reason)
+        return replace(self.report(Verdict.GLOBAL_MINIMUM, "T9 (zero training error)", flat, directions=directions),
+                       certified=True,
+                       certificate=proof.certificate, statement="proved: " + proof.statement)
+
+    def certified(self, report):
+        """``report`` replaced by the proved verdict when ball arithmetic proves one (docs/certified.md)."""
+        proof = certify_point(self.arch, self.params, (self.x, self.y), self.dps, structure=self.structure,
+                              zero_loss=None, critical=report.verdict is not Verdict.NOT_CRITICAL)
+        evidence = tuple(self.evidence) + tuple(("certified: " + k, v) for k, v in proof.evidence)
+        if not proof.proved:
+            evidence += (("certification", f"not proved: {proof.reason}"),)
+            return replace(report, evidence=evidence,
+                           statement=f"numerical: {report.verdict.value} ({report.theorem})")
+        if proof.verdict != report.verdict.value:
+            evidence += (("certification", f"the numerical rules said {report.verdict.value}; the proof decides"),)
+        flat = proof.flat_dimension if proof.verdict != "global-minimum" else report.flat_dimension
+        return replace(report, verdict=Verdict(proof.verdict), theorem=proof.theorem, flat_dimension=flat,
+                       reason="", evidence=evidence, certified=True, certificate=proof.certificate,
+                       statement="proved: " + proof.statement)
 
     def critical(self):
         stages, steps = self.stages()
@@ -273,12 +348,12 @@ class _Classifier:
         if not self.flat_check(directions, exact=exact):
             return self.report(Verdict.UNDECIDED, theorem, blocks=blocks,
                                reason="the proved flat set failed its numerical check")
-        if any(f.theorem == "T6" for f in findings):
-            return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks)
+        if flat > 0:  # a minimum with a proved affine constant-loss set (docs/classification.md)
+            return self.report(Verdict.SEMI_FLAT_MINIMUM, theorem, flat, blocks=blocks, directions=directions)
         if self.inertia.zero == 0:
             return self.report(Verdict.STRICT_MINIMUM, "second-order sufficient condition (Hessian > 0)",
                                blocks=blocks)
-        return self.report(Verdict.MINIMUM, theorem, flat, blocks=blocks)
+        return self.report(Verdict.MINIMUM, theorem, flat, blocks=blocks, directions=directions)
 
     def saddle(self, theorem, stages, steps, k, candidates, blocks):
         """Certify a saddle: structured candidates first (lifted to the input network), then the

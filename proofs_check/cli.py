@@ -25,6 +25,9 @@ COMMANDS = (
     "info",
     "reproduce",
     "bench",
+    "verify",
+    "import_net",
+    "export_net",
     "properties",
 )
 
@@ -46,6 +49,11 @@ class _Parser(argparse.ArgumentParser):
             self._negative_number_matcher = _NEGATIVE_VALUES
 
     def error(self, message):  # one line, no usage dump
+        from proofs_check.options import VALUE_FIRST
+
+        flag, mark, rest = message.partition(": " + VALUE_FIRST)
+        if mark and flag.startswith("argument "):
+            message = f"{flag[len('argument '):].split('/')[0]} {rest}"
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
@@ -77,23 +85,57 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that every ``finally`` (locks, temporaries) runs."""
+
+
+def _terminate(signum, frame):
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    previous = None
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        pass
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv):
     try:
         parser = build_parser()
         args = parser.parse_args(argv)
         if getattr(args, "_run", None) is None:
-            parser.print_help()
+            commands = ", ".join(COMMANDS)
+            print(f"semiflat: error: no command given; use one of {commands} (see 'semiflat --help')",
+                  file=sys.stderr)
             return 2
         return int(args._run(args) or 0)
     except SemiflatError as exc:
         message = " ".join(str(exc).split())
         print(f"semiflat: error: {message}", file=sys.stderr)
         return 2
+    except Terminated:
+        print("semiflat: terminated", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("semiflat: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    except (RecursionError, MemoryError) as exc:
+        # Sizes are checked up front (numerics.limits); this is the last guard for an input whose
+        # structure still exhausts the interpreter, reported as bad input rather than a traceback.
+        what = "nests too deeply" if isinstance(exc, RecursionError) else "needs more memory than is available"
+        print(f"semiflat: error: the input {what} for this command; use a smaller input", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

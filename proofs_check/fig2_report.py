@@ -11,13 +11,17 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
+
 from numerics.experiment.evaluate import quadrature_check
 from numerics.experiment.perturbation import rho_of
 from numerics.experiment.results import COLUMNS, build_results
 from numerics.experiment.runner import RunOutcome
 from proofs_check.atomic import write_atomic
 
-RESULT_FILES = ("results.json", "results.csv", "timing.json", "fig2a.png", "fig2b.png", "report.md",
+RHO_PER_NETWORK = ("norm", "match", "absolute")
+"""Rho rules with one rho per network (PAC-Bayes with an isotropic posterior needs one)."""
+RESULT_FILES = ("results.json", "results.csv", "timing.json", "fig2a.png", "fig2b.png", "fig2c.png", "report.md",
                 "trained_<activation>.json")
 
 
@@ -25,15 +29,39 @@ def document(outcome: RunOutcome) -> dict:
     """The results document of a finished run (or shard)."""
     config = outcome.config
     per = {}
+    norms = {run.activation: float(np.linalg.norm(run.base.theta)) for run in outcome.runs if run.base is not None}
     for run in outcome.runs:
         base = run.base
+        rho = rho_of(base, config, norms) if base is not None and config.rho_rule in RHO_PER_NETWORK else None
+        if config.rho_rule == "absolute":
+            rho = config.rho_scale
         per[run.activation] = {
             "columns": run.columns, "lo": run.lo, "arrays": run.arrays,
             "network": base.to_record() if base is not None else None,
-            "rho": rho_of(base, config) if base is not None and config.rho_rule == "norm" else None,
-            "quadrature": quadrature_check(base, config, range(min(20, config.trials))) if base is not None else None,
+            "rho": rho,
+            "quadrature": quadrature_check(base, config, range(min(20, config.trials)), rho) if base is not None else None,
         }
-    return build_results(config, per, outcome.shard)
+    doc = build_results(config, per, outcome.shard)
+    return add_analyses(doc) if outcome.shard is None else doc
+
+
+def add_analyses(doc: dict) -> dict:
+    """The sensitivity study, flatness at equal norms and PAC-Bayes tables (perturb protocol only).
+
+    Computed from the networks recorded in ``doc`` (exact float round trip), so a merged set of
+    shards gets the same tables as one run."""
+    from numerics.experiment.analyses import analyses
+    from numerics.experiment.base import BaseNetwork
+    from numerics.experiment.config import ExperimentConfig
+    from numerics.experiment.sensitivity import sensitivity
+
+    config = ExperimentConfig.from_dict(doc["options"])
+    bases = {a: BaseNetwork.from_record(v["network"]) for a, v in doc["activations"].items() if v.get("network")}
+    if config.protocol != "perturb" or set(bases) != set(config.activations):
+        bases = {}
+    doc["sensitivity"] = sensitivity(config, bases)
+    doc["analyses"] = analyses(config, bases)
+    return doc
 
 
 def clean(obj):
@@ -55,7 +83,10 @@ def results_json(doc: dict) -> str:
     head = clean({k: v for k, v in doc.items() if k != "rows"})
     text = json.dumps(head, indent=1, sort_keys=False)
     # One C-encoder call; rows hold no strings with "], [" so the split is safe.
-    body = json.dumps(clean(doc["rows"]))[1:-1]
+    # NaN/inf -> null by token: rows hold only activation names, ints and floats, so the
+    # tokens NaN/Infinity can only be float values.
+    body = json.dumps(doc["rows"])[1:-1]
+    body = body.replace("-Infinity", "null").replace("Infinity", "null").replace("NaN", "null")
     rows = "  " + body.replace("], [", "],\n  [") if body else ""
     return text[:-2] + ',\n "rows": [\n' + rows + "\n ]\n}\n"
 
@@ -63,8 +94,15 @@ def results_json(doc: dict) -> str:
 def results_csv(doc: dict) -> str:
     lines = [",".join(COLUMNS)]
     for r in doc["rows"]:
-        lines.append(",".join(repr(v) if isinstance(v, float) else str(v) for v in r))
+        lines.append(",".join(_csv_value(v) for v in r))
     return "\n".join(lines) + "\n"
+
+
+def _csv_value(v) -> str:
+    """repr for floats (round-trips), empty for a missing value (None or NaN)."""
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    return repr(v) if isinstance(v, float) else str(v)
 
 
 def write_outputs(doc: dict, out, timing: dict | None = None, figures: bool = True,
@@ -89,6 +127,8 @@ def write_outputs(doc: dict, out, timing: dict | None = None, figures: bool = Tr
         fig2_figures.figure_2a(doc, out / "fig2a.png")
         fig2_figures.figure_2b(doc, out / "fig2b.png")
         written += [out / "fig2a.png", out / "fig2b.png"]
+        if fig2_figures.figure_2c(doc, out / "fig2c.png"):
+            written.append(out / "fig2c.png")
     if report:
         written += save_trained_networks(doc, out)
         write_atomic(out / "report.md", report_markdown(doc, timing, figures))
@@ -125,16 +165,18 @@ def save_trained_networks(doc: dict, out: Path) -> list[Path]:
 
 
 def overall_passed(doc: dict) -> bool:
-    """True when every evaluated claim passed (False when none could be evaluated)."""
-    return bool(doc["claims"]) and all(c["passed"] for c in doc["claims"].values())
+    """True when every *tested* claim passed (False when none could be evaluated)."""
+    from numerics.experiment.claims import tested
+
+    t = tested(doc["claims"])
+    return bool(t) and all(c["passed"] for c in t.values())
 
 
 def verdict(doc: dict) -> str:
-    """``reproduced``, ``NOT reproduced``, or ``not evaluated`` (neither tanh nor relu was run)."""
-    if not doc["claims"]:
-        return "not evaluated"
-    partial = "" if {"tanh", "relu"} <= set(doc["options"]["activations"]) else " (only the parts of the run activations)"
-    return ("reproduced" if overall_passed(doc) else "NOT reproduced") + partial
+    """``reproduced`` / ``NOT reproduced`` from the tested claims only, or ``not evaluated``."""
+    from numerics.experiment.claims import verdict as claims_verdict
+
+    return claims_verdict(doc["claims"], doc["options"]["activations"])
 
 
 # --- report -----------------------------------------------------------------------------------
@@ -172,7 +214,7 @@ def summary_lines(doc: dict) -> list[str]:
             continue
         pick = [r for r in s if r["H"] == 10] + [s[-1]]
         parts = [f"H = {r['H']}: mean ratio {r['mean_ratio']:.4f} ± {r['se_ratio']:.4f}, ratio of means "
-                 f"{r['ratio_of_means']:.4f} (second-order prediction {r['predicted_ratio_of_means']:.4f})" for r in pick]
+                 f"{r['ratio_of_means']:.4f} (predicted {r['predicted_ratio_of_means']:.4f})" for r in pick]
         line = f"- {act}: " + "; ".join(parts)
         line += f"; G(N_H) = G(N_H0) exactly in {100 * (1 - s[-1]['fraction_changed']):.1f}% of trials at H = {s[-1]['H']}"
         pb0, pb1 = s[0].get("pac_bayes"), s[-1].get("pac_bayes")
@@ -198,10 +240,12 @@ def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True)
     L += [f"Verdict on the paper's claim (tanh generalization error increases with surplus units, ReLU does "
           f"not): **{v}**" + (" (the claim is about tanh and relu; run them to evaluate it)" if v == "not evaluated" else "")
           + ".", ""]
-    L += ["| claim | evidence | result |", "|---|---|---|"]
+    L += ["The verdict counts only the claims marked *tested*; a claim that is true by construction under "
+          "this protocol could not have failed and is shown for completeness.", "",
+          "| claim | could it fail? | evidence | result |", "|---|---|---|---|"]
     for name, c in doc["claims"].items():
-        ev = {k: v for k, v in c.items() if k not in ("statement", "passed")}
-        L.append(f"| {c['statement']} | {', '.join(f'{k} = {_fmt(v)}' for k, v in ev.items())} | "
+        ev = {k: v for k, v in c.items() if k not in ("statement", "passed", "kind")}
+        L.append(f"| {c['statement']} | {c.get('kind', 'tested')} | {', '.join(f'{k} = {_fmt(v)}' for k, v in ev.items())} | "
                  f"{'pass' if c['passed'] else 'FAIL'} |")
     L += [""] + summary_lines(doc)
     L += ["", "![Figure 2(a)](fig2a.png)", "", "![Figure 2(b)](fig2b.png)", ""] if figures else [
@@ -228,34 +272,40 @@ def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True)
                   + f"), squared training error {net['sse']}, ||theta_H0|| = {net['norm']:.6g}, rho = {_fmt(a['rho'], 6)}.",
                   f"- surplus incoming weights: {a['surplus_rule']}.",
                   f"- quadrature: {json.dumps(a['quadrature'])}", ""]
-        L += ["| H | mean ratio ± s.e. | median [q1, q3] | ratio of means ± s.e. | predicted (2nd order) | "
-              "excess measured | excess predicted | agrees | KL(Q‖P) | E_Q R̂ | PAC-Bayes bound |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+        L += ["| H | mean ratio ± s.e. | median [q1, q3] | ratio of means ± s.e. | predicted (exact) | "
+              "excess measured | excess predicted (exact; 2nd order, bound) | agrees | G changed: measured / predicted |",
+              "|---|---|---|---|---|---|---|---|---|"]
         for r in a["summary"]:
-            pb = r.get("pac_bayes") or {}
+            pfc = r.get("predicted_fraction_changed")
             L.append(
                 f"| {r['H']} | {r['mean_ratio']:.5f} ± {r['se_ratio']:.5f} | {r['median_ratio']:.5f} "
                 f"[{r['q1_ratio']:.4f}, {r['q3_ratio']:.4f}] | {r['ratio_of_means']:.5f} ± {_fmt(r['se_ratio_of_means'], 3)} | "
-                f"{r['predicted_ratio_of_means']:.5f} | {r['excess']:.4g} ± {_fmt(r['se_excess'], 2)} | "
-                f"{r['predicted_excess']:.4g} | {'yes' if r['prediction_agrees'] else 'no'} | "
-                f"{_fmt(pb.get('kl'))} | {_fmt(pb.get('empirical'))} | {_fmt(pb.get('bound'))} |")
+                f"{r['predicted_ratio_of_means']:.5f} | {r['excess']:.4g} ± {_fmt(r['se_excess'], 2)} (z = {r['excess_z']:.2f}) | "
+                f"{r['predicted_excess']:.4g} ({r['predicted_excess_2nd']:.4g} ± {_fmt(r['bound_2nd'], 2)}) | "
+                f"{'yes' if r['prediction_agrees'] else 'NO'} | {r['fraction_changed']:.3f} / "
+                f"{'n/a' if pfc is None else f'{pfc:.3f}'} |")
         L += [""]
+    from proofs_check import fig2_sections
+
+    L += fig2_sections.sensitivity_lines(doc) + fig2_sections.flatness_lines(doc) + fig2_sections.pac_bayes_lines(doc)
     L += ["## Reading the numbers", "",
-          "- Second-order prediction (spec §4): E G_H - E G_H0 ≈ Σ_k sd(v_k)^2 E_x φ(w_k x + b_k)^2 for the "
-          "actual surplus weights (averaged over trials); predicted ratio of means = 1 + excess / E G_H0. The "
-          "cross terms with the H0 part vanish exactly (the noise on v_k has mean 0); the neglected part is the "
-          "noise on w_k, b_k inside φ (relative size O(rho^2)). Tolerance: 10% of the predicted excess plus 3 "
-          "standard errors of the paired measured excess.",
-          "- ReLU with dead surplus units: G(N_H) = G(N_H0) exactly in every trial where the perturbation keeps "
-          "the units dead on the domain (w x + b < 0 for all x); `fraction_changed` in results.json counts the others.",
+          "- Prediction (docs/experiment.md, eq. P): E G_H - E G_H0 = Σ_k sd(v_k)² E_x E_Z φ(μ_k(x) + s_k(x) Z)², "
+          "exact because the noise on v_k has mean 0 (no cross terms); for ReLU it is the probability that the "
+          "noise makes a surplus unit active at x times its expected square there. Per trial from the trial's own "
+          "surplus weights; compared through the paired residual (G_H - G_H0) - prediction: agreement within "
+          "3 s.e. + the quadrature error. z = excess / s.e. says whether the excess is distinguishable from 0. "
+          "The second-order value replaces E_Z φ(μ + sZ)² by φ(μ)²; the bound is the proved (L/2) s² per unit "
+          "(L = sup |(φ²)''| = 2 for tanh and ReLU).",
+          "- 'G changed': the fraction of trials with G(N_H) != G(N_H0), against the predicted probability "
+          "1 - Π_k (1 - p_k) that some surplus unit is active somewhere on the domain (ReLU).",
           "- PAC-Bayes (spec T10): Q_H = N(theta_H, rho^2 I), P_H = N(0, sigma_P^2 I); KL averaged over trials; "
           "E_Q R̂ = mean clipped squared training error of the perturbed nets; bound = E_Q R̂ + "
-          "sqrt((KL + ln(2 sqrt(n)/delta)) / (2n)).",
+          "sqrt((KL + ln(2 sqrt(n)/delta)) / (2n)) (per-width values in results.json, summary[].pac_bayes).",
           "- The mean of per-trial ratios (the paper's statistic) exceeds the ratio of means when G_H0 is "
           "heavy-tailed (Jensen); both are shown.", ""]
     L += ["## Files", "", "- `results.json`: every option, seed, network, summary and one row per (activation, H, trial)",
           "- `results.csv`: the same rows", "- `timing.json`: run time (kept apart so results.json is reproducible byte for byte)",
-          "- `fig2a.png`, `fig2b.png`: the figures",
+          "- `fig2a.png`, `fig2b.png`, `fig2c.png`: the figures (fig2c: sensitivity, perturb protocol only)",
           "- `trained_<activation>.json`: the trained N_H0 (semiflat.network/1, exact parameters, with its data)", ""]
     if timing:
         L += [f"Run time: {timing.get('total_seconds', 0):.1f} s (phase 2 {timing.get('phase2_seconds', 0):.1f} s, "

@@ -68,7 +68,7 @@ def _top_singular(M):
     return S[k], left, right
 
 
-def _pair_direction(arch, step, lam, zeta=None, eta=None):
+def pair_direction(arch, step, lam, zeta=None, eta=None):
     """T_lambda (0, zeta, eta) in the before-network (partner keeps lambda, ``step.unit`` is the copy)."""
     l, p, u = step.layer, step.partner, step.unit
     dz = unit_direction(arch, l, p, None if zeta is None else (1 - lam) * zeta,
@@ -110,7 +110,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
                                    flat_directions=(unit_direction(arch_b, l, u, w_part=_spread(n_in, 1)),))
             C = candidate_block_C(arch_b, params_b, x, y, l, w0, dps)
             sigma, left, right = _top_singular(C)
-            name = "T5" if arch_b.activation != "relu" else "T5/T6 (active ReLU unit with v = 0)"
+            name = "T5" if not arch_b.phi.properties.dead_zone else "T5/T6 (active ReLU unit with v = 0)"
             text = f"layer {l} unit {u} has v = 0; sigma_max(C(w~0)) = {_fmt(sigma)}"
             if sigma > tau:
                 da = unit_direction(arch_b, l, u, w_part=left)
@@ -123,7 +123,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
             lam = stage_ratio(params_b, step)
             v = outgoing(params_a, l, step.partner)
             eta_flat = _spread(n_out, mpmath.sqrt(mpmath.fsum(c * c for c in v)) / 10 or 1)
-            flat = (_pair_direction(arch_b, step, lam, eta=eta_flat),)
+            flat = (pair_direction(arch_b, step, lam, eta=eta_flat),)
             if zero_loss:
                 return StepFinding("flat", "T9", f"replicated pair layer {l} ({step.partner}, {u}): "
                                    f"any split of v, {n_out} flat directions", n_out, flat_directions=flat)
@@ -131,12 +131,20 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
             sigma, left, right = _top_singular(blocks.B)
             text = (f"replicated pair layer {l} units ({step.partner}, {u}), lambda = {_fmt(lam, 10)}: "
                     f"A_j {blocks.definiteness_A}, sigma_max(B_j) = {_fmt(sigma)}")
-            relu = arch_b.activation == "relu"
+            relu = _convex_per_pattern(arch_b)  # T7 regime: A_j = 0, convex in U_j
             if sigma > tau:
-                da = _pair_direction(arch_b, step, lam, zeta=right)
-                db = _pair_direction(arch_b, step, lam, eta=-left)
+                da = pair_direction(arch_b, step, lam, zeta=right)
+                db = pair_direction(arch_b, step, lam, eta=-left)
                 return StepFinding("saddle", "T7 (T4b with A_j = 0)" if relu else "T4b",
                                    text + ": B_j != 0, K_lambda indefinite", descent=((da, db),), blocks=blocks)
+            if n_out >= 2:
+                # B_j = 0 is forced only when v_j B_j = 0 pins it (one outgoing weight, v_j != 0);
+                # with H_{l+1} >= 2 a B_j below tau may be a tiny non-zero block: a saddle by T4b.
+                return StepFinding("undecided", "T4b", text, blocks=blocks, reason=(
+                    f"replicated pair (layer {l}, units {step.partner}, {u}): sigma_max(B_j) = {_fmt(sigma, 3)} <= "
+                    f"tau = {_fmt(tau, 3)}, but with H_{{l+1}} = {n_out} >= 2 outgoing weights B_j = 0 is not "
+                    "structurally forced; a tiny non-zero B_j makes a saddle (T4b): not decided numerically "
+                    "(try --certify or a higher --dps)"))
             if relu and arch_b.n_hidden_layers == 1:
                 # Under NK A_j = 0, so K_lambda = 0; with B_j = 0 the pair realises the same U_j = v_j w~_j^T
                 # and T7 (convexity in U within the pattern) decides the wide network as a whole.
@@ -151,7 +159,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
             name = "T4a" if n_out == 1 else "T4 (B_j = 0)"
             if k_in.negative:
                 k = min(range(len(scaled)), key=lambda i: scaled[i])
-                da = _pair_direction(arch_b, step, lam, zeta=eig.vector(k))
+                da = pair_direction(arch_b, step, lam, zeta=eig.vector(k))
                 zero = np.full(arch_b.n_params, mpmath.mpf(0), dtype=object)
                 return StepFinding("saddle", name, text + ": K_lambda has a negative eigenvalue",
                                    descent=((da, zero),), blocks=blocks)
@@ -221,7 +229,9 @@ def analyse_narrow(arch, params, data, dps) -> NarrowFinding:
         if counts.zero == 0:
             return NarrowFinding("strict-minimum", "second-order sufficient condition", counts, tau,
                                  eig.values, None, text + ": positive definite")
-        if arch.activation == "relu" and arch.n_hidden_layers == 1:
+        if _convex_per_pattern(arch) and arch.n_hidden_layers == 1 and arch.output_dim == 1:
+            # M = 1: v_j B_j = dL/dw~_j = 0 forces B_j = 0 (B_j is 1 x (d+1)); for M >= 2 a tiny
+            # B_j is not forced to vanish, so T7's convexity argument is not available numerically.
             norms = []
             for j in range(arch.widths[1]):
                 B = unit_blocks(arch, params, x, y, 0, j, dps).B
@@ -230,7 +240,7 @@ def analyse_narrow(arch, params, data, dps) -> NarrowFinding:
                 return NarrowFinding("minimum", "T7", counts, tau, eig.values, None, text + (
                     f"; max_j |B_j| = {_fmt(max(norms))} <= tau: L is a convex quadratic in U_j = v_j w~_j^T "
                     "within the activation pattern and theta minimises it"))
-        if arch.activation == "relu":
+        if arch.phi.properties.positively_homogeneous:
             tangents = _scaling_tangents(arch, params)
             residual = max((mlp.norm(H.dot(t)) / mlp.norm(t) for t in tangents), default=mpmath.mpf(0))
             if len(tangents) == counts.zero and residual <= tau and _independent(tangents, dps):
@@ -246,3 +256,10 @@ def _independent(vectors, dps) -> bool:
     G = np.array([[mpmath.fsum(a * b for a, b in zip(u, v)) for v in vectors] for u in vectors], dtype=object)
     eig = symmetric_eigen(G, dps)
     return min(eig.values) > zero_tolerance(eig.values, 0, dps)
+
+
+def _convex_per_pattern(arch) -> bool:
+    """phi piecewise linear and positively homogeneous (relu, leaky_relu:A, identity): within an
+    activation pattern L is a convex quadratic in U_j = v_j w~_j^T (spec T7; docs/activations.md)."""
+    p = arch.phi.properties
+    return p.piecewise_linear and p.positively_homogeneous

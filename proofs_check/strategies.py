@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from numerics.dataset import Dataset
 from proofs_check.critical_points import exact_critical_point, min_samples
 from numerics.precision import to_mp_params, workdps
-from theory.activations import ACTIVATION_NAMES, get_activation
+from theory.activations import ACTIVATION_NAMES, PAPER_ACTIVATION_NAMES, get_activation
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, replicate
 from theory.params import Params
@@ -89,11 +89,14 @@ def real_lists(size: int, bound: float = 1.0) -> st.SearchStrategy[list]:
 
 @st.composite
 def architectures(draw, min_layers: int = 2, max_layers: int = 4, max_width: int = 4,
-                  activations=ACTIVATION_NAMES, bias: bool | None = None, min_width: int = 1,
+                  activations=PAPER_ACTIVATION_NAMES, bias: bool | None = None, min_width: int = 1,
                   max_output: int | None = None) -> Architecture:
     """Architectures with ``min_layers..max_layers`` weight layers (so at least one hidden layer
     when ``min_layers >= 2``), widths in ``min_width..max_width``, an activation from
     ``activations`` and ``bias`` (drawn when ``None``). ``max_output`` caps M separately.
+    ``activations`` may hold any activation name (built-ins, ``leaky_relu:A``, ``poly:...``,
+    ``expr:...``); the default is the six the invariant tests gate kinks for (ReLU only);
+    pass :data:`theory.activations.EXAMPLES` to draw every kind (docs/activations.md).
 
     >>> arch = architectures(min_layers=3, max_layers=3, max_width=2, bias=False).example()
     >>> len(arch.widths), max(arch.widths) <= 2, arch.bias
@@ -258,20 +261,23 @@ def permute(arch: Architecture, p: Params, perm) -> Params:
 SMOOTH_ACTIVATIONS: tuple[str, ...] = tuple(n for n in ACTIVATION_NAMES if get_activation(n).smooth)
 """Registry activations that are C^2 (no kinks): the ones Hessian statements hold for everywhere."""
 
-PIECEWISE_LINEAR_ACTIVATIONS: tuple[str, ...] = tuple(n for n in ACTIVATION_NAMES if not get_activation(n).smooth)
-"""Registry activations with kinks (the ReLU family): Hessians exist only off the kinks."""
+PIECEWISE_LINEAR_ACTIVATIONS: tuple[str, ...] = tuple(n for n in ACTIVATION_NAMES
+                                                      if get_activation(n).properties.piecewise_linear)
+"""Registry activations that are piecewise linear (ReLU, leaky ReLU, identity): phi'' = 0 off the
+kinks, so A_j = 0 and Hessians exist only off the kinks."""
 
 
 def activations(smooth: bool | None = None, extra=()) -> st.SearchStrategy[str]:
-    """Activation names from the registry of :mod:`theory.activations` (only smooth ones with
-    ``smooth=True``, only kinked ones with ``smooth=False``) plus the names in ``extra`` (for
+    """Activation names from the registry of :mod:`theory.activations` (only C^2 ones with
+    ``smooth=True``, only non-C^2 ones with ``smooth=False``) plus the names in ``extra`` (for
     instance user expressions ``"expr:..."`` where the registry accepts them; each is checked with
     :func:`theory.activations.get_activation` when the strategy is built).
 
     >>> activations(smooth=True).example() in SMOOTH_ACTIVATIONS
     True
     """
-    names = {None: ACTIVATION_NAMES, True: SMOOTH_ACTIVATIONS, False: PIECEWISE_LINEAR_ACTIVATIONS}[smooth]
+    names = {None: ACTIVATION_NAMES, True: SMOOTH_ACTIVATIONS,
+             False: tuple(n for n in ACTIVATION_NAMES if n not in SMOOTH_ACTIVATIONS)}[smooth]
     for name in extra:
         get_activation(name)
     return st.sampled_from(tuple(names) + tuple(n for n in extra if n not in names))
@@ -401,7 +407,7 @@ def critical_points(draw, arch: Architecture | None = None, dps: int = 30, scale
     (default: at most 3 weight layers of width <= 3, to keep D small).
 
     >>> from numerics import mlp
-    >>> arch, p, data = critical_points(activations=SMOOTH_ACTIVATIONS, max_width=2).example()
+    >>> arch, p, data = critical_points(activations=("tanh", "sigmoid"), max_width=2).example()
     >>> with workdps(30):
     ...     bool(mlp.norm(mlp.gradient(arch, p, data.x, data.y, dps=30)) < 1e-25)
     True

@@ -185,14 +185,14 @@ def detect(arch: Architecture, params: Params, x, *, dps=50) -> Structure:
             vin = [incoming(arch, p, l, j) for j in range(H)]
             vout = [outgoing(p, l, j) for j in range(H)]
             dead_here = set()
-            if arch.activation == "relu":
+            if arch.phi.properties.has_kink:  # relu, leaky_relu, elu, selu, softsign: kink at 0
                 for j in range(H):
                     col = us[l][:, j]
                     for i, u in enumerate(col):
                         if abs(u) <= kink_tol:
                             kinks.append(KinkIncident(l, j, i, u))
                     top = max(col)
-                    if top < -kink_tol:
+                    if arch.phi.properties.dead_zone and top < -kink_tol:
                         dead.append(DeadUnit(l, j, -top))
                         dead_here.add(j)
             for j in range(H):
@@ -287,28 +287,50 @@ def stage_ratio(params: Params, step: ReductionStep):
     return mpmath.fsum(a * b for a, b in zip(vp, s)) / mpmath.fsum(c * c for c in s)
 
 
-def lift(arch_before: Architecture, params_before: Params, step: ReductionStep, direction) -> np.ndarray:
+def lift(arch_before: Architecture, params_before: Params, step: ReductionStep, direction, *,
+         point: bool = False, number=None, phi=None, lam=None) -> np.ndarray:
     """The derivative of the embedding that ``step`` undoes, applied to a direction of the
     narrow network: returns the direction (flat, object) in the network before the step.
 
     The embedding is affine in the narrow parameters (spec §2), so L_before(theta_before +
-    t lift(d)) = L_after(theta_after + t d) for every t: descent and flatness transfer exactly."""
+    t lift(d)) = L_after(theta_after + t d) for every t: descent and flatness transfer exactly.
+
+    With ``point=True`` ``direction`` is a narrow parameter vector and the result is the embedded
+    point itself (the inverse of :func:`apply_step`): a replicated pair gets equal incoming vectors
+    and the split (lambda, 1 - lambda) of the merged outgoing vector, with lambda the stage ratio of
+    ``params_before``; a dead unit keeps its own weights, a zero-outgoing unit its incoming vector
+    with v = 0 exactly, a zero-incoming unit W row = 0, its bias b0 and v0, the next bias reduced
+    by v0 phi(b0). ``lam`` overrides the stage ratio. ``number`` converts the constants into the direction's number world (e.g. balls,
+    docs/certified.md "Lift") and ``phi`` evaluates the activation there (zero-incoming steps)."""
+    conv = number or (lambda v: v)
     l, u = step.layer, step.unit
     narrow_arch, _ = apply_step(arch_before, params_before, step)
     d = Params.from_vector(narrow_arch, direction)
     W = [np.array(w, dtype=object) for w in d.W]
     b = None if d.b is None else [np.array(v, dtype=object) for v in d.b]
-    zero = mpmath.mpf(0)
-    row = np.full(arch_before.widths[l], zero, dtype=object)
-    col = np.full(arch_before.widths[l + 2], zero, dtype=object)
+    zero = conv(mpmath.mpf(0))
+    row = np.array([zero] * arch_before.widths[l], dtype=object)
+    col = np.array([zero] * arch_before.widths[l + 2], dtype=object)
     bias = zero
     if step.kind == "replicated":
-        lam = stage_ratio(params_before, step)
+        lam = conv(stage_ratio(params_before, step) if lam is None else lam)
         p = step.partner
         row = np.array(W[l][p, :], dtype=object)
         bias = b[l][p] if b is not None else zero
         col = (1 - lam) * W[l + 1][:, p]
         W[l + 1][:, p] = lam * W[l + 1][:, p]
+    elif point:
+        w_in = [conv(v) for v in params_before.W[l][u, :]]
+        b0 = conv(params_before.b[l][u]) if b is not None else zero
+        v0 = [conv(v) for v in params_before.W[l + 1][:, u]]
+        if step.kind in ("dead", "zero-outgoing"):
+            row, bias = np.array(w_in, dtype=object), b0
+            if step.kind == "dead":
+                col = np.array(v0, dtype=object)
+        elif step.kind == "zero-incoming":
+            bias, col = b0, np.array(v0, dtype=object)
+            if b is not None:
+                b[l + 1] = b[l + 1] - col * (phi or arch_before.phi)(b0)
     W[l] = np.insert(W[l], u, row, axis=0)
     W[l + 1] = np.insert(W[l + 1], u, col, axis=1)
     if b is not None:

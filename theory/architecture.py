@@ -18,6 +18,10 @@ from theory.errors import IncompatibleEmbedding, InvalidArchitecture
 class Architecture:
     """Widths ``(d, H_1, ..., M)``, activation name and whether every layer has a bias.
 
+    The activation is stored as its canonical name (a string such as ``"tanh"``,
+    ``"leaky_relu:0.1"`` or ``"expr:x*tanh(x)"``), so an Architecture stays frozen, hashable and
+    round-trips through network files; :attr:`phi` is the :class:`Activation` it names.
+
     >>> Architecture((1, 5, 1), "tanh").n_params
     16
     """
@@ -39,7 +43,8 @@ class Architecture:
                     f"widths {list(widths)} contains {w!r}; every width must be a positive integer"
                 )
         object.__setattr__(self, "widths", widths)
-        get_activation(self.activation)  # raises InvalidArchitecture for unknown names
+        # raises InvalidArchitecture for unknown names; stores the canonical name (docs/activations.md)
+        object.__setattr__(self, "activation", get_activation(self.activation).name)
         if not isinstance(self.bias, bool):
             raise InvalidArchitecture(f"bias must be true or false, got {self.bias!r}")
 

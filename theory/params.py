@@ -12,6 +12,7 @@ spec theory.md §1. Arrays may hold floats, mpmath numbers or sympy expressions 
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
@@ -72,32 +73,20 @@ class Params:
     # --- flat vector -----------------------------------------------------------------------
 
     def to_vector(self) -> np.ndarray:
-        """All parameters in the documented flat order (dtype preserved)."""
-        parts = []
-        for l, w in enumerate(self.W):
-            parts.append(w.reshape(-1))
-            if self.b is not None:
-                parts.append(self.b[l].reshape(-1))
-        return np.concatenate(parts)
+        """All parameters in the documented flat order (dtype preserved); :func:`flatten`."""
+        return flatten(self.W, self.b)
 
     @staticmethod
     def from_vector(arch: Architecture, vector, dtype=object) -> "Params":
-        """Inverse of :meth:`to_vector`."""
+        """Inverse of :meth:`to_vector` (:func:`unflatten`, then the checks of :meth:`build`)."""
         vec = np.asarray(vector, dtype=dtype).reshape(-1)
         if vec.shape[0] != arch.n_params:
             raise InvalidParameters(
                 f"parameter vector has {vec.shape[0]} entries; widths {list(arch.widths)} "
                 f"(bias {arch.bias}) need {arch.n_params}"
             )
-        W, b, pos = [], [], 0
-        for l in range(arch.n_layers):
-            rows, cols = arch.layer_shape(l)
-            W.append(vec[pos:pos + rows * cols].reshape(rows, cols))
-            pos += rows * cols
-            if arch.bias:
-                b.append(vec[pos:pos + rows])
-                pos += rows
-        return Params.build(arch, W, b if arch.bias else None, dtype=dtype)
+        W, b = unflatten(arch, vec)
+        return Params.build(arch, W, b, dtype=dtype)
 
     # --- element maps ----------------------------------------------------------------------
 
@@ -123,17 +112,80 @@ class Params:
         return self.b[l]
 
 
+def unflatten(arch: Architecture, vectors) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
+    """Split flat vectors into per-layer blocks: the one reading of the flat order.
+
+    Arguments:
+        arch: the architecture.
+        vectors: array of shape ``(..., D)`` (any leading axes, any dtype), D = ``arch.n_params``.
+
+    Returns:
+        ``(W, b)``: ``W[l]`` of shape ``(..., widths[l+1], widths[l])`` and ``b[l]`` of shape
+        ``(..., widths[l+1])`` (views of ``vectors`` where numpy allows); ``b`` is None for a
+        bias-free architecture. See ``docs/network.md`` (the one flat order).
+
+    >>> W, b = unflatten(Architecture((1, 2, 1), "tanh"), np.arange(7))
+    >>> [w.tolist() for w in W], [v.tolist() for v in b]
+    ([[[0], [1]], [[4, 5]]], [[2, 3], [6]])
+    """
+    vectors = np.asarray(vectors)
+    lead = vectors.shape[:-1]
+    W, b, pos = [], [], 0
+    for l in range(arch.n_layers):
+        rows, cols = arch.layer_shape(l)
+        W.append(vectors[..., pos:pos + rows * cols].reshape(lead + (rows, cols)))
+        pos += rows * cols
+        if arch.bias:
+            b.append(vectors[..., pos:pos + rows])
+            pos += rows
+    if pos != vectors.shape[-1]:
+        raise InvalidParameters(
+            f"parameter vectors have {vectors.shape[-1]} entries; widths {list(arch.widths)} "
+            f"(bias {arch.bias}) need {arch.n_params}"
+        )
+    return W, (b if arch.bias else None)
+
+
+def flatten(W, b=None) -> np.ndarray:
+    """Inverse of :func:`unflatten`: blocks ``W[l]`` (..., r, c) and ``b[l]`` (..., r) (or
+    ``b=None``) joined into ``(..., D)`` in the flat order of ``docs/network.md``.
+
+    >>> flatten([np.array([[0], [1]]), np.array([[4, 5]])], [np.array([2, 3]), np.array([6])]).tolist()
+    [0, 1, 2, 3, 4, 5, 6]
+    """
+    parts = []
+    for l, w in enumerate(W):
+        w = np.asarray(w)
+        parts.append(w.reshape(w.shape[:-2] + (-1,)))
+        if b is not None:
+            parts.append(np.asarray(b[l]))
+    return np.concatenate(parts, axis=-1)
+
+
+@functools.lru_cache(maxsize=256)
+def positions(arch: Architecture) -> tuple[tuple[np.ndarray, np.ndarray | None], ...]:
+    """Per layer, the flat positions of ``W[l]`` (an int array r x c) and of ``b[l]`` (length r,
+    or None): :func:`unflatten` applied to ``0..D-1`` (read-only, cached per architecture)."""
+    W, b = unflatten(arch, np.arange(arch.n_params))
+    out = []
+    for l, w in enumerate(W):
+        w = w.copy()
+        w.setflags(write=False)
+        v = None
+        if b is not None:
+            v = b[l].copy()
+            v.setflags(write=False)
+        out.append((w, v))
+    return tuple(out)
+
+
 def flat_index(arch: Architecture, kind: str, layer: int, row: int, col: int = 0) -> int:
     """Position in the flat vector of ``W[layer][row, col]`` (kind ``"W"``) or ``b[layer][row]``."""
-    pos = 0
-    for l in range(layer):
-        rows, cols = arch.layer_shape(l)
-        pos += rows * cols + (rows if arch.bias else 0)
-    rows, cols = arch.layer_shape(layer)
+    w, b = positions(arch)[layer]
     if kind == "W":
-        return pos + row * cols + col
-    if kind == "b" and arch.bias:
-        return pos + rows * cols + row
+        return int(w[row, col])
+    if kind == "b" and b is not None:
+        return int(b[row])
     raise ValueError(f"unknown parameter kind {kind!r} (bias {arch.bias})")
 
 

@@ -12,9 +12,11 @@ from dataclasses import asdict, dataclass, field, replace
 from theory.activations import ACTIVATION_NAMES
 from theory.errors import InvalidInput
 
+from numerics.experiment.surplus import SURPLUS_RULES
+
 PROTOCOLS = ("perturb", "retrain")
-SURPLUS_RULES = ("domain", "data", "gaussian")
-RHO_RULES = ("norm", "relative")
+RHO_RULES = ("norm", "match", "absolute", "relative")
+DEFAULT_MARGIN = {"data": 0.0, "domain": 1.0, "gaussian": 0.0}
 EXPERIMENT_ACTIVATIONS = tuple(a for a in ACTIVATION_NAMES if a != "identity")
 
 # A fixed code per activation keys each trial's random stream: rng([seed, code, trial]).
@@ -34,13 +36,19 @@ class ExperimentConfig:
             ``retrain`` (every trial draws a new data set and trains anew).
         h0: fixed narrow width (data sets where it is infeasible are redrawn and counted), or
             ``"auto"`` (the minimal width of each data set).
-        surplus: surplus incoming weights for ReLU: ``domain`` (dead on [x_low, x_high] with
-            ``margin``), ``data`` (dead on the training inputs only), ``gaussian`` (N(0,1), the
-            negative control: not dead). Smooth activations always use N(0, surplus_scale^2).
-        margin: the dead-unit margin m, w x + b <= -m.
-        surplus_scale: standard deviation of Gaussian surplus weights.
-        rho_rule: ``norm`` (rho = rho_scale * ||theta_H0||_2 for every coordinate) or
-            ``relative`` (coordinate k gets rho_scale * |theta_k|).
+        surplus: surplus incoming weights for ReLU (:mod:`.surplus`): ``data`` (default:
+            N(0, surplus_scale^2) conditioned on being inactive on the training inputs, Thm 9),
+            ``domain`` (dead on [x_low, x_high] with ``margin``: ratio 1 by construction),
+            ``gaussian`` (unconditioned: not dead).
+        surplus_smooth: the rule for smooth activations (default ``gaussian``: the same
+            distribution as ReLU's, unconditioned; ``data``/``domain`` give them ReLU's draws).
+        margin: the margin m of the dead rules, w x + b <= -m (default: 0 for ``data``, 1 for
+            ``domain``).
+        surplus_scale: standard deviation of the surplus weights before conditioning.
+        rho_rule: ``norm`` (rho = rho_scale * ||theta_H0||_2 of each network), ``match`` (one
+            rho for all activations: rho_scale times the mean of their ||theta_H0||, perturb
+            protocol), ``absolute`` (rho = rho_scale) or ``relative`` (coordinate k gets
+            rho_scale * |theta_k|).
         rho_scale: the 0.01 of the paper.
         monte_carlo: 0 for deterministic quadrature; N > 0 for a fixed test sample of N points.
         panels: composite Gauss-Legendre panels for smooth activations (5 nodes each).
@@ -50,6 +58,8 @@ class ExperimentConfig:
         train_seed: seed handed to the trainer.
         prior_sd: sigma_P of the PAC-Bayes prior N(0, sigma_P^2 I) (spec T10).
         delta: PAC-Bayes confidence parameter.
+        max_data_redraws: data seeds tried before giving up.
+        sensitivity_trials: trials per variant of the sensitivity study (0: none; perturb only).
     """
 
     trials: int = 1000
@@ -58,8 +68,9 @@ class ExperimentConfig:
     activations: tuple[str, ...] = ("tanh", "relu")
     protocol: str = "perturb"
     h0: int | str = 5
-    surplus: str = "domain"
-    margin: float = 1.0
+    surplus: str = "data"
+    surplus_smooth: str = "gaussian"
+    margin: float | None = None
     surplus_scale: float = 1.0
     rho_rule: str = "norm"
     rho_scale: float = 0.01
@@ -76,14 +87,22 @@ class ExperimentConfig:
     prior_sd: float = 1.0
     delta: float = 0.05
     max_data_redraws: int = 200
+    sensitivity_trials: int = 200
 
     def __post_init__(self):
         _positive("trials", self.trials)
         _positive("hmax", self.hmax)
         if self.protocol not in PROTOCOLS:
             raise InvalidInput(f"--protocol {self.protocol!r}: expected one of {', '.join(PROTOCOLS)}")
-        if self.surplus not in SURPLUS_RULES:
-            raise InvalidInput(f"--surplus {self.surplus!r}: expected one of {', '.join(SURPLUS_RULES)}")
+        for name in ("surplus", "surplus_smooth"):
+            if getattr(self, name) not in SURPLUS_RULES:
+                raise InvalidInput(f"--{name.replace('_', '-')} {getattr(self, name)!r}: expected one of "
+                                   f"{', '.join(SURPLUS_RULES)}")
+        if self.margin is None:
+            object.__setattr__(self, "margin", DEFAULT_MARGIN[self.surplus])
+        if self.rho_rule == "match" and self.protocol == "retrain":
+            raise InvalidInput("--rho-match needs --protocol perturb (one network per activation); under "
+                               "retrain give one absolute rho with --rho-rule absolute --rho-scale R")
         if self.rho_rule not in RHO_RULES:
             raise InvalidInput(f"--rho-rule {self.rho_rule!r}: expected one of {', '.join(RHO_RULES)}")
         if not self.activations:
@@ -104,8 +123,10 @@ class ExperimentConfig:
             if not grid or grid[0] < 1 or grid[-1] > self.hmax:
                 raise InvalidInput(f"--hgrid {list(self.hgrid)}: widths must lie in 1..hmax={self.hmax}")
             object.__setattr__(self, "hgrid", grid)
-        if not self.margin > 0:
-            raise InvalidInput(f"--margin {self.margin}: must be positive")
+        if not (isinstance(self.margin, (int, float)) and 0 <= self.margin < float("inf")):
+            raise InvalidInput(f"--margin {self.margin}: must be a finite number >= 0")
+        if not self.surplus_scale > 0:
+            raise InvalidInput(f"--surplus-scale {self.surplus_scale}: must be positive")
         if not self.rho_scale > 0:
             raise InvalidInput(f"--rho-scale {self.rho_scale}: must be positive")
         if self.monte_carlo < 0:
@@ -113,6 +134,9 @@ class ExperimentConfig:
         if not self.x_low < self.x_high:
             raise InvalidInput(f"input domain [{self.x_low}, {self.x_high}] is empty")
         _positive("panels", self.panels)
+        if isinstance(self.sensitivity_trials, bool) or not isinstance(self.sensitivity_trials, int) \
+                or self.sensitivity_trials < 0:
+            raise InvalidInput(f"--sensitivity-trials {self.sensitivity_trials!r}: expected an integer >= 0")
         _positive("n", self.n)
 
     def widths_for(self, h0: int) -> tuple[int, ...]:
@@ -122,8 +146,12 @@ class ExperimentConfig:
         return tuple(h for h in self.hgrid if h > h0)
 
     def surplus_rule(self, activation: str) -> str:
-        """The surplus rule that applies to ``activation`` (dead rules only exist for ReLU)."""
-        return self.surplus if activation == "relu" else "gaussian"
+        """The surplus rule that applies to ``activation``."""
+        return self.surplus if activation == "relu" else self.surplus_smooth
+
+    def relu_by_construction(self) -> bool:
+        """True when ReLU's flat ratio holds by construction: surplus units dead on the whole domain."""
+        return self.surplus == "domain"
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -162,5 +190,6 @@ class RunOptions:
     shard: tuple[int, int] | None = None
     out: str = "fig2"
     resume: bool = False
+    force: bool = False
     progress: bool = True
     abort_after_chunks: int | None = field(default=None)

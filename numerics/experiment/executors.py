@@ -103,7 +103,7 @@ class DaskExecutor:
     def __enter__(self):
         try:
             self._client = self._client_cls(self.address, timeout="20s")
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:
             raise InvalidInput(f"--scheduler {self.address}: cannot connect ({exc}); check the address") from None
         return self
 

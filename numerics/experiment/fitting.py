@@ -20,7 +20,7 @@ def _training_api():
     try:
         datasets = importlib.import_module("numerics.datasets")
         training = importlib.import_module("numerics.training")
-        training.train, datasets.teacher_data  # noqa: B018 (presence check)
+        training.train, training.train_many, datasets.teacher_data  # noqa: B018 (presence check)
     except (ModuleNotFoundError, AttributeError) as exc:
         raise InvalidInput(
             f"training is not built yet in this build ({exc}); the experiment needs "
@@ -36,37 +36,72 @@ def fit_base(config: ExperimentConfig, activation: str, data_seed: int | None = 
     Raises:
         NotConverged: when ``max_redraws`` consecutive data seeds all fail.
     """
-    datasets, training = _training_api()
     first = config.data_seed if data_seed is None else data_seed
+    return fit_bases(config, activation, [first], max_redraws)[0]
+
+
+def fit_bases(config: ExperimentConfig, activation: str, first_seeds, max_redraws: int | None = None) -> list[BaseNetwork]:
+    """:func:`fit_base` for many first data seeds at once, through the batched trainer.
+
+    Round r trains, in one ``train_many`` call, data seed first + r of every entry that is not
+    fitted yet; an entry's outcome depends only on its own seeds (the trainer's results do not
+    depend on the batch), so this equals calling :func:`fit_base` per entry.
+    """
+    datasets, training = _training_api()
+    firsts = [int(f) for f in first_seeds]
     limit = config.max_data_redraws if max_redraws is None else max_redraws
-    skipped = []
-    for seed in range(first, first + limit):
-        td = datasets.teacher_data(activation, n=config.n, noise=config.noise, seed=seed,
-                                   x_low=config.x_low, x_high=config.x_high, teacher=config.teacher)
-        hidden = config.h0
-        try:
-            res = training.train(td.dataset, activation, hidden, seed=config.train_seed)
-        except NotConverged as exc:
-            skipped.append({"data_seed": seed, "reason": f"training did not converge: {' '.join(str(exc).split())[:160]}"})
-            continue
-        reason = _reject_reason(res, hidden)
-        if reason:
-            skipped.append({"data_seed": seed, "reason": reason})
-            continue
-        info = {
-            "hidden": int(res.hidden), "seed": res.seed, "restarts_used": getattr(res, "restarts_used", None),
-            "certificate": getattr(res, "certificate", None), "min_width": getattr(res, "min_width", None),
-            "reached_target": bool(res.reached_target),
-        }
-        ds = td.dataset.to_float()
-        return base_from_params(
-            res.arch, res.params, ds.x[:, 0], ds.y[:, 0], td.teacher_arch, td.teacher_params,
-            sse=str(res.sse), data_seed=seed, skipped=tuple(skipped), info=info,
+    skipped = [[] for _ in firsts]
+    out: list[BaseNetwork | None] = [None] * len(firsts)
+    todo = list(range(len(firsts)))
+    for attempt in range(limit):
+        if not todo:
+            break
+        tds = {i: datasets.teacher_data(activation, n=config.n, noise=config.noise, seed=firsts[i] + attempt,
+                                        x_low=config.x_low, x_high=config.x_high, teacher=config.teacher)
+               for i in todo}
+        results = _train_each(training, [tds[i].dataset for i in todo], activation, config)
+        left = []
+        for i, res in zip(todo, results):
+            seed = firsts[i] + attempt
+            reason = res if isinstance(res, str) else _reject_reason(res, config.h0)
+            if reason:
+                skipped[i].append({"data_seed": seed, "reason": reason})
+                left.append(i)
+                continue
+            info = {
+                "hidden": int(res.hidden), "seed": res.seed, "restarts_used": getattr(res, "restarts_used", None),
+                "certificate": getattr(res, "certificate", None), "min_width": getattr(res, "min_width", None),
+                "reached_target": bool(res.reached_target),
+            }
+            td = tds[i]
+            ds = td.dataset.to_float()
+            out[i] = base_from_params(
+                res.arch, res.params, ds.x[:, 0], ds.y[:, 0], td.teacher_arch, td.teacher_params,
+                sse=str(res.sse), data_seed=seed, skipped=tuple(skipped[i]), info=info,
+            )
+        todo = left
+    if todo:
+        i = todo[0]
+        raise NotConverged(
+            f"{activation}: no data seed in {firsts[i]}..{firsts[i] + limit - 1} gave a network of width "
+            f"{config.h0} with squared training error below 1e-29; try --h0 auto or another --data-seed"
         )
-    raise NotConverged(
-        f"{activation}: no data seed in {first}..{first + limit - 1} gave a network of width "
-        f"{config.h0} with squared training error below 1e-29; try --h0 auto or another --data-seed"
-    )
+    return out
+
+
+def _train_each(training, data, activation, config):
+    """One batched training call; a batch that raises NotConverged is retried one by one."""
+    try:
+        return training.train_many(data, activation, config.h0, seeds=[config.train_seed] * len(data))
+    except NotConverged:
+        pass
+    out = []
+    for d in data:
+        try:
+            out.append(training.train(d, activation, config.h0, seed=config.train_seed))
+        except NotConverged as exc:
+            out.append(f"training did not converge: {' '.join(str(exc).split())[:160]}")
+    return out
 
 
 def _reject_reason(res, hidden) -> str | None:

@@ -23,10 +23,19 @@ def trial_rng(seed: int, activation: str, trial: int) -> np.random.Generator:
     return np.random.default_rng([int(seed), ACTIVATION_CODES[activation], int(trial)])
 
 
-def rho_of(base: BaseNetwork, config: ExperimentConfig) -> float:
-    """rho = rho_scale * ||theta_H0||_2 (spec P4; for ``relative`` the scale itself)."""
+def rho_of(base: BaseNetwork, config: ExperimentConfig, norms: dict[str, float] | None = None) -> float:
+    """The perturbation scale rho of ``base`` (spec P4, docs/experiment.md "Perturbation").
+
+    ``norm``: rho_scale * ||theta_H0||_2; ``match``: rho_scale * the mean of ``norms`` (the
+    ||theta_H0|| of every activation of the run), the same rho for all networks; ``absolute``
+    and ``relative``: rho_scale itself (``relative`` multiplies it by |theta_k| per coordinate).
+    """
     if config.rho_rule == "norm":
         return config.rho_scale * float(np.linalg.norm(base.theta))
+    if config.rho_rule == "match":
+        if not norms:
+            raise ValueError("rho rule 'match' needs the norms of every activation's N_H0")
+        return config.rho_scale * float(np.mean([norms[a] for a in sorted(norms)]))
     return config.rho_scale
 
 
@@ -38,7 +47,8 @@ class TrialBatch:
         trials: (B,) trial indices.
         w0, b0, v0: (B, Hmax) embedded parameters (surplus units have v = 0); c0: (B,).
         w, b, v: (B, Hmax) perturbed parameters; c: (B,).
-        sd_v: (B, Hmax) standard deviation of the noise on each v_k (for the prediction).
+        sd_w, sd_b, sd_v: (B, Hmax) standard deviations of the noise on each w_k, b_k, v_k
+            (for the predictions).
     """
 
     trials: np.ndarray
@@ -50,16 +60,21 @@ class TrialBatch:
     b: np.ndarray
     v: np.ndarray
     c: np.ndarray
+    sd_w: np.ndarray
+    sd_b: np.ndarray
     sd_v: np.ndarray
 
 
-def draw_batch(base: BaseNetwork, config: ExperimentConfig, trials, hmax: int) -> TrialBatch:
-    """Embed N_H0 into N_hmax by inactive units and perturb, for each trial in ``trials``."""
+def draw_batch(base: BaseNetwork, config: ExperimentConfig, trials, hmax: int, rho: float | None = None) -> TrialBatch:
+    """Embed N_H0 into N_hmax by inactive units and perturb, for each trial in ``trials``.
+
+    ``rho`` overrides :func:`rho_of` (the runner passes the matched rho under ``match``).
+    """
     trials = np.asarray(list(trials), dtype=int)
     h0, B = base.h0, len(trials)
     k = hmax - h0
     rule = config.surplus_rule(base.activation)
-    rho = rho_of(base, config)
+    rho = rho_of(base, config) if rho is None else float(rho)
     W0 = np.empty((B, hmax)); B0 = np.empty((B, hmax)); V0 = np.zeros((B, hmax))
     W0[:, :h0] = base.w; B0[:, :h0] = base.b; V0[:, :h0] = base.v
     C0 = np.full(B, base.c)
@@ -77,5 +92,5 @@ def draw_batch(base: BaseNetwork, config: ExperimentConfig, trials, hmax: int) -
     return TrialBatch(
         trials=trials, w0=W0, b0=B0, v0=V0, c0=C0,
         w=theta[:, :hmax], b=theta[:, hmax:2 * hmax], v=theta[:, 2 * hmax:3 * hmax], c=theta[:, -1],
-        sd_v=sd[:, 2 * hmax:3 * hmax],
+        sd_w=sd[:, :hmax], sd_b=sd[:, hmax:2 * hmax], sd_v=sd[:, 2 * hmax:3 * hmax],
     )

@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from numerics.experiment.base import BaseNetwork
 from numerics.experiment.config import ExperimentConfig, RunOptions
 from numerics.experiment.executors import make_executor
@@ -46,6 +48,11 @@ class RunOutcome:
     runs: tuple[ActivationRun, ...]
     shard: tuple[int, int] | None
     timing: dict = field(default_factory=dict)
+
+    def _repr_markdown_(self) -> str:
+        from numerics.display import outcome_markdown
+
+        return outcome_markdown(self)
 
 
 def shard_range(trials: int, shard: tuple[int, int] | None) -> tuple[int, int]:
@@ -91,7 +98,7 @@ def _run(config, options, progress, bases) -> RunOutcome:
     store = PartialStore(out / ".partial")
     store.start({"config": config.to_dict(), "shard": list(options.shard) if options.shard else None,
                  "bases": None if bases is None else {a: b.to_record() for a, b in bases.items()}},
-                options.resume)
+                options.resume, options.force)
     lo, hi = shard_range(config.trials, options.shard)
     timing = {"fit_seconds": {}}
 
@@ -117,7 +124,13 @@ def _run(config, options, progress, bases) -> RunOutcome:
         todo = missing_ranges(store.done_ranges(act), lo, hi, max(1, options.chunk))
         plans.append((act, base, columns, todo))
 
-    jobs = [ChunkJob(act, a, b, config.to_dict(), columns, base)
+    rho = None
+    if config.rho_rule == "match":
+        from numerics.experiment.perturbation import rho_of
+
+        norms = {act: float(np.linalg.norm(base.theta)) for act, base, _, _ in plans}
+        rho = rho_of(plans[0][1], config, norms)
+    jobs = [ChunkJob(act, a, b, config.to_dict(), columns, base, rho)
             for act, base, columns, todo in plans for a, b in todo]
     total_trials = len(config.activations) * (hi - lo)
     done = total_trials - sum(j.hi - j.lo for j in jobs)

@@ -16,8 +16,11 @@ from numerics.experiment.base import BaseNetwork
 from numerics.experiment.config import ExperimentConfig
 from numerics.experiment.evaluate import evaluate_trials
 
-PER_TRIAL = ("G0", "risk0", "norm2_0", "h0", "data_seed", "skipped")
-PER_WIDTH = ("G", "risk", "norm2", "excess2")
+from numerics.experiment.evaluate import FIELDS as PER_WIDTH
+
+NARROW = (("G0", "G"), ("risk0", "risk"), ("norm2_0", "norm2"), ("sharp0", "sharp"), ("trace0", "trace"))
+"""Per-trial values of N_H0 (column 0 of the evaluated widths) and their per-width source."""
+PER_TRIAL = tuple(k for k, _ in NARROW) + ("h0", "data_seed", "skipped")
 RETRAIN_ATTEMPTS = 1000
 
 
@@ -31,6 +34,7 @@ class ChunkJob:
     config: dict
     columns: tuple[int, ...]
     base: BaseNetwork | None = None
+    rho: float | None = None
 
 
 def column_widths(config: ExperimentConfig, h0_floor: int) -> tuple[int, ...]:
@@ -43,14 +47,14 @@ def compute_chunk(job: ChunkJob) -> dict[str, np.ndarray]:
     config = ExperimentConfig.from_dict(job.config)
     trials = range(job.lo, job.hi)
     if job.base is not None:
-        return _assemble([(job.base, evaluate_trials(job.base, config, trials), job.base.data_seed, 0)], job.columns)
-    from numerics.experiment.fitting import fit_base
+        return _assemble([(job.base, evaluate_trials(job.base, config, trials, job.rho), job.base.data_seed, 0)], job.columns)
+    from numerics.experiment import fitting
 
+    firsts = [config.data_seed * 100000 + 1000 * t for t in trials]
+    bases = fitting.fit_bases(config, job.activation, firsts, max_redraws=RETRAIN_ATTEMPTS)
     pieces = []
-    for t in trials:
-        first = config.data_seed * 100000 + 1000 * t
-        base = fit_base(config, job.activation, data_seed=first, max_redraws=RETRAIN_ATTEMPTS)
-        pieces.append((base, evaluate_trials(base, config, [t]), base.data_seed, len(base.skipped)))
+    for t, base in zip(trials, bases):
+        pieces.append((base, evaluate_trials(base, config, [t], job.rho), base.data_seed, len(base.skipped)))
     return _assemble(pieces, job.columns)
 
 
@@ -60,7 +64,7 @@ def _assemble(pieces, columns) -> dict[str, np.ndarray]:
         B = arr["G"].shape[0]
         widths = (base.h0,) + tuple(h for h in columns if h > base.h0)
         pos = [widths.index(h) if h in widths else -1 for h in columns]
-        for key, src in (("G0", "G"), ("risk0", "risk"), ("norm2_0", "norm2")):
+        for key, src in NARROW:
             out[key].append(arr[src][:, 0])
         out["h0"].append(np.full(B, base.h0))
         out["data_seed"].append(np.full(B, data_seed))

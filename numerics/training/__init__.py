@@ -1,26 +1,30 @@
-"""High-precision training of one-hidden-layer networks to a verified target.
+"""High-precision training of networks of any depth to a verified target.
 
-Public API (spec theory.md §4 P2; numerics.md):
+Public API (``docs/training.md``):
 
 - :func:`train` ``(data, activation, hidden, *, seed=0, target_sse=1e-29, dps=50,
   objective="zero-error", max_restarts=None, bias=True) -> TrainResult``
 - :func:`train_many` ``(datasets, activation, hidden, *, seeds, ...) -> list[TrainResult]``
   (batched; result i depends only on ``datasets[i]`` and ``seeds[i]``)
 
+``hidden`` is one width ``H`` (a network ``(d, H, M)``), a tuple of widths ``(H_1, ..., H_{K-1})``
+(one per hidden layer: ``(d, H_1, ..., H_{K-1}, M)``), ``"auto"`` (the smallest single width
+reaching the target) or a tuple whose last entry is ``"auto"`` (the other widths given, the
+last layer's width searched).
+
 Routes:
 
-- smooth activations (tanh, sigmoid, softplus, gelu, identity), objective "zero-error":
+- smooth activations (any of theory.activations with ``smooth``), objective "zero-error":
   float64 batched LM search, mixed-precision Gauss-Newton polish, verification at ``dps``
   (:mod:`smooth`);
 - objective "critical": LM, mixed-precision Newton on the gradient, verification of
   ``||grad L|| < 10^(-dps/2)`` (:mod:`critical`);
-- ReLU with one input and one output: exact decision and exact rational fit (:mod:`relu1d`);
-  ReLU with several inputs or outputs: best effort through the smooth pipeline (the ReLU
-  Jacobian is piecewise constant in the pattern; verification is the same);
-- ``hidden="auto"``: :mod:`minimal_width`.
+- ReLU, one hidden layer, one input and one output: exact decision and exact rational fit
+  (:mod:`relu1d`); ReLU otherwise: best effort through the smooth pipeline (the ReLU Jacobian is
+  piecewise constant in the pattern; verification is the same);
+- ``"auto"``: :mod:`minimal_width`.
 
-Covered: networks ``(d, H, M)`` with one hidden layer and biases. Deeper networks are not trained
-here.
+Covered: networks with biases.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from numerics.dataset import Dataset
 from numerics.precision import workdps
 from numerics.training import critical, minimal_width, relu1d, smooth, verify
 from numerics.training.result import TrainResult
+from numerics.training.widths import hidden_widths
 from theory.activations import get_activation
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
@@ -40,7 +45,7 @@ from theory.params import Params
 
 OBJECTIVES = ("zero-error", "critical")
 
-__all__ = ["OBJECTIVES", "TrainResult", "train", "train_many"]
+__all__ = ["OBJECTIVES", "TrainResult", "hidden_widths", "train", "train_many"]
 
 
 def train(data: Dataset, activation: str, hidden, *, seed: int = 0, target_sse=1e-29, dps: int = 50,
@@ -51,7 +56,9 @@ def train(data: Dataset, activation: str, hidden, *, seed: int = 0, target_sse=1
     Arguments:
         data: inputs (n x d) and targets (n x M); floats, decimal strings or mpf.
         activation: a name of theory.activations.
-        hidden: a positive width, or ``"auto"`` for the smallest width reaching the target.
+        hidden: a positive width, a tuple of widths (one per hidden layer), ``"auto"`` for the
+            smallest width reaching the target, or a tuple ending in ``"auto"`` (see module
+            docstring).
         seed: root seed; restart r draws its initial point from ``default_rng([seed, r])``.
         target_sse: squared training error to reach (objective "zero-error").
         dps: digits of the verification (and of the stored parameters).
@@ -73,26 +80,29 @@ def train_many(datasets: list[Dataset], activation: str, hidden, *, seeds: list[
     """:func:`train` for many data sets at once (batched search; results independent of batching)."""
     _check(datasets, activation, hidden, seeds, target_sse, dps, objective, max_restarts, bias)
     seeds = [int(s) for s in seeds]
+    widths = hidden_widths(hidden)
+    auto = widths[-1] == "auto"
     if objective == "critical":
-        if hidden == "auto":
+        if auto:
             raise InvalidInput("--hidden auto is for objective zero-error; give a width for --objective critical")
-        return critical.train_critical_many(datasets, activation, int(hidden), seeds, target_sse=target_sse,
+        return critical.train_critical_many(datasets, activation, widths, seeds, target_sse=target_sse,
                                             dps=dps, max_restarts=max_restarts)
-    exact = [activation == "relu" and d.input_dim == 1 and d.output_dim == 1 for d in datasets]
+    exact = [activation == "relu" and len(widths) == 1 and d.input_dim == 1 and d.output_dim == 1
+             for d in datasets]
     results: list[TrainResult | None] = [None] * len(datasets)
     for i, d in enumerate(datasets):
         if exact[i]:
-            results[i] = _train_relu_exact(d, hidden, seeds[i], target_sse, dps)
+            results[i] = _train_relu_exact(d, widths[0], seeds[i], target_sse, dps)
     rest = [i for i in range(len(datasets)) if not exact[i]]
     if rest:
         kwargs = dict(target_sse=target_sse, dps=dps, max_restarts=max_restarts, progress=progress)
         subsets = [datasets[i] for i in rest]
         sub_seeds = [seeds[i] for i in rest]
-        if hidden == "auto":
+        if auto:
             out = minimal_width.smooth_minimal_width_many(subsets, activation, sub_seeds,
-                                                          smooth.train_smooth_many, **kwargs)
+                                                          smooth.train_smooth_many, prefix=widths[:-1], **kwargs)
         else:
-            out = smooth.train_smooth_many(subsets, activation, int(hidden), sub_seeds, **kwargs)
+            out = smooth.train_smooth_many(subsets, activation, widths, sub_seeds, **kwargs)
         for i, res in zip(rest, out):
             results[i] = res
     return results
@@ -102,8 +112,7 @@ def _check(datasets, activation, hidden, seeds, target_sse, dps, objective, max_
     act = get_activation(activation)
     if not bias:
         raise InvalidInput("bias=False: the trainer covers networks with biases only; pass bias=True")
-    if hidden != "auto" and (isinstance(hidden, bool) or not isinstance(hidden, (int, np.integer)) or hidden < 1):
-        raise InvalidInput(f"--hidden {hidden!r}: give a positive number of hidden units or 'auto'")
+    hidden_widths(hidden)
     if objective not in OBJECTIVES:
         raise InvalidInput(f"--objective {objective!r} is unknown; use one of {', '.join(OBJECTIVES)}")
     if objective == "critical" and not act.smooth:

@@ -21,10 +21,10 @@ import numpy as np
 
 from numerics.dataset import Dataset
 from numerics.precision import to_decimal_string, workdps
-from numerics.training import lm_float, polish, shallow, verify
+from numerics.training import lm_float, polish, verify
 from numerics.training.result import TrainResult
+from numerics.training.widths import architecture
 from numerics.training.smooth import _float_data, initial_point
-from theory.architecture import Architecture
 
 DEFAULT_RESTARTS = 16
 FINITE_SIZE = 100.0
@@ -32,18 +32,18 @@ FINITE_SIZE = 100.0
 CRITICAL_LM = lm_float.LMConfig(max_iter=600, stop_sse=0.0)
 
 
-def train_critical_many(datasets: list[Dataset], activation: str, hidden: int, seeds: list[int], *,
+def train_critical_many(datasets: list[Dataset], activation: str, hidden, seeds: list[int], *,
                         target_sse=1e-29, dps: int = 50, max_restarts: int | None = None) -> list[TrainResult]:
-    """A verified critical point per data set (see module docstring)."""
+    """A verified critical point per data set (see module docstring); ``hidden``: one width or a
+    tuple of widths (one per hidden layer)."""
     budget = DEFAULT_RESTARTS if max_restarts is None else int(max_restarts)
     out = []
     tol = verify.critical_tolerance(dps)
     for data, seed in zip(datasets, seeds):
         x, y = _float_data(data)
-        shape = shallow.Shape(x.shape[1], hidden, y.shape[1])
-        arch = Architecture((shape.d, hidden, shape.M), activation)
-        theta0 = np.stack([initial_point(shape, x, y, seed, r) for r in range(budget)])
-        lm = lm_float.levenberg_marquardt(shape, activation, theta0, np.repeat(x[None], budget, 0),
+        arch = architecture(x.shape[1], hidden, y.shape[1], activation)
+        theta0 = np.stack([initial_point(arch, x, y, seed, r) for r in range(budget)])
+        lm = lm_float.levenberg_marquardt(arch, theta0, np.repeat(x[None], budget, 0),
                                           np.repeat(y[None], budget, 0), CRITICAL_LM)
         size = np.max(np.abs(lm.theta), axis=1)
         order = sorted(range(budget), key=lambda r: (bool(size[r] > FINITE_SIZE),
@@ -53,7 +53,7 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden: int, s
         for r in order:
             if not np.isfinite(lm.sse[r]):
                 continue
-            pol = polish.newton_gradient(shape, activation, lm.theta[r], data.x, data.y, dps, tol * 1e-5)
+            pol = polish.newton_gradient(arch, lm.theta[r], data.x, data.y, dps, tol * 1e-5)
             params = verify.stored_params(arch, pol.theta, dps)
             gnorm = verify.verified_gradient_norm(arch, params, data, dps)
             if best is None or gnorm < best[1]:
@@ -74,7 +74,7 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden: int, s
                         f"to {size:.3g} in size" + (" (the loss infimum may lie at infinity: saturated or "
                                                      "diverging units)" if size > 100 else ""))
         out.append(TrainResult(
-            arch=arch, params=params, sse=sse, gradient_norm=gnorm, reached_target=reached, hidden=hidden,
+            arch=arch, params=params, sse=sse, gradient_norm=gnorm, reached_target=reached, hidden=arch.widths[-2],
             seed=int(seed), restarts_used=budget, stages=("lm-float64", f"newton-mixed({steps})", f"verify-dps{dps}"),
             certificate=None, min_width=None, message=message, budget=budget, target_sse=target_sse, dps=dps,
             objective="critical"))

@@ -1,7 +1,8 @@
 """Stage 1: Levenberg-Marquardt in float64, vectorised over many problems and restarts at once.
 
-Spec theory.md §4 P2 and numerics.md. Each row of the batch is an independent least-squares
-problem ``min_theta ||r(theta)||^2`` for a one-hidden-layer net (:mod:`shallow`). The step is
+See ``docs/training.md``. Each row of the batch is an independent least-squares problem
+``min_theta ||r(theta)||^2`` for a network of any depth (residuals and Jacobian from
+:mod:`numerics.backprop`, with the data given per row). The step is
 the damped minimum-norm Gauss-Newton step
 
     delta = -J^T (J J^T + mu I)^-1 r          (n*M <= D, the interpolation regime)
@@ -26,7 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numerics.training import shallow
+from numerics import backprop
+from theory.architecture import Architecture
 
 MU_MIN, MU_MAX = 1e-15, 1e12
 
@@ -76,12 +78,27 @@ def lm_step(J: np.ndarray, r: np.ndarray, mu: np.ndarray) -> np.ndarray:
     return -_solve(G, np.matmul(Jt, r[:, :, None])[..., 0])
 
 
-def levenberg_marquardt(shape: shallow.Shape, activation: str, theta0: np.ndarray, X: np.ndarray,
-                        Y: np.ndarray, config: LMConfig = LMConfig()) -> LMResult:
-    """Run LM on every row of the batch (theta0 (B, D), X (B, n, d), Y (B, n, M)); float64."""
+def _sse(arch: Architecture, theta, X, Y) -> np.ndarray:
+    r = backprop.residuals(arch, backprop.layers(arch, theta), X, Y)
+    return (r * r).sum(-1)
+
+
+def levenberg_marquardt(arch: Architecture, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                        config: LMConfig = LMConfig()) -> LMResult:
+    """Run LM on every row of the batch; float64.
+
+    Arguments:
+        arch: the architecture (any depth, any smooth activation).
+        theta0: initial points, B x D (flat order of ``docs/network.md``).
+        X, Y: the data of each row, B x n x d and B x n x M.
+        config: iteration budget and thresholds.
+
+    Returns:
+        :class:`LMResult`; row ``b`` depends only on row ``b`` of the inputs.
+    """
     theta = np.array(theta0, dtype=float, copy=True)
     B = theta.shape[0]
-    err = shallow.sse(shape, activation, theta, X, Y)
+    err = _sse(arch, theta, X, Y)
     err = np.where(np.isfinite(err), err, np.inf)
     mu = np.full(B, float(config.mu0))
     iters = np.zeros(B, dtype=int)
@@ -90,7 +107,7 @@ def levenberg_marquardt(shape: shallow.Shape, activation: str, theta0: np.ndarra
         if active.size == 0:
             break
         th, Xa, Ya, m = theta[active], X[active], Y[active], mu[active]
-        r, J = shallow.residuals_and_jacobian(shape, activation, th, Xa, Ya)
+        r, J = backprop.residuals_and_jacobian(arch, backprop.layers(arch, th), Xa, Ya)
         with np.errstate(all="ignore"):
             if config.scaling:
                 col = np.sqrt((J * J).sum(1)) + 1e-300
@@ -100,7 +117,7 @@ def levenberg_marquardt(shape: shallow.Shape, activation: str, theta0: np.ndarra
                 step = lm_step(J, r, m)
             if config.geodesic:
                 h = 0.1
-                rh = shallow.residuals(shape, activation, th + h * step, Xa, Ya)
+                rh = backprop.residuals(arch, backprop.layers(arch, th + h * step), Xa, Ya)
                 Jd = np.matmul(J, step[:, :, None])[..., 0]
                 rpp = (2.0 / h) * ((rh - r) / h - Jd)
                 if config.scaling:
@@ -111,7 +128,7 @@ def levenberg_marquardt(shape: shallow.Shape, activation: str, theta0: np.ndarra
                 good = ratio <= config.geodesic_alpha
                 step = step + np.where(good[:, None], acc, 0.0)
             trial = th + step
-            new = shallow.sse(shape, activation, trial, Xa, Ya)
+            new = _sse(arch, trial, Xa, Ya)
         ok = np.isfinite(new) & (new < err[active])
         theta[active[ok]] = trial[ok]
         err[active[ok]] = new[ok]

@@ -39,7 +39,9 @@ from itertools import product
 import mpmath
 import numpy as np
 
+from theory.architecture import Architecture
 from theory.errors import NotConverged
+from theory.params import flatten, unflatten
 
 # An interval of slopes: (lo, lo_closed, hi, hi_closed); lo/hi None means -inf/+inf.
 ALL = (None, False, None, False)
@@ -277,14 +279,22 @@ class ReluFit:
     patterns_checked: int = 0
 
     def vector(self) -> list[Fraction]:
-        """Parameters in the flat order of theory.params: w_1..w_H, b_1..b_H, v_1..v_H, c."""
-        return list(self.W0) + list(self.b0) + list(self.W1) + list(self.b1)
+        """Parameters in the flat order of ``docs/network.md``: w_1..w_H, b_1..b_H, v_1..v_H, c."""
+        H = len(self.W0)
+        W = [np.array(self.W0, dtype=object).reshape(H, 1), np.array(self.W1, dtype=object).reshape(1, H)]
+        return list(flatten(W, [np.array(self.b0, dtype=object), np.array(self.b1, dtype=object)]))
+
+
+def _blocks(vector):
+    """(w, b, v, c) of a 1-H-1 net from its flat vector (:func:`theory.params.unflatten`)."""
+    H = (len(vector) - 1) // 3
+    W, b = unflatten(Architecture((1, H, 1), "relu"), np.array(list(vector), dtype=object))
+    return list(W[0][:, 0]), list(b[0]), list(W[1][0]), list(b[1])
 
 
 def network_values(vector, x) -> list[Fraction]:
     """Exact outputs of the 1-H-1 ReLU net with flat parameters ``vector`` at inputs ``x``."""
-    H = (len(vector) - 1) // 3
-    w, b, v, c = vector[:H], vector[H:2 * H], vector[2 * H:3 * H], vector[3 * H]
+    w, b, v, (c,) = _blocks(vector)
     out = []
     for xv in x:
         xv = to_fraction(xv)
@@ -373,9 +383,8 @@ def fit(x, y, hidden: int, max_patterns: int | None = None) -> ReluFit:
     values = network_values(result, [to_fraction(v) for v in np.asarray(x).reshape(-1)])
     targets = [to_fraction(v) for v in np.asarray(y).reshape(-1)]
     assert values == targets, "exact ReLU construction does not interpolate"  # internal invariant
-    H = hidden
-    return ReluFit(True, K, hidden, result[:H], result[H:2 * H], result[2 * H:3 * H], result[3 * H:],
-                   patterns_checked=checked)
+    w, b, v, c = _blocks(result)
+    return ReluFit(True, K, hidden, w, b, v, c, patterns_checked=checked)
 
 
 def minimal_width(x, y) -> tuple[int, ReluFit]:

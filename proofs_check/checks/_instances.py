@@ -64,7 +64,7 @@ def random_inputs(arch: Architecture, rng: np.random.Generator, n: int) -> np.nd
 
 
 def _kink_ok(arch, params, x, dps, margin) -> bool:
-    return arch.activation != "relu" or min_kink_distance(arch, params, x, dps) > margin
+    return arch.phi.smooth or min_kink_distance(arch, params, x, dps) > margin
 
 
 def critical_instance(widths, activation: str, *, seed: int, dps: int, n: int | None = None,
@@ -86,7 +86,7 @@ def critical_instance(widths, activation: str, *, seed: int, dps: int, n: int | 
 
 def _units_alive(arch, params, x) -> bool:
     """Every ReLU hidden unit active on at least one and inactive... on at least one datum."""
-    if arch.activation != "relu":
+    if not arch.phi.properties.dead_zone:
         return True
     from theory.network import pre_activations
 

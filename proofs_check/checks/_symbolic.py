@@ -46,7 +46,9 @@ def prove_claims(claims, activation: str = "generic") -> SymbolicOutcome:
             evidence.append((f"symbolic {claim}", f"error: {type(exc).__name__}: {exc}"))
             continue
         status = getattr(res, "status", "failed")
-        evidence.append((f"symbolic {claim}", f"{status} ({getattr(res, 'seconds', 0):.2f} s)"))
+        sizes = getattr(res, "sizes_text", "")
+        scope = f" for {sizes}" if status == "proved" and sizes else ""
+        evidence.append((f"symbolic {claim}", f"{status}{scope} ({getattr(res, 'seconds', 0):.2f} s)"))
         if status == "proved":
             proved.append(claim)
         elif status != "not-applicable":

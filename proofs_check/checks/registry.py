@@ -2,50 +2,64 @@
 
 from __future__ import annotations
 
-import importlib
 import time
+from types import MappingProxyType
 
+from proofs_check.checks import (
+    t1_function,
+    t2_gradient,
+    t3_criticality,
+    t4_hessian,
+    t4a_fa_table,
+    t4b_multi_output,
+    t4c_kway,
+    t5_smooth_inactive,
+    t6_relu_dead,
+    t7_relu_replication,
+    t8_relu_homogeneity,
+    t9_zero_error,
+    t10_pac_bayes,
+    t3d_deep_criticality,
+    td_deep_instances,
+)
 from proofs_check.checks.result import CheckConfig, CheckResult
 
-MODULES = (
-    ("T1", "t1_function"),
-    ("T2", "t2_gradient"),
-    ("T3", "t3_criticality"),
-    ("T4", "t4_hessian"),
-    ("T4a", "t4a_fa_table"),
-    ("T4b", "t4b_multi_output"),
-    ("T4c", "t4c_kway"),
-    ("T5", "t5_smooth_inactive"),
-    ("T6", "t6_relu_dead"),
-    ("T7", "t7_relu_replication"),
-    ("T8", "t8_relu_homogeneity"),
-    ("T9", "t9_zero_error"),
-    ("T10", "t10_pac_bayes"),
+ALL_CHECKS = (
+    t1_function,
+    t2_gradient,
+    t3_criticality,
+    t4_hessian,
+    t4a_fa_table,
+    t4b_multi_output,
+    t4c_kway,
+    t5_smooth_inactive,
+    t6_relu_dead,
+    t7_relu_replication,
+    t8_relu_homogeneity,
+    t9_zero_error,
+    t10_pac_bayes,
+    t3d_deep_criticality,
+    td_deep_instances,
 )
+"""Every theorem check, in the order of ``docs/theorems.md``; tests loop over this tuple."""
+
+ACTIVATION_CHECKS = ("T3d", "Td")
+"""The checks that run on any activation (``check --activation``); the others use fixed instances."""
+
+CHECKS = MappingProxyType({module.THEOREM: module for module in ALL_CHECKS})
+"""Theorem id -> check module (read-only), in the order of :data:`ALL_CHECKS`."""
 
 
-class _Lazy(dict):
-    """Ordered mapping theorem id -> module, importing each module on first access."""
-
-    def __getitem__(self, key):
-        name = dict.__getitem__(self, key)
-        return importlib.import_module(f"proofs_check.checks.{name}") if isinstance(name, str) else name
-
-    def values(self):
-        return [self[k] for k in self]
-
-    def items(self):
-        return [(k, self[k]) for k in self]
-
-
-CHECKS = _Lazy(MODULES)
-
-
-def check_all(quick: bool = False, only=None, *, dps: int = 40, seed: int = 0) -> list[CheckResult]:
+def check_all(quick: bool = False, only=None, *, dps: int = 40, seed: int = 0,
+              activation: str | None = None) -> list[CheckResult]:
     """Run every check (or the ids in ``only``) in order; an exception inside a check becomes a
-    failed result naming it, so one broken check never hides the others."""
+    failed result naming it, so one broken check never hides the others. With ``activation``
+    the default selection is :data:`ACTIVATION_CHECKS` run on that activation
+    (docs/activations.md)."""
+    if not only and activation is not None:
+        only = ACTIVATION_CHECKS
     wanted = list(CHECKS) if not only else [k for k in CHECKS if k in set(only)]
-    config = CheckConfig(quick=quick, dps=dps, seed=seed)
+    config = CheckConfig(quick=quick, dps=dps, seed=seed, activation=activation)
     results = []
     for key in wanted:
         module = CHECKS[key]

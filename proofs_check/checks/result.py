@@ -26,12 +26,15 @@ class CheckConfig:
         seed: base seed of every seeded search (instances are found deterministically from it).
         tamper: a wrong premise injected on purpose (negative control; each module lists its
             ``TAMPERS``); the check must then report the predicted failure.
+        activation: the activation of the activation-parametrised checks (T3d, Td); None runs
+            their default list (docs/activations.md).
     """
 
     quick: bool = False
     dps: int = 40
     seed: int = 0
     tamper: str | None = None
+    activation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class CheckResult:
     seconds: float
     symbolic_claims: tuple[str, ...] = ()
     notes: str = ""
+    certified: str = ""  # "k/m": k of the m concrete points whose verdict was proved (docs/certified.md)
 
     def to_json(self) -> dict:
         out = asdict(self)
@@ -57,6 +61,11 @@ class CheckResult:
 
     def to_json_text(self) -> str:
         return json.dumps(self.to_json(), indent=2)
+
+    def _repr_markdown_(self) -> str:
+        from proofs_check.display import check_markdown
+
+        return check_markdown(self)
 
 
 def fmt(value, digits: int = 3) -> str:
@@ -74,6 +83,7 @@ class Ledger:
     failures: list = field(default_factory=list)
     seeds: list = field(default_factory=list)
     start: float = field(default_factory=time.perf_counter)
+    proofs: list = field(default_factory=list)  # one bool per concrete point sent to certify()
 
     def note(self, name: str, value) -> None:
         """Record a number or text without a pass/fail criterion."""
@@ -97,6 +107,23 @@ class Ledger:
     def equal(self, name: str, measured, predicted) -> bool:
         return self.require(name, measured == predicted, f"{measured} == {predicted}")
 
+    def certify(self, name: str, arch, params, x, y, dps: int, expected: str) -> None:
+        """Prove the verdict at a concrete point the theorem makes a claim about (proofs_check.certify).
+
+        ``expected`` is the theorem's prediction ("saddle", "minimum" for any kind of minimum,
+        "global-minimum"); a proved verdict that contradicts it is a failure, no proof is only
+        counted (the numeric evidence stands)."""
+        from proofs_check.certify import certify
+
+        proof = certify(arch, params, (x, y), dps)
+        self.proofs.append(proof.proved)
+        if not proof.proved:
+            self.evidence.append((f"{name}: certified", f"not proved ({proof.reason})"))
+            return
+        agrees = proof.verdict == expected or (expected == "minimum" and proof.verdict.endswith("minimum")
+                                                and proof.verdict != "global-minimum")
+        self.require(f"{name}: certified", agrees, f"proved: {proof.statement}")
+
     def seed(self, value: int) -> None:
         if value not in self.seeds:
             self.seeds.append(int(value))
@@ -117,4 +144,5 @@ class Ledger:
             seconds=round(time.perf_counter() - self.start, 3),
             symbolic_claims=symbolic.proved,
             notes=all_notes,
+            certified=f"{sum(self.proofs)}/{len(self.proofs)}" if self.proofs else "",
         )

@@ -25,7 +25,9 @@ from theory.params import Params, outgoing_indices
 THEOREM = "T1"
 STATEMENT = ("Every embedding (replication, inactive unit, inactive propagation) and every composition "
              "of them leaves the network function unchanged.")
-CLAIMS = ("replication.function", "inactive_unit.function", "inactive_propagation.function")
+CLAIMS = ("replication.function", "inactive_unit.function", "inactive_propagation.function",
+          "replication.library_map", "inactive_unit.library_map", "inactive_propagation.library_map",
+          "inactive_propagation.bias_compensation")
 TAMPERS = ("split-shares",)
 KINDS = ("replication", "inactive-unit", "inactive-propagation")
 

@@ -24,7 +24,7 @@ from theory.architecture import Architecture
 THEOREM = "T2"
 STATEMENT = ("For every theta and lambda, T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0, 0): "
              "replication maps critical points to critical lines of constant loss.")
-CLAIMS = ("replication.gradient",)
+CLAIMS = ("replication.gradient", "replication.library_map")
 TAMPERS = ("map-lambda-mismatch",)
 
 # (widths, activation, layer, unit)

@@ -27,7 +27,8 @@ from theory.params import Params, incoming_indices, narrow_positions
 THEOREM = "T3"
 STATEMENT = ("At an inactive-unit (propagation) embedding the only new gradient is g_alpha (g_beta); the embedded "
              "critical point stays critical in cases (a) zero error, (b) w0 = 0, (c) w~0 = w~_j, (d) dead ReLU.")
-CLAIMS = ("inactive_unit.gradient", "inactive_propagation.gradient")
+CLAIMS = ("inactive_unit.gradient", "inactive_propagation.gradient", "inactive_unit.library_map",
+          "inactive_propagation.library_map")
 TAMPERS = ("narrow-not-critical",)
 
 

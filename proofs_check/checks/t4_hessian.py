@@ -24,7 +24,7 @@ THEOREM = "T4"
 STATEMENT = ("For every theta and lambda, T^T H_wide T = blockdiag(H, K_lambda) with "
              "K_lambda = [[lambda(1-lambda) A_j, B_j^T], [B_j, 0]]; |det T| = 1; at critical points the "
              "inertia adds (Sylvester).")
-CLAIMS = ("replication.hessian",)
+CLAIMS = ("replication.hessian", "replication.library_map")
 TAMPERS = ("K-lambda-squared",)
 
 CASES_FULL = CONGRUENCE_CASES

@@ -35,7 +35,7 @@ from theory.params import Params
 THEOREM = "T4a"
 STATEMENT = ("Single output at a strict minimum: gamma_lambda(theta*) is a minimum iff lambda(1-lambda) A_j is "
              "positive semidefinite, else a strict saddle (A>0: minimum inside (0,1); A<0: outside; indefinite: never).")
-CLAIMS = ("replication.fa_direction",)
+CLAIMS = ("replication.fa_direction", "replication.fa_sign_table")
 TAMPERS = ("narrow-saddle",)
 WIDTHS = (1, 1, 1)
 LAM_FULL = ("0.25", "0.5", "0.75", "-0.5", "1.5")
@@ -119,6 +119,7 @@ def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
     got = getattr(report.verdict, "value", str(report.verdict))
     ok = got == "saddle" if verdict == "saddle" else got.endswith("minimum")
     ledger.require(f"{tag}: proofs_check.classify verdict", ok, f"{got} ~ {verdict}")
+    ledger.certify(tag, pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, verdict)
 
 
 def instances(config: CheckConfig):

@@ -29,7 +29,7 @@ from theory.params import Params
 THEOREM = "T4b"
 STATEMENT = ("If B_j != 0 at a critical point (several outputs), gamma_lambda(theta*) is a strict saddle for every "
              "lambda, with decrease -s^2 sigma_max(B_j) (+ s^2 lambda(1-lambda) zeta^T A zeta / 2) along the split.")
-CLAIMS = ("replication.hessian",)
+CLAIMS = ("replication.hessian", "replication.saddle_direction")
 TAMPERS = ("single-output",)
 CASES_FULL = (((2, 2, 2), "tanh", 0, 0), ((2, 2, 2, 1), "tanh", 0, 1))
 CASES_QUICK = CASES_FULL[:1]
@@ -78,6 +78,7 @@ def check(config: CheckConfig) -> CheckResult:
                     r2 = _quotient(pb, theta, zeta, eta, s / 2, inst, L0, dps)
                     extrapolated = 2 * r2 - r1
                     rel = [abs(r - predicted) / abs(predicted) for r in (r1, r2, extrapolated)]
+            ledger.certify(tag, pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, "saddle")
             if sigma > tol:
                 ledger.require(
                     f"{tag}: quotient at s={fmt(s)}, s/2, extrapolated vs predicted {fmt(predicted)} "

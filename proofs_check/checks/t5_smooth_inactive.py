@@ -28,7 +28,7 @@ from theory.embeddings import add_inactive_unit
 THEOREM = "T5"
 STATEMENT = ("Smooth activation: an inactive unit added at a critical point with C(w~0) != 0 (e.g. w0 = 0 with "
              "residuals correlated with the inputs) gives a strict saddle, even from a strict minimum.")
-CLAIMS = ("inactive_unit.hessian_block",)
+CLAIMS = ("inactive_unit.hessian_block", "inactive_unit.saddle")
 TAMPERS = ("zero-error",)
 
 

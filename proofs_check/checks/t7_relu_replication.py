@@ -28,7 +28,7 @@ from theory.params import Params
 THEOREM = "T7"
 STATEMENT = ("ReLU replication: with one output every critical point embeds as a (non-strict) minimum for every "
              "lambda; with several outputs and B_j != 0 it is a strict saddle for every lambda (decrease -s^2 sigma_max).")
-CLAIMS = ("replication.hessian",)
+CLAIMS = ("replication.hessian", "relu.replication_minimum", "relu.replication_saddle")
 TAMPERS = ("multi-output",)
 LAMBDAS_FULL = ("-0.5", "0", "0.5", "1.5")
 LAMBDAS_QUICK = ("-0.5", "0.5")
@@ -56,6 +56,7 @@ def _single_output(ledger, config, rng):
         extra = inst.arch.incoming_size(0) + inst.arch.outgoing_size(0)
         ledger.equal(f"{tag} lambda {lam}: wide inertia = narrow {narrow} + {extra} zeros", wide,
                      (narrow[0], narrow[1] + extra, narrow[2]))
+        ledger.certify(f"{tag} lambda {lam}", pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, "minimum")
         count = 20 if config.quick else 100
         change = min_loss_change(pb.wide_arch, pb.wide_params, inst.x, inst.y, radius=radius / 3, count=count,
                                  rng=rng, dps=dps)

@@ -64,6 +64,8 @@ def _case(ledger, inst, rng, dps, full_row_rank_expected):
         scale = 1 + _linalg.max_abs(Hw)
         bound = tolerance(dps, scale, lost_digits=3)
         ledger.at_most(f"{tag}: L_wide", Lw, bound)
+    ledger.certify(tag, wide, wp, inst.x, inst.y, dps, "global-minimum")
+    with workdps(dps):
         ledger.at_most(f"{tag}: |grad L_wide|", mlp.norm(gw), bound)
         ledger.at_most(f"{tag}: |H_wide - J^T J|", _linalg.max_abs(Hw - Jw.T @ Jw), bound)
         h = augmented_inputs(inst.arch, to_mp_params(inst.params), inst.x, 0)

@@ -13,6 +13,7 @@ SECTIONS = {
     "evaluation": "proofs_check.bench_evaluation",
     "training": "proofs_check.bench_training",
     "experiment": "proofs_check.bench_experiment",
+    "certify": "proofs_check.bench_certify",
 }
 
 

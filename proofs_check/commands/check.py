@@ -20,13 +20,20 @@ EVIDENCE_WIDTH = 70
 
 
 def configure(parser):
+    from numerics.limits import CHECK_DPS_RANGE
+    from proofs_check import options as opt
+
     parser.add_argument("--quick", action="store_true", help="fewer instances per check (all checks < 60 s)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of check results")
     parser.add_argument("--only", default=None, metavar="IDS",
                         help="comma-separated theorem ids to run, e.g. T4a,T7 (default: all)")
-    parser.add_argument("--dps", type=int, default=40, help="working precision in decimal digits (default 40)")
-    parser.add_argument("--seed", type=int, default=0, help="base seed of the instance searches (default 0)")
+    parser.add_argument("--dps", type=opt.dps(*CHECK_DPS_RANGE), default=40, help="working precision in decimal digits (default 40)")
+    parser.add_argument("--seed", type=opt.seed, default=0, help="base seed of the instance searches (default 0)")
     parser.add_argument("--verbose", action="store_true", help="text mode: print every evidence item")
+    parser.add_argument("--activation", default=None, metavar="NAME",
+                        help="run the activation-parametrised checks (T3d, Td: depth J = 3, 4, 5 instances) on this "
+                             "activation (any name: tanh, leaky_relu:0.1, poly:0,1,0.5, expr:x*tanh(x), ...) and "
+                             "print which statements hold for it")
 
 
 def _clip(text: str, width: int) -> str:
@@ -44,17 +51,32 @@ def render(results, verbose: bool = False) -> str:
 
     rows = tuple(
         (r.theorem, _clip(r.statement, STATEMENT_WIDTH), r.method, _summary(r), "pass" if r.passed else "FAIL",
-         f"{r.seconds:.1f}")
+         getattr(r, "certified", "") or "-", f"{r.seconds:.1f}")
         for r in results
     )
-    notes = tuple(f"{r.theorem}: {r.notes}" for r in results if r.notes)
-    text = BenchTable("semiflat check", ("theorem", "statement", "method", "evidence", "verdict", "s"), rows,
+    notes = tuple(f"{r.theorem}: {r.notes}" for r in results if r.notes) + (
+        "certified: concrete points whose verdict was proved with ball arithmetic / points tried "
+        "(docs/certified.md); - where the theorem names no concrete point",)
+    text = BenchTable("semiflat check", ("theorem", "statement", "method", "evidence", "verdict", "certified", "s"), rows,
                       notes).render()
     if verbose:
         for r in results:
             text += f"\n\n{r.theorem} ({'pass' if r.passed else 'FAIL'}): {r.statement}\n  seeds {list(r.seeds)}"
             text += "".join(f"\n  - {name}: {value}" for name, value in r.evidence)
     return text
+
+
+def applicability_text(name: str) -> str:
+    """Which statements hold for the activation ``name``, from its properties (docs/activations.md)."""
+    from theory.activation_properties import STATEMENTS, applicability
+    from theory.activations import get_activation
+
+    act = get_activation(name)
+    texts = {s.key: s.text for s in STATEMENTS}
+    lines = [f"activation {act.name}: {act.properties.describe()}"]
+    for key, holds, why in applicability(act.properties):
+        lines.append(f"  {key:9s} {'holds' if holds else 'does not hold'}: {texts[key]}" + ("" if holds else f" ({why})"))
+    return "\n".join(lines)
 
 
 def run(args) -> int:
@@ -71,11 +93,18 @@ def run(args) -> int:
     if args.dps < 20:
         raise UsageError(f"--dps {args.dps} is too small: the checks separate zeros at half the digits; "
                          "pass --dps 20 or more (default 40)")
+    activation = None
+    if args.activation is not None:
+        from theory.activations import get_activation
+
+        activation = get_activation(args.activation).name  # a bad name: exit 2 before any work
     start = time.perf_counter()
-    results = check_all(quick=args.quick, only=only, dps=args.dps, seed=args.seed)
+    results = check_all(quick=args.quick, only=only, dps=args.dps, seed=args.seed, activation=activation)
     if args.json:
         print(json.dumps([r.to_json() for r in results], indent=2))
     else:
+        if activation is not None:
+            print(applicability_text(activation) + "\n")
         print(render(results, args.verbose))
         passed = sum(r.passed for r in results)
         print(f"\n{passed}/{len(results)} checks passed in {time.perf_counter() - start:.1f} s "

@@ -6,6 +6,7 @@ Exit codes: 0 for every verdict (the verdict is the answer, not a failure); 2 on
 from __future__ import annotations
 
 import json
+import sys
 
 NAME = "classify"
 HELP = ("classify a network's parameters as a critical point: gradient norm, Hessian inertia at high "
@@ -15,21 +16,39 @@ EXAMPLE = "semiflat classify wide.json --data data.csv --dps 50 --json"
 
 
 def configure(parser):
+    from numerics.limits import CLASSIFY_DPS_RANGE
+    from proofs_check import options as opt
+
     parser.add_argument("network", metavar="NET.json", help="a network file (semiflat.network/1)")
     parser.add_argument("--data", default=None, metavar="FILE",
                         help="training data (CSV or JSON); default: the data stored in the network file")
-    parser.add_argument("--dps", type=int, default=None, metavar="D",
+    parser.add_argument("--dps", type=opt.dps(*CLASSIFY_DPS_RANGE), default=None, metavar="D",
                         help="working precision in significant digits (default: the file's dps)")
     parser.add_argument("--json", action="store_true", help="print one JSON object (full precision)")
+    parser.add_argument("--certify", action="store_true",
+                        help="prove the verdict with ball arithmetic after removing the flat directions "
+                             "(docs/certified.md); unproved verdicts are marked numerical")
+    parser.add_argument("--certificate", default=None, metavar="CERT.json",
+                        help="with --certify: write the certificate ('semiflat verify CERT.json' re-checks it)")
+    parser.add_argument("--plot", default=None, metavar="FILE.png",
+                        help="draw the Hessian spectrum with the zero band and the proved flat directions")
+    from proofs_check import snap
+
+    snap.configure(parser)
 
 
 def _dps(args, net) -> int:
     from theory.errors import InvalidInput
 
-    dps = net.dps if args.dps is None else args.dps
-    if not 10 <= dps <= 1000:
-        raise InvalidInput(f"--dps {dps} is out of range; pass an integer between 10 and 1000 (e.g. --dps 50)")
-    return dps
+    from numerics.limits import CLASSIFY_DPS_RANGE
+
+    low, high = CLASSIFY_DPS_RANGE
+    if args.dps is not None:
+        return args.dps
+    if not low <= net.dps <= high:
+        raise InvalidInput(f"{args.network} works at dps {net.dps}, outside the {low}..{high} digits classify "
+                           f"works at; pass --dps D with {low} <= D <= {high} (e.g. --dps 50)")
+    return net.dps
 
 
 def text_report(report, source: str) -> str:
@@ -40,6 +59,7 @@ def text_report(report, source: str) -> str:
     lines = [
         f"network: {source}",
         f"verdict: {report.verdict.value}",
+        report.statement or f"numerical: {report.verdict.value}",
         f"theorem: {report.theorem}",
         f"inertia: negative {inertia.negative}, zero {inertia.zero}, positive {inertia.positive} "
         f"(|mu| <= {mpmath.nstr(report.zero_tolerance, 3)} counts as zero)",
@@ -77,12 +97,40 @@ def run(args) -> int:
         data, source = net.data, f"{args.network} (stored data)"
     else:
         raise InvalidInput(f"{args.network} stores no data; pass the training data with --data FILE")
-    report = classify(net.arch, net.params, data, dps=dps)
+    if args.certificate is not None and not args.certify:
+        raise InvalidInput("--certificate CERT.json needs --certify")
+    from numerics import limits
+
+    D = net.arch.n_params
+    if D > limits.MAX_CLASSIFY_PARAMS:
+        raise InvalidInput(f"{args.network} has {D} parameters; classify takes at most {limits.MAX_CLASSIFY_PARAMS} "
+                           "(its Hessian is a dense D x D matrix at high precision)")
+    limits.check_memory(f"the {D} x {D} Hessian of {args.network} at dps {dps}", 3 * D * D, limits.mpf_bytes(dps),
+                        "classify a smaller network or pass a smaller --dps")
+    from proofs_check import snap
+
+    net, near_lines, near = snap.prepare(args, net, data, dps)
+    report = classify(net.arch, net.params, data, dps=dps, certify=args.certify)
+    if args.plot:
+        from proofs_check.spectrum_figure import save_spectrum_figure
+
+        save_spectrum_figure(report, args.plot)
+    if args.certificate is not None:
+        from numerics.atomic import write_atomic
+        from numerics.files import dumps
+
+        if report.certificate is None:
+            print(f"no certificate written: the verdict is not proved ({report.statement})", file=sys.stderr)
+        else:
+            write_atomic(args.certificate, dumps(report.certificate))
     if args.json:
         out = report.to_json()
+        if args.certificate is not None and report.certificate is not None:
+            out["certificate"] = str(args.certificate)
         out["file"] = str(args.network)
         out["data"] = str(source)
+        out["near_structure"] = near
         print(json.dumps(out, indent=2))
     else:
-        print(text_report(report, str(args.network)))
+        print("\n".join([text_report(report, str(args.network))] + near_lines))
     return 0

@@ -1,4 +1,6 @@
-"""`semiflat derive`: general symbolic proofs of the embedding claims, as a Markdown/LaTeX report.
+"""`semiflat derive`: general symbolic proofs of the embedding claims, as a Markdown report, a
+LaTeX document (``--format tex``) or JSON (``--json``); how each claim covers every size is in
+docs/symbolic.md.
 
 Exit codes: 0 every claim proved (or not applicable to the activation), 1 a claim failed,
 2 bad input (one line on stderr; ``--out`` is written atomically, never partially).
@@ -24,16 +26,19 @@ def configure(parser):
     parser.add_argument("--embedding", default="all", metavar="{" + ",".join(EMBEDDINGS) + "}",
                         help="which claims to prove (default: all)")
     parser.add_argument("--activation", default="generic", metavar="NAME|generic",
-                        help="generic (an undefined smooth phi, the default) or tanh, sigmoid, relu, "
-                             "softplus, gelu, identity")
-    parser.add_argument("--out", default=None, metavar="FILE.md", help="write the Markdown report here (atomically)")
+                        help="generic (an undefined smooth phi, the default), relu (proved piece by piece) "
+                             "or any smooth library activation (tanh, sigmoid, softplus, gelu, identity, ...)")
+    parser.add_argument("--format", default="md", choices=("md", "tex"), dest="report_format",
+                        help="report format: md (Markdown with LaTeX, the default) or tex (a LaTeX document)")
+    parser.add_argument("--out", default=None, metavar="FILE", help="write the report here (atomically)")
     parser.add_argument("--json", action="store_true",
-                        help='print a JSON list of {"id", "statement", "status", "seconds", "generality"}')
+                        help='print a JSON list of {"id", "statement", "status", "seconds", "generality", '
+                             '"sizes", "argument", "method", "hypotheses"}')
 
 
 def run(args) -> int:
     from proofs_check.atomic import write_atomic
-    from proofs_check.derivation_report import render_json, render_markdown
+    from proofs_check.derivation_report import render_json, render_markdown, render_tex
     from theory.errors import InvalidInput
     from theory.symbolic import claims_of, prove
     from theory.symbolic.layer import check_activation
@@ -42,16 +47,15 @@ def run(args) -> int:
         raise InvalidInput(f"--embedding {args.embedding!r} is not known; use one of {', '.join(EMBEDDINGS)}")
     check_activation(args.activation)
     if args.out:
-        from pathlib import Path
+        from proofs_check.options import check_output_file
 
-        folder = Path(args.out).parent
-        if str(folder) and not folder.is_dir():
-            raise InvalidInput(f"--out {args.out}: folder {folder} does not exist; create it first or pick another path")
+        check_output_file(args.out)  # before the proofs, not after them
     ids = claims_of(args.embedding)
     start = time.perf_counter()
     results = [prove(i, args.activation) for i in ids]
     total = time.perf_counter() - start
-    markdown = render_markdown(results, args.embedding, args.activation, total)
+    render = render_tex if getattr(args, "report_format", "md") == "tex" else render_markdown
+    markdown = render(results, args.embedding, args.activation, total)
     if args.out:
         write_atomic(args.out, markdown)
     if args.json:

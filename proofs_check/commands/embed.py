@@ -41,30 +41,33 @@ _METHOD_OPTIONS = (
 
 
 def configure(parser):
+    from numerics import limits
+    from proofs_check import options as opt
+
     parser.add_argument("network", metavar="NET.json", help="the narrow network (semiflat.network/1)")
     parser.add_argument("--method", required=True, choices=["replication", "inactive-unit", "inactive-propagation"],
                         help="which embedding to apply")
-    parser.add_argument("--layer", type=int, default=0, help="hidden layer to widen, 0-based (default 0)")
-    parser.add_argument("--unit", type=int, default=None, help="replication: the unit to split (default 0)")
-    parser.add_argument("--lambda", dest="lam", default=None, metavar="X",
+    parser.add_argument("--layer", type=opt.integer(0, limits.MAX_LAYERS), default=0, help="hidden layer to widen, 0-based (default 0)")
+    parser.add_argument("--unit", type=opt.integer(0, limits.MAX_WIDTH), default=None, help="replication: the unit to split (default 0)")
+    parser.add_argument("--lambda", dest="lam", type=opt.decimal, default=None, metavar="X",
                         help="replication: the split ratio lambda (any real, exact decimal)")
-    parser.add_argument("--shares", default=None, metavar="a,b,...",
+    parser.add_argument("--shares", type=opt.decimals, default=None, metavar="a,b,...",
                         help="replication: a k-way split with these shares (sum 1); adds k-1 units")
-    parser.add_argument("--to", type=int, default=None, metavar="H",
+    parser.add_argument("--to", type=opt.integer(1, limits.MAX_EMBED_TO), default=None, metavar="H",
                         help="target width of the layer (default: current width + 1)")
-    parser.add_argument("--seed", type=int, default=None, help="seed for drawn weights (inactive-unit, inactive-propagation)")
-    parser.add_argument("--scale", type=float, default=None,
+    parser.add_argument("--seed", type=opt.seed, default=None, help="seed for drawn weights (inactive-unit, inactive-propagation)")
+    parser.add_argument("--scale", type=opt.real(0, open_low=True, what="a standard deviation"), default=None,
                         help="inactive-unit: standard deviation of drawn incoming weights (default 1)")
-    parser.add_argument("--incoming", default=None, metavar="w1,...,b",
+    parser.add_argument("--incoming", type=opt.decimals, default=None, metavar="w1,...,b",
                         help="inactive-unit: the new units' incoming weights then bias (exact decimals)")
-    parser.add_argument("--dead-margin", type=float, default=None, metavar="M",
+    parser.add_argument("--dead-margin", type=opt.real(0, open_low=True, what="a positive margin"), default=None, metavar="M",
                         help="inactive-unit, ReLU: draw a dead unit, w.h + b <= -M on the data or box")
     parser.add_argument("--dead-data", default=None, metavar="FILE",
                         help="data on which the unit must be dead (default with --dead-margin: the file's data)")
     parser.add_argument("--dead-box", default=None, metavar="LOW:HIGH",
                         help="input box on which the unit must be dead (e.g. -1:1)")
-    parser.add_argument("--b0", default=None, metavar="X", help="inactive-propagation: bias of the new unit (default 0)")
-    parser.add_argument("--v0", default=None, metavar="X,...",
+    parser.add_argument("--b0", type=opt.decimal, default=None, metavar="X", help="inactive-propagation: bias of the new unit (default 0)")
+    parser.add_argument("--v0", type=opt.decimals, default=None, metavar="X,...",
                         help="inactive-propagation: outgoing weights of the new unit (default 0, or N(0,1) with --seed)")
     parser.add_argument("--out", required=True, metavar="WIDE.json", help="where to write the wide network")
     parser.add_argument("--force", action="store_true", help="allow --out to overwrite the input file")
@@ -73,8 +76,10 @@ def configure(parser):
 def run(args) -> int:
     from numerics.files import load_data, load_network, save_network
     from numerics.precision import workdps
+    from proofs_check.options import check_output_file
     from theory.errors import IncompatibleEmbedding, InvalidInput
 
+    check_output_file(args.out)
     _check_out(args)
     net = load_network(args.network)
     arch, params, dps = net.arch, net.params, net.dps
@@ -82,6 +87,14 @@ def run(args) -> int:
     if args.unit is not None and args.method == "replication":
         arch.check_unit(args.layer, args.unit)
     current = arch.widths[args.layer + 1]
+    if args.to is not None:
+        from numerics import limits
+
+        grown = arch.n_params + max(0, args.to - current) * (arch.incoming_size(args.layer) + arch.outgoing_size(args.layer))
+        if grown > limits.MAX_PARAMS:
+            raise InvalidInput(f"--to {args.to} gives {grown} parameters; at most {limits.MAX_PARAMS}")
+        limits.check_memory(f"--to {args.to}", grown * (args.to - current + 1), 8,
+                            "embed to a smaller width")
 
     for attr, flag, methods in _METHOD_OPTIONS:
         if getattr(args, attr) is not None and args.method not in methods:
@@ -119,8 +132,28 @@ def run(args) -> int:
         if incoming is not None and (dead_inputs is not None or dead_box is not None or args.dead_margin is not None):
             raise IncompatibleEmbedding("--incoming fixes the new unit; drop --dead-margin/--dead-data/--dead-box")
 
-    wide_arch, wide_params = _embed(args, arch, params, current, dps, lam=lam, shares=shares, incoming=incoming,
-                                    dead_inputs=dead_inputs, dead_box=dead_box, b0=b0, v0=v0)
+    def build(work_dps):
+        return _embed(args, arch, params, current, work_dps, lam=lam, shares=shares, incoming=incoming,
+                      dead_inputs=dead_inputs, dead_box=dead_box, b0=b0, v0=v0)
+
+    wide_arch, wide_params = build(dps)
+    out_dps = preserving_dps(arch, params, wide_arch, wide_params, dps, net.data)
+    if out_dps is None:
+        from numerics.limits import DPS_MAX
+
+        lost = _lost_digits(params, wide_params, dps)
+        out_dps = dps + lost + 5
+        if out_dps > DPS_MAX:
+            raise IncompatibleEmbedding(
+                f"the wide network would lose about {lost} digits to cancellation (a huge --lambda, share, --b0 "
+                f"or --v0), more than dps {DPS_MAX} can hold; give smaller values")
+        wide_arch, wide_params = build(out_dps)
+        if preserving_dps(arch, params, wide_arch, wide_params, out_dps, net.data, reference_dps=dps) is None:
+            raise IncompatibleEmbedding(
+                "the wide network does not compute the same function as the narrow one even at dps "
+                f"{out_dps} (cancellation in the embedding's values); give smaller values")
+        print(f"note: dps raised from {dps} to {out_dps} so the wide network computes the same function "
+              f"(the embedding's values cancel about {lost} digits)")
     if dead_inputs is not None:
         _check_dead(wide_arch, wide_params, args.layer, current, dead_inputs, dps, dead_source)
 
@@ -134,9 +167,9 @@ def run(args) -> int:
     }
     if dead_source is not None:
         provenance["options"]["dead_source"] = dead_source
-    save_network(args.out, wide_arch, wide_params, dps=dps, provenance=provenance, data=net.data)
+    save_network(args.out, wide_arch, wide_params, dps=out_dps, provenance=provenance, data=net.data)
     print(f"wrote {args.out}: widths {list(arch.widths)} -> {list(wide_arch.widths)} by {args.method} "
-          f"at hidden layer {args.layer} ({wide_arch.n_params} parameters, dps {dps})")
+          f"at hidden layer {args.layer} ({wide_arch.n_params} parameters, dps {out_dps})")
     return 0
 
 
@@ -173,6 +206,51 @@ def _embed(args, arch, params, current, dps, *, lam, shares, incoming, dead_inpu
         )
         width = current + 1 if args.to is None else args.to
         return embed_to_width(arch, params, request, width)
+
+
+def probe_inputs(arch, data) -> np.ndarray:
+    """Inputs on which the written network is compared with the narrow one: the stored data (if
+    any) and a fixed grid of points in [-1, 1]^d (at most 16 grid points)."""
+    d = arch.input_dim
+    rng = np.random.default_rng(0)
+    grid = [[v] * d for v in (-1, -0.5, 0, 0.5, 1)] + [list(rng.uniform(-1, 1, size=d)) for _ in range(11)]
+    rows = [[mpmath.mpf(repr(float(v))) for v in row] for row in grid]
+    if data is not None:
+        rows += [list(r) for r in np.asarray(data.x, dtype=object)[:64]]
+    return np.array(rows, dtype=object).reshape(len(rows), d)
+
+
+def preserving_dps(arch, params, wide_arch, wide_params, dps: int, data, reference_dps: int | None = None):
+    """``dps`` if the wide network, as it is written at ``dps`` and read back, computes the narrow
+    network's function to ``reference_dps`` (default ``dps``) digits on :func:`probe_inputs`
+    (relative to max(1, |f|), 3 digits of evaluation noise allowed); else ``None``.
+
+    This is the check that no written network computes another function (spec §2: every
+    embedding preserves the function) when huge values cancel (e.g. ``--lambda 1e60``)."""
+    from numerics.files import network_from_json, network_to_json
+    from numerics.precision import tolerance, workdps
+    from theory.network import forward
+
+    ref = dps if reference_dps is None else reference_dps
+    x = probe_inputs(arch, data)
+    written = network_from_json(network_to_json(wide_arch, wide_params, dps), "the wide network")
+    with workdps(max(dps, ref) + 10):
+        want = forward(arch, params, x)
+        got = forward(wide_arch, written.params, x)
+        scale = max([mpmath.mpf(1)] + [abs(v) for v in want.reshape(-1)])
+        worst = max(abs(a - b) for a, b in zip(want.reshape(-1), got.reshape(-1)))
+        return dps if worst <= tolerance(ref, scale, lost_digits=3) else None
+
+
+def _lost_digits(params, wide_params, dps: int) -> int:
+    """Digits the embedding's values can cancel: log10 of the largest wide parameter relative to
+    the largest narrow one (at least 1)."""
+    from numerics.precision import workdps
+
+    with workdps(dps):
+        big = max(abs(v) for v in wide_params.to_vector())
+        ref = max([mpmath.mpf(1)] + [abs(v) for v in params.to_vector()])
+        return max(1, int(mpmath.ceil(mpmath.log10(big / ref))) + 1) if big > ref else 1
 
 
 def _layer_inputs(arch, params, data, layer: int, dps: int) -> np.ndarray:
@@ -233,10 +311,14 @@ def _numbers(text, flag: str, size: int | None = None, why: str = ""):
 def _box(text: str):
     from theory.errors import InvalidInput
 
+    import argparse
+
+    from proofs_check import options as opt
+
     parts = text.split(":")
     try:
-        low, high = (float(p) for p in parts)
-    except ValueError:
+        low, high = (opt.real()(p) for p in parts)
+    except (ValueError, argparse.ArgumentTypeError):
         low = high = None
     if len(parts) != 2 or low is None or not (np.isfinite(low) and np.isfinite(high)) or not low < high:
         raise InvalidInput(f"--dead-box {text!r}: expected LOW:HIGH with finite numbers LOW < HIGH, e.g. --dead-box=-1:1")

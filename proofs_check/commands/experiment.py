@@ -10,50 +10,74 @@ EXAMPLE = "semiflat experiment fig2 --out fig2/ --workers 2   (add --quick for a
 
 
 def _ints(text: str) -> tuple[int, ...]:
+    import argparse
+
+    from numerics import limits
+    from proofs_check import options as opt
     from proofs_check.cli import UsageError
 
+    parts = [t for t in text.split(",") if t.strip()]
+    if len(parts) > limits.MAX_HMAX:
+        raise UsageError(f"--hgrid has {len(parts)} entries; at most {limits.MAX_HMAX}")
     try:
-        return tuple(int(t) for t in text.split(",") if t.strip())
-    except ValueError:
-        raise UsageError(f"--hgrid {text!r}: expected comma-separated integers, e.g. 5,6,8,10") from None
+        return tuple(opt.integer(1, limits.MAX_HMAX)(t) for t in parts)
+    except argparse.ArgumentTypeError as exc:
+        raise UsageError(f"--hgrid {text[:60]!r}: {exc}; expected comma-separated widths, e.g. 5,6,8,10") from None
 
 
 def _shard(text: str) -> tuple[int, int]:
+    import argparse
+
+    from numerics import limits
+    from proofs_check import options as opt
     from proofs_check.cli import UsageError
 
+    parts = text.split(":")
     try:
-        a, b = (int(t) for t in text.split(":"))
-    except ValueError:
-        raise UsageError(f"--shard {text!r}: expected a:b (shard a of b, 0-based), e.g. 0:4") from None
+        if len(parts) != 2:
+            raise argparse.ArgumentTypeError("two numbers needed")
+        a, b = (opt.integer(0, limits.MAX_TRIALS)(t) for t in parts)
+    except argparse.ArgumentTypeError:
+        raise UsageError(f"--shard {text[:60]!r}: expected a:b (shard a of b, 0-based), e.g. 0:4") from None
+    if not (b >= 1 and 0 <= a < b):
+        raise UsageError(f"--shard {text}: expected a:b with 0 <= a < b (shard a of b, 0-based)")
     return a, b
 
 
 def configure(parser):
     from numerics.experiment.config import ExperimentConfig, PROTOCOLS, RHO_RULES, SURPLUS_RULES
 
+    from numerics import limits
+    from proofs_check import options as opt
+
     d = ExperimentConfig()
     parser.add_argument("which", choices=["fig2"], help="the experiment to run (fig2: the paper's Figure 2)")
-    parser.add_argument("--trials", type=int, default=None, help=f"number of trials (default {d.trials}; --quick 100)")
-    parser.add_argument("--hmax", type=int, default=None, help=f"largest width H (default {d.hmax}; --quick 15)")
+    parser.add_argument("--trials", type=opt.integer(1, limits.MAX_TRIALS), default=None, help=f"number of trials (default {d.trials}; --quick 100)")
+    parser.add_argument("--hmax", type=opt.integer(2, limits.MAX_HMAX), default=None, help=f"largest width H (default {d.hmax}; --quick 15)")
     parser.add_argument("--hgrid", type=str, default=None, help="widths H to evaluate, e.g. 6,8,10,15 (default: every H0+1..hmax; sets --hmax to its largest entry unless given)")
     parser.add_argument("--activations", type=str, default=",".join(d.activations), help="comma-separated (default tanh,relu; also sigmoid, softplus, gelu)")
     parser.add_argument("--protocol", choices=PROTOCOLS, default=d.protocol, help="perturb (default): one trained network, trials are perturbations; retrain: new data set and training per trial")
     parser.add_argument("--h0", type=str, default=str(d.h0), help="narrow width (default 5; infeasible data sets are redrawn and counted) or 'auto' (minimal width)")
-    parser.add_argument("--surplus", choices=SURPLUS_RULES, default=d.surplus, help="ReLU surplus incoming weights: domain (default; dead on [-1,1] with the margin), data (dead on the training inputs), gaussian (N(0,1), not dead)")
-    parser.add_argument("--margin", type=float, default=d.margin, help=f"dead-unit margin m (default {d.margin})")
-    parser.add_argument("--rho-rule", choices=RHO_RULES, default=d.rho_rule, help="norm (default): rho = rho_scale*||theta_H0||; relative: rho_scale*|theta_k| per coordinate")
-    parser.add_argument("--rho-scale", type=float, default=d.rho_scale, help=f"default {d.rho_scale}")
+    parser.add_argument("--surplus", choices=SURPLUS_RULES, default=d.surplus, help="ReLU surplus incoming weights, all drawn from N(0, surplus_scale^2): data (default; conditioned on inactive on the training inputs, Thm 9), domain (dead on [x_low, x_high] with the margin: ReLU ratio equals 1 by construction), gaussian (unconditioned, not dead)")
+    parser.add_argument("--surplus-smooth", choices=SURPLUS_RULES, default=d.surplus_smooth, help="the same rules for tanh and the other smooth activations (default gaussian)")
+    parser.add_argument("--margin", type=opt.real(0, what="a margin >= 0"), default=None, help="margin m of the dead rules, w x + b <= -m (default 0 for data, 1 for domain)")
+    parser.add_argument("--surplus-scale", type=opt.real(0, open_low=True, what="a positive scale"), default=d.surplus_scale, help=f"sd of the surplus weights before conditioning (default {d.surplus_scale})")
+    parser.add_argument("--rho-rule", choices=RHO_RULES, default=d.rho_rule, help="norm (default): rho = rho_scale*||theta_H0|| per network; match: one rho for all networks (rho_scale * mean of their norms); absolute: rho = rho_scale; relative: rho_scale*|theta_k| per coordinate")
+    parser.add_argument("--rho-match", action="store_true", help="the same absolute rho for both networks (= --rho-rule match)")
+    parser.add_argument("--rho-scale", type=opt.real(0, open_low=True, what="a positive scale"), default=d.rho_scale, help=f"default {d.rho_scale}")
     q = parser.add_mutually_exclusive_group()
     q.add_argument("--quadrature", action="store_true", help="deterministic quadrature for G (default; exact for ReLU)")
-    q.add_argument("--monte-carlo", type=int, default=0, metavar="N", help="estimate G on a fixed uniform test sample of N points instead")
-    parser.add_argument("--seed", type=int, default=d.seed, help="root seed of surplus and perturbation draws (default 0)")
-    parser.add_argument("--data-seed", type=int, default=d.data_seed, help="first data seed (default 0)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (results do not depend on it)")
-    parser.add_argument("--chunk", type=int, default=50, help="trials per resumable chunk (results do not depend on it)")
+    q.add_argument("--monte-carlo", type=opt.integer(1, limits.MAX_MONTE_CARLO), default=0, metavar="N", help="estimate G on a fixed uniform test sample of N points instead")
+    parser.add_argument("--sensitivity-trials", type=opt.integer(0, limits.MAX_TRIALS), default=d.sensitivity_trials, help=f"trials per variant of the sensitivity study, fig2c.png (default {d.sensitivity_trials}; 0: none; perturb protocol only)")
+    parser.add_argument("--seed", type=opt.seed, default=d.seed, help="root seed of surplus and perturbation draws (default 0)")
+    parser.add_argument("--data-seed", type=opt.seed, default=d.data_seed, help="first data seed (default 0)")
+    parser.add_argument("--workers", type=opt.workers, default=1, help="worker processes (results do not depend on it)")
+    parser.add_argument("--chunk", type=opt.integer(1, limits.MAX_CHUNK), default=50, help="trials per resumable chunk (results do not depend on it)")
     parser.add_argument("--shard", type=str, default=None, help="a:b: run only shard a of b (0-based); combine with 'semiflat merge'")
     parser.add_argument("--scheduler", type=str, default=None, metavar="ADDRESS", help="run chunks on a Dask cluster (extra 'distributed')")
     parser.add_argument("--out", type=str, default="fig2", help="output folder (default ./fig2)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out (same options)")
+    parser.add_argument("--force", action="store_true", help="discard an interrupted run's progress in --out and start over")
     parser.add_argument("--quick", action="store_true", help="100 trials, H up to 15 (explicit --trials/--hmax win)")
     parser.add_argument("--strict", action="store_true", help="exit 1 when the paper's claim is not reproduced")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
@@ -65,12 +89,16 @@ def config_from_args(args):
 
     h0 = args.h0.strip()
     if h0 != "auto":
-        try:
-            h0 = int(h0)
-        except ValueError:
-            from proofs_check.cli import UsageError
+        import argparse
 
-            raise UsageError(f"--h0 {args.h0!r}: expected a positive integer or 'auto'") from None
+        from numerics import limits
+        from proofs_check import options as opt
+        from proofs_check.cli import UsageError
+
+        try:
+            h0 = opt.integer(1, limits.MAX_HMAX)(h0)
+        except argparse.ArgumentTypeError:
+            raise UsageError(f"--h0 {args.h0[:60]!r}: expected a positive integer or 'auto'") from None
     d = ExperimentConfig()
     trials = args.trials if args.trials is not None else (QUICK["trials"] if args.quick else d.trials)
     grid = _ints(args.hgrid) if args.hgrid else None
@@ -79,36 +107,116 @@ def config_from_args(args):
     return ExperimentConfig(
         trials=trials, hmax=hmax, hgrid=grid,
         activations=tuple(a.strip() for a in args.activations.split(",") if a.strip()),
-        protocol=args.protocol, h0=h0, surplus=args.surplus, margin=args.margin,
-        rho_rule=args.rho_rule, rho_scale=args.rho_scale, monte_carlo=args.monte_carlo,
-        seed=args.seed, data_seed=args.data_seed,
+        protocol=args.protocol, h0=h0, surplus=args.surplus, surplus_smooth=args.surplus_smooth,
+        margin=args.margin, surplus_scale=args.surplus_scale,
+        rho_rule="match" if args.rho_match else args.rho_rule, rho_scale=args.rho_scale, monte_carlo=args.monte_carlo,
+        seed=args.seed, data_seed=args.data_seed, sensitivity_trials=args.sensitivity_trials,
     )
+
+
+def make_folder(path) -> list:
+    """Create ``path`` and its missing parents; return the folders created (innermost last)."""
+    from pathlib import Path
+
+    from theory.errors import InvalidInput
+
+    made, p = [], Path(path)
+    while not p.exists() and p != p.parent:
+        made.append(p)
+        p = p.parent
+    created = []
+    try:
+        for folder in reversed(made):
+            folder.mkdir()
+            created.append(folder)
+    except OSError as exc:
+        remove_if_empty(created)
+        raise InvalidInput(f"--out {path}: cannot create folder {folder} ({exc.strerror or exc}); "
+                           "pick another path") from None
+    return created
+
+
+def remove_if_empty(folders) -> None:
+    """Remove the folders a failed run created, innermost first, when nothing was left in them."""
+    for folder in reversed(folders):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def run(args) -> int:
     from numerics.experiment.config import RunOptions
+    from numerics.experiment.store import OutputLock
+    from proofs_check.options import check_output_folder
+
+    config = config_from_args(args)
+    shard = _shard(args.shard) if args.shard is not None else None
+    if shard is not None and config.trials < shard[1]:
+        from proofs_check.cli import UsageError
+
+        raise UsageError(f"--shard {args.shard}: {shard[1]} shards of {config.trials} trial(s) leave some shard "
+                         f"empty; use at most {config.trials} shards")
+    if args.scheduler is not None:
+        _check_scheduler(args.scheduler)
+    if args.resume and args.force:
+        from proofs_check.cli import UsageError
+
+        raise UsageError("--resume continues the interrupted run and --force discards it; give only one")
+    check_output_folder(args.out)
+    options = RunOptions(workers=args.workers, chunk=args.chunk, scheduler=args.scheduler,
+                         shard=shard, out=args.out, resume=args.resume, force=args.force)
+    made = make_folder(args.out)
+    lock = OutputLock(args.out)
+    finished = False
+    try:
+        lock.acquire()
+        code = _locked_run(args, config, options)
+        finished = True
+        return code
+    finally:
+        lock.release()
+        if not finished:
+            remove_if_empty(made)
+
+
+def _check_scheduler(address: str) -> None:
+    """A Dask scheduler address: [scheme://]host:port (checked before any training starts)."""
+    import re
+
+    from proofs_check.cli import UsageError
+
+    if len(address) > 300 or not re.fullmatch(r"([a-z][a-z0-9+.-]*://)?[A-Za-z0-9._\[\]:-]*[A-Za-z0-9.\]]:[0-9]{1,5}/?",
+                                              address, re.ASCII):
+        raise UsageError(f"--scheduler {address[:60]!r}: expected a Dask scheduler address such as "
+                         "tcp://127.0.0.1:8786")
+
+
+def _locked_run(args, config, options) -> int:
+    from numerics.atomic import staged_folder
     from numerics.experiment.runner import run_experiment
     from numerics.experiment.store import PartialStore
     from proofs_check.fig2_report import document, verdict, write_outputs
     from proofs_check.progress import ProgressBar
 
-    config = config_from_args(args)
-    options = RunOptions(workers=args.workers, chunk=args.chunk, scheduler=args.scheduler,
-                         shard=_shard(args.shard) if args.shard else None, out=args.out, resume=args.resume)
     bar = ProgressBar(enabled=None if not args.no_progress else False)
     try:
         outcome = run_experiment(config, options, progress=bar)
     finally:
         bar.close()
     doc = document(outcome)
-    paths = write_outputs(doc, args.out, outcome.timing, figures=not args.no_figures)
-    PartialStore(os.path.join(args.out, ".partial")).discard()  # finished: nothing left to resume
+    partial = os.path.join(args.out, ".partial")
+    with staged_folder(args.out, os.path.join(partial, "publish")) as staging:
+        paths = [os.path.join(args.out, p.name)
+                 for p in write_outputs(doc, staging, outcome.timing, figures=not args.no_figures)]
+    PartialStore(partial).discard()  # finished: nothing left to resume
     print(f"wrote {', '.join(str(p) for p in paths)}")
     if outcome.shard is not None:
         print(f"shard {outcome.shard[0]}:{outcome.shard[1]} done; combine all shards with 'semiflat merge DIR... --out DIR'")
         return 0
     v = verdict(doc)
     for c in doc["claims"].values():
-        print(f"  [{'pass' if c['passed'] else 'FAIL'}] {c['statement']}")
+        mark = ("pass" if c["passed"] else "FAIL") if c.get("kind", "tested") == "tested" else "by construction"
+        print(f"  [{mark}] {c['statement']}")
     print(f"paper's claim {v} (details: {args.out}/report.md)")
     return 1 if (args.strict and v.startswith("NOT")) else 0

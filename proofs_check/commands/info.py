@@ -34,6 +34,9 @@ def configure(parser):
     parser.add_argument("--data", default=None, metavar="FILE",
                         help="data (CSV or JSON); default: the data stored in the network file, if any")
     parser.add_argument("--json", action="store_true", help="print one JSON object (numbers at full precision)")
+    from proofs_check import snap
+
+    snap.configure(parser)
 
 
 def summarize_data(net, data, source: str) -> DataSummary:
@@ -64,10 +67,14 @@ def run(args) -> int:
     from numerics.files import load_data, load_network
     from numerics.precision import to_decimal_string
 
+    from proofs_check import snap
+
     net = load_network(args.network)
+    data = load_data(args.data, net.dps) if args.data is not None else net.data
+    net, near_lines, near = snap.prepare(args, net, data, net.dps)
     summary = None
     if args.data is not None:
-        summary = summarize_data(net, load_data(args.data, net.dps), args.data)
+        summary = summarize_data(net, data, args.data)
     elif net.data is not None:
         summary = summarize_data(net, net.data, f"{args.network} (stored data)")
     arch, prov = net.arch, net.provenance
@@ -82,6 +89,7 @@ def run(args) -> int:
             "dps": net.dps,
             "provenance": prov,
             "has_data": net.data is not None,
+            "near_structure": near,
         }
         if summary is not None:
             out.update(
@@ -122,6 +130,6 @@ def run(args) -> int:
             ("gradient norm", num(summary.gradient_norm)),
         ]
     width = max(len(k) for k, _ in rows) + 2
-    lines = [f"{key:<{width}}{value}" for key, value in rows]
+    lines = [f"{key:<{width}}{value}" for key, value in rows] + near_lines
     print("\n".join(lines))
     return 0

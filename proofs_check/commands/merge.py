@@ -19,17 +19,22 @@ def configure(parser):
 def _load(path: str) -> dict:
     from theory.errors import FileFormatError, InvalidInput
 
+    import os
+
     p = Path(path)
+    if len(os.fsencode(path)) > 4000 or any(len(os.fsencode(part)) > 255 for part in p.parts):
+        raise InvalidInput(f"{path[:60]}...: the path or a name in it is too long")
     if p.is_dir():
         p = p / "results.json"
     if not p.exists():
         raise InvalidInput(f"{p} does not exist; pass the folders written by 'semiflat experiment fig2 --shard a:b'")
-    try:
-        doc = json.loads(p.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise FileFormatError(f"{p}: not valid JSON ({exc})") from None
+    from numerics.datafile import parse_json_text, read_text
+
+    doc = parse_json_text(read_text(p), str(p), exact=False)
     from numerics.experiment.results import FORMAT
 
+    if not isinstance(doc, dict):
+        raise FileFormatError(f"{p}: found {type(doc).__name__}, expected the results object of a shard run")
     if doc.get("format") != FORMAT:
         raise FileFormatError(f"{p}: format {doc.get('format')!r}, expected {FORMAT!r}")
     doc["_path"] = str(p)
@@ -64,16 +69,20 @@ def merge_documents(docs: list[dict]) -> dict:
         a = first["activations"][act]
         per[act] = {"columns": tuple(a["widths"]), "lo": lo, "arrays": _refit(columns, a["widths"], arrays),
                     "network": a["network"], "rho": a["rho"], "quadrature": a["quadrature"]}
-    return build_results(config, per, None)
+    from proofs_check.fig2_report import add_analyses
+
+    return add_analyses(build_results(config, per, None))
 
 
 def _refit(columns, widths, arrays):
     import numpy as np
 
+    from numerics.experiment.trials import PER_WIDTH
+
     if tuple(columns) == tuple(widths):
         return arrays
     out = dict(arrays)
-    for k in ("G", "risk", "norm2", "excess2"):
+    for k in PER_WIDTH:
         full = np.full((arrays[k].shape[0], len(widths)), np.nan)
         for j, h in enumerate(columns):
             full[:, widths.index(h)] = arrays[k][:, j]
@@ -81,12 +90,44 @@ def _refit(columns, widths, arrays):
     return out
 
 
-def run(args) -> int:
-    from proofs_check.fig2_report import write_outputs
+def _checked_merge(docs: list[dict]) -> dict:
+    """:func:`merge_documents`, with a structurally damaged shard reported as a file error."""
+    from theory.errors import FileFormatError, SemiflatError
 
+    try:
+        return merge_documents(docs)
+    except SemiflatError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError, OverflowError) as exc:
+        names = ", ".join(d["_path"] for d in docs)
+        detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)[:120]
+        raise FileFormatError(f"{names}: not the unmodified results of shard runs ({type(exc).__name__}: "
+                              f"{detail}); rerun the shards") from None
+
+
+def run(args) -> int:
+    import os
+
+    from numerics.atomic import staged_folder
+    from numerics.experiment.store import OutputLock
+    from proofs_check.commands.experiment import make_folder, remove_if_empty
+    from proofs_check.fig2_report import write_outputs
+    from proofs_check.options import check_output_folder
+
+    check_output_folder(args.out)
     docs = [_load(p) for p in args.shards]
-    doc = merge_documents(docs)
-    Path(args.out).mkdir(parents=True, exist_ok=True)
-    paths = write_outputs(doc, args.out, {"merged_from": [d["_path"] for d in docs]}, figures=not args.no_figures)
+    doc = _checked_merge(docs)
+    made = make_folder(args.out)
+    finished = False
+    try:
+        with OutputLock(args.out):
+            with staged_folder(args.out, os.path.join(args.out, f".merge-{os.getpid()}")) as staging:
+                paths = [Path(args.out) / p.name for p in
+                         write_outputs(doc, staging, {"merged_from": [d["_path"] for d in docs]},
+                                       figures=not args.no_figures)]
+        finished = True
+    finally:
+        if not finished:
+            remove_if_empty(made)
     print(f"merged {len(docs)} shards; wrote {', '.join(str(p) for p in paths)}")
     return 0

@@ -33,8 +33,8 @@ DEFAULT_OUT = "semiflat-properties"
 
 def configure(parser):
     parser.add_argument("--activation", nargs="+", default=None, metavar="NAME",
-                        help="activations to draw from (names of the activation registry, e.g. tanh relu, or "
-                             "expr:... where available; default: every built-in one)")
+                        help="activations to draw from: registry names (tanh relu leaky_relu:0.1 expr:x*tanh(x) ...) "
+                             "or 'all' for every built-in; default: tanh relu sigmoid softplus gelu identity")
     parser.add_argument("--depth", default="2..4", metavar="K|K1..K2",
                         help="number of weight layers, one value or a range within 2..5 (default 2..4)")
     parser.add_argument("--max-width", type=int, default=3, metavar="W", help="largest width, 1..4 (default 3)")
@@ -71,10 +71,12 @@ def parse_depth(text: str) -> tuple[int, int]:
 def build_scale(args):
     """The :class:`proofs_check.invariants.Scale` of the command line (validated)."""
     from proofs_check.invariants import Scale
-    from theory.activations import ACTIVATION_NAMES, get_activation
+    from theory.activations import ACTIVATION_NAMES, PAPER_ACTIVATION_NAMES, get_activation
     from theory.errors import InvalidInput
 
-    names = tuple(args.activation) if args.activation else ACTIVATION_NAMES
+    names = tuple(args.activation) if args.activation else PAPER_ACTIVATION_NAMES
+    if "all" in names:
+        names = ACTIVATION_NAMES + tuple(n for n in names if n != "all" and n not in ACTIVATION_NAMES)
     for name in names:
         get_activation(name)  # raises with the list of known names
     low, high = parse_depth(args.depth)

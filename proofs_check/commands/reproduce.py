@@ -24,7 +24,9 @@ EXAMPLE = "semiflat reproduce --out results/   (--quick: small sizes, about a mi
 def configure(parser):
     parser.add_argument("--out", default="semiflat-results", help="output folder (default ./semiflat-results)")
     parser.add_argument("--quick", action="store_true", help="quick checks and a 100-trial Figure 2")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+    from proofs_check import options as opt
+
+    parser.add_argument("--workers", type=opt.workers, default=min(2, os.cpu_count() or 1),
                         help="worker processes for the experiment (results do not depend on it)")
     parser.add_argument("--resume", action="store_true", help="resume an interrupted experiment in DIR/fig2")
 
@@ -133,7 +135,9 @@ class _Tee:
 def run(args) -> int:
     from proofs_check.atomic import write_atomic
 
-    out = Path(args.out)
+    from proofs_check.options import check_output_folder
+
+    out = check_output_folder(args.out)
     out.mkdir(parents=True, exist_ok=True)
     quick = ["--quick"] if args.quick else []
     plan = [
@@ -141,7 +145,13 @@ def run(args) -> int:
         ("derive", ["derive", "--embedding", "all", "--out", str(out / "derive.md")], "derive.log", ("derive.md",), True),
         ("experiment", ["experiment", "fig2", "--out", str(out / "fig2"), "--workers", str(args.workers), "--strict",
                         *quick, *(["--resume"] if args.resume else [])], "experiment.log",
-         ("fig2/report.md", "fig2/fig2a.png", "fig2/fig2b.png", "fig2/results.json", "fig2/results.csv"), False),
+         ("fig2/report.md", "fig2/fig2a.png", "fig2/fig2b.png", "fig2/fig2c.png", "fig2/results.json",
+          "fig2/results.csv"), False),
+        ("experiment-retrain", ["experiment", "fig2", "--protocol", "retrain", "--out", str(out / "fig2-retrain"),
+                                "--workers", str(args.workers), "--strict", *quick,
+                                *(["--resume"] if args.resume else [])], "experiment-retrain.log",
+         ("fig2-retrain/report.md", "fig2-retrain/fig2b.png", "fig2-retrain/results.json",
+          "fig2-retrain/results.csv"), False),
     ]
     parts = []
     for name, argv, log, outputs, capture in plan:
@@ -149,6 +159,7 @@ def run(args) -> int:
         part = check_part(out, args.quick) if name == "check" else None
         parts.append(part or run_part(name, argv, out, log, outputs, capture_stderr=capture))
         print(f"      {parts[-1].status} ({parts[-1].seconds:.1f} s)", flush=True)
+    both_protocols_figure(out)
     write_atomic(out / "report.md", report(parts, out, args.quick))
     for p in parts:
         print(f"  {p.name:<11} {p.status:<14} {p.seconds:7.1f} s   {p.message[:100]}")
@@ -156,6 +167,31 @@ def run(args) -> int:
     print(f"wrote {out / 'report.md'}; " + ("all available parts passed" if not failed else
                                              f"{len(failed)} part(s) failed: {', '.join(p.name for p in failed)}"))
     return 1 if failed else 0
+
+
+PROTOCOL_DIRS = (("perturb", "fig2"), ("retrain", "fig2-retrain"))
+
+
+def _protocol_docs(out: Path) -> list[tuple[str, dict]]:
+    import json
+
+    docs = []
+    for proto, d in PROTOCOL_DIRS:
+        path = out / d / "results.json"
+        if path.exists():
+            docs.append((d, json.loads(path.read_text(encoding="utf-8"))))
+    return docs
+
+
+def both_protocols_figure(out: Path) -> bool:
+    """DIR/fig2b.png: Figure 2(b) with the perturb and retrain protocols side by side, labelled."""
+    docs = [doc for _, doc in _protocol_docs(out)]
+    if not docs:
+        return False
+    from proofs_check.fig2_figures import figure_2b
+
+    figure_2b(docs, out / "fig2b.png")
+    return True
 
 
 def report(parts: list[PartOutcome], out: Path, quick: bool) -> str:
@@ -177,18 +213,25 @@ def report(parts: list[PartOutcome], out: Path, quick: bool) -> str:
         if p.message and p.status != "ok":
             L += [f"- {p.name}: {p.message}"]
     L += ["", "## Figure 2", ""]
-    fig = out / "fig2" / "results.json"
-    if fig.exists():
-        import json
+    docs = _protocol_docs(out)
+    if docs:
+        from proofs_check.fig2_report import verdict
 
-        doc = json.loads(fig.read_text(encoding="utf-8"))
-        for c in doc["claims"].values():
-            L.append(f"- [{'pass' if c['passed'] else 'FAIL'}] {c['statement']}")
-        L += ["", "![Figure 2(a)](fig2/fig2a.png)", "", "![Figure 2(b)](fig2/fig2b.png)", "",
-              "Protocol, options, tables and the PAC-Bayes terms: [fig2/report.md](fig2/report.md)."]
+        for d, doc in docs:
+            proto = doc["options"]["protocol"]
+            L += [f"**Protocol {proto}** ({doc['options']['trials']} trials, H up to {doc['options']['hmax']}): "
+                  f"paper's claim **{verdict(doc)}** ([{d}/report.md]({d}/report.md)).", ""]
+            for c in doc["claims"].values():
+                mark = ("pass" if c["passed"] else "FAIL") if c.get("kind", "tested") == "tested" else "by construction"
+                L.append(f"- [{mark}] {c['statement']}")
+            L.append("")
+            L += [_headline(doc), ""]
+        L += ["![Figure 2(b), both protocols](fig2b.png)", "", "![Figure 2(a)](fig2/fig2a.png)", ""]
+        if (out / "fig2" / "fig2c.png").exists():
+            L += ["![Figure 2(c): sensitivity](fig2/fig2c.png)", ""]
     else:
         L.append("not produced (see the table above)")
-    L += ["", "## Theorem checks", ""]
+    L += ["## Theorem checks", ""]
     check = out / "check.md"
     if check.exists() and check.read_text(encoding="utf-8").strip():
         L += ["```", check.read_text(encoding="utf-8").rstrip()[-6000:], "```"]
@@ -197,3 +240,17 @@ def report(parts: list[PartOutcome], out: Path, quick: bool) -> str:
     L += ["", "## Symbolic derivations", "",
           "[derive.md](derive.md)" if (out / "derive.md").exists() else "not produced (see the table above)", ""]
     return "\n".join(L)
+
+
+def _headline(doc: dict) -> str:
+    """Mean ratio at H = 10 and at the largest H, per activation."""
+    parts = []
+    for act, a in doc["activations"].items():
+        s = a["summary"]
+        if not s:
+            continue
+        pick = [r for r in s if r["H"] == 10][:1] + [s[-1]]
+        parts.append(f"{act}: " + ", ".join(f"H = {r['H']}: {r['mean_ratio']:.4f} ± {r['se_ratio']:.4f} "
+                                            f"(ratio of means {r['ratio_of_means']:.4f}, predicted "
+                                            f"{r['predicted_ratio_of_means']:.4f})" for r in pick))
+    return "Mean ratio G(N_H)/G(N_H0): " + "; ".join(parts) + "."

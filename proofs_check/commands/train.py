@@ -1,4 +1,4 @@
-"""`semiflat train`: train a one-hidden-layer network to a verified target and write it.
+"""`semiflat train`: train a network (one or more hidden layers) to a verified target and write it.
 
 Data come from a file (``--data``) or from the paper's generator (``--teacher ACT --n N --noise S
 --seed K``: inputs U[-1, 1], teacher (w, b, v, c) = (1, 0, 1, 0), Gaussian noise of standard
@@ -22,41 +22,53 @@ EXAMPLE = "semiflat train --teacher tanh --n 10 --noise 0.1 --seed 3 --activatio
 
 
 def configure(parser):
+    from numerics import limits
+    from proofs_check import options as opt
+
     src = parser.add_argument_group("data (give --data FILE, or --teacher with --n/--noise/--seed)")
     src.add_argument("--data", metavar="FILE", help="training data, CSV (x..., y...) or JSON {x, y}")
     src.add_argument("--teacher", metavar="ACT", help="generate the paper's data with a one-unit teacher of this activation")
-    src.add_argument("--n", type=int, default=10, help="generated samples (default 10)")
-    src.add_argument("--noise", type=float, default=0.1, help="noise standard deviation (default 0.1 = variance 1e-2)")
+    src.add_argument("--n", type=opt.integer(1, limits.MAX_SAMPLES), default=10, help="generated samples (default 10)")
+    src.add_argument("--noise", type=opt.real(0, what="a standard deviation"), default=0.1, help="noise standard deviation (default 0.1 = variance 1e-2)")
     src.add_argument("--teacher-kind", choices=["fixed", "random"], default="fixed",
                      help="teacher parameters: fixed (1,0,1,0) (default) or random N(0,1) draws")
-    parser.add_argument("--seed", type=int, default=0,
+    parser.add_argument("--seed", type=opt.seed, default=0,
                         help="seed of the generated data and of the training restarts (default 0)")
     parser.add_argument("--activation", required=True, help="activation of the trained network (tanh, relu, ...)")
-    parser.add_argument("--hidden", required=True, metavar="H|auto",
-                        help="hidden units, or 'auto' for the smallest width reaching the target")
-    parser.add_argument("--target-loss", default="1e-29", metavar="SSE",
+    parser.add_argument("--hidden", required=True, metavar="H|H1,H2,...|auto",
+                        help="hidden units, one width per hidden layer (e.g. 5 or 4,4), or 'auto' for the "
+                             "smallest width reaching the target (4,auto: the last layer's width searched)")
+    parser.add_argument("--target-loss", type=opt.decimal, default="1e-29", metavar="SSE",
                         help="target squared training error sum_i (f(x_i)-y_i)^2 (default 1e-29)")
-    parser.add_argument("--dps", type=int, default=50, help="digits of verification and stored numbers (default 50)")
+    parser.add_argument("--dps", type=opt.dps(), default=50, help="digits of verification and stored numbers (default 50)")
     parser.add_argument("--objective", choices=["zero-error", "critical"], default="zero-error",
                         help="zero-error (default) or critical: gradient norm < 10^(-dps/2)")
-    parser.add_argument("--max-restarts", type=int, default=None, metavar="R",
+    parser.add_argument("--max-restarts", type=opt.integer(1, limits.MAX_RESTARTS), default=None, metavar="R",
                         help="restart budget per width (default 384; 16 for --objective critical)")
     parser.add_argument("--progress", action="store_true", help="show progress on stderr (default: only on a terminal)")
     parser.add_argument("--out", required=True, metavar="NET.json", help="where to write the trained network")
 
 
 def _hidden(text):
+    """``5`` -> 5, ``auto`` -> "auto", ``4,4`` -> (4, 4), ``4,auto`` -> (4, "auto")."""
+    from numerics.training import hidden_widths
     from theory.errors import InvalidInput
 
-    if str(text).strip().lower() == "auto":
-        return "auto"
+    import argparse
+
+    from numerics import limits
+    from proofs_check import options as opt
+
+    words = [w.strip().lower() for w in str(text).split(",")]
+    if len(words) > limits.MAX_LAYERS:
+        raise InvalidInput(f"--hidden {str(text)[:60]!r}: at most {limits.MAX_LAYERS} hidden layers")
     try:
-        value = int(str(text))
-    except ValueError:
-        raise InvalidInput(f"--hidden {text!r}: give a positive integer or 'auto'") from None
-    if value < 1:
-        raise InvalidInput(f"--hidden {text!r}: give a positive integer or 'auto'")
-    return value
+        entries = tuple(w if w == "auto" else opt.integer(1, limits.MAX_TRAIN_HIDDEN)(w) for w in words)
+        hidden_widths(entries)
+    except (argparse.ArgumentTypeError, InvalidInput) as exc:
+        raise InvalidInput(f"--hidden {str(text)[:60]!r}: {exc}; give a positive integer per hidden layer "
+                           "(e.g. 5 or 4,4), or 'auto' for the last layer's width (e.g. auto or 4,auto)") from None
+    return entries[0] if len(entries) == 1 else entries
 
 
 def _load(args):
@@ -92,13 +104,28 @@ def run(args) -> int:
     from theory.activations import get_activation
     from theory.errors import InvalidInput
 
+    from numerics.limits import MAX_RELU_EXACT_SAMPLES
+    from proofs_check.options import check_output_file
+
+    check_output_file(args.out)
     get_activation(args.activation)
     hidden = _hidden(args.hidden)
-    try:
-        target = float(args.target_loss)
-    except ValueError:
-        raise InvalidInput(f"--target-loss {args.target_loss!r} is not a number; give e.g. 1e-29") from None
+    target = float(args.target_loss)
+    if not target > 0 or target == float("inf"):
+        raise InvalidInput(f"--target-loss {args.target_loss}: expected a positive finite squared error, e.g. 1e-29")
     data, source = _load(args)
+    if args.activation == "relu" and data.input_dim == 1 and data.output_dim == 1 and data.n > MAX_RELU_EXACT_SAMPLES:
+        raise InvalidInput(f"{data.n} samples: the exact one-input ReLU trainer takes at most "
+                           f"{MAX_RELU_EXACT_SAMPLES}; use fewer samples")
+    from numerics import limits
+
+    layers = [data.n if h == "auto" else h for h in (hidden if isinstance(hidden, tuple) else (hidden,))]
+    widths = [data.input_dim, *layers, data.output_dim]
+    D = sum((a + 1) * b for a, b in zip(widths, widths[1:]))
+    limits.check_memory(f"training hidden widths {layers} on {data.n} samples", 128 * data.n * data.output_dim * D, 8,
+                        "use fewer samples or a smaller --hidden")
+    limits.check_memory(f"verifying at dps {args.dps}", data.n * data.output_dim * D, limits.mpf_bytes(args.dps),
+                        "use fewer samples, a smaller --hidden or a smaller --dps")
     show = _progress_printer(args.progress or sys.stderr.isatty())
     result = train(data, args.activation, hidden, seed=args.seed, target_sse=target, dps=args.dps,
                    objective=args.objective, max_restarts=args.max_restarts, progress=show)
@@ -116,8 +143,8 @@ def run(args) -> int:
             "command": _command_line(args),
             "seed": args.seed,
             "activation": args.activation,
-            "hidden": result.hidden,
-            "hidden_requested": str(hidden),
+            "hidden": result.hidden if result.arch.n_hidden_layers == 1 else list(result.arch.widths[1:-1]),
+            "hidden_requested": ",".join(map(str, hidden)) if isinstance(hidden, tuple) else str(hidden),
             "objective": args.objective,
             "target_sse": args.target_loss,
             "verified_sse": to_decimal_string(result.sse, 10),

@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 
 from numerics.dataset import Dataset
-from theory.activations import ACTIVATION_NAMES, get_activation
+from theory.activations import PAPER_ACTIVATION_NAMES, get_activation
 from theory.architecture import Architecture
 from theory.params import Params
 
@@ -46,18 +46,39 @@ def is_smooth(name: str) -> bool:
     return get_activation(name).smooth
 
 
+def has_dead_zone(name: str) -> bool:
+    """True when ``name`` is exactly 0 on a half-line (ReLU): dead units exist (T6)."""
+    return get_activation(name).properties.dead_zone
+
+
+def has_kink(name: str) -> bool:
+    """True when ``name`` has a kink at 0 (ReLU, leaky ReLU, ELU, ...): data can sit on it."""
+    return get_activation(name).properties.has_kink
+
+
+def is_piecewise_linear(name: str) -> bool:
+    """True when ``name`` is piecewise linear (phi'' = 0 off its kinks): A_j = 0 (T7)."""
+    return get_activation(name).properties.piecewise_linear
+
+
+def is_positively_homogeneous(name: str) -> bool:
+    """True when phi(c z) = c phi(z) for c > 0 (ReLU, leaky ReLU, identity)."""
+    return get_activation(name).properties.positively_homogeneous
+
+
 @dataclass(frozen=True)
 class Scale:
     """How big the drawn examples are.
 
     Attributes:
-        activations: activation names (any name :func:`theory.activations.get_activation` knows).
+        activations: activation names (any name :func:`theory.activations.get_activation` knows;
+            default the six of :data:`theory.activations.PAPER_ACTIVATION_NAMES`).
         min_depth, max_depth: number of weight layers K = len(widths) - 1 (2 = one hidden layer).
         max_width: bound on every width (input, hidden and output).
         dps: working precision of the checks (tolerances derive from it).
     """
 
-    activations: tuple[str, ...] = ACTIVATION_NAMES
+    activations: tuple[str, ...] = PAPER_ACTIVATION_NAMES
     min_depth: int = 2
     max_depth: int = 4
     max_width: int = 3

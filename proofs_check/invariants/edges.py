@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import strategies as sf
 from proofs_check.critical_points import min_kink_distance
-from proofs_check.invariants.base import Case, Example, Invariant, require, same_params
+from proofs_check.invariants.base import (Case, Example, Invariant, has_kink, is_positively_homogeneous, require,
+                                          same_params)
 from proofs_check.invariants.function import function_gap
 from proofs_check.invariants.hessian import HESSIAN_WIDTH, rational_units
 from proofs_check.structure import detect
@@ -65,8 +66,8 @@ def check_inverse(ex: Example, subject) -> None:
 
 @st.composite
 def relu_scalings(draw, scale):
-    """A ReLU network, inputs, a hidden unit and a factor c > 0."""
-    acts = scale.only(lambda a: a == "relu")
+    """A positively homogeneous network (ReLU), inputs, a hidden unit and a factor c > 0."""
+    acts = scale.only(is_positively_homogeneous)
     arch, params = draw(sf.networks(**scale.arch_options(activations=acts)))
     data = draw(sf.datasets(arch, max_n=4))
     layer, unit = draw(sf.hidden_units(arch))
@@ -92,7 +93,7 @@ I18 = Invariant("I18", "split Taylor coefficients F(0) = v phi(u), F'(0) = 0, F'
                 (Case("taylor", taylor_splits, check_split_taylor),
                  Case("inverse", rational_units, check_inverse),
                  Case("relu-homogeneity", relu_scalings, check_relu_homogeneity,
-                      lambda s: "relu" in s.activations)))
+                      lambda s: bool(s.only(is_positively_homogeneous)))))
 
 
 # --- I19 -----------------------------------------------------------------------------------------
@@ -179,8 +180,8 @@ def check_bias_compensation(ex: Example, subject) -> None:
 
 @st.composite
 def kinked_data(draw, scale):
-    """A ReLU network with biases, a unit of hidden layer 0 and data with one datum on its kink."""
-    acts = scale.only(lambda a: a == "relu")
+    """A kinked network (ReLU) with biases, a unit of hidden layer 0 and one datum on its kink."""
+    acts = scale.only(has_kink)
     arch, params = draw(sf.networks(**scale.arch_options(activations=acts, bias=True, max_width=HESSIAN_WIDTH)))
     unit = draw(st.integers(0, arch.widths[1] - 1))
     data = draw(sf.datasets(arch, max_n=3))
@@ -211,4 +212,4 @@ I19 = Invariant("I19", "v_j = 0 collapses the line; lambda in {0, 1} ends are in
                 (Case("collapsed-line", edge_units, check_collapsed_line),
                  Case("endpoints", edge_units, check_endpoints),
                  Case("bias-compensation", edge_units, check_bias_compensation),
-                 Case("kink", kinked_data, check_kink_detected, lambda s: "relu" in s.activations)))
+                 Case("kink", kinked_data, check_kink_detected, lambda s: bool(s.only(has_kink)))))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import strategies as sf
-from proofs_check.invariants.base import Case, Example, Invariant, max_abs, output_scale, require
+from proofs_check.invariants.base import Case, Example, Invariant, has_dead_zone, max_abs, output_scale, require
 from theory.embeddings import _units
 from theory.network import hidden_values
 from theory.params import incoming_indices, outgoing_indices
@@ -61,7 +61,7 @@ I1 = Invariant("I1", "f(x; E(theta)) = f(x; theta) for every chain of up to 10 e
 
 
 def _relu(scale):
-    return scale.only(lambda a: a == "relu")
+    return scale.only(has_dead_zone)
 
 
 @st.composite

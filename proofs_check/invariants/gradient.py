@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import strategies as sf
-from proofs_check.invariants.base import Case, Example, Invariant, max_abs, require, total
+from proofs_check.invariants.base import Case, Example, Invariant, has_dead_zone, max_abs, require, total
 from proofs_check.invariants.function import unit_embeddings
 from proofs_check.structure import candidate_blocks
 from theory.network import hidden_values
@@ -147,7 +147,7 @@ def check_t3_criticality(ex: Example, subject) -> None:
                       ("w~0 = w~_j", subject.add_inactive_unit(arch, p, layer, w_j)),
                       ("beta with v0 = 0", subject.add_inactive_propagation(
                           arch, p, layer, mpmath.mpf(b0), to_mp_array([0] * arch.outgoing_size(layer))))]
-        if arch.activation == "relu":
+        if has_dead_zone(arch.activation):
             inputs = hidden_values(arch, ex.params, d.to_float().x)[layer]
             dead = subject.dead_incoming(arch, layer, np.random.default_rng(0), inputs=inputs, margin=0.5)
             candidates.append(("a dead unit", subject.add_inactive_unit(arch, p, layer, to_mp_array(dead))))

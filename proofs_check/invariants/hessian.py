@@ -17,7 +17,8 @@ from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import strategies as sf
 from proofs_check.critical_points import min_kink_distance
-from proofs_check.invariants.base import capped, Case, Example, Invariant, is_smooth, max_abs, require, total
+from proofs_check.invariants.base import (Case, Example, Invariant, capped, has_dead_zone, is_piecewise_linear,
+                                          is_smooth, max_abs, require, total)
 from proofs_check.invariants.function import dead_unit, dead_units, unit_embeddings
 from proofs_check.invariants.gradient import critical_bound, critical_units
 from proofs_check.structure import candidate_block_C, unit_blocks
@@ -184,7 +185,11 @@ I12 = Invariant("I12", "smooth inactive unit: H_{w~w~} = 0, H_{w~v} = C(w~0); a 
 
 
 def _relu(scale):
-    return scale.only(lambda a: a == "relu")
+    return scale.only(has_dead_zone)
+
+
+def _piecewise_linear(scale):
+    return scale.only(is_piecewise_linear)
 
 
 @st.composite
@@ -228,12 +233,12 @@ I13 = Invariant("I13", "dead ReLU unit: gradient (grad L, 0), new Hessian rows 0
 @st.composite
 def relu_units(draw, scale):
     """A ReLU unit embedding (widths <= 3, no datum near a kink) with a second lambda."""
-    ex = draw(hessian_units(scale, activations=_relu(scale)))
+    ex = draw(hessian_units(scale, activations=_piecewise_linear(scale)))
     return Example(ex.arch, ex.params, ex.data, dict(ex.args, lam2=draw(sf.lambdas())), ex.dps)
 
 
 def check_relu_replication(ex: Example, subject) -> None:
-    """ReLU off kinks: A_j = 0 exactly, and T^T H_wide T = blockdiag(H, [[0, B^T], [B, 0]]) for two
+    """Piecewise-linear phi (ReLU) off kinks: A_j = 0 exactly, and T^T H_wide T = blockdiag(H, [[0, B^T], [B, 0]]) for two
     ratios (K independent of lambda, T7)."""
     arch, d, layer, unit = ex.arch, ex.data, ex["layer"], ex["unit"]
     with workdps(ex.dps):
@@ -250,15 +255,16 @@ def check_relu_replication(ex: Example, subject) -> None:
 @st.composite
 def relu_single_output_points(draw, scale):
     """An exact ReLU critical point with one output and no datum near a kink."""
-    ex = draw(critical_units(scale, activations=_relu(scale), bias=True, max_output=1, max_width=HESSIAN_WIDTH))
+    ex = draw(critical_units(scale, activations=_piecewise_linear(scale), bias=True, max_output=1,
+                             max_width=HESSIAN_WIDTH))
     assume(off_kinks(ex.arch, ex.params, ex.data.x, ex.dps))
     return ex
 
 
 I14 = Invariant("I14", "ReLU replication: A_j = 0, K_lambda = [[0, B^T], [B, 0]] for every lambda; one output: B_j = 0",
-                (Case("congruence", relu_units, check_relu_replication, lambda s: bool(_relu(s))),
+                (Case("congruence", relu_units, check_relu_replication, lambda s: bool(_piecewise_linear(s))),
                  Case("single-output", relu_single_output_points, lambda ex, subject: check_single_output_b_vanishes(ex, subject),
-                      lambda s: bool(_relu(s)))))
+                      lambda s: bool(_piecewise_linear(s)))))
 
 
 def check_single_output_b_vanishes(ex: Example, subject) -> None:

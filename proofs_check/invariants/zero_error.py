@@ -12,7 +12,7 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import strategies as sf
-from proofs_check.invariants.base import Case, Example, Invariant, capped, max_abs, require, total
+from proofs_check.invariants.base import Case, Example, Invariant, capped, has_dead_zone, max_abs, require, total
 from proofs_check.invariants.function import dead_unit, dead_units
 from proofs_check.invariants.hessian import HESSIAN_WIDTH
 from theory.network import hidden_values
@@ -81,7 +81,7 @@ I15 = Invariant("I15", "zero error: embeddings keep L = 0, grad = 0, Hess = J^T 
 
 
 def _relu(scale):
-    return scale.only(lambda a: a == "relu")
+    return scale.only(has_dead_zone)
 
 
 @st.composite

@@ -146,5 +146,5 @@ def test_empirical_risk_term_matches_T10():
     z = batch.w0[:, 5:, None] * base.x[None, None, :] + batch.b0[:, 5:, None]
     pred = rho_of(base, cfg) ** 2 * np.mean(np.sum(np.tanh(z) ** 2, axis=1), axis=1).mean()
     assert abs(diff.mean() - pred) < 4 * se + 0.02 * pred and pred > 10 * se
-    relu = evaluate_trials(_relu_base(), ExperimentConfig(trials=50, hmax=12, rho_scale=0.003), range(50))
+    relu = evaluate_trials(_relu_base(), ExperimentConfig(trials=50, hmax=12, rho_scale=0.003, surplus="domain"), range(50))
     assert np.array_equal(relu["risk"][:, -1], relu["risk"][:, 0])

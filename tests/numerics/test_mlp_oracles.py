@@ -22,6 +22,7 @@ from hypothesis import assume, example, given, settings, strategies as st
 import theory.activations as activations
 from numerics import batched, mlp
 from numerics.dataset import Dataset
+from numerics.derivative_check import central_differences
 from numerics.precision import tolerance, workdps
 from proofs_check import strategies as sf
 from proofs_check.critical_points import min_kink_distance
@@ -30,8 +31,9 @@ from theory.network import loss as sym_loss
 from theory.params import Params
 
 FD_DPS = 60
-H_STEP = mpmath.mpf(10) ** -25
-LOST = 26
+STEP_DIGITS = 25
+H_STEP = mpmath.mpf(10) ** -STEP_DIGITS
+LOST = STEP_DIGITS + 1
 DPS = 30
 # float64 forward/backprop of these small nets (<= 3 layers of width <= 3, <= 4 samples): every
 # entry is a sum of O(10) rounded products, a few ulp of the scale; 64 ulp leaves margin.
@@ -46,27 +48,16 @@ def mscale(values):
     return 1 + max_abs(values)
 
 
-def shifted(arch, params, k, step):
-    vec = np.array([mpmath.mpf(v) for v in params.to_vector()], dtype=object)
-    vec[k] = vec[k] + step
-    return Params.from_vector(arch, vec)
-
-
 def fd_gradient(arch, params, d):
-    with workdps(FD_DPS):
-        h = +H_STEP
-        return np.array([(mlp.loss(arch, shifted(arch, params, k, h), d.x, d.y, dps=FD_DPS)
-                          - mlp.loss(arch, shifted(arch, params, k, -h), d.x, d.y, dps=FD_DPS)) / (2 * h)
-                         for k in range(arch.n_params)], dtype=object)
+    """Central differences of the mpmath loss (the shipped checker, numerics.derivative_check)."""
+    return central_differences(lambda v: mlp.loss(arch, Params.from_vector(arch, v), d.x, d.y, dps=FD_DPS),
+                               params.to_vector(), FD_DPS, STEP_DIGITS)
 
 
 def fd_hessian(arch, params, d):
-    with workdps(FD_DPS):
-        h = +H_STEP
-        cols = [(mlp.gradient(arch, shifted(arch, params, k, h), d.x, d.y, dps=FD_DPS)
-                 - mlp.gradient(arch, shifted(arch, params, k, -h), d.x, d.y, dps=FD_DPS)) / (2 * h)
-                for k in range(arch.n_params)]
-        return np.array(cols, dtype=object).T
+    """Central differences of the exact mpmath gradient: rows are coordinates (H is symmetric)."""
+    return central_differences(lambda v: mlp.gradient(arch, Params.from_vector(arch, v), d.x, d.y, dps=FD_DPS),
+                               params.to_vector(), FD_DPS, STEP_DIGITS)
 
 
 def no_kinks(arch, params, d):
@@ -193,7 +184,7 @@ def test_negative_control_wrong_activation_derivative_fails_finite_differences(m
         return value * (1 + mpmath.mpf("1e-3")) if order == 1 else value
 
     monkeypatch.setitem(activations.ACTIVATIONS, "tanh",
-                        activations.Activation("tanh", perturbed, vanishes_at_zero=True, smooth=True))
+                        activations.Activation("tanh", perturbed, true.properties))
     g = mlp.gradient(arch, params, d.x, d.y, dps=FD_DPS)
     fd = fd_gradient(arch, params, d)  # the loss itself does not use phi'
     with workdps(FD_DPS):

@@ -59,7 +59,7 @@ def test_t8_scaling_invariance_and_negative_scale():
 
 
 def test_registry_order_and_contract():
-    assert list(CHECKS) == ["T1", "T2", "T3", "T4", "T4a", "T4b", "T4c", "T5", "T6", "T7", "T8", "T9", "T10"]
+    assert list(CHECKS) == ["T1", "T2", "T3", "T4", "T4a", "T4b", "T4c", "T5", "T6", "T7", "T8", "T9", "T10", "T3d", "Td"]
     for key, module in CHECKS.items():
         assert module.THEOREM == key and module.STATEMENT and module.TAMPERS
 

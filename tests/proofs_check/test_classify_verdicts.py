@@ -69,7 +69,7 @@ def test_replication_inside_unit_interval_is_minimum_flat_along_line(tanh_minimu
     with workdps(DPS):
         wide_arch, wide = replicate(arch, params, 0, 0, mpmath.mpf("0.5"))
     report = classify(wide_arch, wide, data, dps=DPS)
-    assert report.verdict is Verdict.MINIMUM
+    assert report.verdict is Verdict.SEMI_FLAT_MINIMUM
     assert report.theorem.startswith("T4a")
     assert report.flat_dimension == 1
     # Sylvester (T4a): narrow (0, 0, 4) + lambda(1-lambda)A > 0 (2 positive) + the line (1 zero).
@@ -264,7 +264,7 @@ def test_relu_replication_single_output_is_minimum_for_every_lambda(relu_minimum
         with workdps(DPS):
             wide_arch, wide = replicate(arch, params, 0, 0, mpmath.mpf(lam))
         report = classify(wide_arch, wide, data, dps=DPS)
-        assert report.verdict is Verdict.MINIMUM and report.flat_dimension == 1
+        assert report.verdict is Verdict.SEMI_FLAT_MINIMUM and report.flat_dimension == 1
         assert report.inertia.zero == narrow.inertia.zero + arch.incoming_size(0) + arch.outgoing_size(0)
         assert never_decreases(wide_arch, wide, data, mpmath.mpf("1e-4"), count=10) >= -tolerance(DPS, report.loss, 2)
 
@@ -316,7 +316,7 @@ def test_three_way_split_flat_dimension_counts_the_share_plane(tanh_minimum):
         wa, wp = split(arch, params, 0, 0, [mpmath.mpf("0.2"), mpmath.mpf("0.3"), mpmath.mpf("0.5")])
         wa2, wp2 = split(arch, params, 0, 0, [mpmath.mpf("-0.2"), mpmath.mpf("0.7"), mpmath.mpf("0.5")])
     good = classify(wa, wp, data, dps=DPS)
-    assert good.verdict is Verdict.MINIMUM and good.flat_dimension == 2 and good.inertia.zero == 2
+    assert good.verdict is Verdict.SEMI_FLAT_MINIMUM and good.flat_dimension == 2 and good.inertia.zero == 2
     bad = classify(wa2, wp2, data, dps=DPS)
     assert bad.verdict is Verdict.SADDLE and bad.descent_decrease < 0
     assert float_inertia(wa2, wp2, data)[0] >= 1

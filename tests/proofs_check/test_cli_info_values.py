@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from numerics.dataset import Dataset
+from numerics.derivative_check import central_differences
 from numerics.files import load_network, save_data, save_network
 from numerics.precision import tolerance, workdps
 from proofs_check.cli import main
@@ -49,20 +50,12 @@ def oracle_loss(net, dps, params=None):
 
 
 def fd_gradient_norm(net, params=None, dps=60, h_exp=20):
-    """Central differences of theory.network.loss at ``dps`` (+GUARD) digits."""
+    """Norm of the central differences of theory.network.loss at ``dps`` (+GUARD) digits."""
     params = net.params if params is None else params
+    fd = central_differences(lambda v: loss(net.arch, Params.from_vector(net.arch, v), net.data.x, net.data.y),
+                             params.to_vector(), dps, h_exp)
     with workdps(dps):
-        h = mpmath.mpf(10) ** -h_exp
-        vec = params.to_vector()
-        total = mpmath.mpf(0)
-        for i in range(vec.shape[0]):
-            up, down = vec.copy(), vec.copy()
-            up[i] += h
-            down[i] -= h
-            lu = loss(net.arch, Params.from_vector(net.arch, up), net.data.x, net.data.y)
-            ld = loss(net.arch, Params.from_vector(net.arch, down), net.data.x, net.data.y)
-            total += ((lu - ld) / (2 * h)) ** 2
-        return mpmath.sqrt(total)
+        return mpmath.sqrt(mpmath.fsum(g ** 2 for g in fd))
 
 
 def run_info(capsys, *argv):

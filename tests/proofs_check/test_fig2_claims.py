@@ -32,7 +32,13 @@ def test_paper_claim_at_reduced_size(tmp_path):
     assert doc["activations"]["relu"]["network"]["H0"] == doc["activations"]["tanh"]["network"]["H0"] == 5
     assert float(doc["activations"]["tanh"]["network"]["sse"]) < 1e-29
     assert all(abs(r["mean_ratio"] - 1) <= 0.01 for r in relu.values())
-    assert all(r["predicted_excess"] == 0.0 for r in relu.values())
+    # ReLU surplus units are conditioned on being inactive on the data (Thm 9), not on the domain:
+    # the noise (or the part of the domain outside the data) makes some active. The predicted
+    # fraction of trials where G(N_H) != G(N_H0) must match the measured one (binomial s.e.).
+    for r in relu.values():
+        assert r["predicted_excess"] >= r["predicted_excess_2nd"] >= 0  # Jensen: relu^2 is convex
+        assert abs(r["fraction_changed"] - r["predicted_fraction_changed"]) <= 4 * r["se_fraction_changed"] + 1e-3
+    assert doc["claims"]["relu_flat"]["kind"] == "tested" and doc["claims"]["relu_prediction"]["passed"]
     assert doc["claims"]["tanh_increasing"]["passed"]
     assert tanh[10]["mean_ratio"] - 2 * tanh[10]["se_ratio"] > 1
     assert all(r["prediction_agrees"] for r in tanh.values())

@@ -15,7 +15,7 @@ from proofs_check.commands.merge import merge_documents
 from proofs_check.fig2_report import document, results_json, write_outputs
 from theory.errors import InvalidInput
 
-CFG = ExperimentConfig(trials=60, hmax=9, panels=40)
+CFG = ExperimentConfig(trials=60, hmax=9, panels=40, surplus="domain")
 
 
 def _bases():
@@ -45,7 +45,8 @@ def nesting_violations(doc):
     """Rows that break what nested embeddings guarantee (spec §4 P3): per trial, N_H extends N_H0
     by units with outgoing weight 0, so ||theta_H||^2 - ||theta_H0||^2 is a sum of squares of the
     surplus incoming weights (>= 0 and non-decreasing in H), likewise the second-order excess
-    rho^2 sum_k E phi(w_k x + b_k)^2; for ReLU units dead on the domain that excess is exactly 0."""
+    rho^2 sum_k E phi(w_k x + b_k)^2; for ReLU units dead on the domain that excess is exactly 0
+    (the reference run uses the surplus rule ``domain``)."""
     c = {name: k for k, name in enumerate(doc["columns"])}
     bad, last = [], {}
     for r in sorted(doc["rows"], key=lambda r: (r[c["activation"]], r[c["trial"]], r[c["H"]])):
@@ -113,7 +114,8 @@ def test_finished_files_are_not_replaced_by_an_interrupted_run(tmp_path):
     write_outputs(document(outcome), out, outcome.timing, figures=False, report=False)
     before = (out / "results.json").read_bytes()
     with pytest.raises(RunAborted):
-        run_experiment(CFG.with_changes(seed=9), RunOptions(out=str(out), chunk=10, abort_after_chunks=1, progress=False), bases=_bases())
+        run_experiment(CFG.with_changes(seed=9), RunOptions(out=str(out), chunk=10, abort_after_chunks=1, progress=False, force=True),
+                       bases=_bases())
     assert (out / "results.json").read_bytes() == before
 
 

@@ -50,7 +50,7 @@ def _run(tmp_path, monkeypatch, behaviour):
 def test_part_status_and_exit_code(tmp_path, monkeypatch, built, behaviour, status, code):
     got, calls, text = _run(tmp_path, monkeypatch, behaviour)
     assert got == code
-    assert calls == ["check", "derive", "experiment"]  # every part ran, whatever happened before
+    assert calls == ["check", "derive", "experiment", "experiment"]  # every part ran (both protocols), whatever happened before
     row = next(line for line in text.splitlines() if line.startswith("| check |"))
     assert f"| {status} |" in row
     assert (tmp_path / "check.md").read_text() == "output of check\n"
@@ -59,7 +59,7 @@ def test_part_status_and_exit_code(tmp_path, monkeypatch, built, behaviour, stat
 def test_unbuilt_command_module_is_not_called(tmp_path, monkeypatch, built):
     monkeypatch.setattr("proofs_check.commands.derive.HELP", "derive (not built yet)")
     code, calls, text = _run(tmp_path, monkeypatch, {})
-    assert code == 0 and calls == ["check", "experiment"]
+    assert code == 0 and calls == ["check", "experiment", "experiment"]
     assert "| derive |" in text and "not available" in text
 
 

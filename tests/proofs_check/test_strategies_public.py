@@ -18,7 +18,7 @@ from numerics.dataset import Dataset
 from numerics.precision import tolerance, workdps
 from proofs_check import strategies as sf
 from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
-from theory.activations import ACTIVATION_NAMES
+from theory.activations import EXAMPLES, PAPER_ACTIVATION_NAMES
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
 from theory.network import loss as sym_loss
@@ -46,10 +46,17 @@ def test_architecture_edge_cases_are_reachable(condition):
     assert condition(find(sf.architectures(), condition, settings=settings(max_examples=2000, database=None)))
 
 
-@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+@pytest.mark.parametrize("name", PAPER_ACTIVATION_NAMES)
 def test_every_activation_is_drawn(name):
     assert find(sf.architectures(), lambda a: a.activation == name,
                 settings=settings(max_examples=2000, database=None)).activation == name
+
+
+@pytest.mark.parametrize("name", ["leaky_relu:0.1", "expr:x*tanh(log(1+exp(x)))", "selu"])
+def test_any_activation_name_can_be_drawn(name):
+    arch = find(sf.architectures(activations=EXAMPLES), lambda a: a.activation == name,
+                settings=settings(max_examples=2000, database=None))
+    assert arch.phi.name == name
 
 
 @pytest.mark.parametrize("target", [0.0, 1.0, 0.5])
@@ -167,16 +174,21 @@ def test_embedding_steps_add_one_unit_each(net, data):
 # --- strategies for theorists: registry constants, mpf at a chosen dps, units, deep nets -------
 
 
-def test_smooth_and_piecewise_linear_constants_partition_the_registry():
+def test_smooth_and_piecewise_linear_constants_follow_the_registry():
     from theory.activations import ACTIVATION_NAMES, get_activation
 
-    assert set(sf.SMOOTH_ACTIVATIONS) | set(sf.PIECEWISE_LINEAR_ACTIVATIONS) == set(ACTIVATION_NAMES)
-    assert not set(sf.SMOOTH_ACTIVATIONS) & set(sf.PIECEWISE_LINEAR_ACTIVATIONS)
-    assert "relu" in sf.PIECEWISE_LINEAR_ACTIVATIONS and "tanh" in sf.SMOOTH_ACTIVATIONS
-    # the kinked ones really are piecewise linear: phi'' = 0 off the kink, phi' jumps across it
-    for name in sf.PIECEWISE_LINEAR_ACTIVATIONS:
+    assert set(sf.SMOOTH_ACTIVATIONS) <= set(ACTIVATION_NAMES) and set(sf.PIECEWISE_LINEAR_ACTIVATIONS) <= set(ACTIVATION_NAMES)
+    assert "relu" in sf.PIECEWISE_LINEAR_ACTIVATIONS and "relu" not in sf.SMOOTH_ACTIVATIONS
+    assert "tanh" in sf.SMOOTH_ACTIVATIONS and "tanh" not in sf.PIECEWISE_LINEAR_ACTIVATIONS
+    for name in sf.PIECEWISE_LINEAR_ACTIVATIONS:  # phi'' = 0 off the kink
         phi = get_activation(name)
-        assert phi.d2(0.7) == 0 and phi.d2(-0.7) == 0 and phi.d1(0.7) != phi.d1(-0.7)
+        assert phi.d2(0.7) == 0 and phi.d2(-0.7) == 0
+    for name in sf.SMOOTH_ACTIVATIONS:  # C^2: phi' has no jump at 0 (one-sided differences agree)
+        phi = get_activation(name)
+        assert abs(float(phi.d1(1e-9)) - float(phi.d1(-1e-9))) < 1e-6
+    # negative control: ReLU's derivative jumps at 0, so it is not in the smooth list
+    relu = get_activation("relu")
+    assert float(relu.d1(1e-9)) - float(relu.d1(-1e-9)) == 1.0
 
 
 @settings(max_examples=10)

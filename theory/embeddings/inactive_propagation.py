@@ -13,6 +13,7 @@ import numpy as np
 
 from theory.architecture import Architecture
 from theory.embeddings import _units
+from theory.embeddings._world import sample_of, to_world, to_world_array
 from theory.errors import IncompatibleEmbedding
 from theory.params import Params
 
@@ -21,14 +22,16 @@ def add_inactive_propagation(arch: Architecture, params: Params, layer: int, b0,
     """beta: append a unit with incoming weights 0, bias ``b0``, outgoing ``v0``; compensate
     the next layer's bias by ``-v0 * phi(b0)``."""
     arch.check_layer(layer)
-    v0 = np.asarray(v0, dtype=object).reshape(-1)
+    sample = sample_of(params)
+    b0 = to_world(0 if b0 is None else b0, sample)
+    v0 = to_world_array(v0, sample)
     if v0.shape[0] != arch.outgoing_size(layer):
         raise IncompatibleEmbedding(
             f"v0 has {v0.shape[0]} entries; hidden layer {layer} feeds {arch.outgoing_size(layer)} units"
         )
-    zero = b0 * 0 if b0 is not None else (v0[0] * 0 if len(v0) else 0)
+    zero = to_world(0, sample)
     if not arch.bias:
-        if b0 is not None and b0 != 0:
+        if b0 != 0:
             raise IncompatibleEmbedding(
                 "inactive propagation with a bias b0 needs bias=true; the network has no biases, so pass b0=0"
             )

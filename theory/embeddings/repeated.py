@@ -9,6 +9,7 @@ import numpy as np
 from theory.architecture import Architecture
 from theory.embeddings.inactive_propagation import add_inactive_propagation
 from theory.embeddings.inactive_unit import add_inactive_unit, draw_dead_incoming, draw_incoming
+from theory.embeddings._world import sample_of
 from theory.embeddings.replication import replicate
 from theory.errors import IncompatibleEmbedding
 from theory.params import Params
@@ -73,35 +74,21 @@ def embed_once(arch: Architecture, params: Params, request: EmbeddingRequest, rn
             w_in = request.incoming
         elif request.dead_inputs is not None or request.dead_box is not None:
             margin = 1.0 if request.dead_margin is None else request.dead_margin
-            w_in = draw_dead_incoming(arch, layer, rng, inputs=request.dead_inputs, box=request.dead_box, margin=margin)
+            w_in = draw_dead_incoming(arch, layer, rng, inputs=request.dead_inputs, box=request.dead_box,
+                                      margin=margin, like=sample_of(params))
         else:
             if request.dead_margin is not None:
                 raise IncompatibleEmbedding("--dead-margin needs --dead-data FILE or --dead-box LOW:HIGH to say where the unit is dead")
             w_in = draw_incoming(arch, layer, rng, request.scale)
-        return add_inactive_unit(arch, params, layer, _same_world(params, w_in))
+        return add_inactive_unit(arch, params, layer, w_in)
     arch.check_layer(layer)
-    b0 = 0 if request.b0 is None else request.b0
     if request.v0 is not None:
         v0 = request.v0
     elif request.seed is not None:
         v0 = rng.normal(0.0, 1.0, size=arch.outgoing_size(layer))
     else:
         v0 = [0] * arch.outgoing_size(layer)
-    sample = params.W[0].reshape(-1)[0] if params.W[0].size else 0.0
-    return add_inactive_propagation(arch, params, layer, _convert(sample, b0), _same_world(params, v0))
-
-
-def _convert(sample, value):
-    """Bring a float draw into the number world of ``sample`` (mpmath stays mpmath)."""
-    if isinstance(value, float) and not isinstance(sample, float) and hasattr(type(sample), "__module__") \
-            and type(sample).__module__.startswith("mpmath"):
-        return type(sample)(value)
-    return value
-
-
-def _same_world(params: Params, values):
-    sample = params.W[0].reshape(-1)[0] if params.W[0].size else 0.0
-    return np.array([_convert(sample, v) for v in np.asarray(values, dtype=object).reshape(-1)], dtype=object)
+    return add_inactive_propagation(arch, params, layer, request.b0, v0)
 
 
 def embed_to_width(arch: Architecture, params: Params, request: EmbeddingRequest, width: int):

@@ -24,6 +24,7 @@ import mpmath
 
 from theory.architecture import Architecture
 from theory.embeddings import _units
+from theory.embeddings._world import sample_of, to_world
 from theory.errors import IncompatibleEmbedding
 from theory.params import Params, incoming_indices, narrow_positions, outgoing_indices
 
@@ -36,6 +37,7 @@ def replicate(arch: Architecture, params: Params, layer: int, unit: int, lam) ->
     arch.check_unit(layer, unit)
     if lam is None:
         raise IncompatibleEmbedding("replication needs a ratio: pass --lambda X (any real, e.g. 0.5)")
+    lam = to_world(lam, sample_of(params))
     return _split(arch, params, layer, unit, [lam, 1 - lam])
 
 
@@ -43,7 +45,7 @@ def split(arch: Architecture, params: Params, layer: int, unit: int, shares, val
     """k-way split: unit ``unit`` keeps share ``shares[0]``; ``len(shares) - 1`` copies are appended
     with the remaining shares. ``shares`` must sum to 1 (spec §2 "Repeated embedding")."""
     arch.check_unit(layer, unit)
-    shares = list(shares)
+    shares = [to_world(s, sample_of(params)) for s in shares]
     if len(shares) < 2:
         raise IncompatibleEmbedding(
             f"a split needs at least 2 shares, got {len(shares)}; pass e.g. shares=[0.5, 0.5]"

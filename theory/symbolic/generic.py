@@ -156,8 +156,12 @@ def is_zero(expr) -> bool:
     small = sp.count_ops(named) <= SMALL
     if small and sp.expand(named) == 0:  # cheap path; building a ring costs more than this
         return True
-    if not small and _polynomial_zero(named):
+    verdict = None if small else _polynomial_zero(named)
+    if verdict:
         return True
+    if verdict is False and _only_jets(expr):
+        # a non-zero polynomial in independent jet values: no identity can make it vanish
+        return False
     # naming applications hides identities between elementary functions (exp(a) exp(-a) = 1):
     # fall back to sympy's own normal forms
     e = sp.expand(named)
@@ -173,6 +177,12 @@ def is_zero(expr) -> bool:
     if sp.count_ops(e) <= SIMPLIFY_LIMIT:
         return sp.simplify(e) == 0
     return False
+
+
+def _only_jets(expr) -> bool:
+    """True when every function application in ``expr`` is a generic jet (no elementary
+    function, no Piecewise): then naming applications by symbols loses no identity."""
+    return all(isinstance(f, Jet) for f in sp.sympify(expr).atoms(sp.Function)) and not sp.sympify(expr).has(sp.Piecewise)
 
 
 def all_zero(exprs) -> bool:

@@ -26,13 +26,14 @@ from functools import cached_property
 import sympy as sp
 
 from theory.activations import get_activation
-from theory.errors import InvalidInput
+from theory.errors import InvalidArchitecture, InvalidInput
 from theory.symbolic.generic import derivative, generic, symbols_vector
 
 N_REST = 2
 """Generic parameters standing for all other parameters (2 cover every Hessian entry)."""
 
 ACTIVATION_CHOICES = ("generic", "tanh", "sigmoid", "relu", "softplus", "gelu", "identity")
+"""The activations every claim is tested with (the library may know more; see known_activations)."""
 
 PHI = generic("phi", 1, r"\varphi")
 
@@ -40,20 +41,30 @@ PHI = generic("phi", 1, r"\varphi")
 def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
     """The activations a smooth claim is proved for, as ``(label, callable)`` pairs.
 
-    ``generic`` is one undefined smooth phi; a concrete name gives its sympy formula; ``relu``
-    gives its two linear pieces (active: phi(u) = u, inactive: phi(u) = 0), each exact on an
-    open set of pre-activations, which covers every point without data on a kink."""
+    ``generic`` is one undefined smooth phi; a smooth activation (any name of
+    :mod:`theory.activations`, including ``poly:...`` and ``expr:...``) gives its sympy formula;
+    an activation with a kink at 0 (relu, leaky_relu:A, elu, selu, softsign) gives its two
+    pieces (u > 0 and u < 0), each exact on an open set of pre-activations, which covers every
+    point without data on a kink (docs/activations.md)."""
     if activation == "generic":
         return (("generic smooth phi", PHI),)
-    if activation == "relu":
-        return (("relu, active piece u > 0", lambda u: u), ("relu, inactive piece u < 0", lambda u: sp.Integer(0)))
-    if activation not in ACTIVATION_CHOICES:
-        raise InvalidInput(
-            f"--activation {activation!r} is not known; use generic or one of "
-            f"{', '.join(ACTIVATION_CHOICES[1:])}"
-        )
-    act = get_activation(activation)
-    return ((activation, lambda u: act(u)),)
+    try:
+        act = get_activation(activation)
+    except InvalidArchitecture as exc:
+        raise InvalidInput(f"--activation {activation!r}: {exc}; or use generic") from None
+    if act.smooth:
+        return ((act.name, lambda u: act(u)),)
+    u = sp.Symbol("u", real=True)
+    (positive, _), (negative, _) = act(u).args
+    return ((f"{act.name}, piece u > 0", lambda t, e=positive: e.xreplace({u: t})),
+            (f"{act.name}, piece u < 0", lambda t, e=negative: e.xreplace({u: t})))
+
+
+def known_activations() -> tuple[str, ...]:
+    """The library's activation names (the report's choices besides ``generic``)."""
+    from theory.activations import ACTIVATION_NAMES
+
+    return tuple(ACTIVATION_NAMES)
 
 
 def cases(derivation, sizes, activation: str):
@@ -75,10 +86,15 @@ def check_activation(activation: str) -> str:
 
 @dataclass(frozen=True)
 class Layer:
-    """The generic surroundings of a hidden layer: sizes ``P = dim w~`` and ``Q = dim v``."""
+    """The generic surroundings of a hidden layer: sizes ``P = dim w~`` and ``Q = dim v``.
+
+    ``free=True`` makes every entry of the layer input a generic function (no constant bias
+    entry): this is the reduced layer of the pairing reduction (docs/symbolic.md), where the
+    entries of h~ are the pairings of the claim's k input-side vectors with the true h~."""
 
     P: int
     Q: int
+    free: bool = False
 
     @cached_property
     def rho(self) -> list:
@@ -86,11 +102,13 @@ class Layer:
 
     @cached_property
     def h(self) -> list:
-        """Layer input h~(rho): generic entries, then the bias entry 1."""
-        return [
+        """Layer input h~(rho): generic entries, then the bias entry 1 (unless ``free``)."""
+        n = self.P if self.free else self.P - 1
+        entries = [
             generic(f"h{k}", N_REST, f"h_{{{k}}}", (r"\rho_0", r"\rho_1"), False)(*self.rho)
-            for k in range(self.P - 1)
-        ] + [sp.Integer(1)]
+            for k in range(n)
+        ]
+        return entries if self.free else entries + [sp.Integer(1)]
 
     @cached_property
     def rest(self) -> list:

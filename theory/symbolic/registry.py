@@ -11,26 +11,43 @@ from dataclasses import replace
 from functools import lru_cache
 
 from theory.errors import InvalidInput
-from theory.symbolic import inactive_propagation, inactive_unit, relu, replication, zero_error
+from theory.symbolic import (
+    inactive_propagation,
+    inactive_unit,
+    library_maps,
+    relu,
+    replication,
+    second_order,
+    zero_error,
+)
 from theory.symbolic.layer import check_activation
 from theory.symbolic.result import ClaimResult, run
 
 PROOFS = {
+    "replication.library_map": library_maps.prove_replication_map,
     "replication.function": replication.prove_function,
     "replication.gradient": replication.prove_gradient,
     "replication.hessian": replication.prove_hessian,
     "replication.fa_direction": replication.prove_fa_direction,
+    "replication.fa_sign_table": second_order.prove_fa_sign_table,
+    "replication.saddle_direction": second_order.prove_saddle_direction,
     "replication.kway": replication.prove_kway,
+    "inactive_unit.library_map": library_maps.prove_inactive_unit_map,
     "inactive_unit.function": inactive_unit.prove_function,
     "inactive_unit.gradient": inactive_unit.prove_gradient,
     "inactive_unit.hessian_block": inactive_unit.prove_hessian_block,
+    "inactive_unit.saddle": inactive_unit.prove_saddle,
     "inactive_unit.relu_dead_flat": inactive_unit.prove_relu_dead_flat,
+    "inactive_propagation.library_map": library_maps.prove_propagation_map,
+    "inactive_propagation.bias_compensation": library_maps.prove_bias_compensation,
     "inactive_propagation.function": inactive_propagation.prove_function,
     "inactive_propagation.gradient": inactive_propagation.prove_gradient,
     "inactive_propagation.hessian_block": inactive_propagation.prove_hessian_block,
     "zero_error.gauss_newton": zero_error.prove_gauss_newton,
     "zero_error.trace": zero_error.prove_trace,
     "relu.homogeneity": relu.prove_homogeneity,
+    "relu.replication_minimum": second_order.prove_relu_replication_minimum,
+    "relu.replication_saddle": second_order.prove_relu_replication_saddle,
 }
 
 CLAIM_IDS: tuple[str, ...] = tuple(PROOFS)
@@ -77,7 +94,8 @@ def prove(claim_id: str, activation: str = "generic", perturb: bool = False) -> 
     return _prove_cached(claim_id, activation, bool(perturb))
 
 
-RELU_CLAIMS = ("inactive_unit.relu_dead_flat", "relu.homogeneity")
+RELU_CLAIMS = ("inactive_unit.relu_dead_flat", "relu.homogeneity", "relu.replication_minimum",
+               "relu.replication_saddle")
 """Claims about ReLU itself (proved with ReLU for ``generic``; not applicable to other activations)."""
 
 

@@ -12,9 +12,10 @@ import sympy as sp
 
 from theory.activations import get_activation
 from theory.symbolic.generic import symbols_vector
-from theory.symbolic.result import Derivation
+from theory.symbolic.result import PAIRING, Derivation, reduced_method
 
-FLAT_SIZES = ((2, 1), (2, 2), (3, 1))
+FLAT_SIZE = (2, 2)
+"""Reduced size of the flat-set identity: input-side {w~_a, w~_b}, output-side {v_a, v_b}."""
 
 
 def _cases():
@@ -30,8 +31,11 @@ def prove_homogeneity(activation: str, perturb: bool = False) -> Derivation:
         "ReLU positive homogeneity: relu(c u) = c relu(u) for every c > 0 and every u; so the scaling "
         "(v, w~) -> (c v, w~/c) leaves f unchanged, and a replicated pair (same activation pattern) "
         "depends only on U = v_a w~_a^T + v_b w~_b^T (the flat set {U = v w~^T}, dimension d+3 for d = M = 1).",
-        "relu; every real u by the three sign cases; flat-set sizes (dim w~, dim v) in "
-        + ", ".join(f"({p},{q})" for p, q in FLAT_SIZES),
+        "relu; every real u by the three sign cases; flat set for every dim w~ and dim v",
+        sizes="all", argument=PAIRING,
+        method=reduced_method(*FLAT_SIZE, "input-side {w~_a, w~_b}, output-side {v_a, v_b}; signs decided "
+                              "case by case"),
+        hypotheses="c > 0; for the flat set, both copies active or both inactive on the sample",
     )
     if activation not in ("generic", "relu"):
         d.not_applicable = f"the claim is about ReLU; --activation {activation} is not ReLU (use --activation relu or generic)"
@@ -45,8 +49,8 @@ def prove_homogeneity(activation: str, perturb: bool = False) -> Derivation:
         d.require_zero(f"relu(c u) - c relu(u), case {label}", relu(c * value) - c * relu(value))
         d.require_zero(f"unit scaling, case {label}", c * relu(value / c) - relu(value))
     # replicated pair on a sample: both active (pre-activations p_a, p_b > 0) or both inactive
-    for P, Q in FLAT_SIZES:
-        x = symbols_vector("x", P - 1) + [sp.Integer(1)]
+    for P, Q in (FLAT_SIZE,):
+        x = symbols_vector("x", P - 1) + [sp.Symbol(f"x_{P - 1}", nonzero=True)]
         va, vb = sp.Matrix(symbols_vector("va", Q)), sp.Matrix(symbols_vector("vb", Q))
         wa, wb = symbols_vector("wa", P), symbols_vector("wb", P)
         xs = sp.Matrix(x)
@@ -59,9 +63,10 @@ def prove_homogeneity(activation: str, perturb: bool = False) -> Derivation:
             ("both active", (sp.Symbol("p_a", positive=True), sp.Symbol("p_b", positive=True)), U * xs),
             ("both inactive", (-sp.Symbol("p_a", positive=True), -sp.Symbol("p_b", positive=True)), sp.zeros(Q, 1)),
         ):
-            # bias coordinates chosen so that w~_a.x~ = ta, w~_b.x~ = tb (any point with that sign)
-            at = {wa[-1]: sign * ta - (pre_a - wa[-1]), wb[-1]: sign * tb - (pre_b - wb[-1])}
-            if (P, Q) == (2, 1) and label == "both active":
+            # last coordinates chosen so that w~_a.x~ = ta, w~_b.x~ = tb (any point with that sign)
+            at = {wa[-1]: (sign * ta - (pre_a - wa[-1] * x[-1])) / x[-1],
+                  wb[-1]: (sign * tb - (pre_b - wb[-1] * x[-1])) / x[-1]}
+            if label == "both active":
                 d.show("pair output, both copies active", pair.xreplace(at))
                 d.show("U x~", (U * xs).xreplace(at))
             d.require_zero(f"pair - U x~, {label}, P={P}, Q={Q}", (pair - expected).xreplace(at))

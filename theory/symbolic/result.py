@@ -32,8 +32,15 @@ class ClaimResult:
         status: ``"proved"`` (every difference simplified to exactly 0), ``"failed"`` or
             ``"not-applicable"`` (the claim does not concern the requested activation).
         seconds: wall time of the proof.
-        generality: what the proof covers, e.g. ``"any activation/loss/rest; sizes P<=2, Q<=2"``.
+        generality: what the proof covers (activation, loss, rest of the network, point).
         details: ``(name, latex)`` pairs for the report: parameter map, key expressions, verdict.
+        sizes: ``"all"`` when the claim is proved for every size, else the list of sizes
+            covered (e.g. the architectures a library map was compared on).
+        argument: for ``sizes == "all"``, the argument that carries the computation to every
+            size (e.g. "pairing reduction"; docs/symbolic.md); otherwise "".
+        method: how the computation was done (e.g. "exact identity at generic coordinates of
+            dimension (3, 3)").
+        hypotheses: the claim's hypotheses in plain text ("" when none beyond the setting).
     """
 
     id: str
@@ -42,10 +49,31 @@ class ClaimResult:
     seconds: float
     generality: str
     details: tuple[tuple[str, str], ...] = ()
+    sizes: object = "all"
+    argument: str = ""
+    method: str = ""
+    hypotheses: str = ""
+
+    @property
+    def sizes_text(self) -> str:
+        """"all sizes, by <argument>" or "sizes <list>" (the report's wording)."""
+        if self.sizes == "all":
+            return f"all sizes, by {self.argument}" if self.argument else "all sizes"
+        return "sizes " + ", ".join(str(s) for s in self.sizes)
 
     @property
     def proved(self) -> bool:
         return self.status == "proved"
+
+    def _repr_markdown_(self) -> str:
+        from theory.display import claim_markdown
+
+        return claim_markdown(self)
+
+    def _repr_latex_(self) -> str:
+        from theory.display import claim_latex
+
+        return claim_latex(self)
 
     def to_json(self) -> dict:
         return {
@@ -54,6 +82,10 @@ class ClaimResult:
             "status": self.status,
             "seconds": round(self.seconds, 3),
             "generality": self.generality,
+            "sizes": self.sizes if self.sizes == "all" else [list(s) if isinstance(s, tuple) else s for s in self.sizes],
+            "argument": self.argument,
+            "method": self.method,
+            "hypotheses": self.hypotheses,
         }
 
 
@@ -63,6 +95,10 @@ class Derivation:
 
     statement: str
     generality: str
+    sizes: object = "all"
+    argument: str = ""
+    method: str = ""
+    hypotheses: str = ""
     differences: list = field(default_factory=list)
     details: list = field(default_factory=list)
     not_applicable: str = ""
@@ -93,10 +129,12 @@ def run(claim_id: str, proof, activation: str, perturb: bool) -> ClaimResult:
     start = time.perf_counter()
     derivation = proof(activation, perturb)
     seconds = time.perf_counter() - start
+    extra = dict(sizes=derivation.sizes, argument=derivation.argument, method=derivation.method,
+                 hypotheses=derivation.hypotheses)
     if derivation.not_applicable:
         return ClaimResult(
             claim_id, derivation.statement, "not-applicable", seconds, derivation.generality,
-            (("not applicable", derivation.not_applicable),),
+            (("not applicable", derivation.not_applicable),), **extra,
         )
     proved = bool(derivation.differences) and not derivation.failures
     verdict = (
@@ -108,10 +146,16 @@ def run(claim_id: str, proof, activation: str, perturb: bool) -> ClaimResult:
     details.append(("verdict", verdict))
     return ClaimResult(
         claim_id, derivation.statement, "proved" if proved else "failed", seconds,
-        derivation.generality, tuple(details),
+        derivation.generality, tuple(details), **extra,
     )
 
 
-def sizes_text(sizes) -> str:
-    """The vector sizes a claim was proved for, as "(p,q), ..." (dim w~, dim v)."""
-    return ", ".join(f"({p},{q})" for p, q in sizes)
+PAIRING = "the pairing reduction"
+"""Name of the all-sizes argument for layer claims (docs/symbolic.md, "Pairing reduction")."""
+
+
+def reduced_method(P: int, Q: int, extra: str = "") -> str:
+    """The method text of a claim proved on the reduced layer of sizes (P, Q)."""
+    text = (f"exact identity at generic coordinates of dimension (dim w~, dim v) = ({P}, {Q}), "
+            f"layer input fully generic")
+    return text + (f"; {extra}" if extra else "")

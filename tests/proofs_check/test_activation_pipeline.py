@@ -1,0 +1,114 @@
+"""train -> embed -> classify -> derive -> check for the activations, and the CLI's refusals.
+
+Oracles: the trained and the embedded files' squared error recomputed at 60 digits from the
+files alone (theory.network.loss on the stored decimal strings, no semiflat numerics), the
+function identity of the embedding on the stored data, and the applicability line of
+``classify`` against the activation's properties. One representative (leaky_relu:0.1) runs in
+the default suite; every built-in and a user expression run under ``-m slow``."""
+
+import json
+
+import mpmath
+import numpy as np
+import pytest
+
+from proofs_check.cli import main
+from theory.activation_properties import applicability
+from theory.activations import ACTIVATION_NAMES, get_activation
+from theory.architecture import Architecture
+from theory.network import forward, loss
+from theory.params import Params
+
+USER_SMOOTH = "expr:x*tanh(log(1+exp(x)))"
+USER_REFUSED = 'expr:__import__("os").system("true")'
+
+
+def _from_file(path):
+    obj = json.loads(path.read_text())
+    a = obj["architecture"]
+    arch = Architecture(tuple(a["widths"]), a["activation"], a.get("bias", True))
+    with mpmath.workdps(60):
+        vec = []
+        for l, w in enumerate(obj["parameters"]["W"]):
+            vec += [mpmath.mpf(v) for row in w for v in row]
+            vec += [mpmath.mpf(v) for v in obj["parameters"]["b"][l]]
+        params = Params.from_vector(arch, np.array(vec, dtype=object))
+        x = np.array([[mpmath.mpf(v) for v in row] for row in obj["data"]["x"]], dtype=object)
+        y = np.array([[mpmath.mpf(v) for v in row] for row in obj["data"]["y"]], dtype=object)
+    return arch, params, x, y
+
+
+def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit"):
+    n = "2" if activation == "identity" else "3"
+    net, wide = tmp_path / "net.json", tmp_path / "wide.json"
+    assert main(["train", "--teacher", "tanh", "--n", n, "--noise", "0.1", "--seed", "5", "--activation",
+                 activation, "--hidden", "2", "--target-loss", "1e-60", "--out", str(net)]) == 0
+    arch, params, x, y = _from_file(net)
+    assert arch.activation == get_activation(activation).name  # the name round-trips through the file
+    with mpmath.workdps(60):
+        assert 2 * loss(arch, params, x, y) < mpmath.mpf("1e-29")
+    assert main(["embed", str(net), "--method", "inactive-unit", "--layer", "0", "--seed", "1",
+                 "--out", str(wide)]) == 0
+    warch, wparams, wx, _ = _from_file(wide)
+    with mpmath.workdps(60):
+        gap = max(abs(a - b) for a, b in zip(forward(warch, wparams, wx).reshape(-1), forward(arch, params, x).reshape(-1)))
+        assert gap < mpmath.mpf(10) ** -45
+    capsys.readouterr()
+    assert main(["classify", str(wide), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["verdict"] in ("global-minimum", "semi-flat-minimum", "minimum")
+    line = {e["name"]: e["value"] for e in report["evidence"]}["activation"]
+    for key, holds, _ in applicability(arch.phi.properties):
+        assert (f"{key} (" in line) == (not holds)
+    assert main(["derive", "--embedding", derive_group, "--activation", activation, "--out",
+                 str(tmp_path / "d.md")]) == 0
+    assert main(["check", "--quick", "--activation", activation, "--only", "T3d", "--dps", "24"]) == 0
+    return report
+
+
+def test_pipeline_leaky_relu(tmp_path, capsys):
+    report = _pipeline(tmp_path, "leaky_relu:0.1", capsys)
+    assert "T6 (no dead zone" in {e["name"]: e["value"] for e in report["evidence"]}["activation"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES + ("poly:0,1,0.5", USER_SMOOTH))
+def test_pipeline_every_activation(tmp_path, capsys, activation):
+    _pipeline(tmp_path, activation, capsys, derive_group="all")
+
+
+HOSTILE = [USER_REFUSED, "expr:x.__class__", "expr:lambda: 1", "expr:x**99999999", "expr:" + "(" * 40 + "x" + ")" * 40,
+           "leaky_relu:1.5", "poly:0"]
+
+
+@pytest.mark.parametrize("activation", HOSTILE)
+def test_cli_refuses_bad_activations_with_exit_2_and_no_file(tmp_path, capsys, activation):
+    out = tmp_path / "net.json"
+    capsys.readouterr()
+    rc = main(["train", "--teacher", "tanh", "--n", "3", "--seed", "1", "--activation", activation, "--hidden", "2",
+               "--out", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and not out.exists()
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    for command in (["check", "--quick", "--activation", activation],
+                    ["derive", "--embedding", "inactive-unit", "--activation", activation]):
+        assert main(command) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_network_file_with_a_hostile_activation_is_refused(tmp_path, capsys):
+    net = tmp_path / "net.json"
+    assert main(["train", "--teacher", "tanh", "--n", "3", "--seed", "5", "--activation", "tanh", "--hidden", "2",
+                 "--out", str(net)]) == 0
+    obj = json.loads(net.read_text())
+    obj["architecture"]["activation"] = USER_REFUSED
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(obj))
+    capsys.readouterr()
+    assert main(["classify", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "architecture.activation" in err and "__import__" in err and len(err.strip().splitlines()) == 1
+    # negative control: the same file with a user expression the parser accepts is read
+    obj["architecture"]["activation"] = "expr:tanh(x)"
+    bad.write_text(json.dumps(obj))
+    assert main(["classify", str(bad)]) == 0
