@@ -52,7 +52,9 @@ def configure(parser):
                         help=f"where counterexamples, the example database and run.json go (default {DEFAULT_OUT}/, "
                              "written only when something fails unless given)")
     parser.add_argument("--shrink-seconds", type=float, default=10.0, metavar="S",
-                        help="time budget for shrinking each failing case (default 10)")
+                        help="CPU-time budget for shrinking each failing case, seconds (default 10)")
+    parser.add_argument("--workers", type=int, default=1, metavar="W",
+                        help="processes running invariants side by side (default 1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
 
 
@@ -166,6 +168,33 @@ def table(results) -> str:
                      for row in rows)
 
 
+def _run_one(invariant_id, options):
+    """Worker: run one invariant; returns picklable parts (invariants hold functions)."""
+    from proofs_check.invariants import SEMIFLAT, get_invariant, get_mutant, run_invariant
+
+    scale, subject_name, examples, seed, profile, database, shrink_seconds = options
+    subject = SEMIFLAT if subject_name == SEMIFLAT.name else get_mutant(subject_name)
+    r = run_invariant(get_invariant(invariant_id), scale, subject, examples, seed, profile, database,
+                      None, shrink_seconds)
+    return invariant_id, r.cases, r.status, r.seconds, r.note
+
+
+def run_parallel(invariants, options, workers: int, bar):
+    """Run invariants in ``workers`` processes; results in the order of ``invariants``."""
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from proofs_check.invariants import InvariantResult
+
+    by_id = {}
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(_run_one, inv.id, options) for inv in invariants]
+        for done, future in enumerate(as_completed(futures), 1):
+            inv_id, cases, status, seconds, note = future.result()
+            by_id[inv_id] = (cases, status, seconds, note)
+            bar(done, len(invariants), "invariants")
+    return [InvariantResult(inv, *by_id[inv.id]) for inv in invariants]
+
+
 def run(args) -> int:
     import hypothesis
 
@@ -192,13 +221,20 @@ def run(args) -> int:
     database = out if args.out is not None else None
 
     bar = ProgressBar(enabled=None if not args.json else False)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     if not 0 < args.shrink_seconds <= 3600:
         raise InvalidInput(f"--shrink-seconds {args.shrink_seconds} is out of range; pass a number in (0, 3600]")
-    results = [run_invariant(inv, scale, subject, examples, seed, args.profile, database,
-                             lambda d, t, label: bar(d, t, label), args.shrink_seconds) for inv in invariants]
+    if not 1 <= args.workers <= 64:
+        raise InvalidInput(f"--workers {args.workers} is out of range; pass 1..64")
+    options = (scale, subject.name, examples, seed, args.profile, None if database is None else str(database),
+               args.shrink_seconds)
+    if args.workers == 1:
+        results = [run_invariant(inv, scale, subject, examples, seed, args.profile, database,
+                                 lambda d, t, label: bar(d, t, label), args.shrink_seconds) for inv in invariants]
+    else:
+        results = run_parallel(invariants, options, args.workers, bar)
     bar.close()
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
 
     files_by_case = {}
     for r in results:
@@ -210,13 +246,16 @@ def run(args) -> int:
     caught = bool(failed)
     record = {
         "command": "semiflat properties", "subject": subject.name, "subject_description": subject.description,
-        "seed": seed, "profile": args.profile, "examples_per_invariant": examples,
+        "seed": seed, "profile": args.profile, "examples_per_invariant": examples, "workers": args.workers,
         "shrink_seconds": args.shrink_seconds,
         "hypothesis": {"version": hypothesis.__version__, "settings": {k: str(v) for k, v in PROFILES[args.profile].items()},
+                       "per_case": {"max_examples": "ceil(examples_per_invariant / applicable cases)",
+                                    "seed": seed, "deadline": None, "suppress_health_check": "all",
+                                    "shrink_cpu_seconds": args.shrink_seconds},
                        "database": None if database is None else str(out / "examples")},
         "scale": {"activations": list(scale.activations), "depth": [scale.min_depth, scale.max_depth],
                   "max_width": scale.max_width, "dps": scale.dps},
-        "seconds": round(elapsed, 2),
+        "seconds": round(elapsed, 2), "cpu_seconds": round(cpu, 2),
         "invariants": [result_json(r, files_by_case) for r in results],
     }
     if args.mutant is not None:
@@ -233,6 +272,9 @@ def run(args) -> int:
               f"{examples} examples per invariant, activations {', '.join(scale.activations)}, "
               f"depth {scale.min_depth}..{scale.max_depth}, widths <= {scale.max_width}, dps {scale.dps}")
         print(table(results))
+        for r in results:
+            if r.note:
+                print(f"{r.invariant.id} {r.status}: {r.note}")
         for r in failed:
             for c in r.failures:
                 print(f"\n{c.invariant} {c.case} failed after {c.examples} example(s), shrunk in {c.shrink_steps} "
@@ -250,7 +292,7 @@ def run(args) -> int:
                        else f"mutant {subject.name} NOT caught")
         else:
             verdict = f"{len(failed)} invariant(s) failed" if failed else "every invariant passed"
-        print(f"\n{verdict}; {total} examples in {elapsed:.1f}s (seed {seed}; rerun with --seed {seed})")
+        print(f"\n{verdict}; {total} examples in {elapsed:.1f}s ({cpu:.1f}s CPU; seed {seed}; rerun with --seed {seed})")
         if untested:
             print(f"no valid example for: {', '.join(r.invariant.id for r in untested)}")
     if args.mutant is not None:

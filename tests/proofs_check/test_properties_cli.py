@@ -112,6 +112,16 @@ def test_cli_mutant_writes_files_that_info_and_classify_read(capsys, tmp_path):
     assert main(["classify", str(wide), "--data", str(data), "--json"]) == 0
 
 
+def test_cli_two_workers_give_the_same_results_as_one(capsys):
+    argv = ["properties", "--only", "I3,I4", "--examples", "4", "--seed", "9", "--activation", "tanh", "--json"]
+    assert main(argv) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main(argv + ["--workers", "2"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    strip = lambda r: [(i["id"], i["status"], i["examples"]) for i in r["invariants"]]
+    assert strip(one) == strip(two)
+
+
 def test_cli_mutant_not_caught_exits_1(capsys):
     """live-dead-unit only matters for ReLU: on tanh networks nothing can catch it."""
     code = main(["properties", "--mutant", "live-dead-unit", "--only", "I2,I3", "--activation", "tanh",
@@ -123,7 +133,7 @@ def test_cli_mutant_not_caught_exits_1(capsys):
     (["--depth", "7"], "--depth"), (["--depth", "3..2"], "--depth"), (["--max-width", "9"], "--max-width"),
     (["--examples", "0"], "--examples"), (["--activation", "nope"], "nope"), (["--only", "I99"], "I99"),
     (["--mutant", "nope"], "nope"), (["--seed", "-4"], "--seed"), (["--profile", "fast"], "profile"),
-    (["--shrink-seconds", "0"], "--shrink-seconds"),
+    (["--shrink-seconds", "0"], "--shrink-seconds"), (["--workers", "0"], "--workers"),
 ])
 def test_cli_bad_input_exits_2_with_one_line_and_no_files(capsys, tmp_path, argv, fragment):
     code = main(["properties", "--out", str(tmp_path / "out"), *argv])

@@ -203,9 +203,10 @@ def test_mpf_parameters_at_a_chosen_dps_carry_more_than_float64_digits(net):
         assert any(v != mpmath.mpf(float(v)) for v in values) or all(abs(v) < 1e-20 for v in values)
 
 
-def test_mp_reals_negative_control_float_draws_are_float_representable():
+@given(value=sf.reals(2.0))
+def test_mp_reals_negative_control_float_draws_are_float_representable(value):
     with workdps(40):
-        v = mpmath.mpf(sf.reals(2.0).example())
+        v = mpmath.mpf(value)
         assert v == mpmath.mpf(float(v))
 
 
