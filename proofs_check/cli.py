@@ -22,6 +22,7 @@ from proofs_check.commands import (
     import_net,
     info,
     merge,
+    properties,
     reproduce,
     train,
     verify,
@@ -42,6 +43,7 @@ COMMANDS = (
     verify,
     import_net,
     export_net,
+    properties,
 )
 """Every command module, in the order ``semiflat --help`` lists them (tests loop over this tuple)."""
 
