@@ -1,4 +1,4 @@
-"""Data files (interfaces.md "Data file") and the exact number reading every semiflat file uses.
+"""Data files (docs/formats.md "Data file") and the exact number reading every semiflat file uses.
 
 Formats:
 

@@ -1,4 +1,4 @@
-"""The network file ``semiflat.network/1`` (interfaces.md "Network file") and the data files.
+"""The network file ``semiflat.network/1`` (docs/formats.md "Network file") and the data files.
 
 Layout::
 

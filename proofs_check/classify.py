@@ -1,4 +1,4 @@
-"""Critical-point classification with evidence, at high precision (interfaces.md "classify").
+"""Critical-point classification with evidence, at high precision (docs/formats.md "classify").
 
 ``classify(arch, params, data, dps=50, certify=False)`` answers "minimum or saddle, and how flat?"
 (docs/classification.md; proofs: docs/certified.md):
@@ -9,7 +9,7 @@
    zero of the residual is proved nearby (proofs_check.certify, Krawczyk); otherwise
    ``undecided`` ("near-interpolating, no minimiser proved": an infimum 0 may not be attained).
    Its flat dimension is the affine set proved by the structure (T9).
-3. ReLU data on a kink -> ``undecided`` (the Hessian does not exist there, spec I19).
+3. ReLU data on a kink -> ``undecided`` (the Hessian does not exist there, docs/invariants.md, I19).
 4. ||grad|| > 10^-(dps/2) * max(1, s) -> ``not-critical`` (with a certified descent along -grad).
 5. Otherwise the structure (:mod:`proofs_check.structure`) is undone step by step and each step is
    decided by its theorem (:mod:`proofs_check.step_analysis`: T4a/T4b/T5/T6), the fully reduced

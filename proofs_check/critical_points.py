@@ -1,6 +1,6 @@
 """Exact critical points with non-zero loss, and the candidate-unit blocks C(w~0), g_alpha(w~0).
 
-Null-space construction (spec theory.md §5.0). Fix parameters theta and inputs X (n x d) and
+Null-space construction (docs/invariants.md). Fix parameters theta and inputs X (n x d) and
 let J be the output Jacobian (nM x D, row i*M + m = d f_m(x_i)/d theta). Any e with
 J^T e = 0 and targets ``Y = f(X; theta) - e`` make theta critical, because the residuals are
 then exactly e and grad L = J^T e = 0; the loss is ||e||^2 / 2 > 0. Such an e exists when
@@ -9,9 +9,9 @@ with Householder reflections in mpmath at ``dps`` (+ guard) digits, so the gradi
 10^-dps (relative), not 1e-15. Rank-deficient J (ReLU homogeneity, dead units) is fine: the
 complement of the first D Householder directions is always orthogonal to every column of J.
 
-Per-unit matrices (spec §1), for unit j of hidden layer ``layer`` at parameters theta, with
+Per-unit matrices (docs/network.md), for unit j of hidden layer ``layer`` at parameters theta, with
 h~_i the augmented input of that layer, u_ij = w~_j . h~_i and delta_i the backprop signal of
-the next layer (delta^(l+1) in the spec):
+the next layer (delta^(l+1) in docs/network.md):
 
     A_j = sum_i (v_j . delta_i) phi''(u_ij) h~_i h~_i^T          ((H_{l-1}+1) x (H_{l-1}+1))
     B_j = sum_i delta_i phi'(u_ij) h~_i^T                          (H_{l+1} x (H_{l-1}+1))
@@ -124,7 +124,7 @@ def _orthogonal_component(J: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 def left_null_space(J: np.ndarray) -> list:
     """Orthonormal basis (N - D object vectors) of the complement of the first D Householder
-    directions of the N x D matrix J (N > D): every vector e of it has J^T e = 0 (spec §5.0).
+    directions of the N x D matrix J (N > D): every vector e of it has J^T e = 0 (docs/invariants.md).
     The same basis as the last N - D columns of ``mpmath.qr(J, mode="full")``. Caller's precision."""
     N, D = J.shape
     reflectors = _householder(J)
@@ -139,7 +139,7 @@ def left_null_space(J: np.ndarray) -> list:
 def critical_residuals(arch: Architecture, params: Params, x, seeds, *, dps: int = 50, scale=1) -> tuple:
     """(f, [e_s for s in seeds]): network outputs f (n x M) and, per seed, the residual e_s
     (n x M) = the left-null-space part of a N(0, scale^2) draw of ``default_rng(s)``, so that the
-    targets f - e_s make ``params`` exactly critical (spec §5.0). One Jacobian and one
+    targets f - e_s make ``params`` exactly critical (docs/invariants.md). One Jacobian and one
     Householder factorisation serve every seed. mpf at ``dps``."""
     xs = as_inputs(arch, np.asarray(x, dtype=object))
     n, M = xs.shape[0], arch.output_dim
@@ -153,7 +153,7 @@ def critical_residuals(arch: Architecture, params: Params, x, seeds, *, dps: int
 
 def exact_critical_point(arch: Architecture, params: Params, x, *, dps: int = 50, seed: int = 0,
                          scale=1) -> CriticalPoint:
-    """Targets that make ``params`` an exact critical point with non-zero loss (spec §5.0).
+    """Targets that make ``params`` an exact critical point with non-zero loss (docs/invariants.md).
 
     Arguments:
         arch, params: the network (params may be floats, decimal strings or mpf).
@@ -190,7 +190,7 @@ def exact_critical_point(arch: Architecture, params: Params, x, *, dps: int = 50
 
 
 def inactive_blocks(arch: Architecture, params: Params, x, y, layer: int, incoming, dps: int = 50):
-    """(C(w~0), g_alpha(w~0)) for a candidate unit with incoming vector ``incoming`` (spec §1, T3).
+    """(C(w~0), g_alpha(w~0)) for a candidate unit with incoming vector ``incoming`` (docs/network.md, T3).
 
     C: (H_{l-1}+1) x H_{l+1}; g_alpha: (H_{l+1},). Signals are those of the narrow network.
     The formulas live in :func:`proofs_check.structure.candidate_blocks`."""
@@ -198,9 +198,9 @@ def inactive_blocks(arch: Architecture, params: Params, x, y, layer: int, incomi
 
 
 def min_kink_distance(arch: Architecture, params: Params, x, dps: int = 50) -> mpmath.mpf:
-    """min over hidden units j and samples i of |u_ij| (the ReLU "no data on kinks" margin, §1).
+    """min over hidden units j and samples i of |u_ij| (the ReLU "no data on kinks" margin, docs/network.md).
 
-    ReLU Hessians are only meaningful when this is clearly positive (spec I19: refuse when
+    ReLU Hessians are only meaningful when this is clearly positive (docs/invariants.md, I19: refuse when
     it is below 1e-12)."""
     with workdps(dps):
         mp_params = to_mp_params(params)

@@ -96,7 +96,7 @@ def least_norm_combination(images, target):
     """Least-norm coefficients c with sum_a c_a images[a] = target (each image and the target:
     q numbers), c = G^T (G G^T)^-1 target for the q x k matrix G of the images; None when G G^T
     is singular. At the caller's precision. Used to prescribe A_j(e), which is linear in the
-    residual e, over a basis of the left null space of J (spec §5.0)."""
+    residual e, over a basis of the left null space of J (docs/invariants.md)."""
     G = mpmath.matrix([[image[q] for image in images] for q in range(len(target))])
     try:
         c = G.T * mpmath.lu_solve(G * G.T, mpmath.matrix(list(target)))

@@ -1,6 +1,6 @@
 """High-precision symmetric eigen-decomposition and inertia with a tolerance derived from dps.
 
-Zero-tolerance rule (spec theory.md §3 T4 "a relative eigenvalue tolerance is required"):
+Zero-tolerance rule (docs/theorems.md T4 "a relative eigenvalue tolerance is required"):
 
     tau = max(10^-(dps/2) * s, sqrt(s * ||grad L||)),   s = max_k |mu_k|.
 
@@ -26,7 +26,7 @@ from numerics.precision import workdps
 
 @dataclass(frozen=True)
 class Inertia:
-    """Counts of negative, zero and positive eigenvalues (the order of interfaces.md)."""
+    """Counts of negative, zero and positive eigenvalues (the order of docs/formats.md)."""
 
     negative: int
     zero: int

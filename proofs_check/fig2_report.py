@@ -253,7 +253,7 @@ def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True)
     L += ["", "![Figure 2(a)](fig2a.png)", "", "![Figure 2(b)](fig2b.png)", ""] if figures else [
         "", "(figures not drawn: --no-figures)", ""]
     L += ["## Protocol", "",
-          "Spec theory.md §4 (P1-P8). Data: n training points x ~ U[x_low, x_high], targets from the teacher "
+          "See docs/experiment.md (P1-P8). Data: n training points x ~ U[x_low, x_high], targets from the teacher "
           "N_1 of the same activation plus N(0, noise^2). N_H0 is trained to squared training error < 1e-29 "
           "(verified at 50 digits; exactly 0 for ReLU). It is embedded into N_H by H - H0 inactive units "
           "(outgoing weight 0); every parameter of N_H is perturbed by N(0, rho^2). Trial t uses "
@@ -300,7 +300,7 @@ def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True)
           "(L = sup |(φ²)''| = 2 for tanh and ReLU).",
           "- 'G changed': the fraction of trials with G(N_H) != G(N_H0), against the predicted probability "
           "1 - Π_k (1 - p_k) that some surplus unit is active somewhere on the domain (ReLU).",
-          "- PAC-Bayes (spec T10): Q_H = N(theta_H, rho^2 I), P_H = N(0, sigma_P^2 I); KL averaged over trials; "
+          "- PAC-Bayes (docs/theorems.md, T10): Q_H = N(theta_H, rho^2 I), P_H = N(0, sigma_P^2 I); KL averaged over trials; "
           "E_Q R̂ = mean clipped squared training error of the perturbed nets; bound = E_Q R̂ + "
           "sqrt((KL + ln(2 sqrt(n)/delta)) / (2n)) (per-width values in results.json, summary[].pac_bayes).",
           "- The mean of per-trial ratios (the paper's statistic) exceeds the ratio of means when G_H0 is "

@@ -1,4 +1,4 @@
-"""What each undone embedding contributes to the classification (spec theory.md §3, T4-T7).
+"""What each undone embedding contributes to the classification (docs/theorems.md, T4-T7).
 
 For a reduction step (network "before" = the wider one, "after" = the narrower one) at a critical
 point with L > 0:
@@ -260,6 +260,6 @@ def _independent(vectors, dps) -> bool:
 
 def _convex_per_pattern(arch) -> bool:
     """phi piecewise linear and positively homogeneous (relu, leaky_relu:A, identity): within an
-    activation pattern L is a convex quadratic in U_j = v_j w~_j^T (spec T7; docs/activations.md)."""
+    activation pattern L is a convex quadratic in U_j = v_j w~_j^T (docs/theorems.md, T7; docs/activations.md)."""
     p = arch.phi.properties
     return p.piecewise_linear and p.positively_homogeneous

@@ -1,14 +1,14 @@
 """Structure of a network as an embedding of a narrower one: detection, per-unit blocks, reduction.
 
-Detected (spec theory.md §2; every comparison uses ``tolerance(dps, scale, dps // 2)``):
+Detected (docs/embeddings.md; every comparison uses ``tolerance(dps, scale, dps // 2)``):
 - replicated pairs (layer, j, k, lambda): equal incoming vectors w~_j = w~_k; lambda is defined
-  when v_j = lambda (v_j + v_k) (the pair lies on a replication line Gamma, §2 (i)), else None;
-- zero-outgoing units (v = 0: the inactive-unit set of §2 (ii));
-- zero-incoming units (W row = 0: inactive propagation, §2 (iii));
+  when v_j = lambda (v_j + v_k) (the pair lies on a replication line Gamma, docs/embeddings.md (i)), else None;
+- zero-outgoing units (v = 0: the inactive-unit set of docs/embeddings.md (ii));
+- zero-incoming units (W row = 0: inactive propagation, docs/embeddings.md (iii));
 - ReLU dead units: max_i u_ij <= -margin < 0 (strictly inactive on the data, T6), with the margin;
-- ReLU kink incidents: |u_ij| <= tolerance (a datum on a kink, spec §1 "NK" and I19).
+- ReLU kink incidents: |u_ij| <= tolerance (a datum on a kink, docs/network.md "NK" and I19).
 
-Per-unit matrices (spec §1), for unit j of hidden layer ``layer`` with signals delta^(l+1) of the
+Per-unit matrices (docs/network.md), for unit j of hidden layer ``layer`` with signals delta^(l+1) of the
 next layer (n x H_{l+1}) and augmented layer inputs h~ (n x (H_{l-1}+1)):
     A_j = sum_i (v_j . delta_i) phi''(u_ij) h~_i h~_i^T,   B_j = sum_i delta_i phi'(u_ij) h~_i^T,
     C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T,   g_alpha(w~0) = sum_i delta_i phi(w~0 . h~_i).
@@ -127,7 +127,7 @@ def augmented_inputs(arch, params, x, layer) -> np.ndarray:
 
 
 def unit_blocks(arch, params, x, y, layer, unit, dps=50) -> UnitBlocks:
-    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (spec §1), at ``dps`` digits."""
+    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (docs/network.md), at ``dps`` digits."""
     arch.check_unit(layer, unit)
     delta = mlp.signals(arch, params, x, y, dps)[layer + 1]
     with workdps(dps):
@@ -146,7 +146,7 @@ def unit_blocks(arch, params, x, y, layer, unit, dps=50) -> UnitBlocks:
 
 
 def candidate_blocks(arch, params, x, y, layer, w0, dps=50) -> tuple[np.ndarray, np.ndarray]:
-    """(C(w~0), g_alpha(w~0)) of a candidate unit with incoming vector ``w0`` (spec §1, T3, T5):
+    """(C(w~0), g_alpha(w~0)) of a candidate unit with incoming vector ``w0`` (docs/network.md, T3, T5):
 
         C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T        ((H_{l-1}+1) x H_{l+1})
         g_alpha(w~0) = sum_i delta_i phi(w~0 . h~_i)          (H_{l+1},)
@@ -165,7 +165,7 @@ def candidate_blocks(arch, params, x, y, layer, w0, dps=50) -> tuple[np.ndarray,
 
 
 def candidate_block_C(arch, params, x, y, layer, w0, dps=50) -> np.ndarray:
-    """C(w~0) of :func:`candidate_blocks`, (H_{l-1}+1) x H_{l+1} (spec §1, T5)."""
+    """C(w~0) of :func:`candidate_blocks`, (H_{l-1}+1) x H_{l+1} (docs/network.md, T5)."""
     return candidate_blocks(arch, params, x, y, layer, w0, dps)[0]
 
 
@@ -270,7 +270,7 @@ def apply_step(arch: Architecture, params: Params, step: ReductionStep) -> tuple
 
 def reduce(arch: Architecture, params: Params, structure: Structure):
     """Undo every detected embedding. Returns (narrow_arch, narrow_params, steps); the narrow
-    network computes the same function on the data (exactly, for the maps of spec §2)."""
+    network computes the same function on the data (exactly, for the maps of docs/embeddings.md)."""
     steps = plan(arch, structure)
     cur_arch, cur = arch, params
     for step in steps:
@@ -292,7 +292,7 @@ def lift(arch_before: Architecture, params_before: Params, step: ReductionStep, 
     """The derivative of the embedding that ``step`` undoes, applied to a direction of the
     narrow network: returns the direction (flat, object) in the network before the step.
 
-    The embedding is affine in the narrow parameters (spec §2), so L_before(theta_before +
+    The embedding is affine in the narrow parameters (docs/embeddings.md), so L_before(theta_before +
     t lift(d)) = L_after(theta_after + t d) for every t: descent and flatness transfer exactly.
 
     With ``point=True`` ``direction`` is a narrow parameter vector and the result is the embedded

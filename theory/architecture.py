@@ -3,7 +3,7 @@
 A network with widths ``(d, H_1, ..., H_{K-1}, M)`` has ``K = len(widths) - 1`` weight layers.
 ``W[l]`` (shape ``widths[l+1] x widths[l]``) maps layer ``l`` to layer ``l+1``; hidden layer
 ``h = 0..K-2`` has incoming weights ``W[h]``, ``b[h]`` and outgoing weights ``W[h+1]``. The output
-layer is linear (spec theory.md §1, interfaces.md "Indexing").
+layer is linear (docs/network.md, docs/formats.md "Indexing").
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The trained narrow network N_H0 and its data, as the float64 arrays phase 2 needs.
 
-For d = M = 1 a three-layer network is f(x) = c + sum_j v_j phi(w_j x + b_j) (spec §1); the
+For d = M = 1 a three-layer network is f(x) = c + sum_j v_j phi(w_j x + b_j) (docs/network.md); the
 teacher N_1 has the same form with one unit. The exact (mpmath) parameters are kept as decimal
-strings for the record; phase 2 runs in float64 (numerics.md "Phase 2").
+strings for the record; phase 2 runs in float64 (docs/experiment.md).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class BaseNetwork:
 
     @property
     def theta(self) -> np.ndarray:
-        """Flat parameter vector [w, b, v, c] (spec §1 order)."""
+        """Flat parameter vector [w, b, v, c] (docs/network.md order)."""
         return np.concatenate([self.w, self.b, self.v, [self.c]])
 
     def output(self, x: np.ndarray) -> np.ndarray:

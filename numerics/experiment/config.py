@@ -1,4 +1,4 @@
-"""Options of the Figure-2 experiment (spec theory.md §4, P1-P7), one frozen dataclass.
+"""Options of the Figure-2 experiment (docs/experiment.md, P1-P7), one frozen dataclass.
 
 Every option that changes a number in ``results.json`` lives in :class:`ExperimentConfig`;
 options that only change *how* the work is run (workers, chunk size, executor, output folder,
@@ -27,7 +27,7 @@ ACTIVATION_CODES = {name: i for i, name in enumerate(ACTIVATION_NAMES)}
 class ExperimentConfig:
     """Everything that determines the numbers of a Figure-2 run.
 
-    Attributes (defaults are the spec §4 CHOICEs, documented in the report):
+    Attributes (defaults are docs/experiment.md CHOICEs, documented in the report):
         trials: number of trials T (paper: 1000).
         hmax: largest width H.
         hgrid: widths H > H0 to evaluate; ``None`` means every integer H0+1..hmax.
@@ -54,9 +54,9 @@ class ExperimentConfig:
         panels: composite Gauss-Legendre panels for smooth activations (5 nodes each).
         seed: root seed of the perturbation and surplus draws.
         data_seed: first data seed tried (redraws use data_seed+1, ...).
-        n, noise, x_low, x_high, teacher: data generation (spec P1).
+        n, noise, x_low, x_high, teacher: data generation (docs/experiment.md, P1).
         train_seed: seed handed to the trainer.
-        prior_sd: sigma_P of the PAC-Bayes prior N(0, sigma_P^2 I) (spec T10).
+        prior_sd: sigma_P of the PAC-Bayes prior N(0, sigma_P^2 I) (docs/theorems.md, T10).
         delta: PAC-Bayes confidence parameter.
         max_data_redraws: data seeds tried before giving up.
         sensitivity_trials: trials per variant of the sensitivity study (0: none; perturb only).

@@ -1,4 +1,4 @@
-"""Per-width statistics of the per-trial ratios r_t(H) = G(N_H + eps_t) / G(N_H0 + eps_t) (spec P6).
+"""Per-width statistics of the per-trial ratios r_t(H) = G(N_H + eps_t) / G(N_H0 + eps_t) (docs/experiment.md, P6).
 
 - mean and standard error of r_t (the paper's statistic), median and quartiles;
 - the ratio of means E G_H / E G_H0 with a delta-method standard error

@@ -3,7 +3,7 @@
 Object arrays of mpf are the working type; mpmath matrices only inside these helpers.
 Zero eigenvalues are separated from non-zero ones with ``zero_tolerance``: exact zeros of a
 Hessian computed at ``dps`` digits come out at 10^-dps relative, genuine ones far above
-10^-(dps/2), so the threshold is placed at half the digits (spec §5.0 asks for a relative one).
+10^-(dps/2), so the threshold is placed at half the digits (docs/invariants.md asks for a relative one).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def blockdiag(*blocks) -> np.ndarray:
 
 
 def split_block(A, B, lam, factor=None) -> np.ndarray:
-    """K_lambda = [[lam (1 - lam) A, B^T], [B, 0]] (spec T4); ``factor`` replaces lam (1 - lam)."""
+    """K_lambda = [[lam (1 - lam) A, B^T], [B, 0]] (docs/theorems.md, T4); ``factor`` replaces lam (1 - lam)."""
     p, m = A.shape[0], B.shape[0]
     K = np.empty((p + m, p + m), dtype=object)
     K[...] = mpmath.mpf(0)

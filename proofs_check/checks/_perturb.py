@@ -1,4 +1,4 @@
-"""Seeded random-perturbation test of local minimality (spec I13, I14): the smallest loss change
+"""Seeded random-perturbation test of local minimality (docs/invariants.md, I13, I14): the smallest loss change
 over ``count`` random directions of length ``radius`` (negative means a descent was found)."""
 
 from __future__ import annotations

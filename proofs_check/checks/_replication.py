@@ -1,4 +1,4 @@
-"""Replication in local coordinates (spec §2 (i), T2, T4): the wide derivatives pulled back by T_lambda.
+"""Replication in local coordinates (docs/embeddings.md (i), T2, T4): the wide derivatives pulled back by T_lambda.
 
 For a narrow network (arch, params) on data (x, y), unit ``unit`` of hidden layer ``layer`` and a
 ratio lambda, :func:`pullback` returns the narrow and wide gradients and Hessians at theta and

@@ -1,4 +1,4 @@
-"""T10 (PAC-Bayes flatness argument, §5), spec §3 T10 (the DERIVED version; the paper's exact
+"""T10 (PAC-Bayes flatness argument, the paper's section 5), docs/theorems.md T10 (the version derived there; the paper's exact
 bound is uncertain).
 
 Bound: E_Q R <= E_Q R^ + sqrt((KL(Q||P) + ln(2 sqrt(n)/delta)) / (2n)) with Q = N(theta_H, rho^2 I),
@@ -26,7 +26,7 @@ from theory.embeddings import add_inactive_unit, draw_dead_incoming
 from theory.params import Params, narrow_positions
 
 THEOREM = "T10"
-STATEMENT = ("PAC-Bayes terms: the Gaussian KL has the closed form of spec T10, and the perturbed empirical "
+STATEMENT = ("PAC-Bayes terms: the Gaussian KL has the closed form of docs/theorems.md, T10, and the perturbed empirical "
              "risk grows by (rho^2/n) sum tanh^2 per tanh surplus unit but not for dead ReLU units.")
 CLAIMS = ("zero_error.trace",)
 TAMPERS = ("relu-not-dead",)

@@ -1,4 +1,4 @@
-"""T1 (function preservation), spec theory.md §3 T1 and invariants I1, I2.
+"""T1 (function preservation), docs/theorems.md T1 and invariants I1, I2.
 
 f(x; E(theta)) = f(x; theta) for every x, for E in {gamma_lambda, alpha_w0, beta_b0,v0} and any
 composition of them; the ReLU dead variant with v0 != 0 preserves f where w~0 . x~ < 0.

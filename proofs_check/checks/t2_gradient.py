@@ -1,4 +1,4 @@
-"""T2 (replication preserves criticality; gradient congruence), spec §3 T2 and invariant I5.
+"""T2 (replication preserves criticality; gradient congruence), docs/theorems.md T2 and invariant I5.
 
 At any theta (critical or not), any lambda in R, depth J in {3, 4} and M in {1, 2, 3}:
 T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0_zeta, 0_eta), so gamma_lambda

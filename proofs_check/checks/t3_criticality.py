@@ -1,4 +1,4 @@
-"""T3 (criticality conditions for inactive units and inactive propagation), spec §3 T3, I6.
+"""T3 (criticality conditions for inactive units and inactive propagation), docs/theorems.md T3, I6.
 
 At alpha_{w~0}(theta) the only new gradient block is dL/dv_new = g_alpha(w~0) =
 sum_i delta_i^(l+1) phi(w~0 . h~_i) (narrow signals), dL/dw~_new = 0, and every old gradient is

@@ -1,4 +1,4 @@
-"""T4 (Hessian congruence for replication), spec §3 T4 and invariants I7, I8.
+"""T4 (Hessian congruence for replication), docs/theorems.md T4 and invariants I7, I8.
 
 At any theta, lambda in R, depth J in {3, 4}, M in {1, 2, 3}:
 T_lambda^T H_wide(gamma_lambda theta) T_lambda = blockdiag(H(theta), K_lambda) with

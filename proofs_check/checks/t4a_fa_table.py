@@ -1,4 +1,4 @@
-"""T4a (Fukumizu-Amari sign table, single output), spec §3 T4a and invariants I8, I9.
+"""T4a (Fukumizu-Amari sign table, single output), docs/theorems.md T4a and invariants I8, I9.
 
 M = 1, theta* a strict local minimum, v_j != 0: B_j = 0 and K_lambda = lambda(1-lambda) A_j (+) 0,
 so inertia(H_wide) = (0, 0, D) + inertia(lambda(1-lambda) A_j) + (0, 1, 0):

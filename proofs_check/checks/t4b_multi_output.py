@@ -1,4 +1,4 @@
-"""T4b (replication is a strict saddle for every lambda when B_j != 0), spec §3 T4b, invariant I10.
+"""T4b (replication is a strict saddle for every lambda when B_j != 0), docs/theorems.md T4b, invariant I10.
 
 At a critical theta* with B_j != 0 (multi-output, or a deep layer feeding >= 2 units),
 K_lambda = [[lambda(1-lambda) A_j, B_j^T], [B_j, 0]] is indefinite for every lambda, so
@@ -7,7 +7,7 @@ gamma_lambda(theta*) is a strict saddle even when theta* is a strict minimum. Al
 
     [L(T_lambda(theta*, s zeta, s eta)) - L*] / s^2 -> -sigma_max(B_j) + lambda(1-lambda) zeta^T A_j zeta / 2
 
-(the spec's -sigma_max(B_j) is the case A_j = 0 (ReLU) or lambda in {0, 1}; for smooth
+(the first reading's -sigma_max(B_j) is the case A_j = 0 (ReLU) or lambda in {0, 1}; for smooth
 activations the A_j term must be kept). Evidence: narrow vs wide negative counts, lambda_min,
 and the quotient at s and s/2 with its Richardson extrapolation against the prediction.
 """

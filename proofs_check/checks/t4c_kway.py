@@ -1,4 +1,4 @@
-"""T4c (k-way split quadratic form), spec §3 T4c and invariant I11.
+"""T4c (k-way split quadratic form), docs/theorems.md T4c and invariant I11.
 
 Unit j split into copies a = 0..k with shares lambda_a (sum 1): v_a = lambda_a v_j, w~_a = w~_j.
 For directions with sum_a eta_a = 0 and sum_a lambda_a delta_a = 0 (merged parameters fixed),

@@ -1,4 +1,4 @@
-"""T5 (smooth activation, inactive unit: strict saddle when C != 0), spec §3 T5 and invariant I12.
+"""T5 (smooth activation, inactive unit: strict saddle when C != 0), docs/theorems.md T5 and invariant I12.
 
 At alpha_{w~0}(theta) the new unit's Hessian block is [[0, C], [C^T, P]] with
 C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T (H_{w~w~} = 0 because v_new = 0). At a critical

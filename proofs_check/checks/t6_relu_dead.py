@@ -1,4 +1,4 @@
-"""T6 (ReLU, inactive units: minimum -> minimum, semi-flat; paper Thm 9), spec §3 T6, I13.
+"""T6 (ReLU, inactive units: minimum -> minimum, semi-flat; paper Thm 9), docs/theorems.md T6, I13.
 
 With a unit strictly dead on the data (w~0 . h~_i < 0 for all i, any depth), the loss is exactly
 constant on the open cone of dead w~' times R^{H_{l+1}} of outgoing weights, grad L_wide =

@@ -1,4 +1,4 @@
-"""T7 (ReLU unit replication; paper Thm 10), spec §3 T7 and invariant I14.
+"""T7 (ReLU unit replication; paper Thm 10), docs/theorems.md T7 and invariant I14.
 
 Under "no data on kinks", A_j = 0 and K_lambda = [[0, B_j^T], [B_j, 0]] for every lambda.
 - J = 3, M = 1, all v_j != 0, theta* critical: B_j = 0 for every j, H = J^T J >= 0, and

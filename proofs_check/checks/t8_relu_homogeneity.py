@@ -1,4 +1,4 @@
-"""T8 (extra ReLU flat directions, §4.1), spec §3 T8 and §2 table.
+"""T8 (extra ReLU flat directions, docs/experiment.md), docs/theorems.md T8 and docs/embeddings.md table.
 
 Positive homogeneity relu(c z) = c relu(z), c > 0: (v_j, w~_j) -> (c v_j, w~_j / c) leaves f and L
 unchanged at every theta. For replication (M = 1, d = 1) the loss is constant on the

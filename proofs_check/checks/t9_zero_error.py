@@ -1,4 +1,4 @@
-"""T9 (zero training error), spec §3 T9 and invariant I15.
+"""T9 (zero training error), docs/theorems.md T9 and invariant I15.
 
 At L(theta°) = 0 every inactive-unit embedding is a global minimum with H = J^T J, and
 tr H_H - tr H_H0 = sum_k sum_i phi(w~_k . x~_i)^2 (tanh > 0; ReLU dead: 0). The largest

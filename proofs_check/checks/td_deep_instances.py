@@ -2,7 +2,7 @@
 activation, each statement checked where the activation's properties say it holds and its
 failure shown where they say it does not (docs/activations.md, "Which statements hold").
 
-Per activation and depth, at an exact critical point theta* with L > 0 (spec §5.0) and, for
+Per activation and depth, at an exact critical point theta* with L > 0 (docs/invariants.md) and, for
 T9, at a zero-error network, for every hidden layer l:
 - T1: every embedding (replication lambda = 0.3, inactive unit, inactive propagation) leaves f
   unchanged on the data;

@@ -1,4 +1,4 @@
-"""`semiflat check`: one machine check per theorem of spec theory.md §3 (T1 ... T10).
+"""`semiflat check`: one machine check per theorem of docs/theorems.md (T1 ... T10).
 
 Each check combines the symbolic proof (when :mod:`theory.symbolic` is available) with numeric
 evidence at ``--dps`` digits on concrete networks (exact critical points by the null-space

@@ -1,6 +1,6 @@
 """`semiflat embed`: widen a hidden layer of a saved network by one of the three embeddings.
 
-The embeddings (spec theory.md §2) are function-preserving, so the wide network computes the
+The embeddings (docs/embeddings.md) are function-preserving, so the wide network computes the
 same function as the narrow one. Numbers given on the command line (``--lambda``, ``--b0``,
 ``--v0``, ``--shares``, ``--incoming``) are read as exact decimal strings at the file's ``dps``
 (+ guard digits), so the wide network is exact at the stored precision. The output is written
@@ -225,7 +225,7 @@ def preserving_dps(arch, params, wide_arch, wide_params, dps: int, data, referen
     network's function to ``reference_dps`` (default ``dps``) digits on :func:`probe_inputs`
     (relative to max(1, |f|), 3 digits of evaluation noise allowed); else ``None``.
 
-    This is the check that no written network computes another function (spec §2: every
+    This is the check that no written network computes another function (docs/embeddings.md: every
     embedding preserves the function) when huge values cancel (e.g. ``--lambda 1e60``)."""
     from numerics.files import network_from_json, network_to_json
     from numerics.precision import tolerance, workdps

@@ -1,4 +1,4 @@
-"""`semiflat experiment fig2`: the paper's generalization experiment (spec theory.md §4)."""
+"""`semiflat experiment fig2`: the paper's generalization experiment (docs/experiment.md)."""
 
 from __future__ import annotations
 

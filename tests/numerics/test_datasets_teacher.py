@@ -1,4 +1,4 @@
-"""numerics.datasets.teacher_data: the paper's data generator (spec theory.md §4 P1)."""
+"""numerics.datasets.teacher_data: the paper's data generator (docs/experiment.md P1)."""
 
 import numpy as np
 import pytest

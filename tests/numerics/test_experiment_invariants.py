@@ -1,4 +1,4 @@
-"""Phase-2 invariants of the Figure-2 experiment (spec I15-I17 style), with negative controls.
+"""Phase-2 invariants of the Figure-2 experiment (docs/invariants.md, I15-I17 style), with negative controls.
 
 - ReLU surplus units dead on the domain: G(N_H) == G(N_H0) exactly (bitwise) in every trial
   whose perturbation keeps them dead (checked trial by trial from the perturbed weights);

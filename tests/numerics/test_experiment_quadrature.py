@@ -1,4 +1,4 @@
-"""Generalization-error quadrature against independent oracles (spec P5).
+"""Generalization-error quadrature against independent oracles (docs/experiment.md, P5).
 
 Oracles: exact rational integration of piecewise-linear differences (fractions), mpmath.quad
 at 30 digits, the closed-form antiderivative of relu^2, and Monte Carlo within its standard error.

@@ -1,4 +1,4 @@
-"""Network and data files round-trip exactly at the stored dps (interfaces.md "Network file").
+"""Network and data files round-trip exactly at the stored dps (docs/formats.md "Network file").
 
 Oracle: mpf equality after rounding to ``dps`` digits (the numbers were made at ``dps``), and
 text stability (load -> save reproduces the same file). Negative control: writing fewer digits

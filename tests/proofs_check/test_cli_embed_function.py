@@ -1,4 +1,4 @@
-"""`semiflat embed` preserves the function of networks it did not create (spec §2, invariant I3).
+"""`semiflat embed` preserves the function of networks it did not create (docs/embeddings.md, invariant I3).
 
 For every method, J = 3 and 4, d and M in 1..3 and every activation, a random narrow network
 (50-digit decimal strings, with training data) is written by the test, widened by the CLI

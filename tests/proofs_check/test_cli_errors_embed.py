@@ -130,7 +130,7 @@ def test_repaired_commands_succeed(folder, capsys, argv):
     after = snapshot(folder)
     assert set(after) - set(before) <= {out.relative_to(folder)}
     assert out.exists() and json.loads(out.read_text())["format"] == "semiflat.network/1"
-    # what was written is an embedding: one more unit, and the same function (spec §2, I1) on
+    # what was written is an embedding: one more unit, and the same function (docs/embeddings.md, I1) on
     # inputs in [-2, 2], at the file's dps (a few roundings of O(1) terms: 2 digits lost)
     wide = load_network(out)
     assert wide.arch.n_params > narrow.arch.n_params

@@ -1,4 +1,4 @@
-"""The paper's Figure-2 claim with the real trainer (spec I17), and the full-size run (slow).
+"""The paper's Figure-2 claim with the real trainer (docs/invariants.md, I17), and the full-size run (slow).
 
 Oracles: the theorem-level statements, not echoed numbers: ReLU with dead surplus units has
 G(N_H) = G(N_H0) exactly in (nearly) every trial (Thm 9 / T9); tanh's measured excess agrees with
@@ -63,8 +63,8 @@ def test_full_size_default_run(tmp_path):
     assert doc["options"]["trials"] == 1000 and doc["options"]["hmax"] == 30
     assert all(c["passed"] for c in doc["claims"].values()), doc["claims"]
     tanh = _summary(doc, "tanh")
-    assert tanh[10]["mean_ratio"] > 1.05  # spec I17
-    for r in tanh.values():  # spec I17: ratio of means within 10% of the second-order prediction
+    assert tanh[10]["mean_ratio"] > 1.05  # docs/invariants.md, I17
+    for r in tanh.values():  # docs/invariants.md, I17: ratio of means within 10% of the second-order prediction
         assert abs(r["ratio_of_means"] - r["predicted_ratio_of_means"]) <= 0.1 * r["predicted_ratio_of_means"]
 
 

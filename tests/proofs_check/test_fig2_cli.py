@@ -51,7 +51,7 @@ def test_outputs_and_csv_equals_json(tmp_path):
     assert "timing" not in doc and "seconds" not in (out / "results.json").read_text()
     # what was written obeys the embedding: N_H adds units with zero outgoing weight to N_H0, so
     # ||theta_H||^2 >= ||theta_H0||^2, the second-order excess is >= 0, and for ReLU the exact
-    # prediction is >= the second-order one (Jensen: relu^2 is convex) (spec §4 P3, T9); figures are PNG files
+    # prediction is >= the second-order one (Jensen: relu^2 is convex) (docs/experiment.md P3, T9); figures are PNG files
     c = {name: k for k, name in enumerate(doc["columns"])}
     for r in doc["rows"]:
         assert r[c["norm2_H"]] >= r[c["norm2_H0"]] and r[c["excess2_H"]] >= 0

@@ -42,7 +42,7 @@ def test_reference_is_complete_and_shaped_by_options(reference):
 
 
 def nesting_violations(doc):
-    """Rows that break what nested embeddings guarantee (spec §4 P3): per trial, N_H extends N_H0
+    """Rows that break what nested embeddings guarantee (docs/experiment.md P3): per trial, N_H extends N_H0
     by units with outgoing weight 0, so ||theta_H||^2 - ||theta_H0||^2 is a sum of squares of the
     surplus incoming weights (>= 0 and non-decreasing in H), likewise the second-order excess
     rho^2 sum_k E phi(w_k x + b_k)^2; for ReLU units dead on the domain that excess is exactly 0

@@ -1,4 +1,4 @@
-"""Invariants I5, I6 and the gradient part of I13 (spec theory.md §5).
+"""Invariants I5, I6 and the gradient part of I13 (docs/invariants.md).
 
 I5: T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0, 0) at any theta.
 I6: the gradient blocks of the new unit after alpha_{w~0} and beta_{b0, v0}, computed from the

@@ -1,4 +1,4 @@
-"""Invariants I7, I12 and the Hessian part of I13 (spec theory.md §5).
+"""Invariants I7, I12 and the Hessian part of I13 (docs/invariants.md).
 
 I7:  T_lambda^T H_wide(gamma_lambda theta) T_lambda = blockdiag(H(theta), K_lambda) at any theta,
      K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]], and |det T_lambda| = 1 (exact, Fraction elimination).
@@ -7,7 +7,7 @@ I12: at alpha_{w~0}(theta), smooth phi: H_{w~w~} = 0, H_{w~v} = C(w~0); at a cri
 I13: a dead ReLU unit: new Hessian rows exactly 0, old block = narrow Hessian, and the loss is
      constant in v_new and in w~ inside the dead cone.
 Hessians come from numerics.mlp (forward-over-reverse) at DPS digits; A_j, B_j, C from
-proofs_check.structure (formulas of spec §1 evaluated on the narrow net's signals).
+proofs_check.structure (formulas of docs/network.md evaluated on the narrow net's signals).
 The property bodies live in proofs_check.invariants.hessian (shared with `semiflat properties`);
 here they run at the test scale with pinned examples and negative controls. Small sizes
 (widths <= 3, n <= 5) keep the Hessians cheap.

@@ -26,7 +26,7 @@ def test_flat_order_matches_flat_index(widths, bias):
 
 
 def test_three_layer_order_is_the_spec_order():
-    """[w_1..w_H, b_1..b_H, v_1..v_H, c] for d = M = 1 (spec theory.md §1)."""
+    """[w_1..w_H, b_1..b_H, v_1..v_H, c] for d = M = 1 (docs/network.md)."""
     arch = Architecture((1, 3, 1), "tanh")
     p = Params.from_vector(arch, np.arange(10), dtype=int)
     assert list(p.W[0][:, 0]) == [0, 1, 2] and list(p.b[0]) == [3, 4, 5]

@@ -1,4 +1,4 @@
-"""The three embeddings of spec theory.md §2, one module each, plus repeated application."""
+"""The three embeddings of docs/embeddings.md, one module each, plus repeated application."""
 
 from theory.embeddings.inactive_propagation import add_inactive_propagation
 from theory.embeddings.inactive_unit import add_inactive_unit, draw_dead_incoming, draw_incoming

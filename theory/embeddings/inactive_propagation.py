@@ -1,4 +1,4 @@
-"""Inactive propagation beta_{b0, v0} (spec theory.md §2 (iii); the paper's exact definition is
+"""Inactive propagation beta_{b0, v0} (docs/embeddings.md (iii); the paper's exact definition is
 uncertain, this is the reconstruction the spec gives).
 
 The new unit receives nothing (incoming weights 0) and has bias b0, so it outputs the constant

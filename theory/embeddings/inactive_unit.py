@@ -1,4 +1,4 @@
-"""Inactive units alpha_{w~0} (spec theory.md §2 (ii)).
+"""Inactive units alpha_{w~0} (docs/embeddings.md (ii)).
 
 A new unit with outgoing weights 0 and incoming vector w~0 (any value) leaves the function
 unchanged. The incoming vector can be given, drawn from a seeded Gaussian, or drawn "dead"
@@ -31,7 +31,7 @@ def add_inactive_unit(arch: Architecture, params: Params, layer: int, incoming) 
 
 
 def draw_incoming(arch: Architecture, layer: int, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
-    """Incoming vector with i.i.d. N(0, scale^2) entries (spec P3 for smooth activations)."""
+    """Incoming vector with i.i.d. N(0, scale^2) entries (docs/experiment.md, P3 for smooth activations)."""
     arch.check_layer(layer)
     return rng.normal(0.0, scale, size=arch.incoming_size(layer))
 
@@ -51,7 +51,7 @@ def draw_dead_incoming(
     (``(low, high)`` per coordinate; hidden layer 0 only unless the box bounds that layer).
 
     The weights are N(0, 1); the bias is set to ``-(max over the set of w . h) - margin``
-    (spec P3: ``b = -(|w| R_x + m)`` for the box [-R_x, R_x]). The draws, the inputs, the box and
+    (docs/experiment.md, P3: ``b = -(|w| R_x + m)`` for the box [-R_x, R_x]). The draws, the inputs, the box and
     the margin enter the number world of ``like`` (a parameter value) before any arithmetic, so
     the bias of an mpmath network is computed at the working precision."""
     arch.check_layer(layer)

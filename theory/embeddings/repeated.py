@@ -1,4 +1,4 @@
-"""Repeated embedding up to a target width, in one call (spec §2 "Repeated embedding")."""
+"""Repeated embedding up to a target width, in one call (docs/embeddings.md "Repeated embedding")."""
 
 from __future__ import annotations
 

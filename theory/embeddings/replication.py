@@ -1,4 +1,4 @@
-"""Unit replication gamma_lambda (spec theory.md §2 (i)) and its local coordinates T_lambda.
+"""Unit replication gamma_lambda (docs/embeddings.md (i)) and its local coordinates T_lambda.
 
 Replicating unit j of hidden layer ``layer`` with ratio lambda appends a copy "new" with the same
 incoming vector w~_j and splits the outgoing vector: v_j <- lambda v_j, v_new = (1 - lambda) v_j.
@@ -43,7 +43,7 @@ def replicate(arch: Architecture, params: Params, layer: int, unit: int, lam) ->
 
 def split(arch: Architecture, params: Params, layer: int, unit: int, shares, validate: bool = True):
     """k-way split: unit ``unit`` keeps share ``shares[0]``; ``len(shares) - 1`` copies are appended
-    with the remaining shares. ``shares`` must sum to 1 (spec §2 "Repeated embedding")."""
+    with the remaining shares. ``shares`` must sum to 1 (docs/embeddings.md "Repeated embedding")."""
     arch.check_unit(layer, unit)
     shares = [to_world(s, sample_of(params)) for s in shares]
     if len(shares) < 2:
@@ -128,7 +128,7 @@ def replication_map(arch: Architecture, layer: int, unit: int, lam) -> np.ndarra
 
 
 def replication_map_inverse(arch: Architecture, layer: int, unit: int, lam) -> np.ndarray:
-    """Closed-form inverse of :func:`replication_map` (spec I18)."""
+    """Closed-form inverse of :func:`replication_map` (docs/invariants.md, I18)."""
     arch.check_unit(layer, unit)
     wide, w_n, v_n, w_j, v_j, w_new, v_new = _blocks(arch, layer, unit)
     D, Dw = arch.n_params, wide.n_params

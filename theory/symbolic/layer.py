@@ -1,6 +1,6 @@
 """The generic network around one hidden layer, used by every general proof.
 
-Per-sample reduction (spec theory.md §1): ``L = sum_i l(y_i, f(x_i))``. Gradients and Hessians
+Per-sample reduction (docs/network.md): ``L = sum_i l(y_i, f(x_i))``. Gradients and Hessians
 are linear in the per-sample losses, so an identity between per-sample derivatives carries over
 to L. For one sample, all of the network that is not the embedded unit(s) is generic:
 
@@ -15,7 +15,7 @@ to L. For one sample, all of the network that is not the embedded unit(s) is gen
 
 The next pre-activation is ``z = R(rho) + sum over units of v phi(w~ . h~)``. The activation
 ``phi`` is a generic smooth function, a concrete one, or one linear piece of ReLU (under the
-no-data-on-kinks assumption ReLU is linear near the point on each sample, spec §1 "NK").
+no-data-on-kinks assumption ReLU is linear near the point on each sample, docs/network.md "NK").
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ class Layer:
             out.append(zq)
         return out
 
-    # --- the per-unit matrices of spec §1, at the narrow point z --------------------------
+    # --- the per-unit matrices of docs/network.md, at the narrow point z --------------------------
 
     def loss_zz(self, z) -> sp.Matrix:
         """d^2 Lambda / dz^2 at z (Q x Q)."""

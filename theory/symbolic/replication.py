@@ -1,4 +1,4 @@
-"""General proofs for unit replication gamma_lambda (spec theory.md §2 (i), T1, T2, T4, T4c, I18).
+"""General proofs for unit replication gamma_lambda (docs/embeddings.md (i), T1, T2, T4, T4c, I18).
 
 Setting (see :mod:`theory.symbolic.layer`): one sample, generic phi, generic loss-and-later-layers
 Lambda, generic earlier layers h~(rho), generic other units R(rho), generic extra parameters rho.
@@ -9,7 +9,7 @@ Unit j has incoming w~ (size P) and outgoing v (size Q). Replication gives two c
 with shares (s_a, s_b) = (lambda, 1 - lambda); ``T_lambda(theta, 0, 0) = gamma_lambda(theta)``.
 T_lambda is the library's (theory.embeddings.replication_map, through :mod:`theory.symbolic.maps`).
 Identities are contracted with symbolic directions and proved on a reduced layer with a fully
-generic input; the pairing reduction (docs/symbolic.md §2) gives every dim w~ and dim v.
+generic input; the pairing reduction (docs/symbolic.md docs/embeddings.md) gives every dim w~ and dim v.
 The negative control (``perturb=True``) tampers the library's map: shares (lambda, 1 - lambda + epsilon).
 """
 

@@ -1,4 +1,4 @@
-"""General proofs at zero training error (spec theory.md T9, I15; docs/symbolic.md §3).
+"""General proofs at zero training error (docs/theorems.md T9, I15; docs/symbolic.md docs/theorems.md).
 
 gauss_newton: the network output is a generic function F(theta) in R^M of generic parameters
 (theta_0, theta_1, theta_2 stand for any parameters: a Hessian entry involves at most two), the
@@ -89,7 +89,7 @@ def prove_trace(activation: str, perturb: bool = False) -> Derivation:
     d = Derivation(
         "Zero error, any depth J, K inactive surplus units (v_k = 0, any incoming w~_k) in any hidden "
         "layer l: the Hessian trace grows by sum_k sum_i phi(w~_k . h~_i)^2 ||d f_i/d z^(l+1)||_F^2; for "
-        "J = 3 this is M sum_k sum_i phi(w~_k . x~_i)^2 (M = 1: sum_k sum_i phi(w_k.x_i + b_k)^2, spec T9).",
+        "J = 3 this is M sum_k sum_i phi(w~_k . x~_i)^2 (M = 1: sum_k sum_i phi(w_k.x_i + b_k)^2, docs/theorems.md, T9).",
         "any activation phi, any later layers G(rho, z) and earlier layers h~(rho), any other units R(rho); "
         "every depth, layer, number of surplus units, dim w~, dim v and M",
         sizes="all",
