@@ -216,6 +216,12 @@ def certify(arch, params: Params, data, dps: int, *, structure=None, zero_loss: 
                 e = evaluate(arch_b, [to_ball(t) for t in theta], xb, yb, hessian=False)
                 scale = sum((v * v for v in yb.reshape(-1)), arb(0)) / 2
                 zero_loss = bool(e.loss.upper() <= arb(10) ** (-dps) * max(scale.upper(), arb(1)))
+                # a near-interpolating point (a trained fit, SSE ~ 1e-30): an exact zero of the
+                # residual may lie next to it (Newton converges quadratically); try that first
+                if not zero_loss and e.loss.upper() <= arb(10) ** (-(dps // 2)) * max(scale.upper(), arb(1)):
+                    proof = _certify_zero(arch_b, theta, xb, yb, digits, dict(cert))
+                    if proof.proved:
+                        return proof
             if zero_loss:
                 return _certify_zero(arch_b, theta, xb, yb, digits, cert)
             if structure is None:

@@ -45,7 +45,7 @@ def sensitivity_lines(doc: dict) -> list[str]:
 def flatness_lines(doc: dict) -> list[str]:
     """Hessian trace and E-sharpness per H and activation, at the run's rho and at equal ||theta||."""
     L = ["## Flatness beside generalization", "",
-         "At the embedded zero-error point the Hessian of the mean squared training error is (2/n) JᵀJ (spec T9); "
+         "At the embedded zero-error point the Hessian of the mean squared training error is (2/n) JᵀJ (Theorem 9); "
          "its trace grows by (2/n) Σ_k Σ_i φ(w_k x_i + b_k)² with the surplus units, which is 0 for ReLU units "
          "inactive on the data. E-sharpness = E_ε R̂(θ + ε) at the perturbation (predicted (ρ²/2) tr to second order).", "",
          "| activation | H | trace | E-sharpness ± s.e. | (ρ²/2) trace | ||θ_H|| |", "|---|---|---|---|---|---|"]
@@ -95,7 +95,7 @@ def pac_bayes_lines(doc: dict) -> list[str]:
     an = doc.get("analyses")
     if not an:
         return ["## PAC-Bayes", "", "Not computed (retrain protocol or relative rho).", ""]
-    L = ["## PAC-Bayes (spec T10)", "",
+    L = ["## PAC-Bayes", "",
          "Bound for the squared error clipped to [0, 1]: E_Q R̂ + sqrt((KL + ln(2√n/δ)) / (2n)); above 1 it says "
          "nothing (**vacuous**). Isotropic: Q = N(θ_H, ρ²I), P = N(0, σ_P² I). Optimised: one variance per "
          "coordinate (capped, from the Gauss-Newton diagonal), σ_P from a grid (union bound); E_Q R̂ by Monte "

@@ -4,7 +4,7 @@ For the trained N_H0 of a perturb run and the surplus draws of the first ``ANALY
 trials, at a few widths H (H0, H0 + 5 and the largest), per activation:
 
 - ``flatness``: the Gauss-Newton trace tr (2/n) J^T J of the mean squared training error (the
-  Hessian at zero error, spec T9) and the E-sharpness E_eps R_hat(theta + eps), eps ~ N(0, rho^2 I),
+  Hessian at zero error, Theorem 9) and the E-sharpness E_eps R_hat(theta + eps), eps ~ N(0, rho^2 I),
   by Monte Carlo, at *equal ||theta||*: the ReLU N_H0 is rescaled by positive homogeneity
   (w, b) -> (a w, a b), v -> v / a (the same function) so that its ||theta_H0|| equals the tanh
   network's (of the two such a, the one with the smaller trace), and both use rho = rho_scale *

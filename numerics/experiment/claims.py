@@ -7,7 +7,7 @@ predicted number of revived trials at the largest H is below one, the flat ratio
 come out otherwise at this sample size. The verdict of a run is built from the tested claims
 only (:func:`verdict`).
 
-Claims (spec I17, with the predictions of :mod:`.prediction` in place of a fixed 10%):
+Claims (the shape of Figure 2, with the predictions of :mod:`.prediction` in place of a fixed 10%):
 - ``tanh_increasing``: tanh's mean ratio increases in H (Spearman > 0.9);
 - ``tanh_above_one_by_10``: tanh's mean ratio at H = 10 exceeds 1 by more than 2 s.e.;
 - ``tanh_prediction`` / ``relu_prediction``: the measured excess E G_H - E G_H0 agrees with the

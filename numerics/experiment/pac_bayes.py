@@ -1,8 +1,9 @@
 """PAC-Bayes bounds at the embedded zero-error networks, isotropic and optimised (docs/experiment.md "PAC-Bayes").
 
-The bound (spec T10): for a data-independent prior P and every posterior Q simultaneously, with
-probability >= 1 - delta, E_Q R <= E_Q R_hat + sqrt((KL(Q||P) + ln(2 sqrt(n)/delta)) / (2n)) for
-a [0, 1]-valued loss (here the squared error clipped at 1). A bound above 1 says nothing (vacuous).
+The bound (the McAllester form; the paper's exact bound is not published): for a data-independent
+prior P and every posterior Q simultaneously, with probability >= 1 - delta,
+E_Q R <= E_Q R_hat + sqrt((KL(Q||P) + ln(2 sqrt(n)/delta)) / (2n)) for a [0, 1]-valued loss (here
+the squared error clipped at 1). A bound above 1 says nothing (vacuous).
 
 - ``isotropic``: Q = N(theta_H, rho^2 I), P = N(0, sigma_P^2 I) with the run's rho and prior_sd.
 - ``optimised``: Q = N(theta_H, diag(s_j^2)) with s_j^2 = min(tau^2, 1 / (h_j / mu + 1 / sigma_P^2)),

@@ -28,7 +28,7 @@ w' ~ N(w_k, s_w^2) (a one-dimensional integral, split at w' = 0 where the max sw
 G(N_H) differs from G(N_H0) exactly when some surplus unit of N_H is active somewhere, with
 probability 1 - prod_k (1 - p_k).
 
-PAC-Bayes (spec T10): for Q_H = N(theta_H, rho^2 I) and P_H = N(0, sigma_P^2 I),
+PAC-Bayes (docs/experiment.md "PAC-Bayes"): for Q_H = N(theta_H, rho^2 I) and P_H = N(0, sigma_P^2 I),
 KL = 1/2 [D_H (rho^2/sigma_P^2 - 1 + ln(sigma_P^2/rho^2)) + ||theta_H||^2 / sigma_P^2], and the
 bound is E_Q R_hat + sqrt((KL + ln(2 sqrt(n)/delta)) / (2n)) for the [0,1]-clipped loss.
 """

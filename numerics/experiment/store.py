@@ -95,13 +95,22 @@ class PartialStore:
         path = self.folder / f"base_{activation}.json"
         if not path.exists():
             return None
+        damaged = InvalidInput(f"--resume: {path} is damaged; rerun without --resume and with --force to start over")
         try:
-            return BaseNetwork.from_record(json.loads(path.read_text(encoding="utf-8")))
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError, RecursionError):
-            raise InvalidInput(f"--resume: {path} is damaged; rerun with --force to start over") from None
+            stored = json.loads(path.read_text(encoding="utf-8"))
+            record = stored["record"]
+            if stored["sha256"] != _digest(record):  # any change, even one that still parses
+                raise damaged
+            return BaseNetwork.from_record(record)
+        except (UnicodeDecodeError, ValueError, KeyError, TypeError, IndexError, RecursionError, OSError):
+            raise damaged from None
 
     def save_base(self, base: BaseNetwork) -> None:
-        write_atomic(self.folder / f"base_{base.activation}.json", json.dumps(base.to_record()).encode())
+        """The trained base with the SHA-256 of its record, so a resumed run never trusts a file
+        that was changed after it was written."""
+        record = base.to_record()
+        write_atomic(self.folder / f"base_{base.activation}.json",
+                     json.dumps({"sha256": _digest(record), "record": record}).encode())
 
     def done_ranges(self, activation: str) -> list[tuple[int, int]]:
         out = []
@@ -136,6 +145,12 @@ class PartialStore:
         if covered < hi:
             raise InvalidInput(f"{self.folder}: trials {covered}..{hi - 1} of {activation} are missing")
         return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
+
+
+def _digest(record) -> str:
+    import hashlib
+
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
 
 def _differences(old: dict, new: dict, prefix: str = "") -> list[str]:

@@ -1,4 +1,4 @@
-"""Incoming weights of the surplus (inactive) units, spec P3 (docs/experiment.md "Surplus rules").
+"""Incoming weights of the surplus (inactive) units (docs/experiment.md "Surplus rules").
 
 The embedding by inactive units sets v_k = 0, so the function is unchanged whatever the
 incoming (w_k, b_k); they matter once the parameters are perturbed. Every rule starts from the

@@ -84,8 +84,10 @@ def run(args) -> int:
     from proofs_check.cli import UsageError
 
     only = None
-    if args.only:
+    if args.only is not None:
         only = [s.strip() for s in args.only.split(",") if s.strip()]
+        if not only:
+            raise UsageError(f"--only {args.only!r} names no theorem; give ids such as T4a,T7 (or drop --only)")
         unknown = [s for s in only if s not in CHECKS]
         if unknown:
             raise UsageError(f"--only {args.only}: unknown theorem id(s) {', '.join(unknown)}; "

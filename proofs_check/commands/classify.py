@@ -99,6 +99,11 @@ def run(args) -> int:
         raise InvalidInput(f"{args.network} stores no data; pass the training data with --data FILE")
     if args.certificate is not None and not args.certify:
         raise InvalidInput("--certificate CERT.json needs --certify")
+    from proofs_check.options import check_output_file
+
+    for flag in ("--certificate", "--plot"):
+        if getattr(args, flag[2:]) is not None:
+            check_output_file(getattr(args, flag[2:]), flag)
     from numerics import limits
 
     D = net.arch.n_params

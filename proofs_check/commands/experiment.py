@@ -159,6 +159,7 @@ def run(args) -> int:
                          f"empty; use at most {config.trials} shards")
     if args.scheduler is not None:
         _check_scheduler(args.scheduler)
+    _check_memory(config)
     if args.resume and args.force:
         from proofs_check.cli import UsageError
 
@@ -178,6 +179,19 @@ def run(args) -> int:
         lock.release()
         if not finished:
             remove_if_empty(made)
+
+
+def _check_memory(config) -> None:
+    """Refuse runs whose results or per-trial arrays would not fit (estimates, before any work)."""
+    from numerics import limits
+
+    widths = len(config.hgrid) if config.hgrid else config.hmax
+    rows = config.trials * widths * len(config.activations)
+    limits.check_memory(f"{rows} result rows (--trials x widths x activations)", rows, 400,
+                        "use fewer --trials, a smaller --hmax or a sparser --hgrid")
+    nodes = config.monte_carlo or 5 * config.panels
+    limits.check_memory(f"one trial's outputs on {nodes} points", 4 * config.hmax * nodes, 8,
+                        "use a smaller --monte-carlo or --hmax")
 
 
 def _check_scheduler(address: str) -> None:

@@ -49,6 +49,9 @@ def run(args) -> int:
     from numerics import interop
     from numerics.files import load_network
 
+    from proofs_check.options import check_output_file
+
+    check_output_file(args.out)
     net = load_network(args.network)
     interop.write(args.out, net, args.format, layout=args.layout, dtype=args.dtype, with_data=not args.no_data)
     rounding = relative_rounding(net, args.dtype)

@@ -17,6 +17,8 @@ EXAMPLE = "semiflat import model.pt --activation tanh --data data.csv --out net.
 
 
 def configure(parser):
+    from proofs_check import options as opt
+
     parser.add_argument("file", metavar="FILE", help="a .npz, .safetensors, .pt or .pth file")
     parser.add_argument("--format", choices=["npz", "safetensors", "torch"], default=None,
                         help="the file's format (default: from its suffix)")
@@ -26,7 +28,7 @@ def configure(parser):
                         help="expected widths, e.g. 1,5,1 (checked against the arrays)")
     parser.add_argument("--data", default=None, metavar="FILE",
                         help="training data (CSV or JSON) to store in the network file")
-    parser.add_argument("--dps", type=int, default=50, metavar="D",
+    parser.add_argument("--dps", type=opt.dps(10, 1000), default=50, metavar="D",
                         help="the file's precision at least (default 50; raised until every value is exact)")
     parser.add_argument("--out", required=True, metavar="NET.json", help="where to write the network file")
 
@@ -35,9 +37,14 @@ def parse_widths(text):
     """``"1,5,1"`` -> (1, 5, 1); a one-line error otherwise."""
     from theory.errors import InvalidInput
 
+    import argparse
+
+    from numerics import limits
+    from proofs_check import options as opt
+
     try:
-        widths = tuple(int(t) for t in str(text).split(","))
-    except ValueError:
+        widths = tuple(opt.integer(1, limits.MAX_WIDTH)(t) for t in str(text).split(",")[:limits.MAX_LAYERS + 2])
+    except argparse.ArgumentTypeError:
         widths = ()
     if len(widths) < 2 or min(widths) < 1:
         raise InvalidInput(f"--arch {text!r}: give the widths d,H_1,...,M as positive integers, e.g. 1,5,1")
@@ -49,6 +56,9 @@ def run(args) -> int:
     from numerics.files import load_data, save_network
     from theory.errors import InvalidInput
 
+    from proofs_check.options import check_output_file
+
+    check_output_file(args.out)
     if not 10 <= args.dps <= 1000:
         raise InvalidInput(f"--dps {args.dps} is out of range; pass an integer between 10 and 1000")
     widths = None if args.arch is None else parse_widths(args.arch)

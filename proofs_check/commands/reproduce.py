@@ -29,6 +29,7 @@ def configure(parser):
     parser.add_argument("--workers", type=opt.workers, default=min(2, os.cpu_count() or 1),
                         help="worker processes for the experiment (results do not depend on it)")
     parser.add_argument("--resume", action="store_true", help="resume an interrupted experiment in DIR/fig2")
+    parser.add_argument("--force", action="store_true", help="discard an interrupted experiment in DIR/fig2")
 
 
 @dataclass(frozen=True)
@@ -140,16 +141,17 @@ def run(args) -> int:
     out = check_output_folder(args.out)
     out.mkdir(parents=True, exist_ok=True)
     quick = ["--quick"] if args.quick else []
+    force = ["--force"] if getattr(args, "force", False) else []
     plan = [
         ("check", ["check", *quick], "check.md", ("check.md",), True),
         ("derive", ["derive", "--embedding", "all", "--out", str(out / "derive.md")], "derive.log", ("derive.md",), True),
         ("experiment", ["experiment", "fig2", "--out", str(out / "fig2"), "--workers", str(args.workers), "--strict",
-                        *quick, *(["--resume"] if args.resume else [])], "experiment.log",
+                        *quick, *(["--resume"] if args.resume else []), *force], "experiment.log",
          ("fig2/report.md", "fig2/fig2a.png", "fig2/fig2b.png", "fig2/fig2c.png", "fig2/results.json",
           "fig2/results.csv"), False),
         ("experiment-retrain", ["experiment", "fig2", "--protocol", "retrain", "--out", str(out / "fig2-retrain"),
                                 "--workers", str(args.workers), "--strict", *quick,
-                                *(["--resume"] if args.resume else [])], "experiment-retrain.log",
+                                *(["--resume"] if args.resume else []), *force], "experiment-retrain.log",
          ("fig2-retrain/report.md", "fig2-retrain/fig2b.png", "fig2-retrain/results.json",
           "fig2-retrain/results.csv"), False),
     ]

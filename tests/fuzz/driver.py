@@ -94,6 +94,9 @@ def build_fixtures(root: Path) -> dict[str, bytes]:
         save_network(root / name, arch, Params.from_vector(arch, rng.normal(size=arch.n_params)), dps=30,
                      data=Dataset(x, y))
     save_data(root / "data.csv", Dataset(x, y))
+    arch = Architecture((1, 2, 1), "tanh")
+    np.savez(root / "net.npz", W0=rng.normal(size=(2, 1)), b0=rng.normal(size=2), W1=rng.normal(size=(1, 2)),
+             b1=rng.normal(size=1))
     save_data(root / "data.json", Dataset(x, y), fmt="json")
     (root / "adir").mkdir()
     quiet = ["--no-figures", "--no-progress", "--trials", "4", "--hmax", "7", "--activations", "relu"]
@@ -108,6 +111,8 @@ def build_fixtures(root: Path) -> dict[str, bytes]:
                 main(["experiment", "fig2", *quiet, "--shard", f"{a}:2", "--out", f"s{a}"])
             os.environ["SEMIFLAT_ABORT_AFTER_CHUNKS"] = "1"
             main(["experiment", "fig2", *quiet, "--chunk", "1", "--out", "run"])
+            os.environ.pop("SEMIFLAT_ABORT_AFTER_CHUNKS", None)
+            main(["classify", "relu.json", "--certify", "--certificate", "cert.json"])
         finally:
             os.environ.pop("SEMIFLAT_ABORT_AFTER_CHUNKS", None)
             sys.stdout, sys.stderr = saved
@@ -302,6 +307,8 @@ def summarize(records: list[dict], seconds: float) -> dict:
             "seconds": round(seconds, 1), "max_case_seconds": max((r["seconds"] for r in records), default=0),
             "max_rss_mib": max((r["rss_mib"] for r in records), default=0),
             "per_command": {k: {**v, "exits": dict(v["exits"])} for k, v in sorted(per.items())},
+            "slowest": [{"argv": r["argv"], "seconds": r["seconds"]}
+                        for r in sorted(records, key=lambda r: -r["seconds"])[:10]],
             "failures": [r for r in records if r["violations"]]}
 
 

@@ -89,6 +89,12 @@ BASES = {
     "merge": [["merge", "s0", "s1", "--out", "m", "--no-figures"]],
     "derive": [["derive", "--embedding", "inactive-unit", "--activation", "relu", "--out", "d.md"]],
     "check": [["check", "--only", "T8", "--quick", "--dps", "20"]],
+    "verify": [["verify", "cert.json"], ["verify", "cert.json", "--json"]],
+    "import": [["import", "net.npz", "--activation", "tanh", "--out", "i.json"],
+               ["import", "net.npz", "--activation", "tanh", "--arch", "1,2,1", "--data", "data.csv", "--dps", "30",
+                "--out", "i.json"]],
+    "export": [["export", "net.json", "--format", "npz", "--out", "e.npz"],
+               ["export", "deep.json", "--format", "npz", "--dtype", "float32", "--no-data", "--out", "e.npz"]],
 }
 # Commands that are never run valid (a valid run takes minutes): every case carries one bad value.
 ALWAYS_BAD = {
@@ -99,7 +105,9 @@ FLAGS = sorted({a for group in (*BASES.values(), *ALWAYS_BAD.values()) for argv 
                 if a.startswith("--")} | {"--force", "--resume", "--json", "--help", "--version", "--teacher-kind",
                                           "--objective", "--target-loss", "--hgrid", "--h0", "--protocol",
                                           "--surplus", "--rho-rule", "--monte-carlo", "--data-seed", "--workers",
-                                          "--scheduler", "--dead-data", "--verbose", "--quadrature"})
+                                          "--scheduler", "--dead-data", "--verbose", "--quadrature",
+                                          "--certify", "--certificate", "--plot", "--arch", "--format", "--layout",
+                                          "--dtype"})
 COMMANDS = tuple(BASES) + tuple(ALWAYS_BAD)
 
 _INT_OPTIONS = {"--layer", "--unit", "--to", "--seed", "--n", "--dps", "--max-restarts", "--trials", "--hmax",
@@ -107,10 +115,10 @@ _INT_OPTIONS = {"--layer", "--unit", "--to", "--seed", "--n", "--dps", "--max-re
 _NUM_OPTIONS = {"--lambda", "--b0", "--scale", "--dead-margin", "--noise", "--margin", "--rho-scale",
                 "--target-loss"}
 _LIST_OPTIONS = {"--shares", "--v0", "--incoming", "--dead-box", "--hgrid", "--shard", "--activations", "--only"}
-_PATH_OPTIONS = {"--out", "--data", "--dead-data"}
+_PATH_OPTIONS = {"--out", "--data", "--dead-data", "--certificate", "--plot"}
 _VALUE_FLAGS = _INT_OPTIONS | _NUM_OPTIONS | _LIST_OPTIONS | _PATH_OPTIONS | {
     "--method", "--activation", "--teacher", "--embedding", "--scheduler", "--h0", "--protocol", "--surplus",
-    "--rho-rule", "--objective", "--teacher-kind"}
+    "--rho-rule", "--objective", "--teacher-kind", "--arch", "--format", "--layout", "--dtype"}
 
 
 def _bad_value(rng: random.Random, flag: str) -> str:
@@ -254,7 +262,7 @@ def _random_argv(rng: random.Random) -> list[str]:
         argv.append(flag)
         if flag in _VALUE_FLAGS and rng.random() < 0.9:
             argv.append(_bad_value(rng, flag) if rng.random() < 0.7 else rng.choice(["1", "0.5", "net.json", "x"]))
-    if command in ("embed", "classify", "info") and rng.random() < 0.7:
+    if command in ("embed", "classify", "info", "export") and rng.random() < 0.7:
         argv.insert(1, rng.choice(["net.json", "relu.json", "missing.json", "adir", "fifo", "data.csv"]))
     if command == "merge" and rng.random() < 0.7:
         argv[1:1] = rng.sample(["s0", "s1", "s0/results.json", "adir", "net.json", "missing"], rng.randint(1, 3))
@@ -309,6 +317,8 @@ def make_case(seed: int, index: int) -> Case:
         argv = _with_bad_option(rng, argv)
     elif kind == "out" and "--out" in argv:
         argv[argv.index("--out") + 1] = rng.choice(BAD_PATHS)
+    elif kind == "file" and command in ("verify", "import", "export"):
+        files[argv[1]] = "@damage"
     elif kind == "file" and command in ("embed", "classify", "info"):
         target = argv[1] if rng.random() < 0.7 or "--data" not in argv else argv[argv.index("--data") + 1]
         files[target] = "fifo" if rng.random() < 0.05 else "@damage"
@@ -349,6 +359,11 @@ def resolve_files(case: Case, fixtures: dict[str, bytes]) -> dict:
             out[name] = rng.choice([None, b"a file where the folder was"])
         elif name.endswith(".csv"):
             out[name] = _damage_csv(rng, fixtures[name].decode())
+        elif name.endswith(".npz"):
+            raw = bytearray(fixtures[name])
+            for _ in range(rng.randint(1, 8)):
+                raw[rng.randrange(len(raw))] = rng.randrange(256)
+            out[name] = rng.choice([bytes(raw), bytes(raw[: rng.randrange(len(raw))]), b"", b"PK\x05\x06" + b"\x00" * 18])
         elif name.endswith("results.json"):
             out[name] = _damage_results(rng, fixtures[name].decode())
         elif name in fixtures:

@@ -198,3 +198,17 @@ def test_three_way_split_is_certified_next_to_the_input(tanh_minimum, shares, ve
     assert float(c.certificate["claim"]["distance"]) < 1e-45
     assert c.flat_dimension == (2 if verdict != "saddle" else 0)
     assert verify(c.certificate)[-1].startswith(f"proved: {verdict}")
+
+
+def test_trained_fit_zero_training_error_is_certified():
+    """The paper's claim for a trained N_H0 (tanh, H = 5, 10 noisy teacher points): an exact zero
+    of the residual lies next to the trained parameters; the verifier re-checks it."""
+    from numerics.datasets import teacher_data
+    from numerics.training import train
+
+    data = teacher_data("tanh", n=10, noise=0.1, seed=3).dataset
+    fit = train(data, "tanh", 5, seed=3)
+    c = certify(fit.arch, fit.params, data, DPS)
+    assert c.proved and c.verdict == "global-minimum"
+    assert float(c.certificate["claim"]["distance"]) < 1e-20
+    assert "exact zero of the residual" in verify(c.certificate)[-1]
