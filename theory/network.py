@@ -4,7 +4,7 @@
 ``h(0) = x``, ``z(l+1) = h(l) W[l]^T + b[l]``, ``h(l+1) = phi(z(l+1))`` for hidden layers, and
 the output layer is linear. The same code runs on sympy symbols, mpmath numbers and floats.
 
-Loss convention (spec theory.md §1): ``L = sum_i 1/2 ||f(x_i) - y_i||^2`` (a sum over samples,
+Loss convention (docs/network.md): ``L = sum_i 1/2 ||f(x_i) - y_i||^2`` (a sum over samples,
 not a mean). Squared training error "SSE" is ``2 L = sum_i ||f(x_i) - y_i||^2``.
 """
 
@@ -61,6 +61,11 @@ def forward(arch: Architecture, params: Params, x) -> np.ndarray:
 
 
 def as_targets(arch: Architecture, y, n: int) -> np.ndarray:
+    """Targets ``y`` as an ``(n, M)`` array, M = ``arch.output_dim``.
+
+    A 1-d ``y`` is read as one column when M = 1; any other shape than ``(n, M)`` raises
+    :class:`theory.errors.InvalidInput`. Entries are not converted (see docs/network.md).
+    """
     arr = np.asarray(y)
     if arr.ndim == 1 and arch.output_dim == 1:
         arr = arr.reshape(-1, 1)

@@ -7,7 +7,7 @@ order (unit by unit), then ``b[l]``:
     [W[0] row-major, b[0], W[1] row-major, b[1], ..., W[K-1], b[K-1]]
 
 For a three-layer net with d = M = 1 this is ``[w_1..w_H, b_1..b_H, v_1..v_H, c]``, the order of
-spec theory.md §1. Arrays may hold floats, mpmath numbers or sympy expressions (object dtype).
+docs/network.md. Arrays may hold floats, mpmath numbers or sympy expressions (object dtype).
 """
 
 from __future__ import annotations
@@ -95,6 +95,7 @@ class Params:
         conv = np.frompyfunc(fn, 1, 1)
 
         def each(a):
+            """Apply ``fn`` to every entry of one array ``a`` (empty arrays pass through), as ``dtype``."""
             return _as_array(conv(a) if a.size else a, dtype)
 
         return Params(
@@ -103,6 +104,9 @@ class Params:
         )
 
     def to_float(self) -> "Params":
+        """These parameters with every entry converted by ``float`` (a float64 copy; digits beyond
+        double precision are lost, so use it for plotting and float64 code only).
+        """
         return self.map(float, dtype=float)
 
     def bias_or_zero(self, l: int) -> np.ndarray:
@@ -207,7 +211,7 @@ def outgoing_indices(arch: Architecture, layer: int, unit: int) -> list[int]:
 def narrow_positions(arch: Architecture, wide_arch: Architecture, layer: int | None = None) -> list[int]:
     """Flat positions, in ``wide_arch``'s vector, of every parameter of the narrow ``arch``.
 
-    The embeddings of spec theory.md §2 append new units at the end of a hidden layer, so the
+    The embeddings of docs/embeddings.md append new units at the end of a hidden layer, so the
     narrow ``W[l]`` is the top-left block of the wide one and ``b[l]`` a prefix of the wide bias.
     Entry ``i`` of the result is the wide flat index of narrow flat index ``i``; the other wide
     indices belong to the new units. ``layer`` (optional) asserts that only that hidden layer

@@ -1,6 +1,6 @@
 """The generic network around one hidden layer, used by every general proof.
 
-Per-sample reduction (spec theory.md §1): ``L = sum_i l(y_i, f(x_i))``. Gradients and Hessians
+Per-sample reduction (docs/network.md): ``L = sum_i l(y_i, f(x_i))``. Gradients and Hessians
 are linear in the per-sample losses, so an identity between per-sample derivatives carries over
 to L. For one sample, all of the network that is not the embedded unit(s) is generic:
 
@@ -15,7 +15,7 @@ to L. For one sample, all of the network that is not the embedded unit(s) is gen
 
 The next pre-activation is ``z = R(rho) + sum over units of v phi(w~ . h~)``. The activation
 ``phi`` is a generic smooth function, a concrete one, or one linear piece of ReLU (under the
-no-data-on-kinks assumption ReLU is linear near the point on each sample, spec §1 "NK").
+no-data-on-kinks assumption ReLU is linear near the point on each sample, docs/network.md).
 """
 
 from __future__ import annotations
@@ -72,6 +72,9 @@ def cases(derivation, sizes, activation: str):
 
 
 def check_activation(activation: str) -> str:
+    """Return ``activation`` unchanged if the symbolic prover knows it (generic, relu or a smooth
+    library activation); otherwise raise :class:`theory.errors.InvalidInput` (docs/symbolic.md).
+    """
     activation_pieces(activation)
     return activation
 
@@ -90,6 +93,7 @@ class Layer:
 
     @cached_property
     def rho(self) -> list:
+        """Symbols rho_0, ..., rho_{N_REST-1}: the parameters of the rest of the network, outside the layer."""
         return symbols_vector("rho", N_REST)
 
     @cached_property
@@ -112,6 +116,9 @@ class Layer:
 
     @cached_property
     def loss_fn(self) -> type:
+        """The generic per-sample loss Lambda(rho, z_0, ..., z_{Q-1}) of the rest parameters and the
+        Q outputs of the layer, as an undefined sympy function (docs/symbolic.md).
+        """
         labels = tuple(rf"\rho_{k}" for k in range(N_REST)) + tuple(f"z_{q}" for q in range(self.Q))
         return generic("Lam", N_REST + self.Q, r"\Lambda", labels, False)
 
@@ -133,7 +140,7 @@ class Layer:
             out.append(zq)
         return out
 
-    # --- the per-unit matrices of spec §1, at the narrow point z --------------------------
+    # --- the per-unit matrices of docs/network.md, at the narrow point z --------------------------
 
     def loss_zz(self, z) -> sp.Matrix:
         """d^2 Lambda / dz^2 at z (Q x Q)."""

@@ -1,4 +1,4 @@
-"""The library's maps are the proofs' maps (spec theory.md §2; docs/symbolic.md "Library maps").
+"""The library's maps are the proofs' maps (docs/embeddings.md; docs/symbolic.md "Library maps").
 
 The proofs take their parameter maps from :mod:`theory.embeddings` (through
 :mod:`theory.symbolic.maps`) on a one-hidden-unit network. These claims close the loop on whole
