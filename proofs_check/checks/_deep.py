@@ -42,7 +42,7 @@ def depths(config) -> dict[int, tuple[int, ...]]:
 
 
 def critical(widths, activation: str, *, seed: int, dps: int, bias: bool = True) -> Instance:
-    """First seed >= ``seed`` giving an exact critical point with L > 0 (spec §5.0), no datum
+    """First seed >= ``seed`` giving an exact critical point with L > 0 (docs/invariants.md), no datum
     within KINK_MARGIN of a kink, and (dead-zone activations) every unit alive on some datum."""
     arch = Architecture(tuple(widths), activation, bias)
     n = min_samples(arch) + 2

@@ -1,7 +1,7 @@
 """Concrete networks for the checks, found by seeded, deterministic searches.
 
 - :func:`critical_instance`: an exact critical point with non-zero loss (null-space method of
-  spec §5.0, :func:`proofs_check.critical_points.exact_critical_point`).
+  docs/invariants.md, :func:`proofs_check.critical_points.exact_critical_point`).
 - :func:`strict_minimum`: an exact critical point that is a strict local minimum with non-zero
   loss. With e in the left null space of J, every target ``Y_t = f(X) - t e`` keeps theta
   critical and gives ``H(t) = J^T J + t sum_i e_i . d2 f_i``; for full-column-rank J a small
@@ -48,18 +48,22 @@ class Instance:
 
     @property
     def x(self):
+        """The inputs of the instance's data set, shape ``(n, d)``."""
         return self.data.x
 
     @property
     def y(self):
+        """The targets of the instance's data set, shape ``(n, M)``."""
         return self.data.y
 
 
 def random_params(arch: Architecture, rng: np.random.Generator, scale: float = 1.0) -> Params:
+    """Float64 parameters with i.i.d. N(0, scale^2) entries drawn from ``rng``."""
     return Params.from_vector(arch, rng.normal(0.0, scale, size=arch.n_params), dtype=float)
 
 
 def random_inputs(arch: Architecture, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Float64 inputs of shape ``(n, d)`` with i.i.d. standard normal entries drawn from ``rng``."""
     return rng.normal(0.0, 1.0, size=(n, arch.input_dim))
 
 
@@ -95,6 +99,9 @@ def _units_alive(arch, params, x) -> bool:
 
 
 def classify_matrix(M, dps) -> str:
+    """Definiteness of the symmetric matrix ``M`` at the zero tolerance of ``dps`` relative to its
+    largest entry ("zero" for the zero matrix); the tolerance is numerical (docs/classification.md).
+    """
     scale = _linalg.max_abs(M)
     return _linalg.definiteness(M, _linalg.zero_tolerance(dps, scale)) if scale else "zero"
 
@@ -129,7 +136,7 @@ def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str 
 def _shrink_to_minimum(arch, params, x, f, e, factors, norm_e, dps):
     """(targets f - e t / norm_e, t) for the first t in ``factors`` (decimal strings) whose
     Hessian J^T J + (t / norm_e) sum_i e_i . d2 f_i is positive definite with lambda_min >
-    MIN_CONDITION lambda_max, or None. theta stays exactly critical for every t (spec §5.0)."""
+    MIN_CONDITION lambda_max, or None. theta stays exactly critical for every t (docs/invariants.md)."""
     for t in factors:
         with workdps(dps):
             y = f - e * (mpmath.mpf(t) / norm_e)
@@ -149,7 +156,7 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
     """A strict local minimum whose FA matrix A_j is proportional to a chosen matrix.
 
     A_j is linear in the residual e, and e may be any vector of the left null space N of J
-    (spec §5.0). With a basis e_1..e_k of N (k = nM - D) we solve sum_a c_a A(e_a) = target
+    (docs/invariants.md). With a basis e_1..e_k of N (k = nM - D) we solve sum_a c_a A(e_a) = target
     for the least-norm c (needs k >= dim Sym), so A(e) = target exactly; then the residual
     scale t is decreased until the Hessian J^T J + t S(e) is positive definite. Random critical
     points of tanh nets almost always have indefinite A, so this replaces a blind search for the
@@ -188,7 +195,7 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
 
 def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int = 10,
                         kink_margin: float = 1e-3) -> Instance:
-    """Targets equal to the network's own outputs: L = 0 exactly (spec T9)."""
+    """Targets equal to the network's own outputs: L = 0 exactly (T9, docs/theorems.md)."""
     arch = Architecture(tuple(widths), activation)
     for s in range(seed, seed + MAX_TRIES):
         rng = np.random.default_rng(s)
@@ -202,4 +209,5 @@ def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int 
 
 
 def mp_vector(params: Params) -> np.ndarray:
+    """The parameters' flat vector (``Params.to_vector`` order) as an mpmath object array."""
     return to_mp_array(params.to_vector())

@@ -1,7 +1,7 @@
 """T3d: when inactive units and inactive propagation stay critical at any depth, and when not.
 
 For depth J > 3 the paper notes that embeddings (ii) and (iii) "no longer necessarily give rise
-to critical points" (spec §0, §3 T3). At an exact critical point theta* (L > 0) of a J = 3, 4
+to critical points" (T3 in docs/theorems.md). At an exact critical point theta* (L > 0) of a J = 3, 4
 (and 5) network, for every hidden layer l, the embedded point is critical exactly in the cases
 the gradient formulas predict (docs/activations.md, "Depth"):
 
@@ -27,7 +27,7 @@ predicts them from the narrow network alone (signals and layer inputs, not the w
   G = M_1 = 0 makes every propagation critical too).
 Both are cases of one exact test, used as the prediction for every "generic" case: the wide
 gradient's new entries are J_new^T e with e in the left null space N of the narrow Jacobian J
-(spec §5.0), so the point is critical for every such e iff the new unit's Jacobian columns
+(docs/invariants.md), so the point is critical for every such e iff the new unit's Jacobian columns
 J_new lie in range(J) = N^perp (the narrow net already realises the perturbation to first
 order), and for a random e otherwise almost surely not. The check computes the N-component of
 J_new (Jacobians only, not the loss gradient) and predicts from it; the named structures above
@@ -249,6 +249,16 @@ def _no_bias(ledger, widths, act, config, rng):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T3d: at depth J >= 4, inactive units and inactive propagation stay critical exactly in the
+    cases the gradient formulas predict, for every hidden layer (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

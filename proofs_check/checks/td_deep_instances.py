@@ -2,7 +2,7 @@
 activation, each statement checked where the activation's properties say it holds and its
 failure shown where they say it does not (docs/activations.md, "Which statements hold").
 
-Per activation and depth, at an exact critical point theta* with L > 0 (spec §5.0) and, for
+Per activation and depth, at an exact critical point theta* with L > 0 (docs/invariants.md) and, for
 T9, at a zero-error network, for every hidden layer l:
 - T1: every embedding (replication lambda = 0.3, inactive unit, inactive propagation) leaves f
   unchanged on the data;
@@ -225,6 +225,16 @@ def _trace(arch, params, inst, dps):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run Td: T1, T2, T4, T5, T6, T8 and T9 on depth 3 and 4 (5 in full runs) networks for every
+    activation, each where it should hold and its failure where it should not (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)
