@@ -242,7 +242,7 @@ def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True)
     Arguments:
         doc: the experiment's result document.
         timing: optional phase timings to include.
-        figures: whether to link the figures.
+        figures: whether the figures were drawn (linked) or skipped (``--no-figures``).
     """
     opts = doc["options"]
     v = verdict(doc)

@@ -133,7 +133,8 @@ def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
 
 def instances(config: CheckConfig):
     """The T4a test points: ``(kind, Instance)`` pairs, one designed strict minimum per class of A_j
-    ("pd", "nd", "indefinite"), plus a trained minimum in full runs.
+    ("pd", "nd", "indefinite"), plus a trained minimum in full runs; under the ``narrow-saddle``
+    tamper the "pd" point is a saddle instead (a negative control).
     """
     dps = config.dps
     out = []

@@ -55,8 +55,8 @@ def admissible_direction(wide_arch, layer, units, shares, rng, tamper=None):
 
 
 def check(config: CheckConfig) -> CheckResult:
-    """Run T4c: the k-way split quadratic form, and minimum iff every share is non-negative
-    (docs/theorems.md).
+    """Run T4c: the k-way split quadratic form at any theta, and, at a strict minimum with M = 1 and
+    A_j > 0, a minimum iff every share lambda_a >= 0 (docs/theorems.md).
 
     Arguments:
         config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control

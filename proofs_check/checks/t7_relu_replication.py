@@ -98,8 +98,8 @@ def _multi_output(ledger, config):
 
 
 def check(config: CheckConfig) -> CheckResult:
-    """Run T7: ReLU replication gives A_j = 0; a non-strict minimum for every lambda when B_j = 0, a
-    strict saddle when B_j != 0 (docs/theorems.md).
+    """Run T7: ReLU replication gives A_j = 0; for J = 3, M = 1 a non-strict minimum for every lambda
+    (B_j = 0), and a strict saddle for every lambda when B_j != 0 (docs/theorems.md).
 
     Arguments:
         config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control

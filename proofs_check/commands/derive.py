@@ -39,7 +39,7 @@ def configure(parser):
 
 def run(args) -> int:
     """Run ``semiflat derive``: prove the chosen embedding's claims symbolically and print or write the
-    report (docs/symbolic.md); return the exit code.
+    report (docs/symbolic.md); return 1 if a claim failed, else 0.
     """
     from proofs_check.atomic import write_atomic
     from proofs_check.derivation_report import render_json, render_markdown, render_tex

@@ -138,8 +138,8 @@ class _Tee:
 
 
 def run(args) -> int:
-    """Run ``semiflat reproduce``: check, derive and the Figure-2 experiment into ``--out``, then write
-    the summary report; return 1 if a part failed, else 0.
+    """Run ``semiflat reproduce``: check, derive and the Figure-2 experiment (perturb and retrain
+    protocols) into ``--out``, then write the summary report; return 1 if a part failed, else 0.
     """
     from proofs_check.atomic import write_atomic
 

@@ -111,7 +111,7 @@ def _rebuild(expr, as_symbols: bool):
 
     def rebuild(e):
         """Rebuild ``e`` bottom-up with every function's arguments expanded (memoised in ``seen``),
-        replacing each function by a dummy symbol when ``as_symbols`` is set.
+        naming each distinct (expanded) application by a fresh dummy symbol when ``as_symbols`` is set.
         """
         if not e.args:
             return e

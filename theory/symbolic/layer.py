@@ -72,8 +72,9 @@ def cases(derivation, sizes, activation: str):
 
 
 def check_activation(activation: str) -> str:
-    """Return ``activation`` unchanged if the symbolic prover knows it (generic, relu or a smooth
-    library activation); otherwise raise :class:`theory.errors.InvalidInput` (docs/symbolic.md).
+    """Return ``activation`` unchanged if the symbolic prover accepts it (``generic`` or any
+    library activation, see :func:`activation_pieces`); otherwise raise
+    :class:`theory.errors.InvalidInput` (docs/symbolic.md).
     """
     activation_pieces(activation)
     return activation
