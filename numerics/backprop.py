@@ -62,13 +62,14 @@ def forward(arch: Architecture, layers: Layers, x: np.ndarray, phi=None) -> tupl
     phi = arch.phi if phi is None else phi
     h = _batch(x, layers.W[0].shape[0])
     zs, hs = [], []
-    for l in range(arch.n_layers):
+    last = len(layers.W) - 1
+    for l, W in enumerate(layers.W):
         hs.append(h)
-        z = np.matmul(h, layers.W[l].transpose(0, 2, 1))
+        z = np.matmul(h, W.transpose(0, 2, 1))
         if layers.b is not None:
             z = z + layers.b[l][:, None, :]
         zs.append(z)
-        if l < arch.n_layers - 1:
+        if l < last:
             h = phi(z)
     return zs, hs
 

@@ -22,6 +22,7 @@ from proofs_check.commands import (
     import_net,
     info,
     merge,
+    properties,
     reproduce,
     train,
     verify,
@@ -42,6 +43,7 @@ COMMANDS = (
     verify,
     import_net,
     export_net,
+    properties,
 )
 """Every command module, in the order ``semiflat --help`` lists them (tests loop over this tuple)."""
 
@@ -136,6 +138,10 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv):
     try:
         parser = build_parser()
+        for word in sys.argv[1:] if argv is None else argv:
+            # argparse turns "--opt=--" into an empty list that skips the option's type check.
+            if isinstance(word, str) and word.startswith("--") and word.endswith("=--"):
+                raise UsageError(f"semiflat: {word}: '--' is not a value for {word[:-3]} (see 'semiflat --help')")
         args = parser.parse_args(join_negative_values(sys.argv[1:] if argv is None else list(argv)))
         if getattr(args, "_run", None) is None:
             commands = ", ".join(module.NAME for module in COMMANDS)

@@ -134,20 +134,28 @@ def unflatten(arch: Architecture, vectors) -> tuple[list[np.ndarray], list[np.nd
     """
     vectors = np.asarray(vectors)
     lead = vectors.shape[:-1]
-    W, b, pos = [], [], 0
-    for l in range(arch.n_layers):
-        rows, cols = arch.layer_shape(l)
-        W.append(vectors[..., pos:pos + rows * cols].reshape(lead + (rows, cols)))
-        pos += rows * cols
-        if arch.bias:
-            b.append(vectors[..., pos:pos + rows])
-            pos += rows
-    if pos != vectors.shape[-1]:
+    layout, total = _layout(arch)
+    if vectors.shape[-1] != total:
         raise InvalidParameters(
             f"parameter vectors have {vectors.shape[-1]} entries; widths {list(arch.widths)} "
-            f"(bias {arch.bias}) need {arch.n_params}"
+            f"(bias {arch.bias}) need {total}"
         )
-    return W, (b if arch.bias else None)
+    W = [vectors[..., w0:w1].reshape(lead + shape) for w0, w1, shape, _, _ in layout]
+    if not arch.bias:
+        return W, None
+    return W, [vectors[..., b0:b1] for _, _, _, b0, b1 in layout]
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(arch: Architecture):
+    """Per layer ``(W start, W stop, W shape, b start, b stop)`` and the total length D."""
+    out, pos = [], 0
+    for l in range(arch.n_layers):
+        rows, cols = arch.layer_shape(l)
+        w0, pos = pos, pos + rows * cols
+        b0, pos = (pos, pos + rows) if arch.bias else (pos, pos)
+        out.append((w0, w0 + rows * cols, (rows, cols), b0, pos))
+    return tuple(out), pos
 
 
 def flatten(W, b=None) -> np.ndarray:

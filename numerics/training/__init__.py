@@ -142,9 +142,10 @@ def _fraction_params(arch: Architecture, vector) -> Params:
 def _train_relu_exact(data: Dataset, hidden, seed: int, target_sse, dps: int) -> TrainResult:
     x = np.asarray(data.x, dtype=object).reshape(-1)
     y = np.asarray(data.y, dtype=object).reshape(-1)
-    min_w, best = relu1d.minimal_width(x, y)
+    interp = relu1d.Interpolation(x, y)
+    min_w, best = relu1d.minimal_width(x, y, interp)
     width = min_w if hidden == "auto" else int(hidden)
-    res = best if (hidden == "auto" or width == best.hidden) else relu1d.fit(x, y, width)
+    res = best if (hidden == "auto" or width == best.hidden) else relu1d.fit(x, y, width, interp=interp)
     arch = Architecture((1, max(width, 1), 1), "relu")
     stages = ("kink-dp", "pattern-search", "exact-rational-solve", f"verify-dps{dps}")
     if not res.feasible:

@@ -26,7 +26,8 @@ kink (the next piece's slope is then free). Three or more kinks in one gap, or t
   over a box, decided exactly; all min-kink patterns are enumerated.
 
 Parameters come out as ``fractions.Fraction`` (``w = +-1``, ``b = -w t``, ``v = Delta``) and the
-fit is checked exactly: every residual is the rational number 0.
+fit is checked exactly: every residual is the rational number 0. The programme itself runs on
+gmpy2's ``mpq`` (the same exact rationals, in C). See ``docs/training.md``.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from fractions import Fraction
 from functools import lru_cache
 from itertools import product
 
+import gmpy2
 import mpmath
 import numpy as np
 
@@ -63,6 +65,23 @@ def to_fraction(value) -> Fraction:
     return Fraction(float(value))
 
 
+def _q(value) -> gmpy2.mpq:
+    """The exact rational value as an ``mpq`` (the programme's number type)."""
+    if isinstance(value, _MPQ):
+        return value
+    f = value if isinstance(value, Fraction) else to_fraction(value)
+    return gmpy2.mpq(f.numerator, f.denominator)
+
+
+def _fraction(value) -> Fraction:
+    """An exact rational (mpq, Fraction, int) as ``fractions.Fraction`` (the public type)."""
+    return Fraction(int(value.numerator), int(value.denominator))
+
+
+_MPQ = type(gmpy2.mpq(0))
+_ZERO, _ONE = gmpy2.mpq(0), gmpy2.mpq(1)
+
+
 def _point(m):
     return (m, True, m, True)
 
@@ -87,7 +106,7 @@ def _interior(iv) -> Fraction:
         return lo + 1
     if hi is not None:
         return hi - 1
-    return Fraction(0)
+    return _ZERO
 
 
 @dataclass(frozen=True)
@@ -111,7 +130,7 @@ class Interpolation:
     """Sorted, de-duplicated data (Fractions) and the kink programme over it."""
 
     def __init__(self, x, y):
-        pts = sorted(zip((to_fraction(v) for v in x), (to_fraction(v) for v in y)))
+        pts = sorted(zip((_q(v) for v in x), (_q(v) for v in y)))
         self.conflict = None
         xs, ys = [], []
         for xv, yv in pts:
@@ -294,11 +313,11 @@ def _blocks(vector):
 
 def network_values(vector, x) -> list[Fraction]:
     """Exact outputs of the 1-H-1 ReLU net with flat parameters ``vector`` at inputs ``x``."""
-    w, b, v, (c,) = _blocks(vector)
+    w, b, v, (c,) = ([_q(t) for t in block] for block in _blocks(vector))
     out = []
     for xv in x:
-        xv = to_fraction(xv)
-        out.append(c + sum(vj * max(wj * xv + bj, Fraction(0)) for wj, bj, vj in zip(w, b, v)))
+        xv = _q(xv)
+        out.append(_fraction(c + sum((vj * max(wj * xv + bj, _ZERO) for wj, bj, vj in zip(w, b, v)), _ZERO)))
     return out
 
 
@@ -314,17 +333,17 @@ def _build(interp: Interpolation, pattern: Pattern, slopes, left, hidden: int) -
     for k in range(K):
         delta = slopes[k + 1] - slopes[k]
         sign = -1 if k in left else 1
-        w.append(Fraction(sign))
+        w.append(gmpy2.mpq(sign))
         b.append(-sign * t[k])
         v.append(delta)
     x_first, x_last = interp.x[0], interp.x[-1]
     if not left and K < hidden:
         # a unit whose kink lies left of the data: linear on the data, slope s_0
-        w.append(Fraction(1)); b.append(-(x_first - 1)); v.append(slopes[0])
+        w.append(_ONE); b.append(-(x_first - 1)); v.append(slopes[0])
     while len(w) < hidden:
-        w.append(Fraction(1)); b.append(-(x_last + 1)); v.append(Fraction(0))
-    c = interp.y[0] - sum(vj * max(wj * x_first + bj, Fraction(0)) for wj, bj, vj in zip(w, b, v))
-    return w + b + v + [c]
+        w.append(_ONE); b.append(-(x_last + 1)); v.append(_ZERO)
+    c = interp.y[0] - sum((vj * max(wj * x_first + bj, _ZERO) for wj, bj, vj in zip(w, b, v)), _ZERO)
+    return [_fraction(value) for value in w + b + v + [c]]
 
 
 MAX_CHECKS = 2_000_000
@@ -332,13 +351,15 @@ MAX_CHECKS = 2_000_000
 NotConverged instead of answering (never reached for 10 points: K <= 8, 2^K orientations)."""
 
 
-def fit(x, y, hidden: int, max_patterns: int | None = None) -> ReluFit:
+def fit(x, y, hidden: int, max_patterns: int | None = None, interp: Interpolation | None = None) -> ReluFit:
     """Decide exactly whether ``hidden`` ReLU units interpolate (x, y) (1-D) and build the fit.
 
+    ``interp``: the :class:`Interpolation` of the same data, to reuse its programme's table.
     Raises NotConverged when the K = H decision would need more than :data:`MAX_CHECKS`
     (pattern, orientation) checks (many points with many kinks); ``hidden >= K + 1`` is always
     decided at once."""
-    interp = Interpolation(np.asarray(x).reshape(-1), np.asarray(y).reshape(-1))
+    if interp is None:
+        interp = Interpolation(np.asarray(x).reshape(-1), np.asarray(y).reshape(-1))
     n_orig = int(np.asarray(x).size)
     if interp.conflict is not None:
         xv, y1, y2 = interp.conflict
@@ -387,16 +408,18 @@ def fit(x, y, hidden: int, max_patterns: int | None = None) -> ReluFit:
     return ReluFit(True, K, hidden, w, b, v, c, patterns_checked=checked)
 
 
-def minimal_width(x, y) -> tuple[int, ReluFit]:
-    """The exact smallest H >= 1 whose ReLU net interpolates the data, with its fit."""
-    interp = Interpolation(np.asarray(x).reshape(-1), np.asarray(y).reshape(-1))
+def minimal_width(x, y, interp: Interpolation | None = None) -> tuple[int, ReluFit]:
+    """The exact smallest H >= 1 whose ReLU net interpolates the data, with its fit (``interp``
+    as in :func:`fit`)."""
+    if interp is None:
+        interp = Interpolation(np.asarray(x).reshape(-1), np.asarray(y).reshape(-1))
     if interp.conflict is not None:
-        res = fit(x, y, 1)
+        res = fit(x, y, 1, interp=interp)
         return 0, res
     K = interp.min_kinks()
     if K >= 1:
-        res = fit(x, y, K)
+        res = fit(x, y, K, interp=interp)
         if res.feasible:
             return K, res
     width = K + 1
-    return width, fit(x, y, width)
+    return width, fit(x, y, width, interp=interp)

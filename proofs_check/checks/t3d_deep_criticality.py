@@ -15,6 +15,10 @@ the gradient formulas predict (docs/activations.md, "Depth"):
   b0 = 0 exactly when phi'(0) = 0 (square, cube) and for b0 < 0 with a dead zone;
 - beta, v0 with v0^T G = 0, G = sum_i delta_i h_i^T: critical; such a v0 != 0 exists only when
   H_{l+1} exceeds the rank of G (reported when it does not).
+- no bias, w~0 = 0: critical when phi(0) = 0; otherwise g_alpha = phi(0) sum_i delta_i, which the
+  range test below decides (for exp, phi(u + c) = e^c phi(u): scaling the outgoing weights of a
+  unit of layer l+1 does what its missing bias would, so sum_i delta_i = 0 when layer l+1 is
+  hidden).
 "Generic" is not always generic. Two structures make every w~0 or v0 critical, and the check
 predicts them from the narrow network alone (signals and layer inputs, not the wide gradient):
 - piecewise-linear phi: a unit j of layer l whose data all sit on one side of its kink is
@@ -235,7 +239,9 @@ def _layer_cases(ledger, inst, layer, rng, dps):
 
 
 def _no_bias(ledger, widths, act, config, rng):
-    """Bias-free nets: w~0 = w0 = 0 gives g_alpha = phi(0) sum_i delta_i; critical iff phi(0) = 0."""
+    """Bias-free nets: w~0 = w0 = 0 gives g_alpha = phi(0) sum_i delta_i; critical when phi(0) = 0,
+    otherwise as the range test predicts (exp: phi(u + c) = e^c phi(u), so scaling a unit's
+    outgoing weights acts as the bias layer l+1 lacks, and sum_i delta_i = 0 all the same)."""
     inst = _tamper(_deep.critical(widths, act, seed=config.seed, dps=config.dps, bias=False), config)
     ledger.seed(inst.seed)
     p, _ = _deep.narrow_gradient(inst, config.dps)
@@ -244,8 +250,8 @@ def _no_bias(ledger, widths, act, config, rng):
         with workdps(config.dps):
             total = _linalg.max_abs(delta.sum(axis=0))
         ledger.note(f"{inst.label} layer {layer}: |sum_i delta_i| (no bias to make it 0)", fmt(total))
-        _alpha(ledger, inst, layer, np.zeros(inst.arch.incoming_size(layer)), "w~0 = 0 without bias (critical iff "
-               "phi(0) = 0)", holds(inst.arch.phi.properties, "T3-nobias"), config.dps)
+        _alpha(ledger, inst, layer, np.zeros(inst.arch.incoming_size(layer)), "w~0 = 0 without bias (critical if "
+               "phi(0) = 0)", True if holds(inst.arch.phi.properties, "T3-nobias") else None, config.dps)
 
 
 def check(config: CheckConfig) -> CheckResult:

@@ -67,8 +67,17 @@ def run(args) -> int:
         raise InvalidInput(f"--dps {args.dps} is out of range; pass an integer between 10 and 1000")
     widths = None if args.arch is None else parse_widths(args.arch)
     data = None if args.data is None else load_data(args.data, args.dps)
-    net = interop.read(args.file, activation=args.activation, widths=widths, dps=args.dps, data=data,
-                       fmt=args.format)
+    import zipfile
+
+    from theory.errors import FileFormatError
+
+    try:
+        net = interop.read(args.file, activation=args.activation, widths=widths, dps=args.dps, data=data,
+                           fmt=args.format)
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, OSError, ValueError) as exc:
+        # a damaged archive (the readers raise these for corrupt or truncated members)
+        raise FileFormatError(f"{str(args.file)[:200]}: not a readable {args.format or 'network'} file "
+                              f"({type(exc).__name__}: {str(exc)[:100]})") from None
     save_network(args.out, net.arch, net.params, net.dps, net.provenance, net.data)
     stored = f", {net.data.n} samples" if net.data is not None else ""
     print(f"wrote {args.out}: widths {list(net.arch.widths)}, {net.arch.activation}, {net.arch.n_params} "

@@ -87,7 +87,7 @@ BASES = {
          "--shard", "0:2", "--seed", "3", "--margin", "0.5", "--rho-scale", "0.02", "--out", "fig"],
     ],
     "merge": [["merge", "s0", "s1", "--out", "m", "--no-figures"]],
-    "derive": [["derive", "--embedding", "inactive-unit", "--activation", "relu", "--out", "d.md"]],
+    "derive": [["derive", "--embedding", "inactive-propagation", "--activation", "identity", "--out", "d.md"]],
     "check": [["check", "--only", "T8", "--quick", "--dps", "20"]],
     "verify": [["verify", "cert.json"], ["verify", "cert.json", "--json"]],
     "import": [["import", "net.npz", "--activation", "tanh", "--out", "i.json"],

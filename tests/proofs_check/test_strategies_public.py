@@ -169,3 +169,73 @@ def test_embedding_steps_add_one_unit_each(net, data):
     # rounding is relative to the intermediate values, bounded by (1 + max|theta|)^K (1 + |f|)
     scale = (1 + np.abs(f).max()) * (1 + np.abs(wide.to_vector().astype(float)).max()) ** wide_arch.n_layers
     assert np.abs(f - g).max() <= F64_TOL * scale
+
+
+# --- strategies for theorists: registry constants, mpf at a chosen dps, units, deep nets -------
+
+
+def test_smooth_and_piecewise_linear_constants_follow_the_registry():
+    from theory.activations import ACTIVATION_NAMES, get_activation
+
+    assert set(sf.SMOOTH_ACTIVATIONS) <= set(ACTIVATION_NAMES) and set(sf.PIECEWISE_LINEAR_ACTIVATIONS) <= set(ACTIVATION_NAMES)
+    assert "relu" in sf.PIECEWISE_LINEAR_ACTIVATIONS and "relu" not in sf.SMOOTH_ACTIVATIONS
+    assert "tanh" in sf.SMOOTH_ACTIVATIONS and "tanh" not in sf.PIECEWISE_LINEAR_ACTIVATIONS
+    for name in sf.PIECEWISE_LINEAR_ACTIVATIONS:  # phi'' = 0 off the kink
+        phi = get_activation(name)
+        assert phi.d2(0.7) == 0 and phi.d2(-0.7) == 0
+    for name in sf.SMOOTH_ACTIVATIONS:  # C^2: phi' has no jump at 0 (one-sided differences agree)
+        phi = get_activation(name)
+        assert abs(float(phi.d1(1e-9)) - float(phi.d1(-1e-9))) < 1e-6
+    # negative control: ReLU's derivative jumps at 0, so it is not in the smooth list
+    relu = get_activation("relu")
+    assert float(relu.d1(1e-9)) - float(relu.d1(-1e-9)) == 1.0
+
+
+@settings(max_examples=10)
+@given(net=sf.networks(dtype="mpf", dps=40, max_width=2))
+def test_mpf_parameters_at_a_chosen_dps_carry_more_than_float64_digits(net):
+    arch, params = net
+    values = params.to_vector()
+    assert all(isinstance(v, mpmath.mpf) for v in values)
+    with workdps(40):
+        # each value is k / 10^40 * 2: exactly so at 40 digits, and (unless k is tiny) not a float
+        assert all(abs(v) <= 2 for v in values)
+        assert any(v != mpmath.mpf(float(v)) for v in values) or all(abs(v) < 1e-20 for v in values)
+
+
+@given(value=sf.reals(2.0))
+def test_mp_reals_negative_control_float_draws_are_float_representable(value):
+    with workdps(40):
+        v = mpmath.mpf(value)
+        assert v == mpmath.mpf(float(v))
+
+
+@settings(max_examples=5)
+@given(point=sf.critical_points(dps=DPS, max_width=2))
+def test_critical_points_return_mpf_parameters_like_their_data(point):
+    arch, params, d = point
+    assert all(isinstance(v, mpmath.mpf) for v in params.to_vector())
+    assert all(isinstance(v, mpmath.mpf) for v in np.asarray(d.y).reshape(-1))
+
+
+@given(unit=sf.network_units(max_width=3), deep=sf.deep_networks(min_hidden=2, max_hidden=3))
+def test_network_units_and_deep_networks_respect_their_bounds(unit, deep):
+    arch, params, (layer, u) = unit
+    assert 0 <= layer < arch.n_hidden_layers and 0 <= u < arch.widths[layer + 1]
+    assert 2 <= deep[0].n_hidden_layers <= 3
+
+
+@settings(max_examples=10)
+@given(case=st.data())
+def test_permutations_are_permutations_and_permute_reorders_units(case):
+    arch, params = case.draw(sf.networks(max_width=3))
+    perm = case.draw(sf.permutations(arch))
+    q = sf.permute(arch, params, perm)
+    for l, order in enumerate(perm):
+        assert sorted(order) == list(range(arch.widths[l + 1]))
+        expected = params.W[l][list(order), :]
+        if l > 0:  # its inputs are the previous hidden layer's units, reordered too
+            expected = expected[:, list(perm[l - 1])]
+        assert np.array_equal(q.W[l], expected)
+    # the inverse permutations restore the parameters exactly
+    assert np.array_equal(sf.permute(arch, q, [tuple(np.argsort(o)) for o in perm]).to_vector(), params.to_vector())

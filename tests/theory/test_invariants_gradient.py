@@ -4,48 +4,32 @@ I5: T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0, 0) at any th
 I6: the gradient blocks of the new unit after alpha_{w~0} and beta_{b0, v0}, computed from the
     narrow network's signals (theorem T3), and criticality in the cases T3 (a)-(d).
 I13: a dead ReLU unit has zero gradient for any outgoing weight.
-All at DPS digits with numerics.mlp; formulas come from proofs_check.critical_points, which
-evaluates them from the narrow net's hidden values and signals (not from the wide gradient).
+The property bodies live in proofs_check.invariants.gradient (shared with `semiflat properties`);
+here they run at the test scale with pinned examples and negative controls. All at DPS digits
+with numerics.mlp; the predicted blocks are evaluated from the narrow net's hidden values and
+signals (not from the wide gradient).
 """
 
 import mpmath
 import numpy as np
-from hypothesis import assume, example, given, strategies as st
+import pytest
+from hypothesis import example, given
 
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check import strategies as sf
-from proofs_check.critical_points import exact_critical_point, inactive_blocks
+from proofs_check.critical_points import exact_critical_point
+from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
+from proofs_check.invariants import gradient as inv
+from proofs_check.invariants.base import max_abs, total as gscale
 from theory.architecture import Architecture
-from theory.embeddings import (add_inactive_propagation, add_inactive_unit, draw_dead_incoming, replicate,
+from theory.embeddings import (add_inactive_propagation, add_inactive_unit, replicate,
                                replication_map, split)
 from theory.embeddings import _units
-from theory.network import hidden_values
 from theory.params import Params, incoming_indices, outgoing_indices
 
 DPS = 30
-ACTS = ("tanh", "sigmoid", "relu", "softplus", "gelu")
-
-
-def gscale(*grads):
-    """Magnitude for gradient tolerances: 1 + sum of |entries| of the gradients involved."""
-    return 1 + sum(abs(v) for g in grads for v in np.asarray(g).reshape(-1))
-
-
-def max_abs(values):
-    values = list(np.asarray(values, dtype=object).reshape(-1))
-    return max((abs(v) for v in values), default=mpmath.mpf(0))
-
-
-def old_positions(arch, wide_arch, layer):
-    """Wide flat positions of the narrow parameters (the new unit is appended last in ``layer``)."""
-    marker = Params.from_vector(arch, np.arange(arch.n_params, dtype=object))
-    W, b = _units.editable(marker)
-    wide = _units.append_unit(arch, Params.build(arch, W, b), layer, [-1] * arch.incoming_size(layer),
-                              [-1] * arch.outgoing_size(layer))[1]
-    flat = list(wide.to_vector())
-    return [flat.index(i) for i in range(arch.n_params)]
+SCALE = Scale(activations=("tanh", "sigmoid", "relu", "softplus", "gelu"), max_width=3)
 
 
 def congruence_error(arch, p, d, layer, unit, lam, wide_point=None):
@@ -62,44 +46,25 @@ def congruence_error(arch, p, d, layer, unit, lam, wide_point=None):
 # --- I5 ------------------------------------------------------------------------------------------
 
 
-@given(net=sf.networks(activations=ACTS, max_width=3), lam=sf.lambdas(), data=st.data())
-@example(net=(Architecture((1, 1, 1), "tanh", False), Params.from_vector(Architecture((1, 1, 1), "tanh", False),
-                                                                          [0.7, -1.3], dtype=float)),
-         lam=0.0, data=None)
-@example(net=(Architecture((2, 1, 2, 3), "sigmoid"), None), lam=1.0, data=None)
-def test_i5_gradient_congruence_at_any_theta(net, lam, data):
-    arch, params = net
+def pinned(arch, params=None, lam=0.0):
     rng = np.random.default_rng(5)
     if params is None:
         params = Params.from_vector(arch, rng.normal(size=arch.n_params), dtype=float)
-    if data is None:
-        d, (layer, unit) = Dataset(rng.normal(size=(3, arch.input_dim)), rng.normal(size=(3, arch.output_dim))), (0, 0)
-    else:
-        d, (layer, unit) = data.draw(sf.datasets(arch, max_n=5)), data.draw(sf.hidden_units(arch))
-    with workdps(DPS):
-        p, lam = to_mp_params(params), mpmath.mpf(lam)
-        err, scale = congruence_error(arch, p, d, layer, unit, lam)
-        assert err <= tolerance(DPS, scale, lost_digits=2)
-        # per copy: dL/dv_j = dL/dv_new = dL/dv; dL/dw~_j = lam dL/dw~, dL/dw~_new = (1 - lam) dL/dw~
-        wide_arch, wide = replicate(arch, p, layer, unit, lam)
-        g, gw = mlp.gradient(arch, p, d.x, d.y, dps=DPS), mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS)
-        new = arch.widths[layer + 1]
-        gv, gin = g[outgoing_indices(arch, layer, unit)], g[incoming_indices(arch, layer, unit)]
-        tol = tolerance(DPS, gscale(gw) * (1 + abs(lam)), lost_digits=2)
-        assert max_abs(gw[outgoing_indices(wide_arch, layer, unit)] - gv) <= tol
-        assert max_abs(gw[outgoing_indices(wide_arch, layer, new)] - gv) <= tol
-        assert max_abs(gw[incoming_indices(wide_arch, layer, unit)] - lam * gin) <= tol
-        assert max_abs(gw[incoming_indices(wide_arch, layer, new)] - (1 - lam) * gin) <= tol
+    d = Dataset(rng.normal(size=(3, arch.input_dim)), rng.normal(size=(3, arch.output_dim)))
+    return Example(arch, params, d, {"layer": 0, "unit": 0, "lam": lam}, DPS)
 
 
-@given(point=sf.critical_points(dps=DPS), lam=sf.lambdas())
-def test_i5_replication_of_a_critical_point_is_critical(point, lam):
-    arch, params, d = point
-    with workdps(DPS):
-        wide_arch, wide = replicate(arch, to_mp_params(params), 0, 0, mpmath.mpf(lam))
-        g_wide = mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS)
-        assert mlp.norm(g_wide) <= tolerance(DPS, gscale(mlp.gradient(arch, params, d.x, d.y, dps=DPS))
-                                             + mlp.loss(arch, params, d.x, d.y, dps=DPS), lost_digits=3)
+@given(inv.unit_embeddings(SCALE))
+@example(pinned(Architecture((1, 1, 1), "tanh", False),
+                Params.from_vector(Architecture((1, 1, 1), "tanh", False), [0.7, -1.3], dtype=float)))
+@example(pinned(Architecture((2, 1, 2, 3), "sigmoid"), lam=1.0))
+def test_i5_gradient_congruence_at_any_theta(example):
+    inv.check_gradient_congruence(example, SEMIFLAT)
+
+
+@given(inv.critical_units(Scale(max_depth=3, max_width=3)))
+def test_i5_replication_of_a_critical_point_is_critical(example):
+    inv.check_replicated_critical_point(example, SEMIFLAT)
 
 
 def test_i5_negative_control_wrong_shares_at_a_critical_point_are_not_critical():
@@ -133,77 +98,31 @@ def test_i5_negative_control_wrong_shares_break_congruence():
 # --- I6: theorem T3 gradient formulas ------------------------------------------------------------
 
 
-@given(net=sf.networks(activations=ACTS, max_width=3), data=st.data())
-def test_i6_inactive_unit_gradient_blocks(net, data):
-    arch, params = net
-    d = data.draw(sf.datasets(arch, max_n=5))
-    layer = data.draw(st.integers(0, arch.n_hidden_layers - 1))
-    w0 = data.draw(sf.incoming_vectors(arch, layer))
-    with workdps(DPS):
-        p = to_mp_params(params)
-        wide_arch, wide = add_inactive_unit(arch, p, layer, to_mp_array(w0))
-        gw, g = mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS), mlp.gradient(arch, p, d.x, d.y, dps=DPS)
-        _, g_alpha = inactive_blocks(arch, p, d.x, d.y, layer, w0, dps=DPS)
-        new = arch.widths[layer + 1]
-        tol = tolerance(DPS, gscale(gw, g_alpha), lost_digits=2)
-        assert max_abs(gw[outgoing_indices(wide_arch, layer, new)] - g_alpha) <= tol
-        assert max_abs(gw[incoming_indices(wide_arch, layer, new)]) <= tol
-        assert max_abs(gw[old_positions(arch, wide_arch, layer)] - g) <= tol
+@given(inv.unit_embeddings(SCALE))
+def test_i6_inactive_unit_gradient_blocks(example):
+    inv.check_inactive_unit_gradient(example, SEMIFLAT)
 
 
-@given(net=sf.networks(activations=ACTS, max_width=3), data=st.data())
-def test_i6_inactive_propagation_gradient_blocks(net, data):
-    arch, params = net
-    assume(arch.bias)
-    d = data.draw(sf.datasets(arch, max_n=5))
-    layer = data.draw(st.integers(0, arch.n_hidden_layers - 1))
-    b0 = data.draw(sf.reals(2.0))
-    v0 = np.array(data.draw(st.lists(sf.reals(2.0), min_size=arch.outgoing_size(layer),
-                                     max_size=arch.outgoing_size(layer))))
-    phi = arch.phi
-    with workdps(DPS):
-        p, b0m, v0m = to_mp_params(params), mpmath.mpf(b0), to_mp_array(v0)
-        wide_arch, wide = add_inactive_propagation(arch, p, layer, b0m, v0m)
-        gw = mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS)
-        delta = mlp.signals(arch, p, d.x, d.y, dps=DPS)[layer + 1]
-        h = hidden_values(arch, p, to_mp_array(d.x))[layer]
-        s = delta @ v0m                                            # v0 . delta_i
-        expected_w = phi.d1(b0m) * (s @ h)                         # phi'(b0) sum_i (v0.delta_i) h_i
-        expected_b = phi.d1(b0m) * sum(s)                          # phi'(b0) v0 . sum_i delta_i
-        # with the compensated next bias the other old gradients are unchanged, and the new
-        # outgoing weight's gradient is phi(b0) times the next layer's bias gradient
-        new = arch.widths[layer + 1]
-        inc = incoming_indices(wide_arch, layer, new)
-        tol = tolerance(DPS, gscale(gw, expected_w) * (1 + abs(v0).sum()), lost_digits=2)
-        assert max_abs(gw[inc[:-1]] - expected_w) <= tol
-        assert abs(gw[inc[-1]] - expected_b) <= tol
-        assert max_abs(gw[outgoing_indices(wide_arch, layer, new)] - phi(b0m) * delta.sum(axis=0)) <= tol
-        g = mlp.gradient(arch, p, d.x, d.y, dps=DPS)
-        assert max_abs(gw[old_positions(arch, wide_arch, layer)] - g) <= tol
+@given(inv.unit_embeddings(SCALE, bias=True))
+def test_i6_inactive_propagation_gradient_blocks(example):
+    inv.check_inactive_propagation_gradient(example, SEMIFLAT)
 
 
-@given(point=sf.critical_points(dps=DPS, activations=("tanh", "sigmoid", "softplus", "relu"), bias=True),
-       data=st.data())
-def test_i6_criticality_in_the_cases_of_t3(point, data):
+@given(inv.critical_units(Scale(activations=("tanh", "sigmoid", "softplus", "relu"), max_depth=3), bias=True))
+def test_i6_criticality_in_the_cases_of_t3(example):
     """(b) w0 = 0, (c) w~0 = w~_j, (d) dead ReLU, and beta with v0 = 0: the wide point is critical."""
-    arch, params, d = point
-    layer, unit = data.draw(sf.hidden_units(arch))
-    b0 = data.draw(sf.reals(2.0))
-    with workdps(DPS):
-        p = to_mp_params(params)
-        scale = (1 + mlp.loss(arch, p, d.x, d.y, dps=DPS)) * (1 + abs(b0))
-        w_j = p.to_vector()[incoming_indices(arch, layer, unit)]
-        zero_w = to_mp_array([0] * arch.widths[layer] + [b0])
-        candidates = [add_inactive_unit(arch, p, layer, zero_w), add_inactive_unit(arch, p, layer, w_j),
-                      add_inactive_propagation(arch, p, layer, mpmath.mpf(b0),
-                                               to_mp_array([0] * arch.outgoing_size(layer)))]
-        if arch.activation == "relu":
-            inputs = hidden_values(arch, params, d.to_float().x)[layer]
-            dead = draw_dead_incoming(arch, layer, np.random.default_rng(0), inputs=inputs, margin=0.5)
-            candidates.append(add_inactive_unit(arch, p, layer, to_mp_array(dead)))
-        for wide_arch, wide in candidates:
-            g = mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS)
-            assert mlp.norm(g) <= tolerance(DPS, scale * gscale(wide.to_vector()), lost_digits=3)
+    inv.check_t3_criticality(example, SEMIFLAT)
+
+
+def test_i6_negative_control_the_nonzero_inactive_weight_mutant_fails_the_library_check():
+    arch = Architecture((1, 2, 1), "tanh")
+    rng = np.random.default_rng(8)
+    params = Params.from_vector(arch, rng.normal(size=arch.n_params), dtype=float)
+    d = Dataset(rng.normal(size=(4, 1)), rng.normal(size=(4, 1)))
+    example = Example(arch, params, d, {"layer": 0, "unit": 0, "w0": [0.8, -0.3]}, DPS)
+    inv.check_inactive_unit_gradient(example, SEMIFLAT)
+    with pytest.raises(Violation, match="dL/d"):
+        inv.check_inactive_unit_gradient(example, get_mutant("nonzero-inactive-weight"))
 
 
 def test_i6_negative_control_generic_inactive_unit_is_not_critical():
@@ -222,23 +141,6 @@ def test_i6_negative_control_generic_inactive_unit_is_not_critical():
 
 
 # --- I13 (gradient part): dead ReLU unit, any outgoing weight -------------------------------------
-
-
-@given(net=sf.networks(activations=("relu",), bias=True, max_width=3), data=st.data())
-def test_i13_dead_unit_gradient_is_narrow_gradient_and_zero(net, data):
-    arch, params = net
-    d = data.draw(sf.datasets(arch, min_n=2, max_n=5))
-    layer = data.draw(st.integers(0, arch.n_hidden_layers - 1))
-    v_new = data.draw(st.lists(sf.reals(3.0), min_size=arch.outgoing_size(layer), max_size=arch.outgoing_size(layer)))
-    inputs = hidden_values(arch, params, d.x)[layer]
-    dead = draw_dead_incoming(arch, layer, np.random.default_rng(1), inputs=inputs, margin=0.25)
-    with workdps(DPS):
-        p = to_mp_params(params)
-        wide_arch, wide = _units.append_unit(arch, p, layer, to_mp_array(dead), to_mp_array(v_new))
-        gw, g = mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS), mlp.gradient(arch, p, d.x, d.y, dps=DPS)
-        new = arch.widths[layer + 1]
-        assert all(v == 0 for v in gw[incoming_indices(wide_arch, layer, new) + outgoing_indices(wide_arch, layer, new)])
-        assert max_abs(gw[old_positions(arch, wide_arch, layer)] - g) <= tolerance(DPS, gscale(g), lost_digits=2)
 
 
 def test_i13_negative_control_live_unit_has_a_gradient():

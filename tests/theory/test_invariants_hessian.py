@@ -8,78 +8,55 @@ I13: a dead ReLU unit: new Hessian rows exactly 0, old block = narrow Hessian, a
      constant in v_new and in w~ inside the dead cone.
 Hessians come from numerics.mlp (forward-over-reverse) at DPS digits; A_j, B_j, C from
 proofs_check.structure (formulas of spec §1 evaluated on the narrow net's signals).
-Small sizes (widths <= 3, n <= 5) keep the Hessians cheap.
+The property bodies live in proofs_check.invariants.hessian (shared with `semiflat properties`);
+here they run at the test scale with pinned examples and negative controls. Small sizes
+(widths <= 3, n <= 5) keep the Hessians cheap.
 """
 
 from fractions import Fraction
 
 import mpmath
 import numpy as np
-from hypothesis import assume, example, given, settings, strategies as st
+import pytest
+from hypothesis import assume, example, given, settings
 
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check import strategies as sf
-from proofs_check.critical_points import exact_critical_point, inactive_blocks, min_kink_distance
-from proofs_check.structure import candidate_block_C, unit_blocks
+from proofs_check.critical_points import exact_critical_point, inactive_blocks
+from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
+from proofs_check.invariants import hessian as inv
+from proofs_check.invariants.base import max_abs, total as mscale
+from proofs_check.structure import candidate_block_C
 from theory.architecture import Architecture
-from theory.embeddings import add_inactive_unit, draw_dead_incoming, replicate, replication_map
+from theory.embeddings import add_inactive_unit, replication_map
 from theory.embeddings import _units
-from theory.network import hidden_values
-from theory.params import Params, incoming_indices, outgoing_indices
+from theory.params import Params
 
 DPS = 30
 SMOOTH = ("tanh", "sigmoid", "softplus", "gelu")
 
 
-def max_abs(values):
-    values = list(np.asarray(values, dtype=object).reshape(-1))
-    return max((abs(v) for v in values), default=mpmath.mpf(0))
+def pinned(arch, lam):
+    rng = np.random.default_rng(11)
+    params = Params.from_vector(arch, rng.normal(size=arch.n_params), dtype=float)
+    d = Dataset(rng.normal(size=(4, arch.input_dim)), rng.normal(size=(4, arch.output_dim)))
+    return Example(arch, params, d, {"layer": 0, "unit": 0, "lam": lam}, DPS)
 
 
-def mscale(matrix):
-    return 1 + sum(abs(v) for v in np.asarray(matrix, dtype=object).reshape(-1))
+@settings(max_examples=12)
+@given(inv.hessian_units(Scale(activations=SMOOTH + ("relu",), max_depth=3)))
+@example(pinned(Architecture((1, 1, 1), "tanh", False), 0.0))
+@example(pinned(Architecture((2, 2, 3), "sigmoid"), 1.0))
+@example(pinned(Architecture((1, 2, 1, 2), "softplus"), -2.5))
+def test_i7_hessian_congruence_at_any_theta(example):
+    inv.check_hessian_congruence(example, SEMIFLAT)
 
 
 def congruence(arch, p, d, layer, unit, lam, K_factor=None):
     """(max |T^T H_wide T - blockdiag(H, K)|, scale); ``K_factor`` replaces lam (1 - lam)."""
-    wide_arch, wide = replicate(arch, p, layer, unit, lam)
-    H_wide = mlp.hessian(wide_arch, wide, d.x, d.y, dps=DPS)
-    H = mlp.hessian(arch, p, d.x, d.y, dps=DPS)
-    blocks = unit_blocks(arch, p, d.x, d.y, layer, unit, dps=DPS)
-    T = replication_map(arch, layer, unit, lam)
-    lhs = T.T @ H_wide @ T
-    D, a = arch.n_params, arch.incoming_size(layer)
-    rhs = np.full(lhs.shape, mpmath.mpf(0), dtype=object)
-    rhs[:D, :D] = H
-    factor = lam * (1 - lam) if K_factor is None else K_factor
-    rhs[D:D + a, D:D + a] = factor * blocks.A
-    rhs[D:D + a, D + a:] = blocks.B.T
-    rhs[D + a:, D:D + a] = blocks.B
-    return max_abs(lhs - rhs), mscale(H_wide) * (1 + abs(lam)) ** 2
-
-
-@settings(max_examples=12)
-@given(net=sf.networks(activations=SMOOTH + ("relu",), max_width=3, max_layers=3), lam=sf.lambdas(),
-       data=st.data())
-@example(net=(Architecture((1, 1, 1), "tanh", False), None), lam=0.0, data=None)
-@example(net=(Architecture((2, 2, 3), "sigmoid"), None), lam=1.0, data=None)
-@example(net=(Architecture((1, 2, 1, 2), "softplus"), None), lam=-2.5, data=None)
-def test_i7_hessian_congruence_at_any_theta(net, lam, data):
-    arch, params = net
-    rng = np.random.default_rng(11)
-    if params is None:
-        params = Params.from_vector(arch, rng.normal(size=arch.n_params), dtype=float)
-    if data is None:
-        d, (layer, unit) = Dataset(rng.normal(size=(4, arch.input_dim)), rng.normal(size=(4, arch.output_dim))), (0, 0)
-    else:
-        d, (layer, unit) = data.draw(sf.datasets(arch, max_n=5)), data.draw(sf.hidden_units(arch))
-    if arch.activation == "relu":  # T4 needs no data on kinks (spec §1 NK)
-        assume(min_kink_distance(arch, params, d.x, dps=DPS) > 1e-6)
-    with workdps(DPS):
-        err, scale = congruence(arch, to_mp_params(params), d, layer, unit, mpmath.mpf(lam))
-        assert err <= tolerance(DPS, scale, lost_digits=3)
+    subject = SEMIFLAT if K_factor is None else SEMIFLAT.mutate("k", "K factor", split_factor=lambda _: K_factor)
+    return inv.congruence(arch, p, d, layer, unit, lam, subject, DPS)[:2]
 
 
 def test_i7_negative_control_wrong_split_block():
@@ -96,33 +73,16 @@ def test_i7_negative_control_wrong_split_block():
     assert good <= tol and bad > 1e10 * tol
 
 
-def exact_det(T) -> Fraction:
-    """Determinant by Gaussian elimination in exact rationals."""
-    rows = [[Fraction(v) for v in row] for row in T]
-    n, det = len(rows), Fraction(1)
-    for k in range(n):
-        pivot = next((i for i in range(k, n) if rows[i][k] != 0), None)
-        if pivot is None:
-            return Fraction(0)
-        if pivot != k:
-            rows[k], rows[pivot] = rows[pivot], rows[k]
-            det = -det
-        det *= rows[k][k]
-        for i in range(k + 1, n):
-            factor = rows[i][k] / rows[k][k]
-            if factor:
-                rows[i] = [a - factor * b for a, b in zip(rows[i], rows[k])]
-    return det
+def rational(arch, lam):
+    return Example(arch, Params.from_vector(arch, np.zeros(arch.n_params), dtype=float), None,
+                   {"layer": 0, "unit": 0, "lam": lam}, DPS)
 
 
-@given(net=sf.networks(max_width=3, max_layers=3), lam=st.fractions(-3, 3, max_denominator=64), data=st.data())
-@example(net=(Architecture((1, 1, 1), "relu", False), None), lam=Fraction(0), data=None)
-@example(net=(Architecture((1, 1, 1), "relu", False), None), lam=Fraction(1), data=None)
-def test_i7_replication_map_is_unimodular_exactly(net, lam, data):
-    arch, _ = net
-    layer, unit = (0, 0) if data is None else data.draw(sf.hidden_units(arch))
-    T = replication_map(arch, layer, unit, lam)
-    assert abs(exact_det(T)) == 1
+@given(inv.rational_units(Scale(max_depth=3)))
+@example(rational(Architecture((1, 1, 1), "relu", False), Fraction(0)))
+@example(rational(Architecture((1, 1, 1), "relu", False), Fraction(1)))
+def test_i7_replication_map_is_unimodular_exactly(example):
+    inv.check_unimodular(example, SEMIFLAT)
 
 
 def test_i7_negative_control_determinant_detects_a_broken_map():
@@ -131,80 +91,48 @@ def test_i7_negative_control_determinant_detects_a_broken_map():
     T = replication_map(arch, 0, 0, lam)
     zeta = arch.n_params
     T[:, zeta] = [2 * v if v == -lam else v for v in T[:, zeta]]  # w~_new = w~ - 2 lam zeta: det -(1 + lam)
-    assert abs(exact_det(T)) != 1
+    assert abs(inv.exact_det(T)) != 1
+    with pytest.raises(Violation, match="det T_lambda"):
+        inv.check_unimodular(rational(arch, lam), get_mutant("stretched-map"))
 
 
 # --- I12: smooth inactive unit -------------------------------------------------------------------
 
 
-def new_unit_indices(wide_arch, layer):
-    new = wide_arch.widths[layer + 1] - 1
-    return incoming_indices(wide_arch, layer, new), outgoing_indices(wide_arch, layer, new)
-
-
 @settings(max_examples=12)
-@given(net=sf.networks(activations=SMOOTH, max_width=3, max_layers=3), data=st.data())
-def test_i12_inactive_unit_blocks_at_any_theta(net, data):
-    arch, params = net
-    d = data.draw(sf.datasets(arch, max_n=5))
-    layer = data.draw(st.integers(0, arch.n_hidden_layers - 1))
-    w0 = data.draw(sf.incoming_vectors(arch, layer))
-    with workdps(DPS):
-        p = to_mp_params(params)
-        wide_arch, wide = add_inactive_unit(arch, p, layer, to_mp_array(w0))
-        H = mlp.hessian(wide_arch, wide, d.x, d.y, dps=DPS)
-        iw, iv = new_unit_indices(wide_arch, layer)
-        C = candidate_block_C(arch, p, d.x, d.y, layer, w0, dps=DPS)
-        C_mine, _ = inactive_blocks(arch, p, d.x, d.y, layer, w0, dps=DPS)
-        tol = tolerance(DPS, mscale(H), lost_digits=3)
-        assert max_abs(H[np.ix_(iw, iw)]) <= tol
-        assert max_abs(H[np.ix_(iw, iv)] - C) <= tol
-        assert max_abs(C - C_mine) <= tol
-
-
-def negative_direction(H, iw, iv):
-    """d on the new unit's coordinates with d^T H d < 0 when H_ww = 0 and C = H_wv != 0."""
-    C = H[np.ix_(iw, iv)]
-    a, b = np.unravel_index(np.argmax([abs(v) for v in C.reshape(-1)]), C.shape)
-    d = np.full(H.shape[0], mpmath.mpf(0), dtype=object)
-    hbb = H[iv[b], iv[b]]
-    d[iv[b]] = mpmath.mpf(1)
-    d[iw[a]] = -mpmath.sign(C[a, b]) * (abs(hbb) + 1) / abs(C[a, b])
-    return d, d @ H @ d
+@given(inv.hessian_units(Scale(activations=SMOOTH, max_depth=3)))
+def test_i12_inactive_unit_blocks_at_any_theta(example):
+    inv.check_inactive_block(example, SEMIFLAT)
+    with workdps(DPS):  # the two evaluators of C agree (structure and critical_points)
+        p, d, w0 = to_mp_params(example.params), example.data, example["w0"]
+        C = candidate_block_C(example.arch, p, d.x, d.y, example["layer"], w0, dps=DPS)
+        C_mine, _ = inactive_blocks(example.arch, p, d.x, d.y, example["layer"], w0, dps=DPS)
+        assert max_abs(C - C_mine) <= tolerance(DPS, mscale(C), lost_digits=3)
 
 
 def pinned_critical_point():
     """tanh [1, 2, 1] at an exact critical point with L > 0 (9 samples > D = 7)."""
     arch = Architecture((1, 2, 1), "tanh")
     params = Params.from_vector(arch, np.linspace(-1.2, 0.9, arch.n_params), dtype=float)
-    return arch, params, exact_critical_point(arch, params, np.linspace(-1, 1, 9).reshape(9, 1), dps=DPS).data
+    data = exact_critical_point(arch, params, np.linspace(-1, 1, 9).reshape(9, 1), dps=DPS).data
+    return Example(arch, params, data, {"layer": 0, "unit": 0, "lam": 0.0, "b0": 0.0}, DPS)
 
 
 @settings(max_examples=10)
-@given(point=sf.critical_points(dps=DPS, activations=("tanh", "sigmoid", "softplus"), bias=True, max_width=2),
-       b0=sf.reals(2.0))
-@example(point=pinned_critical_point(), b0=0.0)
-def test_i12_null_embedding_of_a_critical_point_is_a_saddle_when_C_is_nonzero(point, b0):
+@given(inv.critical_units(Scale(activations=("tanh", "sigmoid", "softplus"), max_depth=3, max_width=2), bias=True))
+@example(pinned_critical_point())
+def test_i12_null_embedding_of_a_critical_point_is_a_saddle_when_C_is_nonzero(example):
     """w0 = 0 (T3 (b)): the wide point is critical, C = phi'(b0) [sum_i h_i delta_i^T; 0] and,
     when C != 0, d^T H d < 0 along an explicit direction (so lambda_min < 0)."""
-    arch, params, d = point
-    layer = 0
-    w0 = [0.0] * arch.widths[layer] + [b0]
+    inv.check_null_embedding_saddle(example, SEMIFLAT)
+    arch, d = example.arch, example.data
+    w0 = [0.0] * arch.widths[0] + [example["b0"]]
     with workdps(DPS):
-        p = to_mp_params(params)
-        wide_arch, wide = add_inactive_unit(arch, p, layer, to_mp_array(w0))
-        g, H = mlp.gradient_and_hessian(wide_arch, wide, d.x, d.y, dps=DPS)
-        tol = tolerance(DPS, mscale(H), lost_digits=3)
-        assert max_abs(g) <= tol
-        delta = mlp.signals(arch, p, d.x, d.y, dps=DPS)[layer + 1]
-        h = hidden_values(arch, p, to_mp_array(d.x))[layer]
-        iw, iv = new_unit_indices(wide_arch, layer)
-        C = H[np.ix_(iw, iv)]
-        assert max_abs(C[:-1] - arch.phi.d1(mpmath.mpf(b0)) * (h.T @ delta)) <= tol
-        assert max_abs(C[-1]) <= tol  # the bias row: phi'(b0) sum_i delta_i = 0 at a critical point
-        assume(max_abs(C) > 1e6 * tol)
-        direction, q = negative_direction(H, iw, iv)
-        assert q < -1
+        wide_arch, wide = add_inactive_unit(arch, to_mp_params(example.params), 0, to_mp_array(w0))
+        H = mlp.hessian(wide_arch, wide, d.x, d.y, dps=DPS)
+        iw, iv = inv.new_unit_indices(wide_arch, 0)
+        assume(max_abs(H[np.ix_(iw, iv)]) > 1e6 * tolerance(DPS, mscale(H), lost_digits=3))
+        direction, q = inv.negative_direction(H, iw, iv)
         rayleigh = float(q / (direction @ direction))
     # independent float64 eigensolver: lambda_min <= the Rayleigh quotient of the certificate, up
     # to the float64 rounding of H (eps |H|) and eigvalsh's backward error (a small multiple of
@@ -225,7 +153,7 @@ def test_i12_negative_control_wrong_C_formula():
         p = to_mp_params(params)
         wide_arch, wide = add_inactive_unit(arch, p, 0, to_mp_array(w0))
         H = mlp.hessian(wide_arch, wide, d.x, d.y, dps=DPS)
-        iw, iv = new_unit_indices(wide_arch, 0)
+        iw, iv = inv.new_unit_indices(wide_arch, 0)
         h = np.hstack([to_mp_array(d.x), np.full((5, 1), mpmath.mpf(1), dtype=object)])
         delta = mlp.signals(arch, p, d.x, d.y, dps=DPS)[1]
         wrong = (h.T * arch.phi(h @ to_mp_array(w0))) @ delta
@@ -236,31 +164,9 @@ def test_i12_negative_control_wrong_C_formula():
 
 
 @settings(max_examples=12)
-@given(net=sf.networks(activations=("relu",), bias=True, max_width=3, max_layers=3), data=st.data())
-def test_i13_dead_unit_hessian_rows_vanish_and_loss_is_flat_on_the_cone(net, data):
-    arch, params = net
-    d = data.draw(sf.datasets(arch, min_n=2, max_n=5))
-    layer = data.draw(st.integers(0, arch.n_hidden_layers - 1))
-    m = arch.outgoing_size(layer)
-    v_new = data.draw(st.lists(sf.reals(3.0), min_size=m, max_size=m))
-    v_other = data.draw(st.lists(sf.reals(3.0), min_size=m, max_size=m))
-    stretch = data.draw(st.floats(0.1, 10.0))
-    inputs = hidden_values(arch, params, d.x)[layer]
-    dead = draw_dead_incoming(arch, layer, np.random.default_rng(2), inputs=inputs, margin=0.25)
-    with workdps(DPS):
-        p = to_mp_params(params)
-        wide_arch, wide = _units.append_unit(arch, p, layer, to_mp_array(dead), to_mp_array(v_new))
-        H_wide = mlp.hessian(wide_arch, wide, d.x, d.y, dps=DPS)
-        H = mlp.hessian(arch, p, d.x, d.y, dps=DPS)
-        iw, iv = new_unit_indices(wide_arch, layer)
-        assert all(v == 0 for v in H_wide[iw + iv].reshape(-1))
-        old = [i for i in range(wide_arch.n_params) if i not in set(iw + iv)]
-        assert max_abs(H_wide[np.ix_(old, old)] - H) <= tolerance(DPS, mscale(H), lost_digits=2)
-        base = mlp.loss(arch, p, d.x, d.y, dps=DPS)
-        # another point of the cone x R^m: stretched incoming vector, other outgoing weights
-        moved_arch, moved = _units.append_unit(arch, p, layer, to_mp_array(dead) * mpmath.mpf(stretch),
-                                               to_mp_array(v_other))
-        assert mlp.loss(moved_arch, moved, d.x, d.y, dps=DPS) == base
+@given(inv.dead_cones(Scale(activations=("relu",), max_depth=3)))
+def test_i13_dead_unit_gradient_hessian_and_flat_cone(example):
+    inv.check_dead_unit(example, SEMIFLAT)
 
 
 def test_i13_negative_control_live_unit_curves_the_loss():
@@ -275,7 +181,7 @@ def test_i13_negative_control_live_unit_curves_the_loss():
         live = to_mp_array([1.0, 0.5])
         wide_arch, wide = _units.append_unit(arch, p, 0, live, to_mp_array([0.7]))
         H_wide = mlp.hessian(wide_arch, wide, d.x, d.y, dps=DPS)
-        iw, iv = new_unit_indices(wide_arch, 0)
+        iw, iv = inv.new_unit_indices(wide_arch, 0)
         assert max_abs(H_wide[iw + iv]) > 0.1
         other_arch, other = _units.append_unit(arch, p, 0, live, to_mp_array([-0.7]))
         assert abs(mlp.loss(wide_arch, wide, d.x, d.y, dps=DPS) - mlp.loss(other_arch, other, d.x, d.y, dps=DPS)) > 0.1

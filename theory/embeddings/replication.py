@@ -70,14 +70,20 @@ def _split(arch, params, layer, unit, shares):
 
 
 def sums_to_one(shares) -> bool:
-    """Exact for sympy and integers/fractions, to working precision for floats and mpmath."""
+    """Exact for sympy and integers/fractions, to working precision for floats and mpmath.
+
+    A rounded sum of k shares errs by up to about k ulp of the largest partial sum, so the
+    allowed deviation is relative to ``max(1, sum |share|)`` (shares 102.3, -90.7, -10.7 that
+    are 1 to rounding are accepted)."""
     total = sum(shares)
     if isinstance(total, sympy.Basic):
         return sympy.simplify(total - 1) == 0
     if isinstance(total, mpmath.mpf):
-        return abs(total - 1) <= len(shares) * mpmath.mpf(2) ** (-mpmath.mp.prec + 4)
+        size = max(mpmath.mpf(1), sum(abs(s) for s in shares))
+        return abs(total - 1) <= len(shares) * mpmath.mpf(2) ** (-mpmath.mp.prec + 4) * size
     if isinstance(total, float):
-        return abs(total - 1) <= len(shares) * 8 * np.finfo(float).eps
+        size = max(1.0, sum(abs(s) for s in shares))
+        return abs(total - 1) <= len(shares) * 8 * np.finfo(float).eps * size
     return total == 1
 
 

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import sympy as sp
 
+from theory.activations import get_activation
 from theory.symbolic import maps
 from theory.symbolic.generic import derivative, symbols_vector
 from theory.symbolic.layer import N_REST, Layer, activation_pieces, cases
@@ -42,7 +43,8 @@ class _Propagation:
         self.wn, self.bn, self.vn = symbols_vector("wn", P - 1), sp.Symbol("bn", real=True), symbols_vector("vn", Q)
         self.cw = symbols_vector("cw", Q)
         self.v0 = symbols_vector("v0", Q)
-        concrete = activation if activation not in ("generic", "relu") else None
+        # a kinked activation is proved piece by piece: the map's phi(b0) must be the piece too
+        concrete = activation if activation != "generic" and get_activation(activation).smooth else None
         w_pt, b_pt, v_pt, c_pt = maps.propagation_point(P, Q, B0, self.v0, self.c, phi, concrete, perturb)
         self.point = {**dict(zip(self.wn, w_pt)), self.bn: b_pt, **dict(zip(self.vn, v_pt)),
                       **dict(zip(self.cw, c_pt))}
