@@ -40,14 +40,17 @@ class Dataset:
 
     @property
     def n(self) -> int:
+        """Number of samples n (rows of ``x``)."""
         return self.x.shape[0]
 
     @property
     def input_dim(self) -> int:
+        """Input dimension d (columns of ``x``)."""
         return self.x.shape[1]
 
     @property
     def output_dim(self) -> int:
+        """Output dimension M (columns of ``y``)."""
         return self.y.shape[1]
 
     def to_mp(self) -> "Dataset":
@@ -55,5 +58,8 @@ class Dataset:
         return Dataset(to_mp_array(self.x), to_mp_array(self.y))
 
     def to_float(self) -> "Dataset":
+        """This data set as float64 arrays (decimal strings are parsed; digits beyond double precision
+        are lost, so use it only for float64 code).
+        """
         conv = np.frompyfunc(lambda v: float(v) if not isinstance(v, str) else float(v.strip()), 1, 1)
         return Dataset(conv(self.x).astype(float), conv(self.y).astype(float))

@@ -1,6 +1,6 @@
 """The paper's training data: n inputs, a one-hidden-unit teacher N_1, Gaussian output noise.
 
-See docs/experiment.md P1 (defaults are CHOICEs, documented in docs/experiment.md's open points):
+The protocol of docs/experiment.md (defaults are choices, listed under its "Open points and choices"):
 
 - inputs ``x_i ~ U[x_low, x_high]`` i.i.d. (default U[-1, 1]);
 - teacher ``f*(x) = v* phi(w* x + b*) + c*`` with ``(w*, b*, v*, c*) = (1, 0, 1, 0)``
@@ -67,7 +67,7 @@ def _teacher_params(activation: str, teacher: str, rng, x_low: float, x_high: fl
 
 def teacher_data(activation: str, *, n: int = 10, noise: float = 0.1, seed: int = 0,
                  x_low: float = -1.0, x_high: float = 1.0, teacher: str = "fixed") -> TeacherData:
-    """Draw the paper's data set for one seed (docs/experiment.md P1).
+    """Draw the paper's data set for one seed (docs/experiment.md, "Protocol").
 
     Arguments:
         activation: the teacher's activation (any name of theory.activations).

@@ -112,6 +112,10 @@ def _retrain_fits(quick: bool) -> BenchTable:
 
 
 def bench(quick: bool) -> list[BenchTable]:
+    """Benchmark tables for the Figure-2 experiment: phase 2 vs a per-trial baseline, the retrain fits,
+    and end-to-end ``semiflat experiment fig2`` runs against their target wall times (fewer and
+    smaller when ``quick``).
+    """
     tables = [BenchTable(
         "experiment: Figure 2 phase 2 (embed, perturb, generalization error for every H)",
         ("task", "ours", "baseline", "baseline time", "speed-up"),

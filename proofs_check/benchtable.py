@@ -15,6 +15,7 @@ class BenchTable:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def render(self) -> str:
+        """The table as aligned plain text: title, underline, columns, rows, then the notes."""
         widths = [len(c) for c in self.columns]
         for row in self.rows:
             widths = [max(w, len(str(cell))) for w, cell in zip(widths, row)]

@@ -92,6 +92,7 @@ def results_json(doc: dict) -> str:
 
 
 def results_csv(doc: dict) -> str:
+    """The experiment's result rows as CSV text: a header of ``COLUMNS``, then one line per row."""
     lines = [",".join(COLUMNS)]
     for r in doc["rows"]:
         lines.append(",".join(_csv_value(v) for v in r))
@@ -236,6 +237,13 @@ def _fmt(v, digits=4):
 
 
 def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True) -> str:
+    """The Figure-2 report in Markdown: verdict, claim table, protocol and per-width results.
+
+    Arguments:
+        doc: the experiment's result document.
+        timing: optional phase timings to include.
+        figures: whether the figures were drawn (linked) or skipped (``--no-figures``).
+    """
     opts = doc["options"]
     v = verdict(doc)
     L = ["# Figure 2: generalization error after embedding by inactive units", ""]

@@ -50,6 +50,7 @@ class ProgressBar:
         self.stream.flush()
 
     def close(self) -> None:
+        """End the bar's line on the stream if it was drawn (a no-op otherwise)."""
         if self.enabled and self._drawn:
             self.stream.write("\n")
             self.stream.flush()

@@ -52,6 +52,7 @@ class NearItem:
     exact: bool  # already exact at the classifier's tolerance (structure.detect finds it)
 
     def describe(self) -> str:
+        """One line naming the structure, its layer and units, and its distance (or dead-unit margin)."""
         who = f"layer {self.layer} unit{'s' if len(self.units) > 1 else ''} {', '.join(map(str, self.units))}"
         if self.kind == "dead":
             return f"dead ReLU unit: {who}, margin {mpmath.nstr(self.distance, 3)} (exact: T6 applies)"
@@ -59,6 +60,7 @@ class NearItem:
         return f"{self.kind}: {who}, relative distance {mpmath.nstr(self.distance, 3)} ({state})"
 
     def to_json(self, dps) -> dict:
+        """The item as a JSON-ready dict, the distance as a decimal string of ``dps`` digits."""
         return {"kind": self.kind, "layer": self.layer, "units": list(self.units),
                 "distance": to_decimal_string(self.distance, dps), "exact": self.exact}
 
@@ -73,6 +75,7 @@ class NearStructure:
     closest_pairs: tuple  # (layer, j, k, relative distance)
 
     def describe(self) -> list[str]:
+        """One line per near structure, then one per layer's closest pair of incoming vectors."""
         out = [item.describe() for item in self.items]
         out += [f"closest incoming vectors in layer {l}: units {j}, {k} at relative distance {mpmath.nstr(d, 3)}"
                 for l, j, k, d in self.closest_pairs]
@@ -80,6 +83,7 @@ class NearStructure:
 
     @property
     def snappable(self) -> tuple:
+        """The items that are near but not yet exact (the ones snapping would change)."""
         return tuple(i for i in self.items if not i.exact)
 
 

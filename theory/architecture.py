@@ -3,7 +3,7 @@
 A network with widths ``(d, H_1, ..., H_{K-1}, M)`` has ``K = len(widths) - 1`` weight layers.
 ``W[l]`` (shape ``widths[l+1] x widths[l]``) maps layer ``l`` to layer ``l+1``; hidden layer
 ``h = 0..K-2`` has incoming weights ``W[h]``, ``b[h]`` and outgoing weights ``W[h+1]``. The output
-layer is linear (docs/network.md, docs/formats.md "Indexing").
+layer is linear (docs/network.md; docs/formats.md, "Parameter order").
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class Architecture:
 
     @property
     def phi(self) -> Activation:
+        """The hidden-layer activation object named by ``activation`` (docs/network.md)."""
         return get_activation(self.activation)
 
     @property
@@ -59,21 +60,28 @@ class Architecture:
 
     @property
     def n_hidden_layers(self) -> int:
+        """Number of hidden layers, ``len(widths) - 2`` (J - 2 for a J-layer network)."""
         return len(self.widths) - 2
 
     @property
     def input_dim(self) -> int:
+        """Input dimension d = ``widths[0]``."""
         return self.widths[0]
 
     @property
     def output_dim(self) -> int:
+        """Output dimension M = ``widths[-1]``."""
         return self.widths[-1]
 
     def layer_shape(self, l: int) -> tuple[int, int]:
+        """Shape ``(widths[l + 1], widths[l])`` (out x in) of the weight matrix of layer ``l``."""
         return (self.widths[l + 1], self.widths[l])
 
     @property
     def n_params(self) -> int:
+        """Total number of parameters: sum over layers of out x in weights, plus out biases when
+        ``bias`` is set (the length of ``Params.to_vector()``, docs/network.md).
+        """
         total = 0
         for l in range(self.n_layers):
             rows, cols = self.layer_shape(l)
@@ -120,6 +128,7 @@ class Architecture:
         return Architecture(tuple(widths), self.activation, self.bias)
 
     def describe(self) -> str:
+        """One-line human description: widths, activation, bias and parameter count."""
         return (
             f"widths {list(self.widths)}, activation {self.activation}, "
             f"bias {'yes' if self.bias else 'no'}, {self.n_params} parameters"

@@ -61,6 +61,11 @@ def forward(arch: Architecture, params: Params, x) -> np.ndarray:
 
 
 def as_targets(arch: Architecture, y, n: int) -> np.ndarray:
+    """Targets ``y`` as an ``(n, M)`` array, M = ``arch.output_dim``.
+
+    A 1-d ``y`` is read as one column when M = 1; any other shape than ``(n, M)`` raises
+    :class:`theory.errors.InvalidInput`. Entries are not converted (see docs/network.md).
+    """
     arr = np.asarray(y)
     if arr.ndim == 1 and arch.output_dim == 1:
         arr = arr.reshape(-1, 1)

@@ -95,6 +95,7 @@ class Params:
         conv = np.frompyfunc(fn, 1, 1)
 
         def each(a):
+            """Apply ``fn`` to every entry of one array ``a`` (empty arrays pass through), as ``dtype``."""
             return _as_array(conv(a) if a.size else a, dtype)
 
         return Params(
@@ -103,6 +104,9 @@ class Params:
         )
 
     def to_float(self) -> "Params":
+        """These parameters with every entry converted by ``float`` (a float64 copy; digits beyond
+        double precision are lost, so use it for plotting and float64 code only).
+        """
         return self.map(float, dtype=float)
 
     def bias_or_zero(self, l: int) -> np.ndarray:

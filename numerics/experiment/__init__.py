@@ -1,4 +1,4 @@
-"""The Figure-2 experiment engine (docs/experiment.md, P1-P8; docs/experiment.md).
+"""The Figure-2 experiment engine (docs/experiment.md).
 
 Phase 1 (:mod:`.fitting`): data and a zero-error N_H0 per activation. Phase 2
 (:mod:`.perturbation`, :mod:`.evaluate`, :mod:`.generalization`): embed by inactive units,

@@ -57,6 +57,7 @@ def flattest_relu_scale(base: BaseNetwork, target: float) -> float:
     """Of the rescalings of N_H0 (units' incoming times a, outgoing over a) with norm ``target``, the
     one with the smaller Gauss-Newton trace: the flattest ReLU realisation of that norm."""
     def trace(a):
+        """Gauss-Newton trace of N_H0 rescaled by ``a`` (float64)."""
         return float(np.sum(pac_bayes.gauss_newton_diagonal("relu", a * base.w, a * base.b, base.v / a, base.x)))
 
     return min(relu_scales_for_norm(base.w, base.b, base.v, base.c, target), key=trace)

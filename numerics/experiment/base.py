@@ -48,18 +48,21 @@ class BaseNetwork:
 
     @property
     def h0(self) -> int:
+        """Number of hidden units H0 of the trained base network."""
         return int(self.w.shape[0])
 
     @property
     def theta(self) -> np.ndarray:
-        """Flat parameter vector [w, b, v, c] (docs/network.md order)."""
+        """Flat parameter vector [w, b, v, c] (the order of docs/network.md)."""
         return np.concatenate([self.w, self.b, self.v, [self.c]])
 
     def output(self, x: np.ndarray) -> np.ndarray:
+        """Float64 outputs f(x) = c + sum_j v_j phi(w_j x + b_j) at the 1-d inputs ``x`` (shape ``(n,)``)."""
         x = np.asarray(x, dtype=float)
         return self.c + np.sum(self.v[:, None] * phi_float(self.activation, np.outer(self.w, x) + self.b[:, None]), axis=0)
 
     def teacher_output(self, x: np.ndarray) -> np.ndarray:
+        """Float64 outputs of the teacher network f*(x) at inputs ``x`` of any shape (same shape returned)."""
         tw, tb, tv, tc = self.teacher
         x = np.asarray(x, dtype=float)
         flat = x.reshape(-1)
@@ -92,6 +95,9 @@ class BaseNetwork:
 
     @staticmethod
     def from_record(rec: dict) -> "BaseNetwork":
+        """Rebuild a base network from its phase-1 JSON record (float64 parameters, exact strings kept
+        in ``params_exact``; docs/experiment.md).
+        """
         h0 = int(rec["H0"])
         t = np.asarray(rec["parameters_float"], dtype=float)
         te = rec["teacher"]

@@ -1,4 +1,4 @@
-"""Options of the Figure-2 experiment (docs/experiment.md, P1-P7), one frozen dataclass.
+"""Options of the Figure-2 experiment (docs/experiment.md), one frozen dataclass.
 
 Every option that changes a number in ``results.json`` lives in :class:`ExperimentConfig`;
 options that only change *how* the work is run (workers, chunk size, executor, output folder,
@@ -27,7 +27,7 @@ ACTIVATION_CODES = {name: i for i, name in enumerate(ACTIVATION_NAMES)}
 class ExperimentConfig:
     """Everything that determines the numbers of a Figure-2 run.
 
-    Attributes (defaults are docs/experiment.md CHOICEs, documented in the report):
+    Attributes (defaults are the choices of docs/experiment.md, documented in the report):
         trials: number of trials T (paper: 1000).
         hmax: largest width H.
         hgrid: widths H > H0 to evaluate; ``None`` means every integer H0+1..hmax.
@@ -54,9 +54,9 @@ class ExperimentConfig:
         panels: composite Gauss-Legendre panels for smooth activations (5 nodes each).
         seed: root seed of the perturbation and surplus draws.
         data_seed: first data seed tried (redraws use data_seed+1, ...).
-        n, noise, x_low, x_high, teacher: data generation (docs/experiment.md, P1).
+        n, noise, x_low, x_high, teacher: data generation (docs/experiment.md, "Protocol").
         train_seed: seed handed to the trainer.
-        prior_sd: sigma_P of the PAC-Bayes prior N(0, sigma_P^2 I) (docs/theorems.md, T10).
+        prior_sd: sigma_P of the PAC-Bayes prior N(0, sigma_P^2 I) (T10 in docs/theorems.md).
         delta: PAC-Bayes confidence parameter.
         max_data_redraws: data seeds tried before giving up.
         sensitivity_trials: trials per variant of the sensitivity study (0: none; perturb only).
@@ -154,6 +154,7 @@ class ExperimentConfig:
         return self.surplus == "domain"
 
     def to_dict(self) -> dict:
+        """The options as a JSON-ready dict (tuples become lists)."""
         d = asdict(self)
         d["activations"] = list(self.activations)
         d["hgrid"] = None if self.hgrid is None else list(self.hgrid)
@@ -161,6 +162,7 @@ class ExperimentConfig:
 
     @staticmethod
     def from_dict(d: dict) -> "ExperimentConfig":
+        """Inverse of :meth:`to_dict` (lists become tuples again)."""
         d = dict(d)
         d["activations"] = tuple(d["activations"])
         if d.get("hgrid") is not None:
@@ -168,6 +170,7 @@ class ExperimentConfig:
         return ExperimentConfig(**d)
 
     def with_changes(self, **changes) -> "ExperimentConfig":
+        """A copy with the given fields replaced (``dataclasses.replace``)."""
         return replace(self, **changes)
 
 

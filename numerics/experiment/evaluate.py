@@ -1,12 +1,12 @@
 """Phase 2 for a range of trials: embed, perturb, evaluate G for every width (vectorised).
 
 Per trial t and evaluated width H (H0 first, then the grid) this computes
-- ``G``: the generalization error of the perturbed N_H (docs/experiment.md, P5);
+- ``G``: the generalization error of the perturbed N_H (docs/experiment.md);
 - ``risk``: the clipped empirical risk mean_i min((f(x_i) - y_i)^2, 1) of the perturbed N_H
-  (the empirical term of the PAC-Bayes bound, docs/theorems.md, T10);
+  (the empirical term of the PAC-Bayes bound, T10 in docs/theorems.md);
 - ``norm2``: ||theta_H||^2 of the embedded, unperturbed N_H (enters KL(Q_H || P_H));
 - ``excess2``: the second-order predicted excess sum_{k < H-H0} sd(v_k)^2 E_x phi(w_k x + b_k)^2
-  for this trial's actual surplus weights (docs/experiment.md "Expected outcome");
+  for this trial's actual surplus weights (docs/experiment.md, "Predictions");
 - ``pred``: the exact predicted excess (:mod:`.prediction` (P): the noise inside phi kept);
   ``bound2``: the proved bound on |pred - excess2| (NaN when the activation has none);
 - ``pchange``: the predicted probability that G(N_H) != G(N_H0), i.e. that some surplus unit
@@ -15,7 +15,7 @@ Per trial t and evaluated width H (H0 first, then the grid) this computes
 - ``sharp``: the unclipped mean squared training error of the perturbed N_H (at the zero-error
   point this is the E-sharpness sample, docs/experiment.md "Flatness");
 - ``trace``: the trace of the Gauss-Newton Hessian (2/n) J^T J of the mean squared training
-  error at the embedded, unperturbed N_H (at zero error this is the Hessian, docs/theorems.md, T9).
+  error at the embedded, unperturbed N_H (at zero error this is the Hessian, T9 in docs/theorems.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from numerics.experiment.perturbation import draw_batch
 from theory.activations import get_activation
 
 FIELDS = ("G", "risk", "norm2", "excess2", "pred", "bound2", "pchange", "sharp", "trace")
-TARGET_ELEMENTS = 600_000  # ~5 MB of float64 per intermediate (docs/experiment.md)
+TARGET_ELEMENTS = 600_000  # ~5 MB of float64 per intermediate
 
 
 def evaluated_widths(base: BaseNetwork, config: ExperimentConfig) -> tuple[int, ...]:
@@ -54,6 +54,9 @@ def evaluate_trials(base: BaseNetwork, config: ExperimentConfig, trials, rho: fl
 
 
 def uses_exact_relu_quadrature(base: BaseNetwork, config: ExperimentConfig) -> bool:
+    """Whether the generalization error is computed by exact piecewise quadrature: ReLU activation and
+    no Monte Carlo sampling (``monte_carlo == 0``).
+    """
     return config.monte_carlo == 0 and base.activation == "relu"
 
 
@@ -103,6 +106,9 @@ def _predictions(base, config, batch, idx):
     pad = np.zeros((B, h0))
 
     def cum(per_unit):
+        """Cumulative sums over units of ``per_unit`` (shape ``(B, units)``, zero-padded for the H0 base units),
+        read at the columns ``idx``: the surplus contribution for every H at once.
+        """
         return np.cumsum(np.concatenate([pad, per_unit], axis=1), axis=1)[:, idx]
 
     pred = cum(sv**2 * prediction.surplus_excess(act, w, b, sw, sb, config.x_low, config.x_high))

@@ -43,6 +43,7 @@ class SerialExecutor:
         return False
 
     def run(self, fn, jobs):
+        """Yield ``(job, fn(job))`` for each job, in order, in this process."""
         for job in jobs:
             yield job, fn(job)
 
@@ -74,6 +75,9 @@ class ProcessExecutor:
         return False
 
     def run(self, fn, jobs):
+        """Submit every job to the process pool and yield ``(job, result)`` in completion order;
+        unfinished jobs are cancelled if the caller stops early or a job raises.
+        """
         futures = {self._pool.submit(fn, job): job for job in jobs}
         try:
             for fut in cf.as_completed(futures):
@@ -112,6 +116,9 @@ class DaskExecutor:
         return False
 
     def run(self, fn, jobs):
+        """Map ``fn`` over the jobs on the Dask cluster and yield ``(job, result)`` in completion order;
+        the futures are cancelled when the caller stops early or a job raises.
+        """
         from dask.distributed import as_completed
 
         jobs = list(jobs)

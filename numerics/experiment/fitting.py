@@ -1,4 +1,4 @@
-"""Phase 1: the data set and the trained N_H0 for one activation (docs/experiment.md, P1-P2).
+"""Phase 1: the data set and the trained N_H0 for one activation (docs/experiment.md, "Protocol").
 
 Uses ``numerics.datasets.teacher_data`` and ``numerics.training.train`` (zero training error:
 squared error < 1e-29 verified at 50 digits, exactly 0 for ReLU). With a fixed ``h0`` the data

@@ -1,4 +1,4 @@
-"""Generalization error G(theta) = E_x (f(x; theta) - f*(x))^2, x ~ U[x_low, x_high] (docs/experiment.md, P5).
+"""Generalization error G(theta) = E_x (f(x; theta) - f*(x))^2, x ~ U[x_low, x_high] (docs/experiment.md).
 
 Three evaluators, all vectorised over a leading batch of networks and over the nested widths
 H (unit by unit, so N_H for every H comes out of one cumulative sum):

@@ -1,10 +1,10 @@
-"""Embedding by inactive units and the Gaussian perturbation of all parameters (docs/experiment.md, P3-P4).
+"""Embedding by inactive units and the Gaussian perturbation of all parameters (docs/experiment.md, "Protocol").
 
 Trial t of activation a draws from its own generator ``default_rng([seed, code(a), t])``: first
 the surplus incoming weights (2 (Hmax-H0) normals), then the noise epsilon of the widest
 network N_Hmax (3 Hmax + 1 normals, in the flat order [w, b, v, c]). N_H uses the restriction
 of epsilon to its first H units and c; N_H0 the restriction to its own coordinates (common
-random numbers, docs/experiment.md, P4). Results therefore do not depend on batch size, workers or shards.
+random numbers, docs/experiment.md). Results therefore do not depend on batch size, workers or shards.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def trial_rng(seed: int, activation: str, trial: int) -> np.random.Generator:
 
 
 def rho_of(base: BaseNetwork, config: ExperimentConfig, norms: dict[str, float] | None = None) -> float:
-    """The perturbation scale rho of ``base`` (docs/experiment.md, P4, docs/experiment.md "Perturbation").
+    """The perturbation scale rho of ``base`` (docs/experiment.md, "Perturbation").
 
     ``norm``: rho_scale * ||theta_H0||_2; ``match``: rho_scale * the mean of ``norms`` (the
     ||theta_H0|| of every activation of the run), the same rho for all networks; ``absolute``

@@ -57,6 +57,7 @@ def normal_cdf(t) -> np.ndarray:
 
 
 def normal_pdf(t) -> np.ndarray:
+    """Standard normal density exp(-t^2/2) / sqrt(2 pi), elementwise in float64."""
     t = np.asarray(t, dtype=float)
     return np.exp(-0.5 * t * t) / math.sqrt(2.0 * math.pi)
 
@@ -127,9 +128,11 @@ def active_probability(w, b, sd_w, sd_b, x_low: float, x_high: float,
     w, b, sd_w, sd_b = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (w, b, sd_w, sd_b)))
 
     def top(wp):
+        """Largest value of w' x over the input interval [x_low, x_high]."""
         return np.maximum(wp * x_low, wp * x_high)
 
     def tail(wp):  # P(b' > -top(w')) given w'
+        """P(b' > -top(w') | w') for b' ~ N(b, sd_b^2); a step function where sd_b = 0."""
         safe = np.where(sd_b > 0, sd_b, 1.0)[..., None]
         t = (top(wp) + b[..., None]) / safe
         return np.where(sd_b[..., None] > 0, normal_cdf(t), (t > 0).astype(float))

@@ -33,6 +33,7 @@ PREDICTION_QUADRATURE = 1e-4
 
 
 def versions() -> dict:
+    """Versions of Python, numpy, mpmath and semiflat, for the result record (docs/experiment.md)."""
     import mpmath
     import theory
 

@@ -1,4 +1,4 @@
-"""Per-width statistics of the per-trial ratios r_t(H) = G(N_H + eps_t) / G(N_H0 + eps_t) (docs/experiment.md, P6).
+"""Per-width statistics of the per-trial ratios r_t(H) = G(N_H + eps_t) / G(N_H0 + eps_t) (docs/experiment.md).
 
 - mean and standard error of r_t (the paper's statistic), median and quartiles;
 - the ratio of means E G_H / E G_H0 with a delta-method standard error
@@ -17,6 +17,7 @@ import numpy as np
 def spearman(x, y) -> float:
     """Spearman rank correlation (average ranks for ties)."""
     def ranks(a):
+        """Ranks 0..n-1 of ``a``, with tied values sharing their average rank."""
         a = np.asarray(a, dtype=float)
         order = np.argsort(a, kind="mergesort")
         r = np.empty(len(a))

@@ -48,18 +48,22 @@ class Instance:
 
     @property
     def x(self):
+        """The inputs of the instance's data set, shape ``(n, d)``."""
         return self.data.x
 
     @property
     def y(self):
+        """The targets of the instance's data set, shape ``(n, M)``."""
         return self.data.y
 
 
 def random_params(arch: Architecture, rng: np.random.Generator, scale: float = 1.0) -> Params:
+    """Float64 parameters with i.i.d. N(0, scale^2) entries drawn from ``rng``."""
     return Params.from_vector(arch, rng.normal(0.0, scale, size=arch.n_params), dtype=float)
 
 
 def random_inputs(arch: Architecture, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Float64 inputs of shape ``(n, d)`` with i.i.d. standard normal entries drawn from ``rng``."""
     return rng.normal(0.0, 1.0, size=(n, arch.input_dim))
 
 
@@ -95,6 +99,9 @@ def _units_alive(arch, params, x) -> bool:
 
 
 def classify_matrix(M, dps) -> str:
+    """Definiteness of the symmetric matrix ``M`` at the zero tolerance of ``dps`` relative to its
+    largest entry ("zero" for the zero matrix); the tolerance is numerical (docs/classification.md).
+    """
     scale = _linalg.max_abs(M)
     return _linalg.definiteness(M, _linalg.zero_tolerance(dps, scale)) if scale else "zero"
 
@@ -188,7 +195,7 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
 
 def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int = 10,
                         kink_margin: float = 1e-3) -> Instance:
-    """Targets equal to the network's own outputs: L = 0 exactly (docs/theorems.md, T9)."""
+    """Targets equal to the network's own outputs: L = 0 exactly (T9, docs/theorems.md)."""
     arch = Architecture(tuple(widths), activation)
     for s in range(seed, seed + MAX_TRIES):
         rng = np.random.default_rng(s)
@@ -202,4 +209,5 @@ def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int 
 
 
 def mp_vector(params: Params) -> np.ndarray:
+    """The parameters' flat vector (``Params.to_vector`` order) as an mpmath object array."""
     return to_mp_array(params.to_vector())

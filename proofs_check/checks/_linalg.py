@@ -16,10 +16,12 @@ from proofs_check import eigen
 
 
 def mp(a) -> np.ndarray:
+    """``a`` as an mpmath object array (:func:`numerics.precision.to_mp_array`)."""
     return to_mp_array(a)
 
 
 def max_abs(a):
+    """Largest absolute entry of ``a`` (any shape); mpf(0) when ``a`` is empty."""
     a = np.asarray(a, dtype=object).reshape(-1)
     return max((abs(v) for v in a), default=mpmath.mpf(0))
 
@@ -47,6 +49,7 @@ def inertia(eigs, tol) -> tuple[int, int, int]:
 
 
 def blockdiag(*blocks) -> np.ndarray:
+    """Block-diagonal object matrix of the square ``blocks`` (zeros off the blocks, as mpf)."""
     n = sum(b.shape[0] for b in blocks)
     out = np.empty((n, n), dtype=object)
     out[...] = mpmath.mpf(0)
@@ -59,7 +62,7 @@ def blockdiag(*blocks) -> np.ndarray:
 
 
 def split_block(A, B, lam, factor=None) -> np.ndarray:
-    """K_lambda = [[lam (1 - lam) A, B^T], [B, 0]] (docs/theorems.md, T4); ``factor`` replaces lam (1 - lam)."""
+    """K_lambda = [[lam (1 - lam) A, B^T], [B, 0]] (T4, docs/theorems.md); ``factor`` replaces lam (1 - lam)."""
     p, m = A.shape[0], B.shape[0]
     K = np.empty((p + m, p + m), dtype=object)
     K[...] = mpmath.mpf(0)
@@ -88,4 +91,5 @@ def definiteness(M, tol) -> str:
 
 
 def mp_det(M):
+    """Determinant of the square matrix ``M`` in mpmath at the current working precision."""
     return mpmath.det(mpmath.matrix(np.asarray(M, dtype=object).tolist()))

@@ -1,4 +1,4 @@
-"""Seeded random-perturbation test of local minimality (docs/invariants.md, I13, I14): the smallest loss change
+"""Seeded random-perturbation test of local minimality (I13, I14 in docs/invariants.md): the smallest loss change
 over ``count`` random directions of length ``radius`` (negative means a descent was found)."""
 
 from __future__ import annotations
@@ -11,6 +11,12 @@ from theory.params import Params
 
 
 def min_loss_change(arch, params: Params, x, y, *, radius, count: int, rng, dps: int):
+    """Smallest loss change L(theta + d) - L(theta) over ``count`` random directions d of length ``radius``.
+
+    Directions are normal draws from ``rng`` rescaled to length ``radius``; the losses are computed at
+    ``dps`` digits. A negative result means a descent was found; a non-negative one is numerical
+    evidence only, not a proof of minimality (docs/invariants.md).
+    """
     with workdps(dps):
         theta = to_mp_array(params.to_vector())
         L0 = mlp.loss(arch, params, x, y, dps=dps)

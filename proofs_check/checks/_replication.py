@@ -1,4 +1,4 @@
-"""Replication in local coordinates (docs/embeddings.md (i), T2, T4): the wide derivatives pulled back by T_lambda.
+"""Replication in local coordinates (docs/embeddings.md (i); T2, T4 in docs/theorems.md): the wide derivatives pulled back by T_lambda.
 
 For a narrow network (arch, params) on data (x, y), unit ``unit`` of hidden layer ``layer`` and a
 ratio lambda, :func:`pullback` returns the narrow and wide gradients and Hessians at theta and
@@ -27,6 +27,11 @@ CONGRUENCE_LAMBDAS = ("-0.7", "0", "0.4", "1", "2.2")
 
 @dataclass(frozen=True, eq=False)
 class Pullback:
+    """Replication at one lambda, pulled back to local coordinates (docs/theorems.md, T2 and T4).
+
+    Holds the wide architecture and parameters, T_lambda, the narrow and wide gradients and Hessians,
+    their pullbacks T^T grad L_wide and T^T H_wide T, and the unit's matrices A_j, B_j.
+    """
     lam: object
     wide_arch: object
     wide_params: object

@@ -53,6 +53,7 @@ class CheckResult:
     certified: str = ""  # "k/m": k of the m concrete points whose verdict was proved (docs/certified.md)
 
     def to_json(self) -> dict:
+        """The result as a JSON-ready dict (evidence, seeds and claims as lists; docs/formats.md)."""
         out = asdict(self)
         out["evidence"] = [list(p) for p in self.evidence]
         out["seeds"] = list(self.seeds)
@@ -60,6 +61,7 @@ class CheckResult:
         return out
 
     def to_json_text(self) -> str:
+        """The result as indented JSON text."""
         return json.dumps(self.to_json(), indent=2)
 
     def _repr_markdown_(self) -> str:
@@ -102,9 +104,11 @@ class Ledger:
         return self.require(name, measured <= bound, f"{fmt(measured)} <= {fmt(bound)}")
 
     def at_least(self, name: str, measured, bound) -> bool:
+        """Record the relation ``measured >= bound``; return whether it holds."""
         return self.require(name, measured >= bound, f"{fmt(measured)} >= {fmt(bound)}")
 
     def equal(self, name: str, measured, predicted) -> bool:
+        """Record the relation ``measured == predicted``; return whether it holds."""
         return self.require(name, measured == predicted, f"{measured} == {predicted}")
 
     def certify(self, name: str, arch, params, x, y, dps: int, expected: str) -> None:
@@ -125,6 +129,7 @@ class Ledger:
         self.require(f"{name}: certified", agrees, f"proved: {proof.statement}")
 
     def seed(self, value: int) -> None:
+        """Record a seed the check used (once each, in order of first use)."""
         if value not in self.seeds:
             self.seeds.append(int(value))
 

@@ -1,11 +1,11 @@
-"""T10 (PAC-Bayes flatness argument, the paper's section 5), docs/theorems.md T10 (the version derived there; the paper's exact
+"""T10 (PAC-Bayes flatness argument, the paper's §5), docs/theorems.md (the derived version; the paper's exact
 bound is uncertain).
 
 Bound: E_Q R <= E_Q R^ + sqrt((KL(Q||P) + ln(2 sqrt(n)/delta)) / (2n)) with Q = N(theta_H, rho^2 I),
 P = N(0, sigma_P^2 I), KL = 1/2 [D (rho^2/sigma_P^2 - 1 + ln(sigma_P^2/rho^2)) + |theta|^2/sigma_P^2].
 By T9 the empirical term grows with surplus units for tanh and not for dead ReLU units:
     [E_Q R^_H - E_Q R^_H0]_tanh - [same]_ReLU ~= (rho^2/n) sum_k sum_i tanh(w~_k . x~_i)^2
-(R^ = mean squared error). The spec states this for E_Q R^_tanh(H) - E_Q R^_ReLU(H); that only
+(R^ = mean squared error). The plain statement is about E_Q R^_tanh(H) - E_Q R^_ReLU(H); that only
 holds when the two H0 baselines agree, so the check compares increments over H0. Evidence: the
 closed-form KL vs the general Gaussian KL formula (mpmath matrices) and vs Monte Carlo; Monte
 Carlo increments (common random numbers, fixed seed) vs the second-order prediction within 4
@@ -36,6 +36,14 @@ DELTA = 0.05
 
 
 def kl_closed(D, rho, sigma_p, norm2):
+    """KL(Q || P) for Q = N(theta, rho^2 I_D), P = N(0, sigma_p^2 I_D), in closed form:
+    1/2 [D (rho^2/sigma_p^2 - 1 + ln(sigma_p^2/rho^2)) + |theta|^2/sigma_p^2] (docs/theorems.md, T10).
+
+    Arguments:
+        D: the dimension; rho, sigma_p: the standard deviations; norm2: |theta|^2.
+
+    Computed in mpmath at the current working precision.
+    """
     return (D * (rho ** 2 / sigma_p ** 2 - 1 + mpmath.log(sigma_p ** 2 / rho ** 2)) + norm2 / sigma_p ** 2) / 2
 
 
@@ -83,6 +91,17 @@ def _mc_increment(inst, rho, samples, rng, tamper):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T10: the Gaussian KL closed form against the general Gaussian KL and a Monte Carlo
+    estimate, and the Monte Carlo increase of the perturbed empirical risk for tanh vs dead ReLU
+    surplus units against (rho^2/n) sum phi^2 (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

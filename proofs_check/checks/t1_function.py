@@ -1,4 +1,4 @@
-"""T1 (function preservation), docs/theorems.md T1 and invariants I1, I2.
+"""T1 (function preservation), docs/theorems.md and invariants I1, I2 (docs/invariants.md).
 
 f(x; E(theta)) = f(x; theta) for every x, for E in {gamma_lambda, alpha_w0, beta_b0,v0} and any
 composition of them; the ReLU dead variant with v0 != 0 preserves f where w~0 . x~ < 0.
@@ -71,6 +71,16 @@ def _dead_with_outgoing(arch, params, rng, x):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T1: every embedding and chain of embeddings leaves f(x) unchanged, up to
+    ``tolerance(dps, scale)`` (docs/theorems.md, docs/invariants.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     count = 0

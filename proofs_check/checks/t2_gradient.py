@@ -1,4 +1,4 @@
-"""T2 (replication preserves criticality; gradient congruence), docs/theorems.md T2 and invariant I5.
+"""T2 (replication preserves criticality; gradient congruence), docs/theorems.md and invariant I5 (docs/invariants.md).
 
 At any theta (critical or not), any lambda in R, depth J in {3, 4} and M in {1, 2, 3}:
 T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0_zeta, 0_eta), so gamma_lambda
@@ -35,6 +35,16 @@ LAMBDAS_QUICK = ("-0.7", "0.4", "2.2")
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T2: T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0, 0) at arbitrary theta and
+    lambda, and criticality is preserved at exact critical points (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     map_shift = "0.3" if config.tamper == "map-lambda-mismatch" else None

@@ -1,4 +1,4 @@
-"""T3 (criticality conditions for inactive units and inactive propagation), docs/theorems.md T3, I6.
+"""T3 (criticality conditions for inactive units and inactive propagation), docs/theorems.md, I6 (docs/invariants.md).
 
 At alpha_{w~0}(theta) the only new gradient block is dL/dv_new = g_alpha(w~0) =
 sum_i delta_i^(l+1) phi(w~0 . h~_i) (narrow signals), dL/dw~_new = 0, and every old gradient is
@@ -89,6 +89,16 @@ def _beta(ledger, inst, b0, v0, tag, dps, expect_critical):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T3: the gradient blocks of inactive-unit and inactive-propagation embeddings match their
+    formulas, and the embedded point is critical exactly in the predicted cases (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

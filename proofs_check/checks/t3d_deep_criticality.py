@@ -1,7 +1,7 @@
 """T3d: when inactive units and inactive propagation stay critical at any depth, and when not.
 
 For depth J > 3 the paper notes that embeddings (ii) and (iii) "no longer necessarily give rise
-to critical points" (docs/theorems.md T3). At an exact critical point theta* (L > 0) of a J = 3, 4
+to critical points" (T3 in docs/theorems.md). At an exact critical point theta* (L > 0) of a J = 3, 4
 (and 5) network, for every hidden layer l, the embedded point is critical exactly in the cases
 the gradient formulas predict (docs/activations.md, "Depth"):
 
@@ -255,6 +255,16 @@ def _no_bias(ledger, widths, act, config, rng):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T3d: at depth J >= 4, inactive units and inactive propagation stay critical exactly in the
+    cases the gradient formulas predict, for every hidden layer (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

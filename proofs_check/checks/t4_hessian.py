@@ -1,4 +1,4 @@
-"""T4 (Hessian congruence for replication), docs/theorems.md T4 and invariants I7, I8.
+"""T4 (Hessian congruence for replication), docs/theorems.md and invariants I7, I8 (docs/invariants.md).
 
 At any theta, lambda in R, depth J in {3, 4}, M in {1, 2, 3}:
 T_lambda^T H_wide(gamma_lambda theta) T_lambda = blockdiag(H(theta), K_lambda) with
@@ -42,6 +42,16 @@ def expected_block(pb, tamper):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T4: T_lambda^T H_wide T_lambda = blockdiag(H, K_lambda), |det T_lambda| = 1, and the inertia
+    adds up as Sylvester's law says (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     for k, (widths, act, layer, unit) in enumerate(CASES_QUICK if config.quick else CASES_FULL):

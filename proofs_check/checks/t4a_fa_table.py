@@ -1,4 +1,4 @@
-"""T4a (Fukumizu-Amari sign table, single output), docs/theorems.md T4a and invariants I8, I9.
+"""T4a (Fukumizu-Amari sign table, single output), docs/theorems.md and invariants I8, I9 (docs/invariants.md).
 
 M = 1, theta* a strict local minimum, v_j != 0: B_j = 0 and K_lambda = lambda(1-lambda) A_j (+) 0,
 so inertia(H_wide) = (0, 0, D) + inertia(lambda(1-lambda) A_j) + (0, 1, 0):
@@ -44,6 +44,15 @@ N_PERTURB = {True: 20, False: 100}
 
 
 def predicted_verdict(kind: str, factor) -> str:
+    """The verdict the Fukumizu-Amari table predicts (docs/theorems.md, T4a).
+
+    Arguments:
+        kind: the class of A_j ("pd", "nd" or "indefinite").
+        factor: lambda (1 - lambda).
+
+    Returns:
+        "minimum" when factor A_j is positive definite, else "saddle".
+    """
     if kind == "pd":
         return "minimum" if factor > 0 else "saddle"
     if kind == "nd":
@@ -123,6 +132,10 @@ def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
 
 
 def instances(config: CheckConfig):
+    """The T4a test points: ``(kind, Instance)`` pairs, one designed strict minimum per class of A_j
+    ("pd", "nd", "indefinite"), plus a trained minimum in full runs; under the ``narrow-saddle``
+    tamper the "pd" point is a saddle instead (a negative control).
+    """
     dps = config.dps
     out = []
     for kind in ("pd", "nd", "indefinite"):
@@ -159,6 +172,16 @@ def _saddle_with_A(kind, config):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T4a: the Fukumizu-Amari sign table (minimum or saddle from the sign class of A_j and
+    lambda), with classify and certify verdicts at the embedded points (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     rng = np.random.default_rng(config.seed)
     for kind, inst in instances(config):

@@ -1,4 +1,4 @@
-"""T4b (replication is a strict saddle for every lambda when B_j != 0), docs/theorems.md T4b, invariant I10.
+"""T4b (replication is a strict saddle for every lambda when B_j != 0), docs/theorems.md, invariant I10 (docs/invariants.md).
 
 At a critical theta* with B_j != 0 (multi-output, or a deep layer feeding >= 2 units),
 K_lambda = [[lambda(1-lambda) A_j, B_j^T], [B_j, 0]] is indefinite for every lambda, so
@@ -7,7 +7,7 @@ gamma_lambda(theta*) is a strict saddle even when theta* is a strict minimum. Al
 
     [L(T_lambda(theta*, s zeta, s eta)) - L*] / s^2 -> -sigma_max(B_j) + lambda(1-lambda) zeta^T A_j zeta / 2
 
-(the first reading's -sigma_max(B_j) is the case A_j = 0 (ReLU) or lambda in {0, 1}; for smooth
+(the plain statement's -sigma_max(B_j) is the case A_j = 0 (ReLU) or lambda in {0, 1}; for smooth
 activations the A_j term must be kept). Evidence: narrow vs wide negative counts, lambda_min,
 and the quotient at s and s/2 with its Richardson extrapolation against the prediction.
 """
@@ -45,6 +45,16 @@ def _quotient(pb, theta, zeta, eta, s, inst, L0, dps):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T4b: with B_j != 0 the replication point is a strict saddle for every lambda, with the
+    predicted descent rate along (v_1, -u_1) (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     for widths, act, layer, unit in CASES_QUICK if config.quick else CASES_FULL:

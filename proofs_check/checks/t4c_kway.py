@@ -1,4 +1,4 @@
-"""T4c (k-way split quadratic form), docs/theorems.md T4c and invariant I11.
+"""T4c (k-way split quadratic form), docs/theorems.md and invariant I11 (docs/invariants.md).
 
 Unit j split into copies a = 0..k with shares lambda_a (sum 1): v_a = lambda_a v_j, w~_a = w~_j.
 For directions with sum_a eta_a = 0 and sum_a lambda_a delta_a = 0 (merged parameters fixed),
@@ -55,6 +55,16 @@ def admissible_direction(wide_arch, layer, units, shares, rng, tamper=None):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T4c: the k-way split quadratic form at any theta, and, at a strict minimum with M = 1 and
+    A_j > 0, a minimum iff every share lambda_a >= 0 (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

@@ -1,4 +1,4 @@
-"""T5 (smooth activation, inactive unit: strict saddle when C != 0), docs/theorems.md T5 and invariant I12.
+"""T5 (smooth activation, inactive unit: strict saddle when C != 0), docs/theorems.md and invariant I12 (docs/invariants.md).
 
 At alpha_{w~0}(theta) the new unit's Hessian block is [[0, C], [C^T, P]] with
 C(w~0) = sum_i phi'(w~0 . h~_i) h~_i delta_i^T (H_{w~w~} = 0 because v_new = 0). At a critical
@@ -43,6 +43,16 @@ def _instances(config):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T5: for a smooth activation the inactive unit's Hessian block [[0, C], [C^T, P]] makes the
+    embedded point a strict saddle when C != 0 (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

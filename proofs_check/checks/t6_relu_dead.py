@@ -1,4 +1,4 @@
-"""T6 (ReLU, inactive units: minimum -> minimum, semi-flat; paper Thm 9), docs/theorems.md T6, I13.
+"""T6 (ReLU, inactive units: minimum -> minimum, semi-flat; paper Thm 9), docs/theorems.md, I13 (docs/invariants.md).
 
 With a unit strictly dead on the data (w~0 . h~_i < 0 for all i, any depth), the loss is exactly
 constant on the open cone of dead w~' times R^{H_{l+1}} of outgoing weights, grad L_wide =
@@ -45,6 +45,16 @@ def _incoming(inst, layer, rng, tamper):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T6: a strictly dead ReLU unit keeps the loss constant on its cone, adds exact zero rows to
+    gradient and Hessian, and keeps a minimum a minimum (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

@@ -1,4 +1,4 @@
-"""T7 (ReLU unit replication; paper Thm 10), docs/theorems.md T7 and invariant I14.
+"""T7 (ReLU unit replication; paper Thm 10), docs/theorems.md and invariant I14 (docs/invariants.md).
 
 Under "no data on kinks", A_j = 0 and K_lambda = [[0, B_j^T], [B_j, 0]] for every lambda.
 - J = 3, M = 1, all v_j != 0, theta* critical: B_j = 0 for every j, H = J^T J >= 0, and
@@ -98,6 +98,16 @@ def _multi_output(ledger, config):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T7: ReLU replication gives A_j = 0; for J = 3, M = 1 a non-strict minimum for every lambda
+    (B_j = 0), and a strict saddle for every lambda when B_j != 0 (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     rng = np.random.default_rng(config.seed)
     _single_output(ledger, config, rng)

@@ -1,4 +1,4 @@
-"""T8 (extra ReLU flat directions, docs/experiment.md), docs/theorems.md T8 and docs/embeddings.md table.
+"""T8 (extra ReLU flat directions, the paper's §4.1), docs/theorems.md and the table of docs/embeddings.md.
 
 Positive homogeneity relu(c z) = c relu(z), c > 0: (v_j, w~_j) -> (c v_j, w~_j / c) leaves f and L
 unchanged at every theta. For replication (M = 1, d = 1) the loss is constant on the
@@ -51,6 +51,16 @@ def _family_point(wide, wp, layer, a, b, rng, size):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T8: ReLU positive homogeneity leaves f and L unchanged along the rescalings, and the
+    replication flat set has the predicted dimension (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

@@ -1,4 +1,4 @@
-"""T9 (zero training error), docs/theorems.md T9 and invariant I15.
+"""T9 (zero training error), docs/theorems.md and invariant I15 (docs/invariants.md).
 
 At L(theta°) = 0 every inactive-unit embedding is a global minimum with H = J^T J, and
 tr H_H - tr H_H0 = sum_k sum_i phi(w~_k . x~_i)^2 (tanh > 0; ReLU dead: 0). The largest
@@ -97,6 +97,16 @@ def _case(ledger, inst, rng, dps, full_row_rank_expected):
 
 
 def check(config: CheckConfig) -> CheckResult:
+    """Run T9: at zero training error every inactive-unit embedding is a global minimum with
+    H = J^T J, with the predicted trace, top-eigenvalue and rank changes (docs/theorems.md).
+
+    Arguments:
+        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
+            that must make the check fail).
+
+    Returns:
+        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)

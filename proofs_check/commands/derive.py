@@ -23,6 +23,7 @@ EMBEDDINGS = ("replication", "inactive-unit", "inactive-propagation", "zero-erro
 
 
 def configure(parser):
+    """Add the options of ``semiflat derive`` to ``parser`` (docs/symbolic.md)."""
     parser.add_argument("--embedding", default="all", metavar="{" + ",".join(EMBEDDINGS) + "}",
                         help="which claims to prove (default: all)")
     parser.add_argument("--activation", default="generic", metavar="NAME|generic",
@@ -37,6 +38,9 @@ def configure(parser):
 
 
 def run(args) -> int:
+    """Run ``semiflat derive``: prove the chosen embedding's claims symbolically and print or write the
+    report (docs/symbolic.md); return 1 if a claim failed, else 0.
+    """
     from proofs_check.atomic import write_atomic
     from proofs_check.derivation_report import render_json, render_markdown, render_tex
     from theory.errors import InvalidInput

@@ -16,6 +16,7 @@ EXAMPLE = "semiflat export net.json --format safetensors --layout flax --out par
 
 
 def configure(parser):
+    """Add the options of ``semiflat export`` to ``parser`` (docs/interop.md)."""
     parser.add_argument("network", metavar="NET.json", help="a network file (semiflat.network/1)")
     parser.add_argument("--format", required=True, choices=["npz", "safetensors", "torch"],
                         help="npz (W0, b0, ...), safetensors, or torch (a state_dict for nn.Sequential)")
@@ -44,6 +45,9 @@ def relative_rounding(net, dtype):
 
 
 def run(args) -> int:
+    """Run ``semiflat export``: write a network file as npz, safetensors or a torch state_dict and
+    report the largest relative rounding (docs/interop.md); return the exit code.
+    """
     import mpmath
 
     from numerics import interop

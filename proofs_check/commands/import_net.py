@@ -17,6 +17,7 @@ EXAMPLE = "semiflat import model.pt --activation tanh --data data.csv --out net.
 
 
 def configure(parser):
+    """Add the options of ``semiflat import`` to ``parser`` (docs/interop.md)."""
     from proofs_check import options as opt
 
     parser.add_argument("file", metavar="FILE", help="a .npz, .safetensors, .pt or .pth file")
@@ -52,6 +53,9 @@ def parse_widths(text):
 
 
 def run(args) -> int:
+    """Run ``semiflat import``: read a foreign weights file into a network file (docs/interop.md);
+    return the exit code.
+    """
     from numerics import interop
     from numerics.files import load_data, save_network
     from theory.errors import InvalidInput

@@ -22,6 +22,7 @@ EXAMPLE = "semiflat reproduce --out results/   (--quick: small sizes, about a mi
 
 
 def configure(parser):
+    """Add the options of ``semiflat reproduce`` to ``parser`` (docs/formats.md)."""
     parser.add_argument("--out", default="semiflat-results", help="output folder (default ./semiflat-results)")
     parser.add_argument("--quick", action="store_true", help="quick checks and a 100-trial Figure 2")
     from proofs_check import options as opt
@@ -123,17 +124,23 @@ class _Tee:
         self.buffer, self.stream = buffer, sys.stderr
 
     def write(self, text):
+        """Write ``text`` to the buffer and to stderr."""
         self.buffer.write(text)
         return self.stream.write(text)
 
     def flush(self):
+        """Flush stderr."""
         self.stream.flush()
 
     def isatty(self):
+        """Whether stderr is a terminal (so the progress bar draws)."""
         return self.stream.isatty()
 
 
 def run(args) -> int:
+    """Run ``semiflat reproduce``: check, derive and the Figure-2 experiment (perturb and retrain
+    protocols) into ``--out``, then write the summary report; return 1 if a part failed, else 0.
+    """
     from proofs_check.atomic import write_atomic
 
     from proofs_check.options import check_output_folder
@@ -197,6 +204,7 @@ def both_protocols_figure(out: Path) -> bool:
 
 
 def report(parts: list[PartOutcome], out: Path, quick: bool) -> str:
+    """The Markdown summary of a reproduction: overall verdict and one table row per part."""
     from theory import __version__
 
     L = [f"# semiflat {__version__}: reproduction of Fukumizu, Yamaguchi, Mototake, Tanaka (NeurIPS 2019)", ""]

@@ -41,15 +41,20 @@ class Jet(sp.Function):
 
     @classmethod
     def eval(cls, *args):
+        """No automatic evaluation: a jet of an undefined function always stays symbolic."""
         return None
 
     def fdiff(self, argindex=1):
+        """Derivative with respect to argument ``argindex`` (1-based): the same jet with that
+        argument's derivative order raised by one (docs/symbolic.md).
+        """
         index = list(self._index) if self._index else [0] * len(self.args)
         index[argindex - 1] += 1
         return jet(self._base, tuple(index), self._latex_base, self._arg_labels, self._show_args)(*self.args)
 
     @property
     def order(self) -> int:
+        """Total derivative order of this jet (sum of the per-argument orders)."""
         return sum(self._index)
 
     def _latex(self, printer, exp=None):
@@ -105,6 +110,9 @@ def _rebuild(expr, as_symbols: bool):
     names: dict = {}
 
     def rebuild(e):
+        """Rebuild ``e`` bottom-up with every function's arguments expanded (memoised in ``seen``),
+        naming each distinct (expanded) application by a fresh dummy symbol when ``as_symbols`` is set.
+        """
         if not e.args:
             return e
         hit = seen.get(e)

@@ -1,4 +1,4 @@
-"""General proofs for inactive propagation beta_{b0,v0} (docs/embeddings.md (iii), T1, T3, I6).
+"""General proofs for inactive propagation beta_{b0,v0} (docs/embeddings.md (iii); T1, T3 in docs/theorems.md; I6 in docs/invariants.md).
 
 Setting (see :mod:`theory.symbolic.layer`): one sample, generic phi, Lambda, h~(rho), R(rho), and
 the next layer's bias c made explicit: z = R(rho) + c [+ v' phi(w'.h + b')]. The map is the
@@ -70,6 +70,7 @@ class _Propagation:
         return sub
 
     def narrow_line(self):
+        """Substitution moving the narrow parameters along ``x + T dx`` (the line in direction ``d_old``)."""
         return {x: x + T * dx for x, dx in zip(self.narrow, self.d_old)}
 
 

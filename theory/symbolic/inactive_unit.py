@@ -1,4 +1,4 @@
-"""General proofs for inactive units alpha_{w~0} (docs/embeddings.md (ii), T1, T3, T5, T6, I6, I12, I13).
+"""General proofs for inactive units alpha_{w~0} (docs/embeddings.md (ii); T1, T3, T5, T6 in docs/theorems.md; I6, I12, I13 in docs/invariants.md).
 
 Setting (see :mod:`theory.symbolic.layer`): one sample, generic phi, Lambda, h~(rho), R(rho). The
 new unit has incoming w~' and outgoing v'; the library's map (theory.embeddings.add_inactive_unit,

@@ -15,7 +15,7 @@ to L. For one sample, all of the network that is not the embedded unit(s) is gen
 
 The next pre-activation is ``z = R(rho) + sum over units of v phi(w~ . h~)``. The activation
 ``phi`` is a generic smooth function, a concrete one, or one linear piece of ReLU (under the
-no-data-on-kinks assumption ReLU is linear near the point on each sample, docs/network.md "NK").
+no-data-on-kinks assumption ReLU is linear near the point on each sample, docs/network.md).
 """
 
 from __future__ import annotations
@@ -72,6 +72,10 @@ def cases(derivation, sizes, activation: str):
 
 
 def check_activation(activation: str) -> str:
+    """Return ``activation`` unchanged if the symbolic prover accepts it (``generic`` or any
+    library activation, see :func:`activation_pieces`); otherwise raise
+    :class:`theory.errors.InvalidInput` (docs/symbolic.md).
+    """
     activation_pieces(activation)
     return activation
 
@@ -90,6 +94,7 @@ class Layer:
 
     @cached_property
     def rho(self) -> list:
+        """Symbols rho_0, ..., rho_{N_REST-1}: the parameters of the rest of the network, outside the layer."""
         return symbols_vector("rho", N_REST)
 
     @cached_property
@@ -112,6 +117,9 @@ class Layer:
 
     @cached_property
     def loss_fn(self) -> type:
+        """The generic per-sample loss Lambda(rho, z_0, ..., z_{Q-1}) of the rest parameters and the
+        Q outputs of the layer, as an undefined sympy function (docs/symbolic.md).
+        """
         labels = tuple(rf"\rho_{k}" for k in range(N_REST)) + tuple(f"z_{q}" for q in range(self.Q))
         return generic("Lam", N_REST + self.Q, r"\Lambda", labels, False)
 

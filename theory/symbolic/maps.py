@@ -125,6 +125,7 @@ def _hooked(phi):
     ``__semiflat_activation__``): so the library's map computes phi(b0) for a generic phi."""
 
     def hook(self, activation, order):
+        """The ``order``-th derivative of the generic phi at this symbol (the activation hook)."""
         return derivative(phi, order, sp.Symbol(self.name, real=True))
 
     return type("HookedSymbol", (sp.Symbol,), {"__semiflat_activation__": hook})

@@ -1,4 +1,4 @@
-"""ReLU positive homogeneity and the flat directions it creates (docs/embeddings.md table, T8, I18).
+"""ReLU positive homogeneity and the flat directions it creates (the table of docs/embeddings.md; T8 in docs/theorems.md; I18 in docs/invariants.md).
 
 relu(u) = Piecewise((u, u > 0), (0, True)) (the definition in :mod:`theory.activations`). The
 proofs are explicit case splits: u = p, u = -p (p > 0, a positive symbol) and u = 0; sympy

@@ -1,4 +1,4 @@
-"""General proofs for unit replication gamma_lambda (docs/embeddings.md (i), T1, T2, T4, T4c, I18).
+"""General proofs for unit replication gamma_lambda (docs/embeddings.md (i); T1, T2, T4, T4c in docs/theorems.md; I18 in docs/invariants.md).
 
 Setting (see :mod:`theory.symbolic.layer`): one sample, generic phi, generic loss-and-later-layers
 Lambda, generic earlier layers h~(rho), generic other units R(rho), generic extra parameters rho.
@@ -69,6 +69,7 @@ class _Split:
         return list(va) + list(wa) + list(vb) + list(wb)
 
     def at_point(self, expr):
+        """``expr`` evaluated at the split point (exact substitution by ``xreplace``)."""
         return expr.xreplace(self.point)
 
     def along(self, c, t, base=None):
@@ -88,6 +89,11 @@ class _Split:
         return {**dict(zip(self.wide[N_REST:], images)), **rho}
 
     def K(self):
+        """The matrices of the replication's Hessian block at the narrow point.
+
+        Returns:
+            ``(A, B, K)`` with K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]] (docs/theorems.md, T4).
+        """
         L = self.layer
         A = L.A(self.v, self.w, self.phi, self.z_narrow)
         B = L.B(self.w, self.phi, self.z_narrow)

@@ -64,6 +64,7 @@ class ClaimResult:
 
     @property
     def proved(self) -> bool:
+        """Whether the claim's status is ``proved``."""
         return self.status == "proved"
 
     def _repr_markdown_(self) -> str:
@@ -77,6 +78,9 @@ class ClaimResult:
         return claim_latex(self)
 
     def to_json(self) -> dict:
+        """The claim as a JSON-ready dict (id, statement, status, times rounded to ms, generality,
+        sizes, argument, method, hypotheses), as ``semiflat derive --json`` prints it (docs/formats.md).
+        """
         return {
             "id": self.id,
             "statement": self.statement,

@@ -1,4 +1,4 @@
-"""Second-order theorems for replication (docs/theorems.md T4a, T4b, T7; docs/symbolic.md).
+"""Second-order theorems for replication (T4a, T4b, T7 in docs/theorems.md; docs/symbolic.md).
 
 Definiteness is an inequality, so each claim proves the algebraic identity that reduces it to
 the sign of a named quantity, and the report says which:

@@ -1,4 +1,4 @@
-"""General proofs at zero training error (docs/theorems.md T9, I15; docs/symbolic.md docs/theorems.md).
+"""General proofs at zero training error (T9 in docs/theorems.md, I15 in docs/invariants.md; docs/symbolic.md §3).
 
 gauss_newton: the network output is a generic function F(theta) in R^M of generic parameters
 (theta_0, theta_1, theta_2 stand for any parameters: a Hessian entry involves at most two), the
@@ -140,6 +140,7 @@ def _trace_three_layer(d: Derivation, activation: str, perturb: bool) -> None:
         wide = rho + [p for a in range(SURPLUS) for p in ws[a] + vs[a]]
 
         def half_sse(f):
+            """Half the squared error sum_m (f_m - y_m)^2 / 2 of outputs ``f`` against the targets ``y``."""
             return sum(((fm - ym) ** 2 for fm, ym in zip(f, y)), sp.Integer(0)) / 2
 
         tr_wide = sum((half_sse(f_wide).diff(p).diff(p) for p in wide), sp.Integer(0))
