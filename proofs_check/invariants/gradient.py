@@ -71,13 +71,16 @@ def critical_units(draw, scale, activations=None, **options):
 def critical_bound(arch, params, d, dps):
     """The gradient bound at which an embedded exact critical point counts as critical.
 
-    grad L = J^T e is a sum of products J_ik e_i; at working precision each coordinate carries
-    an error of order 10^-dps times sum_i |J_ik| |e_i|, not times |grad L| (which is ~0 at a
-    critical point). So the scale is max_k sum_i |J_ik| |e_i| + L: for activations that grow fast
-    (cube, exp at depth 4) the terms are many orders above L (docs/invariants.md)."""
+    grad L = J^T e with e = f - y; at working precision the residual itself carries an error of
+    order 10^-dps (|f_i| + |y_i|), so each gradient coordinate is known to about 10^-dps times
+    sum_i |J_ik| (|e_i| + |y_i|), not to 10^-dps |grad L| (which is ~0 at a critical point). So the
+    scale is max_k sum_i |J_ik| (|e_i| + |y_i|) + L: for activations that grow fast (cube, exp at
+    depth 4) it is many orders above L (docs/invariants.md)."""
     J = mlp.jacobian(arch, params, d.x, dps=dps)
     e = mlp.residuals(arch, params, d.x, d.y, dps=dps).reshape(-1)
-    terms = max((mpmath.fsum(abs(J[i, k]) * abs(e[i]) for i in range(J.shape[0])) for k in range(J.shape[1])),
+    y = np.asarray(d.y, dtype=object).reshape(-1)
+    size = [abs(e[i]) + abs(mpmath.mpf(y[i])) for i in range(e.shape[0])]
+    terms = max((mpmath.fsum(abs(J[i, k]) * size[i] for i in range(J.shape[0])) for k in range(J.shape[1])),
                 default=mpmath.mpf(0))
     return tolerance(dps, terms + mlp.loss(arch, params, d.x, d.y, dps=dps), lost_digits=3)
 
