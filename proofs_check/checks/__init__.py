@@ -1,7 +1,9 @@
 """One machine check per theorem of ``docs/theorems.md`` (``semiflat check``).
 
 Each module ``tN_*.py`` defines ``THEOREM``, ``STATEMENT``, ``TAMPERS`` (negative-control
-premises) and ``check(config) -> CheckResult``. :data:`ALL_CHECKS` is the tuple of modules in
+premises) and ``check(config) -> CheckResult``: ``config`` (:class:`CheckConfig`) gives the seed,
+the precision ``dps``, the ``quick`` size and an optional ``tamper`` (a negative control that must
+make the check fail); the result's evidence lists every measured relation against its bound. :data:`ALL_CHECKS` is the tuple of modules in
 order, :data:`CHECKS` maps theorem ids to them; :func:`check_all` runs them.
 """
 

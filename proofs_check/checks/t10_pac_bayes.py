@@ -95,12 +95,7 @@ def check(config: CheckConfig) -> CheckResult:
     estimate, and the Monte Carlo increase of the perturbed empirical risk for tanh vs dead ReLU
     surplus units against (rho^2/n) sum phi^2 (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

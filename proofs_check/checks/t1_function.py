@@ -74,12 +74,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T1: every embedding and chain of embeddings leaves f(x) unchanged, up to
     ``tolerance(dps, scale)`` (docs/theorems.md, docs/invariants.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

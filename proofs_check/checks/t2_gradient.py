@@ -38,12 +38,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T2: T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0, 0) at arbitrary theta and
     lambda, and criticality is preserved at exact critical points (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

@@ -16,7 +16,7 @@ import numpy as np
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
 from proofs_check.checks import _linalg
-from proofs_check.checks._inactive import new_indices, new_unit
+from proofs_check.checks._inactive import new_indices, new_unit, shift_targets_if_tampered
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
@@ -31,13 +31,6 @@ CLAIMS = ("inactive_unit.gradient", "inactive_propagation.gradient", "inactive_u
           "inactive_propagation.library_map")
 TAMPERS = ("narrow-not-critical",)
 
-
-def _tamper(inst, config):
-    if config.tamper != "narrow-not-critical":
-        return inst
-    with workdps(config.dps):
-        y = inst.y + mpmath.mpf("0.1")
-    return type(inst)(inst.arch, inst.params, type(inst.data)(inst.x, y), inst.seed, inst.label + " (shifted targets)")
 
 
 def _alpha(ledger, inst, w0, tag, dps, expect_critical, v_new=None):
@@ -92,19 +85,14 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T3: the gradient blocks of inactive-unit and inactive-propagation embeddings match their
     formulas, and the embedded point is critical exactly in the predicted cases (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)
     cases = (((1, 3, 3), "tanh"),) if config.quick else (((1, 3, 3), "tanh"), ((2, 3, 2, 1), "sigmoid"))
     for widths, act in cases:
-        inst = _tamper(critical_instance(widths, act, seed=config.seed, dps=dps), config)
+        inst = shift_targets_if_tampered(critical_instance(widths, act, seed=config.seed, dps=dps), config)
         ledger.seed(inst.seed)
         p = inst.params
         size = inst.arch.incoming_size(0)
@@ -123,7 +111,7 @@ def check(config: CheckConfig) -> CheckResult:
     zero = zero_error_instance((2, 3, 2), "tanh", seed=config.seed, dps=dps)
     ledger.seed(zero.seed)
     _alpha(ledger, zero, rng.normal(size=3), "zero error [2, 3, 2] alpha (a) generic w~0", dps, True)
-    relu = _tamper(critical_instance((2, 3, 2), "relu", seed=config.seed, dps=dps), config)
+    relu = shift_targets_if_tampered(critical_instance((2, 3, 2), "relu", seed=config.seed, dps=dps), config)
     ledger.seed(relu.seed)
     dead = draw_dead_incoming(relu.arch, 0, rng, inputs=np.asarray(relu.x, dtype=float), margin=0.5)
     _alpha(ledger, relu, dead, "relu [2, 3, 2] alpha (d) dead w~0, v_new = 0", dps, True)

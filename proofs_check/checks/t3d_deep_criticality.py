@@ -47,7 +47,7 @@ import numpy as np
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, workdps
 from proofs_check.checks import _deep, _linalg
-from proofs_check.checks._inactive import new_indices, new_unit
+from proofs_check.checks._inactive import new_indices, new_unit, shift_targets_if_tampered
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from proofs_check.critical_points import _orthogonal_components
@@ -63,13 +63,6 @@ STATEMENT = ("At depth J = 3, 4, 5 an inactive unit / inactive propagation in an
 CLAIMS = ("inactive_unit.gradient", "inactive_propagation.gradient")
 TAMPERS = ("narrow-not-critical",)
 
-
-def _tamper(inst, config):
-    if config.tamper != "narrow-not-critical":
-        return inst
-    with workdps(config.dps):
-        y = inst.y + mpmath.mpf("0.1")
-    return type(inst)(inst.arch, inst.params, type(inst.data)(inst.x, y), inst.seed, inst.label + " (shifted)")
 
 
 def _structural(ledger, inst, wide, wp, layer, name, dps) -> bool:
@@ -242,7 +235,7 @@ def _no_bias(ledger, widths, act, config, rng):
     """Bias-free nets: w~0 = w0 = 0 gives g_alpha = phi(0) sum_i delta_i; critical when phi(0) = 0,
     otherwise as the range test predicts (exp: phi(u + c) = e^c phi(u), so scaling a unit's
     outgoing weights acts as the bias layer l+1 lacks, and sum_i delta_i = 0 all the same)."""
-    inst = _tamper(_deep.critical(widths, act, seed=config.seed, dps=config.dps, bias=False), config)
+    inst = shift_targets_if_tampered(_deep.critical(widths, act, seed=config.seed, dps=config.dps, bias=False), config)
     ledger.seed(inst.seed)
     p, _ = _deep.narrow_gradient(inst, config.dps)
     for layer in range(inst.arch.n_hidden_layers):
@@ -258,19 +251,14 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T3d: at depth J >= 4, inactive units and inactive propagation stay critical exactly in the
     cases the gradient formulas predict, for every hidden layer (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)
     for act in _deep.activations(config):
         for J, widths in _deep.depths(config).items():
-            inst = _tamper(_deep.critical(widths, act, seed=config.seed, dps=dps), config)
+            inst = shift_targets_if_tampered(_deep.critical(widths, act, seed=config.seed, dps=dps), config)
             ledger.seed(inst.seed)
             ledger.note(f"{inst.label} (J = {J})", f"L = {fmt(mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps))}, "
                         f"{inst.arch.phi.properties.describe()}")

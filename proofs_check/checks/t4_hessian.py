@@ -45,12 +45,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T4: T_lambda^T H_wide T_lambda = blockdiag(H, K_lambda), |det T_lambda| = 1, and the inertia
     adds up as Sylvester's law says (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

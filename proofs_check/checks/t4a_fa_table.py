@@ -175,12 +175,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T4a: the Fukumizu-Amari sign table (minimum or saddle from the sign class of A_j and
     lambda), with classify and certify verdicts at the embedded points (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     rng = np.random.default_rng(config.seed)

@@ -48,12 +48,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T4b: with B_j != 0 the replication point is a strict saddle for every lambda, with the
     predicted descent rate along (v_1, -u_1) (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

@@ -58,12 +58,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T4c: the k-way split quadratic form at any theta, and, at a strict minimum with M = 1 and
     A_j > 0, a minimum iff every share lambda_a >= 0 (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

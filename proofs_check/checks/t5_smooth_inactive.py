@@ -46,12 +46,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T5: for a smooth activation the inactive unit's Hessian block [[0, C], [C^T, P]] makes the
     embedded point a strict saddle when C != 0 (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

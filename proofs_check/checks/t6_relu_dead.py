@@ -48,12 +48,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T6: a strictly dead ReLU unit keeps the loss constant on its cone, adds exact zero rows to
     gradient and Hessian, and keeps a minimum a minimum (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

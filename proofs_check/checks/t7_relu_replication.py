@@ -101,12 +101,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T7: ReLU replication gives A_j = 0; for J = 3, M = 1 a non-strict minimum for every lambda
     (B_j = 0), and a strict saddle for every lambda when B_j != 0 (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     rng = np.random.default_rng(config.seed)

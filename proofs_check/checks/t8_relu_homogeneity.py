@@ -54,12 +54,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T8: ReLU positive homogeneity leaves f and L unchanged along the rescalings, and the
     replication flat set has the predicted dimension (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

@@ -100,12 +100,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run T9: at zero training error every inactive-unit embedding is a global minimum with
     H = J^T J, with the predicted trace, top-eigenvalue and rank changes (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps

@@ -228,12 +228,7 @@ def check(config: CheckConfig) -> CheckResult:
     """Run Td: T1, T2, T4, T5, T6, T8 and T9 on depth 3 and 4 (5 in full runs) networks for every
     activation, each where it should hold and its failure where it should not (docs/theorems.md).
 
-    Arguments:
-        config: seed, precision ``dps``, ``quick`` size and an optional ``tamper`` (a negative control
-            that must make the check fail).
-
-    Returns:
-        A :class:`CheckResult` whose evidence lists every measured relation against its bound.
+    The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
     ledger = Ledger()
     dps = config.dps
