@@ -24,7 +24,8 @@ from theory import network
 from theory.architecture import Architecture
 from theory.embeddings import KINDS, inactive_propagation, inactive_unit, replication
 from theory.embeddings import _units
-from theory.params import Params, incoming_indices, narrow_positions, outgoing_indices
+from theory.params import Params
+from theory.symbolic.library_maps import spec_replication
 
 DPS = 40
 CASES = (((2, 3, 2), 0, 1), ((1, 2, 2, 1), 1, 0))  # (widths, layer, unit)
@@ -209,26 +210,6 @@ def test_the_replication_line_direction_is_the_derivative_in_lambda():
     assert not check_grads(along, wrong.reshape(1, -1), lam, DPS).passed
 
 
-def _spec_T(arch, layer, unit, lam, theta, zeta, eta):
-    """T_lambda (theta, zeta, eta) entry by entry as docs/embeddings.md writes it."""
-    wide = arch.widened(layer)
-    out = [None] * wide.n_params
-    for i, p in enumerate(narrow_positions(arch, wide, layer)):
-        out[p] = theta[i]
-    w = [theta[i] for i in incoming_indices(arch, layer, unit)]
-    v = [theta[i] for i in outgoing_indices(arch, layer, unit)]
-    new = arch.widths[layer + 1]
-    for k, p in enumerate(incoming_indices(wide, layer, unit)):
-        out[p] = w[k] + (1 - lam) * zeta[k]
-    for k, p in enumerate(incoming_indices(wide, layer, new)):
-        out[p] = w[k] - lam * zeta[k]
-    for k, p in enumerate(outgoing_indices(wide, layer, unit)):
-        out[p] = lam * v[k] + eta[k]
-    for k, p in enumerate(outgoing_indices(wide, layer, new)):
-        out[p] = (1 - lam) * v[k] - eta[k]
-    return out
-
-
 @pytest.mark.parametrize("widths,layer,unit", CASES)
 def test_tangent_and_replication_map_are_T_lambda_in_fractions(widths, layer, unit):
     rng = np.random.default_rng(19)
@@ -237,7 +218,7 @@ def test_tangent_and_replication_map_are_T_lambda_in_fractions(widths, layer, un
     theta = [Fraction(int(v), 4) for v in rng.integers(-8, 9, size=arch.n_params)]
     zeta = [Fraction(int(v), 5) for v in rng.integers(-8, 9, size=arch.incoming_size(layer))]
     eta = [Fraction(int(v), 6) for v in rng.integers(-8, 9, size=arch.outgoing_size(layer))]
-    expected = _spec_T(arch, layer, unit, lam, theta, zeta, eta)
+    expected = spec_replication(arch, layer, unit, theta, zeta, eta, lam)
     assert list(replication.tangent(arch, layer, unit, lam, theta, zeta=zeta, eta=eta)) == expected
     T = replication.replication_map(arch, layer, unit, lam)
     assert list(T.dot(np.array(theta + zeta + eta, dtype=object))) == expected
