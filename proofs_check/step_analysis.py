@@ -189,6 +189,12 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
 
 @dataclass(frozen=True, eq=False)
 class NarrowFinding:
+    """What the second-order test says about the narrowest network of a reduction: the effect, the rule
+    or theorem that decided it, the Hessian inertia with its zero tolerance ``tau``, the eigenvalues,
+    a descent direction when it is a saddle, a one-line summary and why it is undecided if it is
+    (docs/classification.md).
+    """
+
     effect: str  # "strict-minimum", "minimum", "saddle", "undecided"
     theorem: str
     inertia: Inertia

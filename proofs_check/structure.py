@@ -41,6 +41,10 @@ class UnitBlocks:
 
 @dataclass(frozen=True)
 class ReplicatedPair:
+    """Units ``j`` and ``k`` of hidden layer ``layer`` with equal incoming vectors; ``lam`` is the split
+    ratio when the pair lies on a replication line (docs/embeddings.md (i)), else None.
+    """
+
     layer: int
     j: int
     k: int
@@ -49,6 +53,8 @@ class ReplicatedPair:
 
 @dataclass(frozen=True)
 class DeadUnit:
+    """A ReLU unit inactive on every datum: ``margin = -max_i u_ij > 0`` (theorem T6, docs/theorems.md)."""
+
     layer: int
     unit: int
     margin: object  # -max_i u_ij > 0
@@ -56,6 +62,8 @@ class DeadUnit:
 
 @dataclass(frozen=True)
 class KinkIncident:
+    """Datum ``datum`` lies on the kink of ReLU unit (``layer``, ``unit``): ``|u_ij|`` within the kink tolerance."""
+
     layer: int
     unit: int
     datum: int
@@ -75,9 +83,11 @@ class Structure:
 
     @property
     def is_empty(self) -> bool:
+        """Whether nothing reducible was found (kinks alone do not make a reduction)."""
         return not (self.replicated or self.zero_outgoing or self.zero_incoming or self.dead)
 
     def describe(self) -> list[str]:
+        """One human-readable line per finding, numbers rounded for display only."""
         out = [f"replicated pair layer {p.layer} units ({p.j}, {p.k}) lambda "
                f"{'none (not on a line)' if p.lam is None else mpmath.nstr(p.lam, 8)}" for p in self.replicated]
         out += [f"zero outgoing weights: layer {l} unit {u}" for l, u in self.zero_outgoing]

@@ -33,7 +33,17 @@ def replicate(arch: Architecture, params: Params, layer: int, unit: int, lam) ->
     """gamma_lambda: split unit ``unit`` of hidden layer ``layer`` into two copies with shares
     ``lam`` (kept at index ``unit``) and ``1 - lam`` (appended at the end of the layer).
 
-    ``lam`` may be any real (float, mpmath number, sympy expression)."""
+    ``lam`` may be any real (float, mpmath number, sympy expression). Exact numbers stay exact:
+
+    >>> from fractions import Fraction as F
+    >>> arch = Architecture((1, 1, 1), "tanh")
+    >>> params = Params.build(arch, [[[F(1, 2)]], [[F(3)]]], [[F(0)], [F(1, 4)]])
+    >>> wide_arch, wide = replicate(arch, params, 0, 0, F(1, 3))
+    >>> wide_arch.widths
+    (1, 2, 1)
+    >>> [str(x) for x in wide.to_vector()]  # [w_1, w_2, b_1, b_2, v_1, v_2, c]: v = 3 split 1 : 2
+    ['1/2', '1/2', '0', '0', '1', '2', '1/4']
+    """
     arch.check_unit(layer, unit)
     if lam is None:
         raise IncompatibleEmbedding("replication needs a ratio: pass --lambda X (any real, e.g. 0.5)")
@@ -74,7 +84,14 @@ def sums_to_one(shares) -> bool:
 
     A rounded sum of k shares errs by up to about k ulp of the largest partial sum, so the
     allowed deviation is relative to ``max(1, sum |share|)`` (shares 102.3, -90.7, -10.7 that
-    are 1 to rounding are accepted)."""
+    are 1 to rounding are accepted).
+
+    >>> from fractions import Fraction as F
+    >>> sums_to_one([F(1, 3), F(1, 6), F(1, 2)]), sums_to_one([F(1, 3), F(1, 3)])
+    (True, False)
+    >>> bool(sums_to_one([0.1, 0.2, 0.7]))  # 1 to rounding (float shares give a numpy bool)
+    True
+    """
     total = sum(shares)
     if isinstance(total, sympy.Basic):
         return sympy.simplify(total - 1) == 0
