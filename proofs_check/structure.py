@@ -21,13 +21,13 @@ from dataclasses import dataclass, field
 import mpmath
 import numpy as np
 
-from numerics import mlp
+from numerics.evaluation import Evaluation, evaluate
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.eigen import definiteness
 from theory.architecture import Architecture
 from theory.embeddings import inactive_propagation, inactive_unit, replication
 from theory.embeddings._units import incoming, outgoing
-from theory.network import as_inputs, hidden_values, pre_activations
+from theory.network import as_inputs, hidden_values
 from theory.params import Params, incoming_indices, outgoing_indices
 
 
@@ -42,6 +42,10 @@ class UnitBlocks:
 
 @dataclass(frozen=True)
 class ReplicatedPair:
+    """Units ``j`` and ``k`` of hidden layer ``layer`` with equal incoming vectors; ``lam`` is the split
+    ratio when the pair lies on a replication line (docs/embeddings.md (i)), else None.
+    """
+
     layer: int
     j: int
     k: int
@@ -50,6 +54,8 @@ class ReplicatedPair:
 
 @dataclass(frozen=True)
 class DeadUnit:
+    """A ReLU unit inactive on every datum: ``margin = -max_i u_ij > 0`` (theorem T6, docs/theorems.md)."""
+
     layer: int
     unit: int
     margin: object  # -max_i u_ij > 0
@@ -57,6 +63,8 @@ class DeadUnit:
 
 @dataclass(frozen=True)
 class KinkIncident:
+    """Datum ``datum`` lies on the kink of ReLU unit (``layer``, ``unit``): ``|u_ij|`` within the kink tolerance."""
+
     layer: int
     unit: int
     datum: int
@@ -76,9 +84,11 @@ class Structure:
 
     @property
     def is_empty(self) -> bool:
+        """Whether nothing reducible was found (kinks alone do not make a reduction)."""
         return not (self.replicated or self.zero_outgoing or self.zero_incoming or self.dead)
 
     def describe(self) -> list[str]:
+        """One human-readable line per finding, numbers rounded for display only."""
         out = [f"replicated pair layer {p.layer} units ({p.j}, {p.k}) lambda "
                f"{'none (not on a line)' if p.lam is None else mpmath.nstr(p.lam, 8)}" for p in self.replicated]
         out += [f"zero outgoing weights: layer {l} unit {u}" for l, u in self.zero_outgoing]
@@ -111,13 +121,12 @@ def _augmented(arch, h):
     return np.hstack([h, ones])
 
 
-def _layer_data(arch, params, x):
-    """(augmented layer inputs h~ per hidden layer, pre-activations u per hidden layer); call in workdps."""
-    p = to_mp_params(params)
-    xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
-    hs = hidden_values(arch, p, xs)
-    zs = pre_activations(arch, p, xs)
-    return [_augmented(arch, hs[l]) for l in range(arch.n_hidden_layers)], zs[:-1], p
+def _layer_data(ev: Evaluation):
+    """(augmented layer inputs h~ per hidden layer, pre-activations u per hidden layer) of ``ev``."""
+    arch = ev.arch
+    with workdps(ev.dps):
+        hts = [_augmented(arch, ev.layer_inputs[l]) for l in range(arch.n_hidden_layers)]
+    return hts, list(ev.pre_activations[:-1])
 
 
 def augmented_inputs(arch, params, x, layer) -> np.ndarray:
@@ -128,13 +137,22 @@ def augmented_inputs(arch, params, x, layer) -> np.ndarray:
 
 
 def unit_blocks(arch, params, x, y, layer, unit, dps=50) -> UnitBlocks:
-    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (docs/network.md), at ``dps`` digits."""
+    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (docs/network.md), at ``dps`` digits
+    (:func:`unit_blocks_at` of a fresh evaluation)."""
     arch.check_unit(layer, unit)
-    delta = mlp.signals(arch, params, x, y, dps)[layer + 1]
-    with workdps(dps):
-        hts, us, p = _layer_data(arch, params, x)
+    return unit_blocks_at(evaluate(arch, params, x, y, dps), layer, unit)
+
+
+def unit_blocks_at(ev: Evaluation, layer: int, unit: int) -> UnitBlocks:
+    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (module docstring) from the signals,
+    inputs and pre-activations of one :class:`numerics.evaluation.Evaluation`, at ``ev.dps``."""
+    arch = ev.arch
+    arch.check_unit(layer, unit)
+    delta = ev.signals[layer + 1]
+    hts, us = _layer_data(ev)
+    with workdps(ev.dps):
         ht, u = hts[layer], us[layer][:, unit]
-        v = np.array(p.W[layer + 1][:, unit], dtype=object)
+        v = np.array(ev.params.W[layer + 1][:, unit], dtype=object)
         phi = arch.phi
         m = ht.shape[1]
         A = np.full((m, m), mpmath.mpf(0), dtype=object)
@@ -143,7 +161,7 @@ def unit_blocks(arch, params, x, y, layer, unit, dps=50) -> UnitBlocks:
             coef = mpmath.fsum(v[r] * delta[i, r] for r in range(len(v))) * phi.d2(u[i])
             A = A + coef * np.outer(ht[i], ht[i])
             B = B + phi.d1(u[i]) * np.outer(delta[i], ht[i])
-    return UnitBlocks(A, B, definiteness(A, dps))
+    return UnitBlocks(A, B, definiteness(A, ev.dps))
 
 
 def candidate_blocks(arch, params, x, y, layer, w0, dps=50) -> tuple[np.ndarray, np.ndarray]:
@@ -154,14 +172,20 @@ def candidate_blocks(arch, params, x, y, layer, w0, dps=50) -> tuple[np.ndarray,
 
     with the narrow network's signals delta = delta^(l+1) and augmented inputs h~ of layer
     ``layer``. C is the Hessian block between w~_new and v_new, g_alpha the gradient of v_new at
-    alpha_{w~0}(theta). mpf at ``dps``."""
+    alpha_{w~0}(theta). mpf at ``dps`` (:func:`candidate_blocks_at` of a fresh evaluation)."""
     arch.check_layer(layer)
-    delta = mlp.signals(arch, params, x, y, dps)[layer + 1]
-    with workdps(dps):
-        ht = augmented_inputs(arch, params, x, layer)
+    return candidate_blocks_at(evaluate(arch, params, x, y, dps), layer, w0)
+
+
+def candidate_blocks_at(ev: Evaluation, layer: int, w0) -> tuple[np.ndarray, np.ndarray]:
+    """(C(w~0), g_alpha(w~0)) of :func:`candidate_blocks` from one evaluation of the network."""
+    ev.arch.check_layer(layer)
+    delta = ev.signals[layer + 1]
+    ht = _layer_data(ev)[0][layer]
+    with workdps(ev.dps):
         u = ht @ to_mp_array(np.asarray(w0, dtype=object).reshape(-1))
-        C = (ht.T * arch.phi.d1(u)) @ delta
-        g = delta.T @ arch.phi(u)
+        C = (ht.T * ev.arch.phi.d1(u)) @ delta
+        g = delta.T @ ev.arch.phi(u)
     return C, g
 
 
@@ -176,8 +200,13 @@ def _max_abs(values):
 
 def detect(arch: Architecture, params: Params, x, *, dps=50) -> Structure:
     """Find the embedding structure of ``params`` (module docstring) on inputs ``x`` (n x d)."""
+    return detect_at(evaluate(arch, params, x, None, dps))
+
+
+def detect_at(ev: Evaluation) -> Structure:
+    """:func:`detect` from one evaluation of the network (its parameters and pre-activations)."""
+    arch, p, dps, us = ev.arch, ev.params, ev.dps, list(ev.pre_activations[:-1])
     with workdps(dps):
-        hts, us, p = _layer_data(arch, params, x)
         ptol = tolerance(dps, max(1, _max_abs(p.to_vector())), dps // 2)
         kink_tol = tolerance(dps, max([1] + [_max_abs(u) for u in us]), dps // 2)
         rep, zout, zin, dead, kinks = [], [], [], [], []

@@ -193,7 +193,14 @@ def sums_to_one(shares) -> bool:
 
     A rounded sum of k shares errs by up to about k ulp of the largest partial sum, so the
     allowed deviation is relative to ``max(1, sum |share|)`` (shares 102.3, -90.7, -10.7 that
-    are 1 to rounding are accepted)."""
+    are 1 to rounding are accepted).
+
+    >>> from fractions import Fraction as F
+    >>> sums_to_one([F(1, 3), F(1, 6), F(1, 2)]), sums_to_one([F(1, 3), F(1, 3)])
+    (True, False)
+    >>> bool(sums_to_one([0.1, 0.2, 0.7]))  # 1 to rounding (float shares give a numpy bool)
+    True
+    """
     total = sum(shares)
     if isinstance(total, sympy.Basic):
         return sympy.simplify(total - 1) == 0
