@@ -165,14 +165,6 @@ def save_trained_networks(doc: dict, out: Path) -> list[Path]:
     return paths
 
 
-def overall_passed(doc: dict) -> bool:
-    """True when every *tested* claim passed (False when none could be evaluated)."""
-    from numerics.experiment.claims import tested
-
-    t = tested(doc["claims"])
-    return bool(t) and all(c["passed"] for c in t.values())
-
-
 def verdict(doc: dict) -> str:
     """``reproduced`` / ``NOT reproduced`` from the tested claims only, or ``not evaluated``."""
     from numerics.experiment.claims import verdict as claims_verdict

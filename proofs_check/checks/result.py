@@ -7,7 +7,6 @@ the value states the measured number and the bound it was compared with.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 
@@ -59,10 +58,6 @@ class CheckResult:
         out["seeds"] = list(self.seeds)
         out["symbolic_claims"] = list(self.symbolic_claims)
         return out
-
-    def to_json_text(self) -> str:
-        """The result as indented JSON text."""
-        return json.dumps(self.to_json(), indent=2)
 
     def _repr_markdown_(self) -> str:
         from proofs_check.display import check_markdown
