@@ -33,6 +33,7 @@ from numerics.balls import evaluate, pre_activations, to_ball
 from numerics.datafile import dataset_to_json
 from numerics.dataset import Dataset
 from numerics.files import network_to_json
+from proofs_check import relu_cell
 from proofs_check import structure as st
 from proofs_check.interval_proofs import (
     approximate_eigenvectors,
@@ -212,6 +213,10 @@ def certify(arch, params: Params, data, dps: int, *, structure=None, zero_loss: 
         try:
             if not critical:
                 return _certify_not_critical(arch_b, theta, xb, yb, cert)
+            if relu_cell.applies(arch_b):
+                proof = _certify_cell(arch_b, theta, data_obj, dps, dict(cert), zero_loss)
+                if proof.proved:
+                    return proof
             if zero_loss is None:
                 e = evaluate(arch_b, [to_ball(t) for t in theta], xb, yb, hessian=False)
                 scale = sum((v * v for v in yb.reshape(-1)), arb(0)) / 2
@@ -285,6 +290,49 @@ def _certify_zero(arch, theta, x, y, digits, cert):
     cert["digest"] = digest({k: v for k, v in cert.items() if k != "digest"})
     return Certification(True, "global-minimum", "T9", statement, certificate=cert,
                          evidence=(("zero residual", statement),))
+
+
+def _certify_cell(arch, theta, data_obj, dps, cert, zero_loss):
+    """One hidden layer, piecewise-linear phi: an exact stationary point of the cell's convex
+    quadratic next to the input is a local minimum, an exact zero residual a global one
+    (proofs_check.relu_cell, docs/certified.md "ReLU cells")."""
+    cp = relu_cell.stationary_point(arch, theta, data_obj["x"], data_obj["y"])
+    if cp is None:
+        return Certification(False, "undecided", "NK", reason="a datum lies exactly on a kink at the input point")
+    zero = all(r == 0 for row in cp.residuals for r in row)
+    scale = max([relu_cell.rational(1)] + [abs(relu_cell.rational(t)) for t in theta])
+    near = arb(cp.distance) <= arb(10) ** (-(dps // 2)) * arb(scale)
+    if cp.margin == 0 or cp.defect != 0 or not near or (zero_loss and not zero):
+        why = ("the exact least-squares point of the cell leaves the cell" if cp.margin == 0 else
+               "the cell's quadratic has a non-zero gradient in U_j = v_j w~_j^T there (B_j or C not 0)"
+               if cp.defect != 0 else "the exact stationary point of the cell is not next to the input"
+               if not near else "the cell's least-squares residual is not 0")
+        return Certification(False, "undecided", "T7", reason=why)
+    dead = sum(1 for j in range(arch.widths[1]) if all(row[j] < 0 for row in _cell_z(arch, cp.point, data_obj)))
+    flat = cp.flat + (arch.widths[2] * dead if arch.phi.properties.dead_zone else 0)
+    margin, distance = arb(cp.margin), arb(cp.distance)
+    loss = arb(cp.loss)
+    if zero:
+        verdict, theorems, claims = "global-minimum", ["T9"], ["zero_error.gauss_newton"]
+        statement = (f"global-minimum (T9: the residual is exactly 0 at a rational point within "
+                     f"{distance.str(3, radius=False)} of the input, kink margin {margin.str(3, radius=False)})")
+    else:
+        verdict = "semi-flat-minimum" if flat else "minimum"
+        theorems, claims = ["T7"] + (["T6"] if dead else []), ["relu.replication_minimum"]
+        statement = (f"{verdict} (T7: the gradient of the cell's convex quadratic is exactly 0 at a rational point "
+                     f"within {distance.str(3, radius=False)} of the input, kink margin "
+                     f"{margin.str(3, radius=False)}, L = {loss.str(5, radius=False)}, flat dimension {flat})")
+    cert["claim"] = {"verdict": verdict, "theorems": theorems, "claims": claims, "flat_dimension": flat,
+                     "distance": _upward(distance) if cp.distance else "0"}
+    cert["tests"] = [{"test": "relu-cell", "point": [relu_cell.to_text(q) for q in cp.point]}]
+    cert["digest"] = digest({k: v for k, v in cert.items() if k != "digest"})
+    return Certification(True, verdict, " + ".join(theorems), statement, flat_dimension=flat, certificate=cert,
+                         evidence=(("relu cell", statement),))
+
+
+def _cell_z(arch, point, data_obj):
+    x = [[relu_cell.rational(v) for v in row] for row in data_obj["x"]]
+    return relu_cell.pre_activations(arch, point, x)
 
 
 def _homogeneous(arch) -> bool:

@@ -19,9 +19,12 @@ tests together imply the claimed verdict:
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import mpmath
-from flint import arb, arb_mat, ctx
+import sympy
+from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
 
 from numerics.ball_files import data_balls, digest, network_balls, network_strings
 from numerics.ball_functions import SignUndecided, ball_precision
@@ -134,10 +137,13 @@ def verify(cert) -> list[str]:
         theta = list(params.to_vector())
         try:
             strings = network_strings(network, arch)
-            lines += _check(verdict, claim, tests, cert.get("reduction", []), arch, params, theta, x, y, strings)
+            if [t.get("test") for t in tests] == ["relu-cell"]:
+                lines += _check_cell(verdict, claim, tests[0], arch, strings, data)
+            else:
+                lines += _check(verdict, claim, tests, cert.get("reduction", []), arch, params, theta, x, y, strings)
         except SignUndecided as exc:
             raise NotProved(f"a pre-activation ball contains a ReLU kink: {exc}") from None
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError) as exc:
             raise InvalidInput(f"certificate: malformed test ({exc})") from None
         except SemiflatError as exc:
             raise InvalidInput(f"certificate: {exc}") from None
@@ -270,3 +276,59 @@ def _replication_ok(stages, steps, lams, boxes, k, H):
     low = _gershgorin_positive(Zm.transpose() * H * Zm)
     _require(low is not None, f"step {k + 1}: lambda(1-lambda) A_j is not certified positive definite")
     return f"step {k + 1}: lambda(1-lambda) A_j >= {low.str(3, radius=False)} > 0 over the box (T4a)"
+
+
+def _q(text) -> fmpq:
+    f = Fraction(str(text).strip())
+    return fmpq(f.numerator, f.denominator)
+
+
+def _check_cell(verdict, claim, test, arch, strings, data):
+    """Own exact check of a ReLU-cell certificate (docs/certified.md "ReLU cells"): at the rational
+    point every pre-activation is non-zero; within that cell f is linear in U_j = v_j w~_j^T and c,
+    so a zero gradient of the cell's quadratic (sum_i s_ij r_i x~_i^T = 0, sum_i r_i = 0) proves a
+    local minimum, and r = 0 a global one."""
+    props = arch.phi.properties
+    _require(arch.n_hidden_layers == 1 and props.piecewise_linear and props.positively_homogeneous,
+             "a ReLU-cell proof needs one hidden layer and a piecewise-linear homogeneous activation")
+    d, H, M = arch.widths
+    point = [_q(t) for t in test["point"]]
+    _require(len(point) == arch.n_params, "the cell point has the wrong length")
+    xs = [[_q(v) for v in row] for row in data["x"]]
+    ys = [[_q(v) for v in row] for row in data["y"]]
+    p = Params.from_vector(arch, np.array(point, dtype=object))
+    up = _q(str(sympy.Rational(arch.phi(sympy.Integer(1)))))
+    down = -_q(str(sympy.Rational(arch.phi(sympy.Integer(-1)))))
+    xt = [row + [fmpq(1)] if arch.bias else row for row in xs]
+    wt = [list(p.W[0][j]) + ([p.b[0][j]] if arch.bias else []) for j in range(H)]
+    z = [[sum((a * b for a, b in zip(wt[j], row)), fmpq(0)) for j in range(H)] for row in xt]
+    _require(all(v != 0 for row in z for v in row), "a datum lies on a kink at the cell point")
+    slope = [[up if v > 0 else down for v in row] for row in z]
+    r = [[(p.b[1][m] if arch.bias else fmpq(0)) + sum((p.W[1][m, j] * slope[i][j] * z[i][j] for j in range(H)),
+                                                       fmpq(0)) - ys[i][m] for m in range(M)] for i in range(len(xs))]
+    for j in range(H):
+        for m in range(M):
+            for k in range(len(xt[0])):
+                g = sum((slope[i][j] * r[i][m] * xt[i][k] for i in range(len(xs))), fmpq(0))
+                _require(g == 0, f"unit {j}: the cell quadratic's gradient is not 0")
+    if arch.bias:
+        _require(all(sum((r[i][m] for i in range(len(xs))), fmpq(0)) == 0 for m in range(M)),
+                 "the output bias gradient is not 0")
+    zero = all(v == 0 for row in r for v in row)
+    # the affine flat set: (w~, c) along the null space of the design with v fixed, and v of dead units
+    rows = [[p.W[1][m, j] * slope[i][j] * xt[i][k] for j in range(H) for k in range(len(xt[0]))]
+            + ([fmpq(1 if m == mm else 0) for mm in range(M)] if arch.bias else [])
+            for i in range(len(xs)) for m in range(M)]
+    ncols = len(rows[0])
+    rank = fmpq_mat(len(rows), ncols, [v for row in rows for v in row]).rank()
+    dead = sum(1 for j in range(H) if all(slope[i][j] == 0 for i in range(len(xs))))
+    flat = ncols - rank + M * dead
+    _require(int(claim.get("flat_dimension", -1)) == flat, "the flat dimension does not follow from the cell")
+    expected = "global-minimum" if zero else ("semi-flat-minimum" if flat else "minimum")
+    _require(verdict == expected, f"the cell proves {expected}, not {verdict}")
+    distance = max(abs(a - _q(b)) for a, b in zip(point, strings))
+    _require(distance <= _q(claim["distance"]), f"the input point is not within {claim['distance']} of the cell point")
+    margin = min(abs(v) for row in z for v in row)
+    return [f"exact: every pre-activation at the cell point is non-zero (margin >= {float(margin):.3g})",
+            "exact: " + ("the residual is 0" if zero else "the cell quadratic's gradient is 0 (a local minimum)"),
+            f"proved: {verdict} (flat dimension {flat})"]

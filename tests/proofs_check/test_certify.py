@@ -73,7 +73,9 @@ def test_fukumizu_amari_table_is_certified(tanh_minimum, lam, verdict, theorem):
 
 
 def test_relu_dead_unit_replication_and_slice_are_certified(relu_minimum):
-    """T8 (narrow ReLU, scaling slice), T6 (dead unit), T7 (replication, M = 1) all proved."""
+    """One hidden layer: the exact cell proof gives the narrow minimum, the dead unit (T6: its
+    incoming vector and v are free, d + 1 + M) and the replication (T7: the pair's incoming vectors
+    trade along v_a dw~_a + v_b dw~_b = 0, a (d + 1)-dimensional affine set)."""
     arch, params, data, _ = relu_minimum
     rng = np.random.default_rng(77)
     incoming = draw_dead_incoming(arch, 0, rng, inputs=data.to_float().x, margin=0.25)
@@ -85,7 +87,7 @@ def test_relu_dead_unit_replication_and_slice_are_certified(relu_minimum):
     rep_arch, rep = _wide(arch, params, "-0.5")
     expected = [((arch, params), Verdict.MINIMUM, 0),
                 ((dead_arch, dead), Verdict.SEMI_FLAT_MINIMUM, arch.input_dim + 1 + arch.output_dim),
-                ((rep_arch, rep), Verdict.SEMI_FLAT_MINIMUM, arch.output_dim)]
+                ((rep_arch, rep), Verdict.SEMI_FLAT_MINIMUM, arch.input_dim + 1)]
     for (a, p), verdict, flat in expected:
         c = certify(a, p, data, DPS)
         assert c.proved and c.verdict == verdict.value and c.flat_dimension == flat, c.reason
