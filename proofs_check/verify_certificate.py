@@ -190,7 +190,7 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
     for r in reduction:
         step = st.ReductionStep(str(r["kind"]), int(r["layer"]), int(r["unit"]),
                                 None if r["partner"] is None else int(r["partner"]))
-        _require(step.kind in ("dead", "replicated"), f"reduction kind {step.kind!r} is not certified")
+        _require(step.kind in ("dead", "replicated", "zero-outgoing"), f"reduction kind {step.kind!r} is not certified")
         stages[-1][0].check_unit(step.layer, step.unit)
         stages.append(st.apply_step(*stages[-1], step))
         steps.append(step)
@@ -223,7 +223,21 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
             top = max(pre_activations(a, boxes[k], x)[step.layer][i, step.unit].upper() for i in range(x.shape[0]))
             _require(top < 0, f"step {k + 1}: the dead margin is not certified")
             lines.append(f"step {k + 1}: dead unit, pre-activations <= {top.str(3, radius=False)} < 0 (T6)")
+    for k, step in enumerate(steps):
+        if step.kind == "zero-outgoing":
+            a, p = stages[k]
+            w = list(p.W[step.layer][step.unit, :])
+            b0 = p.b[step.layer][step.unit] if a.bias else arb(0)
+            exact = lambda v: v.is_exact() and v == 0  # noqa: E731
+            _require(all(exact(v) for v in w) and (a.bias or (exact(b0) and a.phi.properties.vanishes_at_zero)),
+                     f"step {k + 1}: an inactive unit whose criticality is not forced (w = 0 with a next-layer bias)")
+            lines.append(f"step {k + 1}: inactive unit with w = 0: g_alpha = phi(b0) dL/db = 0 (T3)")
     if verdict == "saddle":
+        cubic = [t for t in tests if t["test"] == "cubic"]
+        if cubic:
+            lines.append(_cubic_ok(stages, steps, lams, boxes, int(cubic[0]["step"]), cubic[0]["alpha"], x, y))
+            lines.append("proved: saddle")
+            return lines
         rays = [t for t in tests if t["test"] == "rayleigh"]
         _require(rays, "a saddle needs a Rayleigh test")
         H = evaluate(arch, boxes[0], x, y).hessian
@@ -235,6 +249,7 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
         lines.append("proved: saddle")
         return lines
     _require(verdict in ("strict-minimum", "semi-flat-minimum", "minimum"), f"unknown verdict {verdict!r}")
+    _require(all(s.kind in ("dead", "replicated") for s in steps), "an inactive unit at L > 0 is not a minimum proof")
     low = _gershgorin_positive(J)
     _require(low is not None, "the reduced Hessian is not certified positive definite over the box")
     lines.append(f"Gershgorin: the reduced Hessian is positive definite over the box (discs >= {low.str(3, radius=False)})")
@@ -266,8 +281,8 @@ def _replication_ok(stages, steps, lams, boxes, k, H):
     v = Params.from_vector(stages[k + 1][0], np.array(boxes[k + 1], dtype=object)).W[l + 1][0, step.partner]
     _require(not v.contains(0), f"step {k + 1}: the merged outgoing weight is not certified non-zero")
     if arch_b.phi.properties.piecewise_linear and arch_b.phi.properties.positively_homogeneous:
-        _require(arch_b.n_hidden_layers == 1, f"step {k + 1}: T7 is proved for one hidden layer only")
-        return f"step {k + 1}: ReLU replication with M = 1, v != 0: B_j = 0, A_j = 0 (T7)"
+        return (f"step {k + 1}: ReLU replication feeding one unit, v != 0, signs certified over the box: the wide "
+                "loss is the merged narrow loss near the point (T7)")
     lam = to_ball(lams[k])
     unit = lambda a: np.array([arb(1) if i == a else arb(0) for i in range(n_in)], dtype=object)  # noqa: E731
     Z = [_lift_dir(stages, steps, lams, k, [to_ball(c) for c in pair_direction(arch_b, step, lam, zeta=unit(a))])
@@ -332,3 +347,30 @@ def _check_cell(verdict, claim, test, arch, strings, data):
     return [f"exact: every pre-activation at the cell point is non-zero (margin >= {float(margin):.3g})",
             "exact: " + ("the residual is 0" if zero else "the cell quadratic's gradient is 0 (a local minimum)"),
             f"proved: {verdict} (flat dimension {flat})"]
+
+
+def _cubic_ok(stages, steps, lams, boxes, k, alpha, x, y):
+    """lambda in {0, 1} with one outgoing weight: alpha^T A_j alpha != 0 makes the third-order term
+    of the loss along (t eta, -t eta, t alpha) non-zero (docs/theorems.md, T4a): not a minimum."""
+    _require(0 <= k < len(steps) and steps[k].kind == "replicated", "the cubic test names no replication step")
+    step, (arch_b, params_b) = steps[k], stages[k]
+    lam = to_ball(lams[k])
+    _require(lam.is_exact() and (lam == 0 or lam == 1), f"step {k + 1}: lambda is not exactly 0 or 1")
+    _require(arch_b.phi.smooth, f"step {k + 1}: the third-order argument needs a C2 activation")
+    _require(arch_b.outgoing_size(step.layer) == 1, f"step {k + 1}: the unit must feed one unit (B_j = 0 forced)")
+    v = Params.from_vector(stages[k + 1][0], np.array(boxes[k + 1], dtype=object)).W[step.layer + 1][0, step.partner]
+    _require(not v.contains(0), f"step {k + 1}: the merged outgoing weight is not certified non-zero")
+    n_in = arch_b.incoming_size(step.layer)
+    _require(len(alpha) == n_in, f"step {k + 1}: alpha has the wrong length")
+    half = arb(1) / 2
+    box = [to_ball(c) for c in st.lift(arch_b, params_b, step, np.array(boxes[k + 1], dtype=object), point=True,
+                                       number=to_ball, lam=half)]
+    H = evaluate(arch_b, box, x, y).hessian
+    unit = lambda a: np.array([arb(1) if i == a else arb(0) for i in range(n_in)], dtype=object)  # noqa: E731
+    Z = [[to_ball(c) for c in pair_direction(arch_b, step, half, zeta=unit(a))] for a in range(n_in)]
+    Zm = arb_mat([[Z[a][i] for a in range(n_in)] for i in range(len(Z[0]))])
+    a = arb_mat([[to_ball(c)] for c in alpha])
+    value = (a.transpose() * (Zm.transpose() * H * Zm) * a)[0, 0] * 4
+    _require(not value.contains(0), f"step {k + 1}: alpha^T A_j alpha is not certified non-zero")
+    return (f"step {k + 1}: lambda = {lams[k]}, B_j = 0, alpha^T A_j alpha in {value.str(5, radius=True)} excludes 0: "
+            "a non-zero third-order term (T4a)")
