@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from numerics import mlp
-from numerics.ball_files import digest
 from numerics.dataset import Dataset
 from numerics.files import save_network
 from numerics.precision import workdps
@@ -23,6 +22,7 @@ from proofs_check.certify import certify
 from proofs_check.classify import Verdict, classify
 from proofs_check.critical_search import find_relu_minimum, find_strict_minimum
 from proofs_check.verify_certificate import NotProved, verify
+from tests.proofs_check.tamper import digit_changed as _digit_changed, retamper as _retamper
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit, draw_dead_incoming
 from theory.embeddings.replication import replicate
@@ -111,21 +111,6 @@ def test_zero_error_fit_and_inactive_embedding_are_global_minima():
     # Negative control: targets moved by 1e-3 leave L > 0; no global minimum is claimed.
     moved = Dataset(x, np.asarray(data.y, dtype=object) + mpmath.mpf("1e-3"))
     assert certify(arch, params, moved, DPS).verdict != "global-minimum"
-
-
-def _retamper(cert, edit):
-    """A copy with ``edit`` applied and every digest recomputed (a forger's best attempt)."""
-    c = copy.deepcopy(cert)
-    edit(c)
-    c["digests"] = {"network": digest(c["network"]), "data": digest(c["data"])}
-    c["digest"] = digest({k: v for k, v in c.items() if k != "digest"})
-    return c
-
-
-def _digit_changed(text, position):
-    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
-    i = digits[position]
-    return text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
 
 
 def test_tampered_certificates_are_rejected(tanh_minimum):
