@@ -168,22 +168,6 @@ def _prove_zero(fn, centre, free, digits):
     return None
 
 
-def _greedy_columns(J: np.ndarray, count: int) -> list[int]:
-    """``count`` well-conditioned columns of J (Gram-Schmidt with column pivoting, float64)."""
-    A = np.array(J, dtype=float)
-    chosen = []
-    for _ in range(count):
-        norms = np.linalg.norm(A, axis=0)
-        norms[chosen] = -1
-        k = int(np.argmax(norms))
-        if norms[k] <= 0:
-            break
-        chosen.append(k)
-        q = A[:, k] / norms[k]
-        A = A - np.outer(q, q @ A)
-    return sorted(chosen)
-
-
 def certify(arch, params: Params, data, dps: int, *, structure=None, zero_loss: bool | None = None,
             critical: bool = True) -> Certification:
     """Prove the verdict at ``params`` with ball arithmetic (module docstring).
@@ -270,7 +254,7 @@ def _certify_zero(arch, theta, x, y, digits, cert):
             f"for {D} parameters: no exact zero is proved, no minimiser proved"))
     e = evaluate(arch, [to_ball(t) for t in theta], x, y, hessian=False, jacobian=True)
     J = np.array([[float(e.jacobian[m][i, k].mid()) for k in range(D)] for i in range(n) for m in range(M)])
-    free = _greedy_columns(J, n * M)
+    free = relu_cell.greedy_columns(J, n * M)
     fn = _residual_system(arch, x, y, free)
     centre, _ = _newton(fn, theta, free, digits)
     proof = _prove_zero(fn, centre, free, digits) if len(free) == n * M else None
@@ -627,11 +611,8 @@ def _step(stages, steps, lams, boxes, k, wide, x, y):
         q = [sum((arb(float(Q[a, i])) * zetas[a][r] for a in range(n_in)), arb(0)) for r in range(len(zetas[0]))]
         up = rayleigh_upper(H, q)
         if up < 0:
-            return {"effect": "saddle", "theorem": "T4a",
-                    "text": f"{where}: lambda(1-lambda) A_j has a certified negative eigenvalue, Rayleigh quotient "
-                            f"<= {up.str(3, radius=False)}",
-                    "test": {"test": "rayleigh", "direction": [_decimal(c, 25) for c in q]},
-                    "claims": ["replication.hessian", "replication.fa_direction"]}
+            return _rayleigh_saddle("T4a", f"{where}: lambda(1-lambda) A_j has a certified negative eigenvalue", q, up,
+                                    ["replication.hessian", "replication.fa_direction"])
     if inertia is None or inertia.undecided or inertia.negative:
         return {"effect": "undecided", "theorem": "T4a", "text": (
             f"{where}: the enclosure of lambda(1-lambda) A_j is not certified definite (lambda in {{0, 1}} or A_j "
@@ -640,6 +621,12 @@ def _step(stages, steps, lams, boxes, k, wide, x, y):
             "claims": ["replication.gradient", "replication.hessian", "replication.fa_direction"],
             "text": f"{where}: B_j = 0 (M = 1, v != 0) and lambda(1-lambda) A_j >= "
                     f"{inertia.lower.str(3, radius=False)} > 0 over the box (T4a: minimum, flat along the split of v)"}
+
+
+def _rayleigh_saddle(theorem, text, q, up, claims):
+    """A step's saddle found by a certified negative Rayleigh quotient ``up`` along ``q``."""
+    return {"effect": "saddle", "theorem": theorem, "text": f"{text}, Rayleigh quotient <= {up.str(3, radius=False)}",
+            "test": {"test": "rayleigh", "direction": [_decimal(c, 25) for c in q]}, "claims": claims}
 
 
 def _inactive_step(stages, steps, lams, k, wide):
@@ -670,11 +657,9 @@ def _inactive_step(stages, steps, lams, k, wide):
             q = [wa + t * vb for wa, vb in zip(W[a], V[b])]
             up = rayleigh_upper(H, q)
             if up < 0:
-                return {"effect": "saddle", "theorem": "T5",
-                        "text": f"{where}: the embedded point is critical (w = 0: g_alpha = phi(b0) dL/db = 0), "
-                                f"C[{a},{b}] in {_s(c, 5)} excludes 0, Rayleigh quotient <= {up.str(3, radius=False)}",
-                        "test": {"test": "rayleigh", "direction": [_decimal(v, 25) for v in q]},
-                        "claims": ["inactive_unit.gradient", "inactive_unit.hessian_block", "inactive_unit.saddle"]}
+                return _rayleigh_saddle("T5", f"{where}: the embedded point is critical (w = 0: g_alpha = phi(b0) dL/db "
+                                        f"= 0), C[{a},{b}] in {_s(c, 5)} excludes 0", q, up,
+                                        ["inactive_unit.gradient", "inactive_unit.hessian_block", "inactive_unit.saddle"])
     return {"effect": "undecided", "theorem": "T5", "text": (
         f"{where}: every entry of the enclosure of C(w~0) contains 0: the new unit's block [[0, C], [C^T, P]] may be "
         "positive semi-definite, and second order does not decide")}

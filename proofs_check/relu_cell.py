@@ -148,11 +148,11 @@ def _rank(rows, ncols) -> int:
     return fmpq_mat(len(rows), ncols, [v for r in rows for v in r]).rank()
 
 
-def _pivots(rows, ncols, rank):
-    """``rank`` independent columns of Psi: float column pivoting (well conditioned), exact check."""
-    A = np.array([[float(v.p) / float(v.q) if v != 0 else 0.0 for v in r] for r in rows], dtype=float)
+def greedy_columns(J, count: int) -> list[int]:
+    """``count`` well-conditioned columns of J (Gram-Schmidt with column pivoting, float64), sorted."""
+    A = np.array(J, dtype=float)
     chosen = []
-    for _ in range(rank):
+    for _ in range(count):
         norms = np.linalg.norm(A, axis=0)
         norms[chosen] = -1
         k = int(np.argmax(norms))
@@ -161,7 +161,12 @@ def _pivots(rows, ncols, rank):
         chosen.append(k)
         q = A[:, k] / norms[k]
         A = A - np.outer(q, q @ A)
-    chosen.sort()
+    return sorted(chosen)
+
+
+def _pivots(rows, ncols, rank):
+    """``rank`` independent columns of Psi: float column pivoting (well conditioned), exact check."""
+    chosen = greedy_columns([[float(v) for v in r] for r in rows], rank)
     if len(chosen) == rank and _rank([[r[k] for k in chosen] for r in rows], rank) == rank:
         return chosen
     R, _ = fmpq_mat(len(rows), ncols, [v for r in rows for v in r]).rref()

@@ -2,7 +2,8 @@
 
 Oracles: the closed form of C (structure.candidate_blocks in mpmath), the wide Hessian's
 eigenvalues in mpmath, the gradient in mpmath, and the loss along the third-order line in
-mpmath against eta alpha^T A_j alpha / (2 v) with A_j from structure.unit_blocks.
+mpmath against eta alpha^T A_j alpha / (2 v) with A_j from structure.unit_blocks (the T4a
+check's third_order_term, which shares nothing with the ball proofs).
 """
 
 import mpmath
@@ -13,15 +14,17 @@ from numerics import mlp
 from numerics.precision import workdps
 from proofs_check.adversarial import inactive_coupling
 from proofs_check.certify import certify
+from proofs_check.checks._instances import Instance
+from proofs_check.checks.t4a_fa_table import third_order_term
 from proofs_check.classify import Verdict, classify
 from proofs_check.critical_search import find_strict_minimum
-from proofs_check.structure import candidate_blocks, unit_blocks
+from proofs_check.structure import candidate_blocks
 from proofs_check.verify_certificate import NotProved, verify
 from tests.proofs_check.tamper import digit_changed, retamper
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit
 from theory.embeddings.replication import replicate
-from theory.params import Params, incoming_indices, narrow_positions, outgoing_indices
+from theory.params import Params, narrow_positions, outgoing_indices
 
 DPS = 50
 
@@ -76,28 +79,6 @@ def test_generic_inactive_unit_at_positive_loss_is_certified_not_critical(tanh_m
     assert verify(c.certificate)[-1].endswith("not-critical")
 
 
-def _cubic_coefficient(arch, params, data):
-    """(L - L*) / t^3 along (v_u, v_p, w~_u) = (t, -t, t alpha) at lambda = 1, and its prediction."""
-    with workdps(DPS + 30):
-        blocks = unit_blocks(arch, params, data.x, data.y, 0, 0, DPS + 30)
-        A = mpmath.matrix(blocks.A.tolist())
-        _, Q = mpmath.eigsy(A)
-        alpha = [Q[i, 0] for i in range(A.rows)]
-        v = params.W[1][0, 0]
-        predicted = mpmath.fsum(alpha[i] * A[i, j] * alpha[j] for i in range(A.rows) for j in range(A.rows)) / (2 * v)
-        wide, p = replicate(arch, params, 0, 0, mpmath.mpf(1))  # unit 1 is the copy with v = 0
-        base = mlp.loss(wide, p, data.x, data.y, dps=DPS + 30)
-        quotients = []
-        for t in (mpmath.mpf("1e-10"), mpmath.mpf("-1e-10")):  # quartic term ~ t^4 well below
-            vec = p.to_vector().copy()
-            vec[outgoing_indices(wide, 0, 1)[0]] += t
-            vec[outgoing_indices(wide, 0, 0)[0]] -= t
-            for i, k in enumerate(incoming_indices(wide, 0, 1)):
-                vec[k] += t * alpha[i]
-            quotients.append((mlp.loss(wide, Params.from_vector(wide, vec), data.x, data.y, dps=DPS + 30) - base) / t ** 3)
-    return quotients, predicted
-
-
 @pytest.mark.parametrize("lam", ["0", "1"])
 def test_lambda_zero_or_one_with_A_definite_is_a_third_order_saddle(tanh_minimum, lam):
     """T4a at lambda in {0, 1}: K_lambda = 0 but the cubic term eta alpha^T A_j alpha / (2 v) is not 0,
@@ -109,10 +90,9 @@ def test_lambda_zero_or_one_with_A_definite_is_a_third_order_saddle(tanh_minimum
     assert c.proved and c.verdict == "saddle" and "third order" in c.theorem
     assert verify(c.certificate)[-1] == "proved: saddle"
     assert c.certificate["tests"][-1]["test"] == "cubic"
-    quotients, predicted = _cubic_coefficient(arch, params, data)
-    for q in quotients:
-        assert abs(q - predicted) < mpmath.mpf("1e-3") * abs(predicted)
-    assert predicted != 0  # so L - L* = predicted t^3 + O(t^4) is negative for one sign of t
+    odd, predicted, drop = third_order_term(Instance(arch, params, data, 2024, "tanh minimum"), lam, DPS)
+    assert abs(odd - predicted) < mpmath.mpf("1e-6") * abs(predicted) and predicted != 0
+    assert drop < 0  # L - L* = predicted t^3 + O(t^4) is negative for one sign of t
     with workdps(DPS):
         H = mlp.hessian(wide, p, data.x, data.y, dps=DPS)
         lowest = min(mpmath.eigsy(mpmath.matrix(H.tolist()), eigvals_only=True))
