@@ -36,6 +36,7 @@ from proofs_check.structure import (
     unit_blocks,
     unit_direction,
 )
+from theory.params import flat_index
 
 
 @dataclass(frozen=True, eq=False)
@@ -176,7 +177,6 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
         if zero_loss and arch_b.bias:
             e = _spread(n_out, 1)
             d = unit_direction(arch_b, l, u, v_part=e)
-            from theory.params import flat_index
             for r in range(n_out):
                 d[flat_index(arch_b, "b", l + 1, r)] -= e[r] * arch_b.phi(b0)
             return StepFinding("flat", "T9", f"layer {l} unit {u}: zero incoming weights, "

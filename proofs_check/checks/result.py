@@ -13,6 +13,9 @@ from dataclasses import asdict, dataclass, field
 
 import mpmath
 
+from proofs_check.certify import certify
+from proofs_check.display import check_markdown
+
 TAMPERS_DOC = "name of a deliberately wrong premise (negative control); None for the real check"
 
 
@@ -65,8 +68,6 @@ class CheckResult:
         return json.dumps(self.to_json(), indent=2)
 
     def _repr_markdown_(self) -> str:
-        from proofs_check.display import check_markdown
-
         return check_markdown(self)
 
 
@@ -117,8 +118,6 @@ class Ledger:
         ``expected`` is the theorem's prediction ("saddle", "minimum" for any kind of minimum,
         "global-minimum"); a proved verdict that contradicts it is a failure, no proof is only
         counted (the numeric evidence stands)."""
-        from proofs_check.certify import certify
-
         proof = certify(arch, params, (x, y), dps)
         self.proofs.append(proof.proved)
         if not proof.proved:
