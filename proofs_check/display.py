@@ -13,6 +13,7 @@ import base64
 
 import mpmath
 
+from proofs_check.spectrum_figure import spectrum_png
 from theory.display import table_cell
 
 
@@ -51,8 +52,6 @@ def report_markdown(report, figure: bool = True) -> str:
     lines += ["", "| evidence | value |", "|---|---|"]
     lines += [f"| {table_cell(k)} | {table_cell(v)} |" for k, v in report.evidence]
     if figure and report.eigenvalues:
-        from proofs_check.spectrum_figure import spectrum_png
-
         data = base64.b64encode(spectrum_png(report)).decode("ascii")
         lines += ["", f"![Hessian spectrum: {report.verdict.value}](data:image/png;base64,{data})"]
     return "\n".join(lines)
