@@ -22,9 +22,9 @@ import numpy as np
 
 from numerics import batched, mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_mp_array, workdps
+from numerics.precision import newton_target, strict_curvature_floor, to_mp_array, workdps
 from proofs_check.critical_points import left_null_space
-from proofs_check.eigen import definiteness, symmetric_eigen, zero_tolerance
+from proofs_check.eigen import definiteness, spectral_scale, symmetric_eigen
 from proofs_check.structure import unit_blocks
 from theory.architecture import Architecture
 from theory.errors import NotConverged
@@ -88,7 +88,7 @@ def _mp_newton(arch, theta, x, y, dps, steps=12):
     """:func:`newton_polish` at dps + 10 digits down to ||grad|| <= 10^-(dps - 5); the parameter
     vector (object, mpf) or None."""
     with workdps(dps + 10):
-        found = newton_polish(arch, theta, x, y, dps + 10, target=mpmath.mpf(10) ** (-(dps - 5)), steps=steps)
+        found = newton_polish(arch, theta, x, y, dps + 10, target=newton_target(dps), steps=steps)
     return None if found is None else found[0]
 
 
@@ -128,7 +128,7 @@ def _is_minimum(arch, params, x, y, dps, want_A):
     with workdps(dps):
         H = mlp.hessian(arch, params, x, y, dps)
         eig = symmetric_eigen(H, dps)
-        if eig.values[0] <= zero_tolerance(eig.values, 0, dps) * 10 ** 6:
+        if eig.values[0] <= strict_curvature_floor(dps, spectral_scale(eig.values)):
             return False
         if want_A is not None:
             A = unit_blocks(arch, params, x, y, 0, 0, dps).A

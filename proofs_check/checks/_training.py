@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.dataset import Dataset
-from numerics.precision import tolerance, to_mp_array, workdps
+from numerics.precision import newton_target, to_mp_array, workdps, zero_eigenvalue_tolerance
 from numerics.training import train
-from proofs_check.checks import _linalg
+from proofs_check import eigen
 from proofs_check.checks._instances import Instance
 from proofs_check.critical_search import newton_polish
 from theory.architecture import Architecture
@@ -38,12 +38,12 @@ def trained_minimum(activation: str, widths=(1, 1, 1), *, seed: int, dps: int, n
     start = train(data, activation, widths[1], seed=seed, dps=dps, objective="critical").params.to_vector()
     with workdps(dps):
         ys = to_mp_array(y)
-        found = newton_polish(arch, start, x, ys, dps, target=tolerance(dps, 1, lost_digits=2), steps=60)
+        found = newton_polish(arch, start, x, ys, dps, target=newton_target(dps), steps=60)
         if found is None:
             raise NotConverged(f"Newton polishing did not converge for seed {seed}")
         vec, H = found
-        eigs = _linalg.eigvalsh(H)
-        if not eigs[0] > _linalg.zero_tolerance(dps, eigs[-1]):
+        eigs = eigen.eigenvalues(H)
+        if not eigs[0] > zero_eigenvalue_tolerance(dps, eigs[-1]):
             raise NotConverged(f"trained point for seed {seed} is not a strict minimum (lambda_min {eigs[0]})")
     return Instance(arch, Params.from_vector(arch, vec), Dataset(x, ys), seed,
                     f"trained (train) {list(widths)} {activation}, n={n}")
