@@ -132,6 +132,14 @@ def second_difference_tolerance(dps: int, scale):
     return tolerance(dps, scale, lost_digits=int(dps) // 2 + 2)
 
 
+def near_interpolation_band(dps: int, scale=1):
+    """The loss at or below which a point counts as *near-interpolating* (a trained fit): the
+    certifier tries to prove an exact zero of the residual next to it before anything else
+    (docs/certified.md). ``10^-(dps // 2) * max(1, scale)``, ``scale`` the loss of the zero network
+    (docs/precision.md "zero loss"). Only a route to a proof: the verdict is the proof."""
+    return tolerance(dps, max(1, scale), lost_digits=int(dps) - int(dps) // 2)
+
+
 def zero_loss_band(dps: int, scale=1):
     """The loss at or below which a point counts as fitting the data (``L = 0`` to the working
     precision; a global-minimum verdict still needs a proof): ``tolerance(dps, max(1, scale))``

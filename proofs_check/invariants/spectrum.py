@@ -15,7 +15,7 @@ from hypothesis import assume, strategies as st
 from numerics import mlp
 from numerics.precision import second_difference_step, to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import strategies as sf
-from proofs_check.eigen import top_singular
+from proofs_check.eigen import inertia, top_singular
 from proofs_check.invariants.base import Case, Example, Invariant, is_smooth, require, total
 from proofs_check.invariants.gradient import critical_units
 from proofs_check.invariants.hessian import HESSIAN_WIDTH, check_single_output_b_vanishes, off_kinks
@@ -45,10 +45,6 @@ def k_block(blocks, lam, factor):
     return K
 
 
-def _inertia(eigs, threshold):
-    return (int(np.sum(eigs < -threshold)), int(np.sum(abs(eigs) <= threshold)), int(np.sum(eigs > threshold)))
-
-
 def check_inertia(ex: Example, subject) -> None:
     """At a critical theta*: inertia(H_wide(gamma_lambda theta*)) = inertia(H) + inertia(K_lambda)
     (Sylvester's law with the unimodular T_lambda, T4)."""
@@ -63,8 +59,8 @@ def check_inertia(ex: Example, subject) -> None:
     s = max(1.0, float(abs(narrow).max()))
     small = abs(narrow) / s
     assume(np.all((small <= 1e-13) | (small >= SEPARATION)))
-    expected = _inertia(narrow, 1e-13 * s)
-    found = _inertia(np.linalg.eigvalsh(np.array(H_wide, dtype=float)), 1e-9 * s)
+    expected = inertia(narrow, 1e-13 * s)
+    found = inertia(np.linalg.eigvalsh(np.array(H_wide, dtype=float)), 1e-9 * s)
     require(found == expected, f"inertia of H_wide {found} != inertia of H (+) K_lambda {expected}", wide)
 
 
