@@ -51,6 +51,7 @@ class EigenDecomposition:
     vectors: np.ndarray
 
     def vector(self, k: int) -> np.ndarray:
+        """The ``k``-th eigenvector (column ``k``) as an object array of mpf."""
         return np.array(self.vectors[:, k], dtype=object)
 
 

@@ -42,8 +42,7 @@ ALLOWED = {
         ("numerics/training/lm_float.py", "1e-2"), ("numerics/training/lm_float.py", "1e-300"),
         ("numerics/training/smooth.py", "1e-12"), ("numerics/training/smooth.py", "1e-20"),
         ("numerics/experiment/pac_bayes.py", "1e-12"),
-        ("proofs_check/critical_search.py", "1e-3"), ("proofs_check/critical_search.py", "1e-11"),
-        ("proofs_check/critical_search.py", "1e-12"), ("proofs_check/adversarial.py", "1e-300"),
+        ("proofs_check/adversarial.py", "1e-300"),
         ("proofs_check/bench_training.py", "1e-10"), ("proofs_check/bench_training.py", "1e-15"))},
     **{k: STEP for k in (
         ("proofs_check/checks/_deep.py", "1e-3"), ("proofs_check/checks/_instances.py", "1e-3"),
