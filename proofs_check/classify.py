@@ -36,12 +36,13 @@ import numpy as np
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.evaluation import Evaluations, evaluate
-from numerics.precision import to_decimal_string, to_mp_array, tolerance, workdps
+from numerics.precision import (criticality_tolerance, to_decimal_string, to_mp_array, tolerance, workdps,
+                                zero_eigenvalue_tolerance, zero_loss_band)
 from proofs_check import structure as st
 from proofs_check.certify import certify as certify_point
 from proofs_check.descent import best_combination, certify, quadratic_form
 from proofs_check.display import report_markdown
-from proofs_check.eigen import Inertia, inertia, spectral_scale, symmetric_eigen, zero_tolerance
+from proofs_check.eigen import Inertia, inertia, spectral_scale, symmetric_eigen
 from proofs_check.step_analysis import analyse_narrow, analyse_step
 from theory.activation_properties import applicability
 from theory.architecture import Architecture
@@ -194,9 +195,9 @@ class _Classifier:
         self.gnorm = self.point.gradient_norm
         self.eig = symmetric_eigen(self.H, dps)
         self.scale = spectral_scale(self.eig.values)
-        self.tau = zero_tolerance(self.eig.values, self.gnorm, dps)
+        self.tau = zero_eigenvalue_tolerance(dps, self.scale, self.gnorm)
         self.inertia = inertia(self.eig.values, self.tau)
-        self.band = zero_tolerance(self.eig.values, 0, dps)
+        self.band = zero_eigenvalue_tolerance(dps, self.scale)
         self.own_inertia = inertia(self.eig.values, self.band)
         self.structure = st.detect_at(self.point)
         self.evidence = [
@@ -229,7 +230,7 @@ class _Classifier:
     def run(self) -> CriticalPointReport:
         dps = self.dps
         null_loss = mpmath.fsum(v * v for v in self.y.reshape(-1)) / 2
-        zero_loss_tol = tolerance(dps, max(1, null_loss))
+        zero_loss_tol = zero_loss_band(dps, null_loss)
         if self.loss <= zero_loss_tol:
             self.evidence.append(("zero loss", f"L = {_fmt(self.loss)} <= {_fmt(zero_loss_tol, 3)}: L >= 0 "
                                   "attains its minimum"))
@@ -241,7 +242,7 @@ class _Classifier:
                 f"|u| = {_fmt(abs(k.value), 3)} <= {_fmt(self.structure.kink_tolerance, 3)}; the loss is not "
                 f"twice differentiable there ({len(self.structure.kinks)} incident(s)), so no Hessian-based "
                 "classification"))
-        gtol = tolerance(dps, max(1, self.scale), dps // 2)
+        gtol = criticality_tolerance(dps, self.scale)
         self.evidence.append(("criticality", f"|grad| = {_fmt(self.gnorm)} vs tolerance {_fmt(gtol, 3)}"))
         if self.gnorm > gtol:
             d = np.array([-v for v in self.g], dtype=object)

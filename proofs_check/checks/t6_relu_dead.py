@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _linalg
+from proofs_check import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
@@ -96,11 +96,11 @@ def check(config: CheckConfig) -> CheckResult:
             gw, Hw = mlp.gradient_and_hessian(wide, point, inst.x, inst.y, dps=dps)
             with workdps(dps):
                 worst_loss = max(worst_loss, abs(mlp.loss(wide, point, inst.x, inst.y, dps=dps) - L0))
-                worst_grad = max(worst_grad, _linalg.max_abs(gw[old] - g), _linalg.max_abs(gw[w_in + v_out]))
-                worst_rows = max(worst_rows, _linalg.max_abs(Hw[w_in + v_out, :]))
-                worst_block = max(worst_block, _linalg.max_abs(Hw[np.ix_(old, old)] - H))
+                worst_grad = max(worst_grad, eigen.max_abs(gw[old] - g), eigen.max_abs(gw[w_in + v_out]))
+                worst_rows = max(worst_rows, eigen.max_abs(Hw[w_in + v_out, :]))
+                worst_block = max(worst_block, eigen.max_abs(Hw[np.ix_(old, old)] - H))
         with workdps(dps):
-            bound = tolerance(dps, 1 + L0 + _linalg.max_abs(H), lost_digits=3)
+            bound = tolerance(dps, 1 + L0 + eigen.max_abs(H), lost_digits=3)
         ledger.at_most(f"{tag}: |L_wide - L| over the cone x R^M", worst_loss, bound)
         ledger.at_most(f"{tag}: |grad_wide - (grad, 0)|", worst_grad, bound)
         ledger.at_most(f"{tag}: |new-unit Hessian rows|", worst_rows, bound)
