@@ -62,6 +62,8 @@ def applicability_evidence(arch) -> tuple[str, str]:
     return ("activation", text + ("; does not hold: " + "; ".join(missing) if missing else "; every statement holds"))
 
 class Verdict(str, Enum):
+    """What a point is, as decided by :func:`classify` (the verdict words of docs/classification.md)."""
+
     STRICT_MINIMUM = "strict-minimum"
     SEMI_FLAT_MINIMUM = "semi-flat-minimum"
     GLOBAL_MINIMUM = "global-minimum"
@@ -108,6 +110,9 @@ class CriticalPointReport:
         return report_markdown(self)
 
     def to_json(self) -> dict:
+        """The report as a JSON-ready dict; every number is a decimal string that round-trips at ``dps``
+        (never through a float), so the evidence keeps its digits (docs/classification.md).
+        """
         s = lambda v: None if v is None else to_decimal_string(v, self.dps)  # noqa: E731
         return {
             "verdict": self.verdict.value,

@@ -86,6 +86,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``semiflat`` argument parser with one subcommand per module of :data:`COMMANDS`."""
     parser = _Parser(
         prog="semiflat",
         description=(
@@ -121,6 +122,10 @@ def _terminate(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run ``semiflat`` on ``argv`` (default ``sys.argv[1:]``) and return the exit code: 0 success, 1 a
+    check or target failed, 2 bad input or usage (one line on stderr, no traceback), 130 / 143 when
+    interrupted or terminated (docs/contract.md).
+    """
     import signal
 
     previous = None

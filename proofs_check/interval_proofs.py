@@ -88,6 +88,7 @@ class InertiaProof:
 
     @property
     def decided(self) -> bool:
+        """Whether the sign of every eigenvalue was proved (no undecided ones)."""
         return self.undecided == 0
 
 

@@ -38,6 +38,8 @@ from proofs_check.structure import (
     unit_blocks_at,
     unit_direction,
 )
+from theory.architecture import Architecture
+from theory.embeddings import inactive_propagation, replication
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,13 +73,16 @@ def _top_singular(M):
 
 
 def pair_direction(arch, step, lam, zeta=None, eta=None):
-    """T_lambda (0, zeta, eta) in the before-network (partner keeps lambda, ``step.unit`` is the copy)."""
-    l, p, u = step.layer, step.partner, step.unit
-    dz = unit_direction(arch, l, p, None if zeta is None else (1 - lam) * zeta,
-                        None if eta is None else eta)
-    du = unit_direction(arch, l, u, None if zeta is None else -lam * zeta,
-                        None if eta is None else -eta)
-    return dz + du
+    """T_lambda (0, zeta, eta) in the before-network (partner keeps lambda, ``step.unit`` is the copy):
+    :func:`theory.embeddings.replication.tangent` of the narrow network."""
+    narrow = _narrowed(arch, step.layer)
+    return replication.tangent(narrow, step.layer, step.partner, lam, zeta=zeta, eta=eta, at=step.unit)
+
+
+def _narrowed(arch, layer):
+    widths = list(arch.widths)
+    widths[layer + 1] -= 1
+    return Architecture(tuple(widths), arch.activation, arch.bias)
 
 
 def _spread(n, scale):
@@ -179,11 +184,8 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False, evaluatio
         b0 = params_b.b[l][u] if arch_b.bias else mpmath.mpf(0)
         v0 = outgoing(params_b, l, u)
         if zero_loss and arch_b.bias:
-            e = _spread(n_out, 1)
-            d = unit_direction(arch_b, l, u, v_part=e)
-            from theory.params import flat_index
-            for r in range(n_out):
-                d[flat_index(arch_b, "b", l + 1, r)] -= e[r] * arch_b.phi(b0)
+            d = inactive_propagation.tangent(arch_a, l, np.full(arch_a.n_params, mpmath.mpf(0), dtype=object),
+                                             b0=b0, v0=_spread(n_out, 1), at=u)
             return StepFinding("flat", "T9", f"layer {l} unit {u}: zero incoming weights, "
                                f"v0 with compensated bias, {n_out} flat directions", n_out, flat_directions=(d,))
         return StepFinding("undecided", "T3 (iii)", f"layer {l} unit {u}: zero incoming weights, "
@@ -194,6 +196,12 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False, evaluatio
 
 @dataclass(frozen=True, eq=False)
 class NarrowFinding:
+    """What the second-order test says about the narrowest network of a reduction: the effect, the rule
+    or theorem that decided it, the Hessian inertia with its zero tolerance ``tau``, the eigenvalues,
+    a descent direction when it is a saddle, a one-line summary and why it is undecided if it is
+    (docs/classification.md).
+    """
+
     effect: str  # "strict-minimum", "minimum", "saddle", "undecided"
     theorem: str
     inertia: Inertia

@@ -44,6 +44,10 @@ class ActivationRun:
 
 @dataclass(frozen=True, eq=False)
 class RunOutcome:
+    """What one run produced: its configuration, one :class:`ActivationRun` per activation, the shard
+    ``(index, count)`` it covered (None for the whole run) and wall-clock timings (docs/experiment.md).
+    """
+
     config: ExperimentConfig
     runs: tuple[ActivationRun, ...]
     shard: tuple[int, int] | None

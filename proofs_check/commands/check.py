@@ -20,6 +20,7 @@ EVIDENCE_WIDTH = 70
 
 
 def configure(parser):
+    """Add the options of ``semiflat check`` to ``parser``."""
     from numerics.limits import CHECK_DPS_RANGE
     from proofs_check import options as opt
 
@@ -47,6 +48,7 @@ def _summary(result) -> str:
 
 
 def render(results, verbose: bool = False) -> str:
+    """The text table of ``results`` (one row per theorem check; with ``verbose`` every evidence item)."""
     from proofs_check.benchtable import BenchTable
 
     rows = tuple(
@@ -80,6 +82,9 @@ def applicability_text(name: str) -> str:
 
 
 def run(args) -> int:
+    """Run the selected theorem checks and print them as a table or JSON; exit code 0 if every check
+    passed, 1 if one failed, 2 (``UsageError``) for an unknown id or a ``--dps`` below 20.
+    """
     from proofs_check.checks import CHECKS, check_all
     from proofs_check.cli import UsageError
 

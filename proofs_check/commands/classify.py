@@ -16,6 +16,7 @@ EXAMPLE = "semiflat classify wide.json --data data.csv --dps 50 --json"
 
 
 def configure(parser):
+    """Add the options of ``semiflat classify`` to ``parser``."""
     from numerics.limits import CLASSIFY_DPS_RANGE
     from proofs_check import options as opt
 
@@ -85,6 +86,9 @@ def text_report(report, source: str) -> str:
 
 
 def run(args) -> int:
+    """Classify the network file's parameters on its data and print (or write) the report; exit code 0
+    for every verdict, 2 on bad input (module docstring; docs/classification.md).
+    """
     from numerics.files import load_data, load_network
     from proofs_check.classify import classify
     from theory.errors import InvalidInput

@@ -41,6 +41,7 @@ _METHOD_OPTIONS = (
 
 
 def configure(parser):
+    """Add the options of ``semiflat embed`` to ``parser``."""
     from numerics import limits
     from proofs_check import options as opt
 
@@ -74,6 +75,9 @@ def configure(parser):
 
 
 def run(args) -> int:
+    """Embed the network file into a wider one and write it atomically; exit code 0, or 2 on bad input
+    with no file left behind (docs/embeddings.md).
+    """
     from numerics.files import load_data, load_network, save_network
     from numerics.precision import workdps
     from proofs_check.options import check_output_file

@@ -45,6 +45,7 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def configure(parser):
+    """Add the options of ``semiflat experiment fig2`` to ``parser``."""
     from numerics.experiment.config import ExperimentConfig, PROTOCOLS, RHO_RULES, SURPLUS_RULES
 
     from numerics import limits
@@ -85,6 +86,9 @@ def configure(parser):
 
 
 def config_from_args(args):
+    """The :class:`~numerics.experiment.config.ExperimentConfig` the parsed options describe (``--quick``
+    defaults filled in); raises ``UsageError`` for an ``--h0`` that is neither a positive integer nor ``auto``.
+    """
     from numerics.experiment.config import QUICK, ExperimentConfig
 
     h0 = args.h0.strip()
@@ -146,6 +150,9 @@ def remove_if_empty(folders) -> None:
 
 
 def run(args) -> int:
+    """Run (or resume, or run one shard of) the Figure-2 experiment under a lock on ``--out`` and write its
+    results and figures; exit code 0, or 1 with ``--strict`` when the verdict is NOT reproduced (docs/experiment.md).
+    """
     from numerics.experiment.config import RunOptions
     from numerics.experiment.store import OutputLock
     from proofs_check.options import check_output_folder

@@ -30,6 +30,7 @@ class DataSummary:
 
 
 def configure(parser):
+    """Add the options of ``semiflat info`` to ``parser``."""
     parser.add_argument("network", metavar="NET.json", help="a network file (semiflat.network/1)")
     parser.add_argument("--data", default=None, metavar="FILE",
                         help="data (CSV or JSON); default: the data stored in the network file, if any")
@@ -62,6 +63,9 @@ def summarize_data(net, data, source: str) -> DataSummary:
 
 
 def run(args) -> int:
+    """Print what the network file holds and, with data, its loss, squared error and gradient norm at the
+    file's ``dps`` (module docstring); exit code 0.
+    """
     import mpmath
 
     from numerics.files import load_data, load_network

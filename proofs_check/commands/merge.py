@@ -11,6 +11,7 @@ EXAMPLE = "semiflat merge shard0/ shard1/ --out fig2/"
 
 
 def configure(parser):
+    """Add the options of ``semiflat merge`` to ``parser``."""
     parser.add_argument("shards", nargs="+", help="folders (or results.json files) of the shard runs")
     parser.add_argument("--out", required=True, help="output folder of the merged run")
     parser.add_argument("--no-figures", action="store_true", help="skip fig2a.png and fig2b.png")
@@ -106,6 +107,9 @@ def _checked_merge(docs: list[dict]) -> dict:
 
 
 def run(args) -> int:
+    """Merge the shard folders into the unsharded results under ``--out`` (written in a staging folder, then
+    moved into place); exit code 0, or 2 when the shards do not belong to one run.
+    """
     import os
 
     from numerics.atomic import staged_folder

@@ -32,6 +32,7 @@ DEFAULT_OUT = "semiflat-properties"
 
 
 def configure(parser):
+    """Add the options of ``semiflat properties`` to ``parser``."""
     parser.add_argument("--activation", nargs="+", default=None, metavar="NAME",
                         help="activations to draw from: registry names (tanh relu leaky_relu:0.1 expr:x*tanh(x) ...) "
                              "or 'all' for every built-in; default: tanh relu sigmoid softplus gelu identity")
@@ -205,6 +206,9 @@ def run_parallel(invariants, options, workers: int, bar):
 
 
 def run(args) -> int:
+    """Run the selected invariants (or one mutant against them) and print the table; exit codes as in the
+    module docstring (docs/properties.md).
+    """
     import hypothesis
 
     from proofs_check.invariants import MUTANTS, SEMIFLAT, get_mutant, run_invariant

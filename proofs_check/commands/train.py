@@ -22,6 +22,7 @@ EXAMPLE = "semiflat train --teacher tanh --n 10 --noise 0.1 --seed 3 --activatio
 
 
 def configure(parser):
+    """Add the options of ``semiflat train`` to ``parser``."""
     from numerics import limits
     from proofs_check import options as opt
 
@@ -98,6 +99,9 @@ def _progress_printer(enabled: bool):
 
 
 def run(args) -> int:
+    """Train to the target, recheck it at ``--dps`` from the stored parameters and write the network; exit
+    codes as in the module docstring (docs/training.md).
+    """
     from numerics.files import save_network
     from numerics.precision import to_decimal_string, workdps
     from numerics.training import train
