@@ -24,6 +24,7 @@ EIGSY_LIMIT = 91
 
 
 def bench(quick: bool) -> list[BenchTable]:
+    """The classification-at-scale table (module docstring); ``quick`` stops at D = 31."""
     rng = np.random.default_rng(0)
     arch, params, fit = _zero_fit(rng)
     widths = (5, 10) if quick else (5, 10, 30, 60, 100)
