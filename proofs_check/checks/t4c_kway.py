@@ -97,6 +97,8 @@ def check(config: CheckConfig) -> CheckResult:
             eigs = _linalg.eigvalsh(H)
             neg = _linalg.inertia(eigs, _linalg.zero_tolerance(dps, _linalg.max_abs(H)))[0]
             negative = [a for a in range(len(shares)) if shares[a] < 0]
+        ledger.certify(f"A > 0, shares {'/'.join(share_text)}", wide, p, inst.x, inst.y, dps,
+                       "saddle" if negative else "minimum")
         if not negative:
             ledger.equal(f"A > 0, shares {'/'.join(share_text)} all >= 0: negative eigenvalues", neg, 0)
             continue
