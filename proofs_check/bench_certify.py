@@ -28,7 +28,7 @@ from numerics.ball_functions import ball_precision, bits_for
 from numerics.balls import evaluate
 from numerics.dataset import Dataset
 from numerics.precision import workdps
-from proofs_check.benchtable import BenchRow, BenchTable, peak_memory
+from proofs_check.benchtable import BenchRow, RowTable, peak_memory
 from proofs_check.certify import certify
 from proofs_check.critical_search import find_strict_minimum
 from proofs_check.interval_proofs import certified_inertia
@@ -73,7 +73,7 @@ def _goal(seconds, quick=False) -> dict:
     return {} if quick else {"target": seconds, "target_kind": "goal"}
 
 
-def bench(quick: bool) -> list[BenchTable]:
+def bench(quick: bool) -> list[RowTable]:
     rng = np.random.default_rng(0)
     rows, notes = [], []
     with peak_memory() as mem:
@@ -145,4 +145,4 @@ def bench(quick: bool) -> list[BenchTable]:
     notes.append("certify = proofs_check.certify.certify (ball arithmetic, Krawczyk, Gershgorin); the "
                  "numerical classifier additionally runs mpmath.eigsy on the whole Hessian")
     notes.append("measured while other jobs share the cores: compare the ratios")
-    return [BenchTable("certified verdicts and high precision at scale", tuple(rows), tuple(notes))]
+    return [RowTable("certified verdicts and high precision at scale", tuple(rows), tuple(notes))]

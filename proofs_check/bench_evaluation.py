@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics import batched, mlp
 from numerics.derivative_check import central_differences
-from proofs_check.benchtable import BenchRow, BenchTable, peak_memory
+from proofs_check.benchtable import BenchRow, RowTable, peak_memory
 from theory import Architecture, Params
 
 TITLE = "evaluation"
@@ -43,7 +43,7 @@ TODAY = {
 """Figures README publishes for these rows (full size, quiet 2-core machine): the targets."""
 
 
-def bench(quick: bool) -> list[BenchTable]:
+def bench(quick: bool) -> list[RowTable]:
     """One benchmark table for exact derivatives: batched float64 gradients vs a per-set loop, and
     mpmath Hessians at dps 50 vs central differences of mpmath gradients (smaller sizes when ``quick``).
     """
@@ -73,7 +73,7 @@ def bench(quick: bool) -> list[BenchTable]:
                              "central differences of mpmath gradients (2 D gradients)", base,
                              detail="best of 2 (baseline: 1)", peak_mib=mem["mib"],
                              **_target(f"hessian {widths}", quick)))
-    return [BenchTable(
+    return [RowTable(
         "evaluation: exact derivatives",
         tuple(rows),
         ("ratio = our figure / the baseline's, both measured in this run on this machine",),

@@ -21,7 +21,7 @@ from numerics.experiment.config import ExperimentConfig
 from numerics.experiment.evaluate import evaluate_trials
 from numerics.experiment.examples import paper_like_data, random_base, relu_interpolant
 from numerics.experiment.perturbation import draw_batch
-from proofs_check.benchtable import BenchRow, BenchTable, measured, peak_memory, run_child
+from proofs_check.benchtable import BenchRow, RowTable, measured, peak_memory, run_child
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_unit
 from theory.network import forward
@@ -50,8 +50,8 @@ def _loop_baseline(base, config, trials):
     return out
 
 
-TODAY = {"phase2 tanh": 0.0012, "phase2 relu": 0.0006, "retrain tanh": 0.060, "retrain relu": 0.060}
-"""Per-trial figures of the last recorded run at full size (seconds): targets that must not get worse."""
+TODAY: dict[str, float] = {}
+"""Per-trial figures README publishes for these rows (seconds): targets that must not get worse (none yet)."""
 
 GOALS = {"--quick --workers 2": 20.0, "--workers 2": 120.0, "--protocol retrain --workers 2 --no-figures": 90.0}
 """Wall-time targets of the end-to-end runs on a 2-core machine (seconds)."""
@@ -88,7 +88,7 @@ def _end_to_end(args, target):
                     target=target, target_kind="goal", detail=detail, peak_mib=peak)
 
 
-def _retrain_fits(quick: bool) -> BenchTable:
+def _retrain_fits(quick: bool) -> RowTable:
     """Phase 1 under --protocol retrain: N_H0 for many trials through the batched trainer vs one by one."""
     from numerics.experiment import fitting
 
@@ -106,19 +106,19 @@ def _retrain_fits(quick: bool) -> BenchTable:
                              detail=(f"{sum(len(b.skipped) for b in batched)} data seeds redrawn; "
                                      + ("results identical" if same else "RESULTS DIFFER")),
                              peak_mib=mem["mib"], **_target(f"retrain {act}", quick)))
-    return BenchTable(
+    return RowTable(
         "experiment: retrain protocol, phase 1 (data set + zero-error N_H0 per trial)", tuple(rows),
         ("ours: numerics.experiment.fitting.fit_bases, one numerics.training.train_many call per redraw round;",
          "ReLU fits are exact per data set inside the trainer (no batch gain expected); results must be identical"),
     )
 
 
-def bench(quick: bool) -> list[BenchTable]:
+def bench(quick: bool) -> list[RowTable]:
     """Benchmark tables for the Figure-2 experiment: phase 2 vs a per-trial baseline, the retrain fits,
     and end-to-end ``semiflat experiment fig2`` runs against their target wall times (fewer and
     smaller when ``quick``).
     """
-    tables = [BenchTable(
+    tables = [RowTable(
         "experiment: Figure 2 phase 2 (embed, perturb, generalization error for every H)",
         tuple(_phase2_rows(quick)),
         ("ours: one vectorised pass over trials and a cumulative sum over units (every N_H at once);",
@@ -130,7 +130,7 @@ def bench(quick: bool) -> list[BenchTable]:
     if not quick:
         runs.append(["--workers", "2"])
         runs.append(["--protocol", "retrain", "--workers", "2", "--no-figures"])
-    tables.append(BenchTable(
+    tables.append(RowTable(
         "experiment: end to end (training, phase 2, results, figures, report)",
         tuple(_end_to_end(a, GOALS[" ".join(a)]) for a in runs),
         ("wall time of the command in a subprocess; baseline = the target on a 2-core machine (ratio < 1 meets it);",

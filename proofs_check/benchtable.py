@@ -4,8 +4,8 @@ A :class:`BenchRow` is one measurement (``docs/formats.md`` "Benchmark output"):
 unit, the baseline's name and figure in the same unit, their ratio ``figure / baseline_figure``
 (below 1: ours is faster), a target (an upper bound on the figure, in the same unit) with where it
 comes from, whether it is met, and the peak memory of the process while the row was measured. A
-:class:`BenchTable` groups rows under a title with notes; it renders as plain text and as JSON
-records, both from the same row objects.
+:class:`RowTable` groups rows under a title with notes; it renders as plain text (through the
+generic :class:`BenchTable` of formatted cells) and as JSON records, both from the same row objects.
 """
 
 from __future__ import annotations
@@ -82,7 +82,28 @@ class BenchRow:
 
 @dataclass(frozen=True)
 class BenchTable:
-    """A titled group of :class:`BenchRow` with notes below it."""
+    """A titled table of rows (each a tuple of cells, already formatted) with notes below it."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def render(self) -> str:
+        """The table as aligned plain text: title, underline, columns, rows, then the notes."""
+        widths = [len(c) for c in self.columns]
+        for row in self.rows:
+            widths = [max(w, len(str(cell))) for w, cell in zip(widths, row)]
+        line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+        out = [self.title, "=" * len(self.title), line(self.columns), line(["-" * w for w in widths])]
+        out += [line(r) for r in self.rows]
+        out += [f"  {n}" for n in self.notes]
+        return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class RowTable:
+    """A titled group of :class:`BenchRow` with notes below it (what bench sections return)."""
 
     title: str
     rows: tuple[BenchRow, ...]
@@ -90,7 +111,8 @@ class BenchTable:
 
     COLUMNS = ("run", "ours", "baseline", "baseline figure", "ratio", "target", "met", "peak MiB", "detail")
 
-    def cells(self, row: BenchRow) -> tuple[str, ...]:
+    @staticmethod
+    def cells(row: BenchRow) -> tuple[str, ...]:
         """The text cells of one row (the figures of :meth:`BenchRow.record`, formatted)."""
         target = "-" if row.target is None else f"<= {quantity(row.target, row.unit)} ({row.target_kind})"
         met = {None: "-", True: "yes", False: "NO"}[row.met]
@@ -99,16 +121,8 @@ class BenchTable:
                 f"{row.ratio:.3g}", target, met, peak, row.detail)
 
     def render(self) -> str:
-        """The table as aligned plain text: title, underline, columns, rows, then the notes."""
-        body = [self.cells(r) for r in self.rows]
-        widths = [len(c) for c in self.COLUMNS]
-        for cells in body:
-            widths = [max(w, len(c)) for w, c in zip(widths, cells)]
-        line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
-        out = [self.title, "=" * len(self.title), line(self.COLUMNS), line(["-" * w for w in widths])]
-        out += [line(c) for c in body]
-        out += [f"  {n}" for n in self.notes]
-        return "\n".join(out)
+        """The table as aligned plain text (:class:`BenchTable` of :meth:`cells`)."""
+        return BenchTable(self.title, self.COLUMNS, tuple(self.cells(r) for r in self.rows), self.notes).render()
 
 
 def quantity(value: float, unit: str) -> str:

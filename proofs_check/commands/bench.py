@@ -11,13 +11,14 @@ import json
 import time
 from datetime import datetime, timezone
 
-from proofs_check.benchtable import MEMORY_LIMIT_MIB, machine, memory_method
+from proofs_check.benchtable import MEMORY_LIMIT_MIB, RowTable, machine, memory_method
 
 NAME = "bench"
 HELP = "performance tables: ours vs a named baseline measured in the same run"
 EXAMPLE = "semiflat bench --quick --only training"
 
-# Each section module defines ``TITLE`` and ``bench(quick: bool) -> list[BenchTable]``.
+# Each section module defines ``TITLE`` and ``bench(quick: bool) -> list[RowTable]`` (a plain
+# BenchTable of formatted cells is printed too, and listed under "unstructured" in the JSON).
 SECTIONS = {
     "evaluation": "proofs_check.bench_evaluation",
     "training": "proofs_check.bench_training",
@@ -67,7 +68,11 @@ def run(args) -> int:
             "machine": machine(),
             "memory": {"unit": "MiB", "method": memory_method(), "limit_mib": MEMORY_LIMIT_MIB},
             "tables": [{"section": s, "title": t.title, "notes": list(t.notes)} for s, t in tables],
-            "rows": [dict(section=s, table=t.title, **r.record()) for s, t in tables for r in t.rows],
+            "rows": [dict(section=s, table=t.title, **r.record()) for s, t in tables if isinstance(t, RowTable)
+                     for r in t.rows],
+            "unstructured": [{"section": s, "title": t.title, "columns": list(t.columns),
+                              "rows": [list(map(str, r)) for r in t.rows]}
+                             for s, t in tables if not isinstance(t, RowTable)],
         }
         print(json.dumps(document, indent=1, allow_nan=False))
     return 0

@@ -13,7 +13,7 @@ import types
 import numpy as np
 import pytest
 
-from proofs_check.benchtable import MEMORY_LIMIT_MIB, BenchRow, BenchTable, peak_memory, quantity
+from proofs_check.benchtable import MEMORY_LIMIT_MIB, BenchRow, RowTable, peak_memory, quantity
 from proofs_check.cli import main
 from proofs_check.commands import bench
 
@@ -28,7 +28,7 @@ def _fake_section(monkeypatch):
             BenchRow("per item", 3e-6, "s per set", "loop", 2e-4, target=1e-6, target_kind="today", detail="x"),
             BenchRow("untargeted", 1.5, "s", "other", 1.0))
     module.TITLE = "fake"
-    module.bench = lambda quick: [BenchTable("fake table", rows, ("a note",))]
+    module.bench = lambda quick: [RowTable("fake table", rows, ("a note",))]
     monkeypatch.setitem(sys.modules, "fake_bench_section", module)
     monkeypatch.setitem(bench.SECTIONS, "fake", "fake_bench_section")
     return rows
@@ -63,7 +63,7 @@ def test_row_ratio_met_and_record():
 
 def test_text_shows_every_figure_of_the_record():
     row = BenchRow("fit", 0.0042, "s", "mpmath", 2.5, target=0.004, target_kind="goal", peak_mib=123.4, detail="99%")
-    text = BenchTable("t", (row,)).render()
+    text = RowTable("t", (row,)).render()
     line = text.splitlines()[-1]
     for cell in ("fit", "4.2 ms", "mpmath", "2.5 s", f"{row.ratio:.3g}", "<= 4 ms (goal)", "NO", "123", "99%"):
         assert cell in line
@@ -75,6 +75,7 @@ def test_json_and_text_agree(monkeypatch, capsys):
     assert main(["bench", "--only", "fake", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     _check_rows(doc)
+    assert doc["unstructured"] == []
     assert doc["command"] == "semiflat bench --only fake --json" and doc["sections"] == ["fake"]
     assert [r["name"] for r in doc["rows"]] == [r.name for r in rows]
     assert [r["met"] for r in doc["rows"]] == [True, False, None]
@@ -91,6 +92,19 @@ def test_json_and_text_agree(monkeypatch, capsys):
     doc["rows"][0]["ratio"] *= 1.01
     with pytest.raises(AssertionError):
         _check_rows(doc)
+
+
+def test_a_table_of_cells_is_kept_apart_from_the_rows(monkeypatch, capsys):
+    from proofs_check.benchtable import BenchTable
+
+    module = types.ModuleType("fake_cells_section")
+    module.bench = lambda quick: [BenchTable("cells", ("a", "b"), (("x", "1 s"),))]
+    monkeypatch.setitem(sys.modules, "fake_cells_section", module)
+    monkeypatch.setitem(bench.SECTIONS, "cells", "fake_cells_section")
+    assert main(["bench", "--only", "cells", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["rows"] == [] and doc["unstructured"] == [{"section": "cells", "title": "cells",
+                                                          "columns": ["a", "b"], "rows": [["x", "1 s"]]}]
 
 
 def test_quick_section_json_schema_and_machine(capsys, monkeypatch):
