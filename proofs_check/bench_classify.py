@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics import mlp
 from proofs_check.bench_certify import DPS, _eigsy_seconds, _embedded, _time, _zero_fit
-from proofs_check.benchtable import BenchTable
+from proofs_check.benchtable import BenchRow, RowTable, peak_memory
 from proofs_check.classify import classify
 from proofs_check.refined_eigen import refined_eigen
 
@@ -23,7 +23,7 @@ EIGSY_LIMIT = 91
 """Largest D at which the eigsy baseline is measured (beyond: D^3 from the largest measured D)."""
 
 
-def bench(quick: bool) -> list[BenchTable]:
+def bench(quick: bool) -> list[RowTable]:
     """The classification-at-scale table (module docstring); ``quick`` stops at D = 31."""
     rng = np.random.default_rng(0)
     arch, params, fit = _zero_fit(rng)
@@ -32,27 +32,28 @@ def bench(quick: bool) -> list[BenchTable]:
     for H in widths:
         wa, wp = _embedded(arch, params, H, rng)
         D = wa.n_params
-        ours, _ = _time(lambda: classify(wa, wp, fit, dps=DPS))
-        proved, certified = _time(lambda: classify(wa, wp, fit, dps=DPS, certify=True))
-        hessian = mlp.hessian(wa, wp, fit.x, fit.y, DPS)
-        refined, eig = _time(lambda: refined_eigen(hessian, DPS))
-        if D <= EIGSY_LIMIT:
-            eigsy_at[D] = _eigsy_seconds(hessian)
-            eigsy, how = eigsy_at[D], "measured"
-        else:
-            D0 = max(eigsy_at)
-            eigsy, how = eigsy_at[D0] * (D / D0) ** 3, f"eigsy extrapolated D^3 from D = {D0}"
+        with peak_memory() as mem:
+            ours, _ = _time(lambda: classify(wa, wp, fit, dps=DPS))
+            proved, certified = _time(lambda: classify(wa, wp, fit, dps=DPS, certify=True))
+            hessian = mlp.hessian(wa, wp, fit.x, fit.y, DPS)
+            refined, eig = _time(lambda: refined_eigen(hessian, DPS))
+            if D <= EIGSY_LIMIT:
+                eigsy_at[D] = _eigsy_seconds(hessian)
+                eigsy, how = eigsy_at[D], "measured"
+            else:
+                D0 = max(eigsy_at)
+                eigsy, how = eigsy_at[D0] * (D / D0) ** 3, f"extrapolated by D^3 from D = {D0}"
         base = ours - refined + eigsy
         what = "zero-error fit" if H == arch.widths[1] else "zero-error embedding"
-        rows.append((f"[1, {H}, 1] (D = {D}) {what}",
-                     f"{ours:.2f} s numerical / {proved:.2f} s --certify ({certified.verdict.value})",
-                     "<= 30 s" if D == 301 else "", f"classify with mpmath.eigsy ({how})",
-                     f"{base:.1f} s", f"{base / ours:.1f}x"))
-        rows.append((f"  of which the D x D eigen-decomposition", f"{refined:.2f} s ({eig.method})", "",
-                     "mpmath.eigsy", f"{eigsy:.1f} s", f"{eigsy / refined:.1f}x"))
+        goal = {"target": 30.0, "target_kind": "goal"} if D == 301 and not quick else {}
+        rows.append(BenchRow(f"[1, {H}, 1] (D = {D}) {what}: classify", ours, "s",
+                             f"classify with mpmath.eigsy ({how})", base, detail=f"{certified.verdict.value} with --certify",
+                             peak_mib=mem["mib"], **goal))
+        rows.append(BenchRow(f"[1, {H}, 1] (D = {D}): classify --certify", proved, "s",
+                             f"classify with mpmath.eigsy ({how})", base, peak_mib=mem["mib"], **goal))
+        rows.append(BenchRow(f"[1, {H}, 1] (D = {D}): the D x D eigen-decomposition", refined, "s",
+                             f"mpmath.eigsy ({how})", eigsy, detail=eig.method, peak_mib=mem["mib"]))
     notes = ("classify = proofs_check.classify.classify at dps 50: one evaluation of the point, the "
              "refined eigen-decomposition (float64 guidance, arb_mat refinement, proved error bound), "
-             "structure, steps, certificate of the zero of the residual",
-             "measured while other jobs share the cores: compare the ratios")
-    return [BenchTable("classification at scale", ("task", "ours", "target", "baseline", "baseline time", "ratio"),
-                       tuple(rows), notes)]
+             "structure, steps, certificate of the zero of the residual",)
+    return [RowTable("classification at scale", tuple(rows), notes)]
