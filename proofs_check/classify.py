@@ -35,7 +35,8 @@ import numpy as np
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_decimal_string, to_mp_array, to_mp_params, tolerance, workdps
+from numerics.evaluation import Evaluations, evaluate
+from numerics.precision import to_decimal_string, to_mp_array, tolerance, workdps
 from proofs_check import structure as st
 from proofs_check.certify import certify as certify_point
 from proofs_check.descent import best_combination, certify, quadratic_form
@@ -175,7 +176,6 @@ def classify(arch: Architecture, params: Params, data, *, dps: int = 50, certify
     """
     with workdps(dps):
         x, y = _as_data(arch, data)
-        params = to_mp_params(params)
         c = _Classifier(arch, params, x, y, int(dps))
         report = c.run()
         if certify and not report.certified:
@@ -187,17 +187,18 @@ def classify(arch: Architecture, params: Params, data, *, dps: int = 50, certify
 
 class _Classifier:
     def __init__(self, arch, params, x, y, dps):
-        self.arch, self.params, self.x, self.y, self.dps = arch, params, x, y, dps
-        self.loss = mlp.loss(arch, params, x, y, dps)
-        self.g, self.H = mlp.gradient_and_hessian(arch, params, x, y, dps)
-        self.gnorm = mlp.norm(self.g)
+        self.point = evaluate(arch, params, x, y, dps)  # the one evaluation of the input point
+        self.evaluations = Evaluations(x, y, dps, self.point)
+        self.arch, self.params, self.x, self.y, self.dps = arch, self.point.params, x, y, dps
+        self.loss, self.g, self.H = self.point.loss, self.point.gradient, self.point.hessian
+        self.gnorm = self.point.gradient_norm
         self.eig = symmetric_eigen(self.H, dps)
         self.scale = spectral_scale(self.eig.values)
         self.tau = zero_tolerance(self.eig.values, self.gnorm, dps)
         self.inertia = inertia(self.eig.values, self.tau)
         self.band = zero_tolerance(self.eig.values, 0, dps)
         self.own_inertia = inertia(self.eig.values, self.band)
-        self.structure = st.detect(arch, params, x, dps=dps)
+        self.structure = st.detect_at(self.point)
         self.evidence = [
             ("loss", _fmt(self.loss, 12)),
             ("gradient norm", _fmt(self.gnorm, 6)),
@@ -272,7 +273,8 @@ class _Classifier:
         stages, steps = self.stages()
         flat, directions = 0, []
         for k, step in enumerate(steps):
-            f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps, zero_loss=True)
+            f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps, zero_loss=True,
+                             evaluations=self.evaluations)
             self.evidence.append((f"step {k + 1} ({f.theorem}; input-network unit(s) {list(step.original)})",
                                   f.summary))
             flat += f.flat_dimension
@@ -309,13 +311,14 @@ class _Classifier:
         stages, steps = self.stages()
         findings, blocks = [], []
         for k, step in enumerate(steps):
-            f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps)
+            f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps,
+                             evaluations=self.evaluations)
             findings.append(f)
             self.evidence.append((f"step {k + 1} ({f.theorem}; input-network unit(s) {list(step.original)})",
                                   f.summary))
             if f.blocks is not None:
                 blocks.append((f"layer {step.layer} unit {step.partner} (pair with {step.unit})", f.blocks))
-        narrow = analyse_narrow(*stages[-1], (self.x, self.y), self.dps)
+        narrow = analyse_narrow(*stages[-1], (self.x, self.y), self.dps, evaluations=self.evaluations)
         self.evidence.append(("narrow network", narrow.summary))
 
         for k, f in enumerate(findings):

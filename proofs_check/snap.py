@@ -29,6 +29,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
+from numerics.evaluation import evaluate
 from numerics.precision import to_decimal_string, to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import structure as st
 from theory.architecture import Architecture
@@ -113,7 +114,7 @@ def near_structure(arch: Architecture, params: Params, x=None, *, near=DEFAULT_N
         items, closest = [], []
         us = None
         if x is not None and arch.activation == "relu":
-            us = st._layer_data(arch, p, to_mp_array(np.asarray(x, dtype=object)))[1]
+            us = st._layer_data(evaluate(arch, p, x, None, dps))[1]
         for l in range(arch.n_hidden_layers):
             H, cols = arch.widths[l + 1], arch.widths[l]
             vin = [incoming(arch, p, l, j) for j in range(H)]
@@ -161,7 +162,7 @@ def snap(arch: Architecture, params: Params, near: NearStructure, x=None, *, dps
         touched, records = set(), []
         us = None
         if x is not None and arch.activation == "relu":
-            us = st._layer_data(arch, p, to_mp_array(np.asarray(x, dtype=object)))[1]
+            us = st._layer_data(evaluate(arch, p, x, None, dps))[1]
         for item in near.snappable:
             l, units = item.layer, item.units
             if any((l, u) in touched for u in units):

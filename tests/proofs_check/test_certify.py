@@ -21,7 +21,8 @@ from numerics.files import save_network
 from numerics.precision import workdps
 from proofs_check.certify import certify
 from proofs_check.classify import Verdict, classify
-from proofs_check.critical_search import find_relu_minimum, find_strict_minimum
+from proofs_check.critical_search import find_strict_minimum
+from support.critical import find_relu_minimum
 from proofs_check.verify_certificate import NotProved, verify
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit, draw_dead_incoming

@@ -12,7 +12,7 @@ statements write them,
   ``replicate`` (gamma_lambda), the closed-form inverse is exact and det(T_lambda)^2 = 1;
 - inactive unit: ``add_inactive_unit`` appends (w~0, 0) and copies every other entry;
 - inactive propagation: ``add_inactive_propagation`` appends (0, b0, v0) and replaces the next
-  bias by c - v0 phi(b0), for a generic phi (through the activation hook) and every other entry
+  bias by c - v0 phi(b0), for a generic phi (handed to the map as its activation) and every other entry
   is copied;
 - bias compensation: for every library activation, the library's network function is exactly
   unchanged by the library's inactive propagation (symbolic inputs, symbolic parameters).
@@ -32,6 +32,7 @@ from theory.architecture import Architecture
 from theory.embeddings import (
     add_inactive_propagation,
     add_inactive_unit,
+    inactive_propagation,
     replicate,
     replication_map,
     replication_map_inverse,
@@ -39,7 +40,6 @@ from theory.embeddings import (
 from theory.params import Params, flat_index, incoming_indices, narrow_positions, outgoing_indices
 from theory.symbolic.generic import symbols_vector
 from theory.symbolic.layer import PHI
-from theory.symbolic.maps import _hooked
 from theory.symbolic.result import EPS, Derivation
 
 LAM = sp.Symbol("lambda", real=True)
@@ -154,24 +154,23 @@ def prove_inactive_unit_map(activation: str, perturb: bool = False) -> Derivatio
 
 def prove_propagation_map(activation: str, perturb: bool = False) -> Derivation:
     """inactive_propagation.library_map: add_inactive_propagation appends (w = 0, b0, v0) and
-    compensates the next bias by -v0 phi(b0), for a generic phi (activation hook)."""
+    compensates the next bias by -v0 phi(b0), for a generic phi (the map's ``phi`` argument)."""
     d = Derivation(
         "The library's add_inactive_propagation applied to symbols appends a unit with incoming "
         "weights 0, bias b0 and outgoing v0, replaces the next bias c by c - v0 phi(b0) for a generic "
         "phi, and copies every other parameter: the map of the proofs.",
         "the library's code on the listed architectures with biases; symbolic b0, v0, parameters; generic phi",
         sizes=[s for s, case in zip(_sizes(False), CASES) if case[3]],
-        method="entry-by-entry exact comparison (sympy); phi(b0) through the library's activation hook",
+        method="entry-by-entry exact comparison (sympy); phi(b0) by the generic phi handed to the library's map",
     )
-    hooked = _hooked(PHI)(B0.name, real=True)
     for widths, layer, _, bias in CASES:
         if not bias:
             continue
         arch = Architecture(widths, "identity", bias)
         theta, params = _theta(arch)
         v0 = symbols_vector("v0", arch.outgoing_size(layer))
-        wide_arch, wide = add_inactive_propagation(arch, params, layer, hooked, np.array(v0, dtype=object))
-        got = [sp.sympify(x).xreplace({hooked: B0}) for x in wide.to_vector()]
+        wide_arch, wide = inactive_propagation.apply(arch, params, layer, B0, np.array(v0, dtype=object), phi=PHI)
+        got = [sp.sympify(x) for x in wide.to_vector()]
         if perturb:
             got[outgoing_indices(wide_arch, layer, arch.widths[layer + 1])[0]] += EPS
         expected = [sp.Integer(0)] * wide_arch.n_params
