@@ -40,7 +40,7 @@ from numerics.precision import GUARD, to_mpf, workdps
 from proofs_check.eigen import EigenDecomposition, Inertia, inertia, symmetric_eigen
 
 MAX_ITERATIONS = 12
-KAPPA = 1000.0
+KAPPA = 100.0
 """Clustering factor: eigenvalue estimates closer than KAPPA x (largest coupling) are treated as one cluster."""
 MAX_DPS = 250
 """Above this precision the cluster bookkeeping (float64 magnitudes) could underflow: eigsy is used."""
