@@ -42,9 +42,11 @@ from numerics.precision import to_decimal_string, to_mp_array, tolerance, workdp
 from proofs_check import structure as st
 from proofs_check.certify import certify as certify_point
 from proofs_check.descent import best_combination, certify, quadratic_form
+from proofs_check.display import report_markdown
 from proofs_check.eigen import Inertia, spectral_scale, zero_tolerance
 from proofs_check.refined_eigen import bounded_inertia, refined_eigen
 from proofs_check.step_analysis import analyse_narrow, analyse_step
+from theory.activation_properties import applicability
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
 from theory.params import Params
@@ -54,8 +56,6 @@ from theory.params import Params
 def applicability_evidence(arch) -> tuple[str, str]:
     """The evidence line naming the activation, its properties and the statements that do not
     hold for it (theory.activation_properties; docs/activations.md)."""
-    from theory.activation_properties import applicability
-
     props = arch.phi.properties
     missing = [f"{key} ({why})" for key, holds, why in applicability(props) if not holds]
     text = f"{arch.activation}: {props.describe()}"
@@ -105,8 +105,6 @@ class CriticalPointReport:
     arch: Architecture | None = None
 
     def _repr_markdown_(self):
-        from proofs_check.display import report_markdown
-
         return report_markdown(self)
 
     def to_json(self) -> dict:

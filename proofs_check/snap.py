@@ -34,6 +34,7 @@ from numerics.precision import to_decimal_string, to_mp_array, to_mp_params, tol
 from proofs_check import structure as st
 from theory.architecture import Architecture
 from theory.embeddings._units import editable, incoming, outgoing
+from theory.errors import InvalidInput
 from theory.params import Params
 
 DEFAULT_NEAR = "1e-6"
@@ -212,6 +213,7 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
     the embeddings are affine), so replicated pairs stay replicated and dead units dead. Returns
     (params, record) with the gradient norms before and after, the largest parameter change and
     the largest output change on the data. Any depth (the Newton solver covers every network)."""
+    # deferred: this module loads with every `semiflat` command; the trainer loads only when used
     from numerics.training.polish import newton_gradient
 
     with workdps(dps):
@@ -260,8 +262,8 @@ def configure(parser) -> None:
 
 def prepare(args, net, data, dps: int):
     """(network to analyse, lines to print, JSON object) for a command with :func:`configure`'s flags."""
+    # deferred: this module loads with every `semiflat` command; the file writer loads only when used
     from numerics.files import NetworkFile, save_network
-    from theory.errors import InvalidInput
 
     try:
         R = mpmath.mpf(str(args.near))

@@ -157,7 +157,7 @@ class PartialStore:
 
 
 def _digest(record) -> str:
-    import hashlib
+    import hashlib  # deferred: this module loads with every `semiflat` command; hashing is for --resume only
 
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
@@ -204,6 +204,7 @@ class OutputLock:
         Raises ``InvalidInput`` naming the holder's pid if another live process holds it; a lock file
         left by a dead process is taken over.
         """
+        # deferred: POSIX only
         import fcntl
 
         for _ in range(20):

@@ -21,6 +21,7 @@ import sympy
 from theory.embeddings import (add_inactive_propagation, add_inactive_unit, draw_dead_incoming, replicate,
                                replication_map, replication_map_inverse, split)
 from theory.embeddings import _units
+from theory.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -134,8 +135,6 @@ MUTANT_NAMES: tuple[str, ...] = tuple(m.name for m in MUTANTS)
 
 def get_mutant(name: str) -> Subject:
     """The mutant called ``name`` (one of :data:`MUTANT_NAMES`)."""
-    from theory.errors import InvalidInput
-
     for mutant in MUTANTS:
         if mutant.name == name:
             return mutant
