@@ -20,6 +20,7 @@ from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from proofs_check.certify import certify
 from proofs_check.critical_points import min_kink_distance
 from proofs_check.structure import augmented_inputs
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
@@ -49,8 +50,6 @@ def _certify_pair(ledger, tag, inst, p, wide, wp, dps):
     minimum, a saddle a saddle; the function is unchanged on a neighbourhood). The narrow verdict
     is proved first; without it the claim is the M = 1, one-hidden-layer one (T7: every critical
     point is a minimum)."""
-    from proofs_check.certify import certify
-
     arch = inst.arch
     narrow = certify(arch, p, (inst.x, inst.y), dps)
     ledger.note(f"{tag}: narrow point certified", narrow.statement if narrow.proved else f"not proved ({narrow.reason})")
