@@ -68,7 +68,7 @@ class CellPoint:
 
     @property
     def loss(self) -> fmpq:
-        """L = sum_i |f(x_i) - y_i|^2 / 2 at the point, exactly (a rational)."""
+        """L = sum_i 1/2 ||f(x_i) - y_i||^2 at this point, exactly (docs/network.md)."""
         return sum((r * r for row in self.residuals for r in row), fmpq(0)) / 2
 
 
