@@ -27,6 +27,7 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import workdps
 from theory.architecture import Architecture
+from theory.embeddings.replication import replicate
 from theory.params import Params
 
 GUARD_DIGITS = 30
@@ -55,8 +56,6 @@ def _residual_targets(arch, params, x, e):
 
 def tiny_coupling(size, dps: int = 50, lam="0.5", nudge=None, n: int = 8):
     """(wide arch, wide params, data): module docstring. ``size`` and ``nudge`` are decimal strings."""
-    from theory.embeddings.replication import replicate
-
     arch = Architecture((1, 1, 2), "tanh")
     with workdps(dps + GUARD_DIGITS):
         params = Params.from_vector(arch, [mpmath.mpf(v) for v in ("2", "0.5", "1.1", "-0.7", "0.2", "0.1")])

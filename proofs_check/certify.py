@@ -33,6 +33,7 @@ from numerics.balls import evaluate, pre_activations, to_ball
 from numerics.datafile import dataset_to_json
 from numerics.dataset import Dataset
 from numerics.files import network_to_json
+from numerics.precision import to_mp_array, workdps
 from proofs_check import relu_cell
 from proofs_check import structure as st
 from proofs_check.interval_proofs import (
@@ -42,6 +43,7 @@ from proofs_check.interval_proofs import (
     krawczyk,
     rayleigh_upper,
 )
+from proofs_check.step_analysis import pair_direction
 from theory.embeddings._units import incoming
 from theory.params import Params, incoming_indices, outgoing_indices
 
@@ -215,7 +217,6 @@ def certify(arch, params: Params, data, dps: int, *, structure=None, zero_loss: 
             if zero_loss:
                 return _certify_zero(arch_b, theta, xb, yb, digits, cert)
             if structure is None:
-                from numerics.precision import to_mp_array, workdps
                 with workdps(dps):
                     structure = st.detect(arch, params, to_mp_array(dataset.x), dps=dps)
             return _certify_critical(arch, params, arch_b, params_b, theta, xb, yb, digits, structure, cert)
@@ -536,8 +537,6 @@ def _unit(n, a):
 
 def _step(stages, steps, lams, boxes, k, wide, x, y):
     """The certified contribution of reduction step ``k`` (dict: effect, theorem, text, test, ...)."""
-    from proofs_check.step_analysis import pair_direction
-
     step = steps[k]
     arch_b, _ = stages[k]
     l = step.layer

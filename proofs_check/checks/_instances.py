@@ -29,6 +29,7 @@ from proofs_check.critical_search import least_norm_combination
 from proofs_check.structure import unit_blocks
 from theory.architecture import Architecture
 from theory.errors import NotConverged
+from theory.network import pre_activations
 from theory.params import Params
 
 MAX_TRIES = 200
@@ -92,7 +93,6 @@ def _units_alive(arch, params, x) -> bool:
     """Every ReLU hidden unit active on at least one and inactive... on at least one datum."""
     if not arch.phi.properties.dead_zone:
         return True
-    from theory.network import pre_activations
 
     zs = pre_activations(arch, params, np.asarray(x, dtype=float))[:-1]
     return all((z > 0).any(axis=0).all() for z in zs)

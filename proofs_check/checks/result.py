@@ -7,11 +7,13 @@ the value states the measured number and the bound it was compared with.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 
 import mpmath
+
+from proofs_check.certify import certify
+from proofs_check.display import check_markdown
 
 TAMPERS_DOC = "name of a deliberately wrong premise (negative control); None for the real check"
 
@@ -60,13 +62,7 @@ class CheckResult:
         out["symbolic_claims"] = list(self.symbolic_claims)
         return out
 
-    def to_json_text(self) -> str:
-        """The result as indented JSON text."""
-        return json.dumps(self.to_json(), indent=2)
-
     def _repr_markdown_(self) -> str:
-        from proofs_check.display import check_markdown
-
         return check_markdown(self)
 
 
@@ -117,8 +113,6 @@ class Ledger:
         ``expected`` is the theorem's prediction ("saddle", "not-critical", "minimum" for any kind
         of minimum, "global-minimum"); a proved verdict that contradicts it is a failure, no proof
         is only counted (the numeric evidence stands). Returns the Certification."""
-        from proofs_check.certify import certify
-
         proof = certify(arch, params, (x, y), dps)
         self.proofs.append(proof.proved)
         if not proof.proved:

@@ -27,6 +27,7 @@ from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
 from proofs_check.checks import _linalg
 from numerics.dataset import Dataset
 from proofs_check.checks._instances import Instance, classify_matrix, designed_minimum
+from proofs_check.structure import unit_blocks
 from theory.errors import NotConverged
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
@@ -123,6 +124,7 @@ def _cell(ledger, inst, kind, lam, config, rng):
 def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
     """Cross-check with the shared classifier (proofs_check.classify), when it is available."""
     try:
+        # deferred: guarded; the except branch below handles its absence
         from proofs_check.classify import classify
     except ImportError:
         return
@@ -148,7 +150,6 @@ def instances(config: CheckConfig):
         out.append((kind, inst))
     if not config.quick:
         trained = trained_minimum("tanh", WIDTHS, seed=config.seed, dps=dps)
-        from proofs_check.structure import unit_blocks
 
         kind = classify_matrix(unit_blocks(trained.arch, trained.params, trained.x, trained.y, 0, 0, dps).A, dps)
         out.append((kind, trained))

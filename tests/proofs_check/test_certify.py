@@ -20,7 +20,8 @@ from numerics.files import save_network
 from numerics.precision import workdps
 from proofs_check.certify import certify
 from proofs_check.classify import Verdict, classify
-from proofs_check.critical_search import find_relu_minimum, find_strict_minimum
+from proofs_check.critical_search import find_strict_minimum
+from support.critical import find_relu_minimum
 from proofs_check.verify_certificate import NotProved, verify
 from tests.proofs_check.tamper import digit_changed as _digit_changed, retamper as _retamper
 from theory.architecture import Architecture
