@@ -74,6 +74,7 @@ def _goal(seconds, quick=False) -> dict:
 
 
 def bench(quick: bool) -> list[RowTable]:
+    """The certify section's tables (rows listed in the module docstring); ``quick`` keeps the smaller sizes."""
     rng = np.random.default_rng(0)
     rows, notes = [], []
     with peak_memory() as mem:

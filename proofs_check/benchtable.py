@@ -13,10 +13,14 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import platform
 import re
 import resource
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
+from importlib import metadata
 
 TARGET_KINDS = ("goal", "today")
 """``goal``: a target the project set for this row; ``today``: the figure of the last recorded
@@ -197,9 +201,6 @@ def measured(fn):
 
 def machine() -> dict:
     """Cores, BLAS threads, Python and the versions of the packages the figures depend on."""
-    import platform
-    from importlib import metadata
-
     versions = {}
     for name in ("semiflat", "numpy", "mpmath", "gmpy2", "python-flint", "sympy"):
         try:
@@ -219,9 +220,6 @@ def run_child(argv: list[str]) -> tuple[float, int, str, float]:
     """Run ``argv`` to its end: ``(seconds, exit code, stderr, peak MiB)``, where the peak is the
     child's ``ru_maxrss`` from ``wait4`` (the largest of the child and the processes it waited for,
     not their sum). Standard output is discarded."""
-    import subprocess
-    import tempfile
-
     with tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()
         proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, text=True)
