@@ -20,7 +20,7 @@ from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.certify import certify
+from proofs_check import certify as certification
 from proofs_check.critical_points import min_kink_distance
 from proofs_check.structure import augmented_inputs
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
@@ -51,7 +51,7 @@ def _certify_pair(ledger, tag, inst, p, wide, wp, dps):
     is proved first; without it the claim is the M = 1, one-hidden-layer one (T7: every critical
     point is a minimum)."""
     arch = inst.arch
-    narrow = certify(arch, p, (inst.x, inst.y), dps)
+    narrow = certification.certify(arch, p, (inst.x, inst.y), dps)
     ledger.note(f"{tag}: narrow point certified", narrow.statement if narrow.proved else f"not proved ({narrow.reason})")
     if narrow.proved or (arch.output_dim == 1 and arch.n_layers == 2):
         expected = "saddle" if narrow.proved and narrow.verdict == "saddle" else "minimum"
