@@ -24,6 +24,7 @@ SECTIONS = {
     "training": "proofs_check.bench_training",
     "experiment": "proofs_check.bench_experiment",
     "certify": "proofs_check.bench_certify",
+    "classify": "proofs_check.bench_classify",
 }
 
 FORMAT = "semiflat.bench/1"
