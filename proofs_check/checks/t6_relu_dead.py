@@ -21,7 +21,6 @@ from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check import certify as certification
 from proofs_check.critical_points import min_kink_distance
 from proofs_check.structure import augmented_inputs
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
