@@ -9,7 +9,7 @@ Entry points (loaded on first use):
 - ``numerics.load_network``, ``numerics.save_network``, ``numerics.load_data`` (:mod:`numerics.files`).
 """
 
-import importlib
+from numerics.lazy import lazy_getattr
 
 _EXPORTS = {
     "forward": "numerics.mlp",
@@ -29,8 +29,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'numerics' has no attribute {name!r}")
+__getattr__ = lazy_getattr("numerics", _EXPORTS)

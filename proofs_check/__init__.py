@@ -4,7 +4,7 @@ Entry points: ``proofs_check.check_all`` (loaded on first use), ``proofs_check.c
 ``proofs_check.strategies`` (public hypothesis strategies), ``proofs_check.cli.main``.
 """
 
-import importlib
+from numerics.lazy import lazy_getattr
 
 _EXPORTS = {
     "check_all": "proofs_check.checks",
@@ -12,8 +12,4 @@ _EXPORTS = {
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name):
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'proofs_check' has no attribute {name!r}")
+__getattr__ = lazy_getattr("proofs_check", _EXPORTS)
