@@ -68,7 +68,7 @@ class CellPoint:
 
     @property
     def loss(self) -> fmpq:
-        """L = sum_i |f(x_i) - y_i|^2 / 2 at the point, exactly (a rational)."""
+        """L = 1/2 sum r^2 at the cell point, exact."""
         return sum((r * r for row in self.residuals for r in row), fmpq(0)) / 2
 
 

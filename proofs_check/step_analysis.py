@@ -27,6 +27,7 @@ from numerics import mlp
 from numerics.evaluation import Evaluations
 from numerics.precision import workdps, zero_eigenvalue_tolerance
 from proofs_check.eigen import Inertia, inertia, spectral_scale, symmetric_eigen, top_singular
+from proofs_check.refined_eigen import bounded_inertia, refined_eigen
 from proofs_check.structure import (
     UnitBlocks,
     _layer_data,
@@ -222,9 +223,9 @@ def analyse_narrow(arch, params, data, dps, evaluations=None) -> NarrowFinding:
     H = ev.hessian
     with workdps(dps):
         gnorm = ev.gradient_norm
-        eig = symmetric_eigen(H, dps)
+        eig = refined_eigen(H, dps)
         tau = zero_eigenvalue_tolerance(dps, spectral_scale(eig.values), gnorm)
-        counts = inertia(eig.values, tau)
+        counts = bounded_inertia(eig, tau)
         text = f"narrow {list(arch.widths)} Hessian inertia (-{counts.negative}, 0:{counts.zero}, +{counts.positive})"
         if counts.negative:
             return NarrowFinding("saddle", "Sylvester (narrow Hessian indefinite)", counts, tau, eig.values,

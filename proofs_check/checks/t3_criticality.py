@@ -5,7 +5,8 @@ sum_i delta_i^(l+1) phi(w~0 . h~_i) (narrow signals), dL/dw~_new = 0, and every 
 unchanged. At beta_{b0,v0}(theta): dL/dw_new = phi'(b0) sum_i (v0 . delta_i) h_i and
 dL/db_new = phi'(b0) v0 . sum_i delta_i. At a critical theta* the embedded point is critical in
 the cases (a) zero error, (b) w0 = 0, (c) w~0 = w~_j, (d) ReLU dead w~0 (any v_new); for beta:
-v0 = 0, ReLU b0 < 0, and (J = 3) sum_i (v0 . e_i) x_i = 0; a generic w~0 is not critical.
+v0 = 0, ReLU b0 < 0, and (J = 3) sum_i (v0 . e_i) x_i = 0; a generic w~0 (v0) is not critical,
+which the generic cases also prove with ball arithmetic (a gradient component certified non-zero).
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def _alpha(ledger, inst, w0, tag, dps, expect_critical, v_new=None):
     else:
         ledger.require(f"{tag}: |g_alpha| > 0 (not critical)", mlp.norm(g_alpha) > bound,
                        f"{fmt(mlp.norm(g_alpha))} > {fmt(bound)}")
+        ledger.certify(tag, wide, wp, inst.x, inst.y, dps, "not-critical")
 
 
 def _beta(ledger, inst, b0, v0, tag, dps, expect_critical):
@@ -79,6 +81,8 @@ def _beta(ledger, inst, b0, v0, tag, dps, expect_critical):
     ledger.at_most(f"{tag}: |dL/dw~_new - phi'(b0) sum (v0 . delta) h~|", err, bound)
     if expect_critical:
         ledger.at_most(f"{tag}: |grad L_wide| (critical)", norm, bound)
+    else:
+        ledger.certify(tag, wide, wp, inst.x, inst.y, dps, "not-critical")
 
 
 def check(config: CheckConfig) -> CheckResult:

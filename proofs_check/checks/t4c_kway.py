@@ -91,6 +91,8 @@ def check(config: CheckConfig) -> CheckResult:
             eigs = eigen.eigenvalues(H)
             neg = eigen.inertia(eigs, zero_eigenvalue_tolerance(dps, eigen.max_abs(H))).negative
             negative = [a for a in range(len(shares)) if shares[a] < 0]
+        ledger.certify(f"A > 0, shares {'/'.join(share_text)}", wide, p, inst.x, inst.y, dps,
+                       "saddle" if negative else "minimum")
         if not negative:
             ledger.equal(f"A > 0, shares {'/'.join(share_text)} all >= 0: negative eigenvalues", neg, 0)
             continue

@@ -16,6 +16,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
+from numerics.evaluation import evaluate
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
 from proofs_check import eigen
 from proofs_check.checks._instances import critical_instance, zero_error_instance
@@ -54,12 +55,13 @@ def _embed(inst, rng, dps):
 
 def _case(ledger, inst, rng, dps, full_row_rank_expected):
     tag = f"{inst.label}"
-    g0, H0 = mlp.gradient_and_hessian(inst.arch, inst.params, inst.x, inst.y, dps=dps)
+    narrow = evaluate(inst.arch, inst.params, inst.x, inst.y, dps)
+    g0, H0 = narrow.gradient, narrow.hessian
     J0 = mlp.jacobian(inst.arch, inst.params, inst.x, dps=dps)
     wide, wp, ws = _embed(inst, rng, dps)
-    gw, Hw = mlp.gradient_and_hessian(wide, wp, inst.x, inst.y, dps=dps)
+    at = evaluate(wide, wp, inst.x, inst.y, dps)
+    gw, Hw, Lw = at.gradient, at.hessian, at.loss
     Jw = mlp.jacobian(wide, wp, inst.x, dps=dps)
-    Lw = mlp.loss(wide, wp, inst.x, inst.y, dps=dps)
     with workdps(dps):
         scale = 1 + eigen.max_abs(Hw)
         bound = tolerance(dps, scale, lost_digits=3)
