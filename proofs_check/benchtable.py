@@ -13,9 +13,13 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import platform
 import re
 import resource
+import subprocess
+import tempfile
 import time
+from importlib import metadata
 from dataclasses import dataclass, field
 
 TARGET_KINDS = ("goal", "today")
@@ -197,8 +201,6 @@ def measured(fn):
 
 def machine() -> dict:
     """Cores, BLAS threads, Python and the versions of the packages the figures depend on."""
-    import platform
-    from importlib import metadata
 
     versions = {}
     for name in ("semiflat", "numpy", "mpmath", "gmpy2", "python-flint", "sympy"):
@@ -219,8 +221,6 @@ def run_child(argv: list[str]) -> tuple[float, int, str, float]:
     """Run ``argv`` to its end: ``(seconds, exit code, stderr, peak MiB)``, where the peak is the
     child's ``ru_maxrss`` from ``wait4`` (the largest of the child and the processes it waited for,
     not their sum). Standard output is discarded."""
-    import subprocess
-    import tempfile
 
     with tempfile.TemporaryFile("w+") as err:
         t = time.perf_counter()

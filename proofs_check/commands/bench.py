@@ -42,6 +42,7 @@ def configure(parser):
 
 
 def run(args) -> int:
+    """Run the bench sections ``args`` selects and print (or write) their tables; exit status 0."""
     names = list(dict.fromkeys(args.only or SECTIONS))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
