@@ -27,17 +27,31 @@ def _publish(tmp, path) -> None:
 def write_atomic(path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InvalidInput(f"cannot write {path}: folder {folder} does not exist; create it first or pick another path")
+    folder = _existing_folder(path)
     mode = "wb" if isinstance(data, bytes) else "w"
     fd, tmp = _temporary(path, folder, ".part")
-    try:
+    with _removed_on_failure(tmp, path):
         with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8"})) as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         _publish(tmp, path)
+
+
+def _existing_folder(path: Path) -> Path:
+    """The folder ``path`` is to be written in; refused when it does not exist."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InvalidInput(f"cannot write {path}: folder {folder} does not exist; create it first or pick another path")
+    return folder
+
+
+@contextlib.contextmanager
+def _removed_on_failure(tmp, path):
+    """Remove the temporary file ``tmp`` when the block fails; an ``OSError`` becomes one
+    :class:`InvalidInput` naming ``path``, anything else is raised again."""
+    try:
+        yield
     except OSError as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
@@ -78,19 +92,8 @@ def staged_folder(folder, staging):
 def atomic_path(path):
     """Yield a temporary path to write (e.g. by matplotlib); moved to ``path`` only on success."""
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InvalidInput(f"cannot write {path}: folder {folder} does not exist; create it first or pick another path")
-    fd, tmp = _temporary(path, folder, path.suffix[:16])
+    fd, tmp = _temporary(path, _existing_folder(path), path.suffix[:16])
     os.close(fd)
-    try:
+    with _removed_on_failure(tmp, path):
         yield Path(tmp)
         _publish(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}; pick another path") from None
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise

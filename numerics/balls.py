@@ -27,7 +27,7 @@ from flint import arb, arb_mat, fmpq
 from numerics.ball_functions import SignUndecided, ball_activation
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
-from theory.params import Params, flat_index
+from theory.params import Params, flat_index, map_array
 
 
 def to_ball(value, rad=None) -> arb:
@@ -67,11 +67,7 @@ def to_ball(value, rad=None) -> arb:
 
 def to_balls(values) -> np.ndarray:
     """Object array of balls of the same shape (:func:`to_ball` on each entry)."""
-    arr = np.asarray(values, dtype=object)
-    out = np.empty(arr.shape, dtype=object)
-    for idx, v in np.ndenumerate(arr):
-        out[idx] = to_ball(v)
-    return out
+    return map_array(to_ball, values)
 
 
 def box(mid, rad) -> list:

@@ -15,7 +15,7 @@ import contextlib
 import mpmath
 import numpy as np
 
-from theory.params import Params
+from theory.params import Params, map_array
 
 GUARD = 10
 """Guard digits added to every requested precision."""
@@ -160,11 +160,7 @@ def to_mpf(value):
 
 def to_mp_array(values) -> np.ndarray:
     """Object array of mpmath numbers (call inside :func:`workdps`)."""
-    arr = np.asarray(values, dtype=object)
-    out = np.empty(arr.shape, dtype=object)
-    for idx, v in np.ndenumerate(arr):
-        out[idx] = to_mpf(v)
-    return out
+    return map_array(to_mpf, values)
 
 
 def to_mp_params(params: Params) -> Params:

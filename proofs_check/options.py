@@ -120,14 +120,19 @@ def _writable_folder(folder: Path, flag: str, shown: str) -> None:
         raise InvalidInput(f"{flag} {shown}: folder {folder} is not writable; pick another path")
 
 
+def _output_path(path, flag: str, kind: str) -> tuple[Path, str]:
+    """``path`` as a :class:`Path` and as shown in messages; refused when empty or badly named."""
+    if not str(path):
+        raise InvalidInput(f"{flag} is empty; give a {kind} name")
+    p = Path(path)
+    _name_ok(p, flag)
+    return p, str(path)[:200]
+
+
 def check_output_file(path, flag: str = "--out") -> Path:
     """Refuse, before any work, an output file path that cannot be written: a folder, a missing
     or unwritable parent folder, a name over 255 bytes."""
-    p = Path(path)
-    shown = str(path)[:200]
-    if not str(path):
-        raise InvalidInput(f"{flag} is empty; give a file name")
-    _name_ok(p, flag)
+    p, shown = _output_path(path, flag, "file")
     if p.is_dir():
         raise InvalidInput(f"{flag} {shown} is a folder; give a file name inside it")
     if p.exists() and not os.access(p, os.W_OK):
@@ -139,11 +144,7 @@ def check_output_file(path, flag: str = "--out") -> Path:
 def check_output_folder(path, flag: str = "--out") -> Path:
     """Refuse, before any work, an output folder that cannot be created or written: a file in
     its place, a missing or unwritable parent, a name over 255 bytes. Nothing is created here."""
-    p = Path(path)
-    shown = str(path)[:200]
-    if not str(path):
-        raise InvalidInput(f"{flag} is empty; give a folder name")
-    _name_ok(p, flag)
+    p, shown = _output_path(path, flag, "folder")
     if p.exists():
         if not p.is_dir():
             raise InvalidInput(f"{flag} {shown} is a file, expected a folder; pick another path")

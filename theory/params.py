@@ -124,6 +124,22 @@ class Params:
         return self.b[l]
 
 
+def map_array(fn: Callable, values) -> np.ndarray:
+    """Object array of the shape of ``values`` holding ``fn`` of each entry (docs/network.md).
+
+    The one element-wise converter behind every ``to_*`` array conversion; unlike
+    ``np.frompyfunc`` it keeps 0-d arrays as arrays.
+
+    >>> map_array(lambda v: v * 2, [[1, 2], [3, 4]]).tolist()
+    [[2, 4], [6, 8]]
+    """
+    arr = np.asarray(values, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, value in np.ndenumerate(arr):
+        out[idx] = fn(value)
+    return out
+
+
 def unflatten(arch: Architecture, vectors) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
     """Split flat vectors into per-layer blocks: the one reading of the flat order.
 

@@ -42,6 +42,19 @@ def depths(config) -> dict[int, tuple[int, ...]]:
     return WIDTHS_QUICK if config.quick else WIDTHS_FULL
 
 
+def instances(config, ledger, activation: str, prepare=None):
+    """``(J, widths, instance)`` for each depth of :func:`depths`: the exact critical instance of
+    ``activation`` at ``config.seed`` and ``config.dps`` (passed through ``prepare(instance,
+    config)`` when given, e.g. a negative control), its seed recorded in ``ledger``
+    (docs/theorems.md, T3d and Td)."""
+    for J, widths in depths(config).items():
+        inst = critical(widths, activation, seed=config.seed, dps=config.dps)
+        if prepare is not None:
+            inst = prepare(inst, config)
+        ledger.seed(inst.seed)
+        yield J, widths, inst
+
+
 def critical(widths, activation: str, *, seed: int, dps: int, bias: bool = True) -> Instance:
     """First seed >= ``seed`` giving an exact critical point with L > 0 (docs/invariants.md), no datum
     within KINK_MARGIN of a kink, and (dead-zone activations) every unit alive on some datum."""

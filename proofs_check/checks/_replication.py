@@ -16,7 +16,9 @@ import numpy as np
 from numerics import mlp
 from numerics.evaluation import evaluate
 from numerics.precision import to_mp_array, to_mp_params, workdps
+from proofs_check.checks._instances import random_inputs, random_params
 from proofs_check.structure import unit_blocks_at
+from theory.architecture import Architecture
 from theory.embeddings import replicate, replication_map
 
 # The arbitrary-theta congruence cases shared by T2 (gradient) and T4 (Hessian):
@@ -25,6 +27,20 @@ CONGRUENCE_CASES = (((2, 3, 1), "tanh", 0, 1), ((1, 3, 2), "sigmoid", 0, 0), ((2
                     ((1, 3, 2, 2), "tanh", 1, 0), ((2, 2, 3, 1), "softplus", 0, 1))
 CONGRUENCE_LAMBDAS = ("-0.7", "0", "0.4", "1", "2.2")
 
+
+
+def congruence_instances(cases, seed: int, ledger):
+    """For each ``(widths, activation, layer, unit)`` of ``cases`` (k-th with seed ``seed + k``,
+    recorded in ``ledger``): ``(widths, activation, layer, unit, arch, x, y, params)`` with six
+    random inputs, normal targets and random parameters: an arbitrary, non-critical theta
+    (docs/theorems.md, T2 and T4)."""
+    for k, (widths, act, layer, unit) in enumerate(cases):
+        ledger.seed(seed + k)
+        rng = np.random.default_rng(seed + k)
+        arch = Architecture(widths, act)
+        x = random_inputs(arch, rng, 6)
+        y = rng.normal(size=(6, arch.output_dim))
+        yield widths, act, layer, unit, arch, x, y, random_params(arch, rng)
 
 @dataclass(frozen=True, eq=False)
 class Pullback:

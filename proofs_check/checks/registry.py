@@ -5,23 +5,10 @@ from __future__ import annotations
 import time
 from types import MappingProxyType
 
-from proofs_check.checks import (
-    t1_function,
-    t2_gradient,
-    t3_criticality,
-    t4_hessian,
-    t4a_fa_table,
-    t4b_multi_output,
-    t4c_kway,
-    t5_smooth_inactive,
-    t6_relu_dead,
-    t7_relu_replication,
-    t8_relu_homogeneity,
-    t9_zero_error,
-    t10_pac_bayes,
-    t3d_deep_criticality,
-    td_deep_instances,
-)
+from proofs_check.checks import (t1_function, t2_gradient, t3_criticality, t4_hessian, t4a_fa_table,
+                                 t4b_multi_output, t4c_kway, t5_smooth_inactive, t6_relu_dead,
+                                 t7_relu_replication, t8_relu_homogeneity, t9_zero_error, t10_pac_bayes,
+                                 t3d_deep_criticality, td_deep_instances)
 from proofs_check.checks.result import CheckConfig, CheckResult
 
 ALL_CHECKS = (

@@ -15,11 +15,10 @@ import numpy as np
 from numerics import mlp
 from numerics.precision import tolerance, workdps
 from proofs_check import eigen
-from proofs_check.checks._instances import critical_instance, random_inputs, random_params
-from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, pullback
+from proofs_check.checks._instances import critical_instance
+from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, congruence_instances, pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger
-from theory.architecture import Architecture
 
 THEOREM = "T2"
 STATEMENT = ("For every theta and lambda, T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0, 0): "
@@ -28,9 +27,7 @@ CLAIMS = ("replication.gradient", "replication.library_map")
 TAMPERS = ("map-lambda-mismatch",)
 
 # (widths, activation, layer, unit)
-CASES_FULL = CONGRUENCE_CASES
-CASES_QUICK = (CASES_FULL[0], CASES_FULL[3])
-LAMBDAS_FULL = CONGRUENCE_LAMBDAS
+CASES_QUICK = (CONGRUENCE_CASES[0], CONGRUENCE_CASES[3])
 LAMBDAS_QUICK = ("-0.7", "0.4", "2.2")
 
 
@@ -43,16 +40,9 @@ def check(config: CheckConfig) -> CheckResult:
     ledger = Ledger()
     dps = config.dps
     map_shift = "0.3" if config.tamper == "map-lambda-mismatch" else None
-    cases = CASES_QUICK if config.quick else CASES_FULL
-    for k, (widths, act, layer, unit) in enumerate(cases):
-        seed = config.seed + k
-        ledger.seed(seed)
-        rng = np.random.default_rng(seed)
-        arch = Architecture(widths, act)
-        x = random_inputs(arch, rng, 6)
-        y = rng.normal(size=(6, arch.output_dim))
-        params = random_params(arch, rng)
-        for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
+    cases = CASES_QUICK if config.quick else CONGRUENCE_CASES
+    for widths, act, layer, unit, arch, x, y, params in congruence_instances(cases, config.seed, ledger):
+        for lam in LAMBDAS_QUICK if config.quick else CONGRUENCE_LAMBDAS:
             map_lam = None if map_shift is None else str(mpmath.mpf(lam) + mpmath.mpf(map_shift))
             pb = pullback(arch, params, x, y, layer, unit, lam, dps, map_lam=map_lam, hessian=False)
             with workdps(dps):

@@ -257,9 +257,7 @@ def check(config: CheckConfig) -> CheckResult:
     dps = config.dps
     rng = np.random.default_rng(config.seed)
     for act in _deep.activations(config):
-        for J, widths in _deep.depths(config).items():
-            inst = shift_targets_if_tampered(_deep.critical(widths, act, seed=config.seed, dps=dps), config)
-            ledger.seed(inst.seed)
+        for J, widths, inst in _deep.instances(config, ledger, act, prepare=shift_targets_if_tampered):
             ledger.note(f"{inst.label} (J = {J})", f"L = {fmt(mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps))}, "
                         f"{inst.arch.phi.properties.describe()}")
             for layer in range(inst.arch.n_hidden_layers):

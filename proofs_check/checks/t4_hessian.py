@@ -10,15 +10,12 @@ det T, and the three inertia triples at exact critical points.
 
 from __future__ import annotations
 
-import numpy as np
-
 from numerics.precision import tolerance, workdps, zero_eigenvalue_tolerance
 from proofs_check import eigen
-from proofs_check.checks._instances import critical_instance, random_inputs, random_params
-from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, pullback
+from proofs_check.checks._instances import critical_instance
+from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, congruence_instances, pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger
-from theory.architecture import Architecture
 
 THEOREM = "T4"
 STATEMENT = ("For every theta and lambda, T^T H_wide T = blockdiag(H, K_lambda) with "
@@ -27,9 +24,7 @@ STATEMENT = ("For every theta and lambda, T^T H_wide T = blockdiag(H, K_lambda) 
 CLAIMS = ("replication.hessian", "replication.library_map")
 TAMPERS = ("K-lambda-squared",)
 
-CASES_FULL = CONGRUENCE_CASES
-CASES_QUICK = (CASES_FULL[2], CASES_FULL[3])
-LAMBDAS_FULL = CONGRUENCE_LAMBDAS
+CASES_QUICK = (CONGRUENCE_CASES[2], CONGRUENCE_CASES[3])
 LAMBDAS_QUICK = ("-0.7", "0.4")
 CRITICAL_FULL = (((2, 3, 1), "tanh", 0, 0), ((2, 3, 2), "tanh", 0, 1), ((1, 2, 2, 2), "sigmoid", 1, 1))
 CRITICAL_QUICK = CRITICAL_FULL[1:2]
@@ -49,15 +44,9 @@ def check(config: CheckConfig) -> CheckResult:
     """
     ledger = Ledger()
     dps = config.dps
-    for k, (widths, act, layer, unit) in enumerate(CASES_QUICK if config.quick else CASES_FULL):
-        seed = config.seed + k
-        ledger.seed(seed)
-        rng = np.random.default_rng(seed)
-        arch = Architecture(widths, act)
-        x = random_inputs(arch, rng, 6)
-        y = rng.normal(size=(6, arch.output_dim))
-        params = random_params(arch, rng)
-        for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
+    cases = CASES_QUICK if config.quick else CONGRUENCE_CASES
+    for widths, act, layer, unit, arch, x, y, params in congruence_instances(cases, config.seed, ledger):
+        for lam in LAMBDAS_QUICK if config.quick else CONGRUENCE_LAMBDAS:
             pb = pullback(arch, params, x, y, layer, unit, lam, dps)
             with workdps(dps):
                 err = eigen.max_abs(pb.pulled_hess - expected_block(pb, config.tamper))

@@ -235,9 +235,7 @@ def check(config: CheckConfig) -> CheckResult:
     dps = config.dps
     rng = np.random.default_rng(config.seed)
     for act in _deep.activations(config):
-        for J, widths in _deep.depths(config).items():
-            inst = _deep.critical(widths, act, seed=config.seed, dps=dps)
-            ledger.seed(inst.seed)
+        for _, widths, inst in _deep.instances(config, ledger, act):
             props = inst.arch.phi.properties
             for layer in range(inst.arch.n_hidden_layers):
                 size = inst.arch.incoming_size(layer)

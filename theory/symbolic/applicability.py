@@ -52,6 +52,14 @@ def reason_not(claim_id: str, activation: str) -> str:
     return ""
 
 
+def claimed_activation(d, claim_id: str, activation: str):
+    """The activation ``claim_id`` is proved for (:func:`claim_activation`), or ``None`` when the
+    claim does not apply; the derivation ``d`` then carries the reason in ``not_applicable``
+    (docs/symbolic.md)."""
+    d.not_applicable = reason_not(claim_id, activation)
+    return None if d.not_applicable else get_activation(claim_activation(activation))
+
+
 def applies(claim_id: str, activation: str) -> bool:
     """Whether the claim is proved (not reported not applicable) for ``activation``; every claim
     outside :data:`CLAIM_STATEMENTS` applies to every activation."""

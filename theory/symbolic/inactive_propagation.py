@@ -79,6 +79,14 @@ def _propagation(P: int, Q: int, activation: str, piece: int, perturb: bool) -> 
     return _Propagation(P, Q, activation, piece, perturb)
 
 
+def _cases(d: Derivation, activation: str, perturb: bool):
+    """``(piece, label, phi, propagation, layer, delta)`` for each reduced case of ``SIZE``, with
+    ``delta`` the loss signal at the narrow output (docs/symbolic.md)."""
+    for P, Q, k, label, phi in cases(d, (SIZE,), activation):
+        s = _propagation(P, Q, activation, k, perturb)
+        yield k, label, phi, s, s.layer, s.layer.delta_at(s.z_narrow)
+
+
 def _map_latex() -> str:
     return (r"w' = 0,\quad b' = b_0,\quad v' = v_0,\quad c_{wide} = c - v_0\,\varphi(b_0)"
             r"\quad\text{(theory.embeddings.add\_inactive\_propagation)}")
@@ -95,8 +103,7 @@ def prove_function(activation: str, perturb: bool = False) -> Derivation:
         "Inactive propagation (w_new = 0, bias b0, v_new = v0, next bias c - v0 phi(b0)) leaves the "
         "network function and the loss unchanged.", "output-side vectors {v0} (and the point c)",
     )
-    for P, Q, k, label, _ in cases(d, (SIZE,), activation):
-        s = _propagation(P, Q, activation, k, perturb)
+    for k, label, _, s, _, _ in _cases(d, activation, perturb):
         if k == 0:
             d.show("parameter map", _map_latex())
             d.show("z at the embedded point", sp.Matrix(s.z_wide).xreplace(s.point))
@@ -115,11 +122,8 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
         "every old partial derivative equals the narrow one.",
         "input-side {d_w}, output-side {v0, d_v, d_c}",
     )
-    for P, Q, k, label, phi in cases(d, (SIZE,), activation):
-        s = _propagation(P, Q, activation, k, perturb)
-        L = s.layer
+    for k, label, phi, s, L, delta in _cases(d, activation, perturb):
         lhs = s.loss_wide.xreplace(s.line()).diff(T).subs(T, 0)
-        delta = L.delta_at(s.z_narrow)
         v0d = (sp.Matrix(s.v0).T * delta)[0, 0]
         dwh = sum((a * b for a, b in zip(s.d_w, L.h[:-1])), sp.Integer(0))
         rhs = (s.loss_narrow.xreplace(s.narrow_line()).diff(T).subs(T, 0)
@@ -147,10 +151,7 @@ def prove_hessian_block(activation: str, perturb: bool = False) -> Derivation:
         "with v0 = 0 this is the inactive-unit block (H_ww = 0, H_wv = C).",
         "input-side {d_w}, output-side {v0, d_v, d_c}",
     )
-    for P, Q, k, label, phi in cases(d, (SIZE,), activation):
-        s = _propagation(P, Q, activation, k, perturb)
-        L = s.layer
-        delta = L.delta_at(s.z_narrow)
+    for k, label, phi, s, L, delta in _cases(d, activation, perturb):
         Lzz = L.loss_zz(s.z_narrow)
         v0, dv = sp.Matrix(s.v0), sp.Matrix(s.d_v)
         p0, p1, p2 = phi(B0), derivative(phi, 1, B0), derivative(phi, 2, B0)

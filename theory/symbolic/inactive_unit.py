@@ -16,9 +16,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from theory.activations import get_activation
 from theory.symbolic import maps
-from theory.symbolic.applicability import claim_activation, reason_not
+from theory.symbolic.applicability import claimed_activation
 from theory.symbolic.generic import canonical, derivative, symbols_vector
 from theory.symbolic.layer import N_REST, Layer, activation_pieces, cases
 from theory.symbolic.result import PAIRING, Derivation, reduced_method
@@ -205,10 +204,9 @@ def prove_relu_dead_flat(activation: str, perturb: bool = False) -> Derivation:
         method=reduced_method(P, Q, "input-side {w~', c_w}, output-side {v', c_v}; ReLU jets decided by the sign of tau"),
         hypotheses="w~'.h~_i < 0 for every sample i (strictly dead)",
     )
-    d.not_applicable = reason_not("inactive_unit.relu_dead_flat", activation)
-    if d.not_applicable:
+    relu = claimed_activation(d, "inactive_unit.relu_dead_flat", activation)
+    if relu is None:
         return d
-    relu = get_activation(claim_activation(activation))
     tau = sp.Symbol("tau", positive=True) if perturb else sp.Symbol("tau", negative=True)
     L = Layer(P, Q, free=True)
     phi = activation_pieces("generic")[0][1]

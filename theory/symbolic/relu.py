@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from theory.activations import get_activation
-from theory.symbolic.applicability import claim_activation, reason_not
+from theory.symbolic.applicability import claimed_activation
 from theory.symbolic.generic import symbols_vector
 from theory.symbolic.result import EPS, PAIRING, Derivation, reduced_method
 
@@ -41,10 +40,9 @@ def prove_homogeneity(activation: str, perturb: bool = False) -> Derivation:
                               "case by case"),
         hypotheses="c > 0; for the flat set, both copies active or both inactive on the sample",
     )
-    d.not_applicable = reason_not("relu.homogeneity", activation)
-    if d.not_applicable:
+    relu = claimed_activation(d, "relu.homogeneity", activation)
+    if relu is None:
         return d
-    relu = get_activation(claim_activation(activation))
     c = sp.Symbol("c", negative=True) if perturb else sp.Symbol("c", positive=True)
     u = sp.Symbol("u", real=True)
     d.show("definition", relu(u))

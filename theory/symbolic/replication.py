@@ -107,6 +107,15 @@ def _split(P: int, Q: int, activation: str, piece: int, perturb: bool) -> _Split
     return _Split(P, Q, activation_pieces(activation)[piece][1], perturb)
 
 
+# How the two congruences are proved (shown in their reports): the forms along a symbolic direction c.
+GRADIENT_METHOD = (r"c^\top T_\lambda^\top \nabla L_{wide} = \frac{d}{dt}"
+                   r"L_{wide}(T_\lambda(\theta + t c_\theta, t c_\zeta, t c_\eta))\big|_0"
+                   r"\ \text{for a symbolic direction } c")
+HESSIAN_METHOD = (r"c^\top T_\lambda^\top H_{wide} T_\lambda c = \frac{d^2}{dt^2}"
+                  r"L_{wide}(\gamma_\lambda\theta + tT_\lambda c)\big|_0"
+                  r"\ \text{for a symbolic } c\text{; equal forms of symmetric matrices give equal entries}")
+
+
 def _map_latex() -> str:
     rows = [
         r"v_a = \lambda v + \eta",
@@ -128,6 +137,19 @@ def _second(expr, t):
 
 def _first(expr, t):
     return expr.diff(t).subs(t, 0)
+
+
+def _along_direction(d: Derivation, size, activation: str, perturb: bool):
+    """For each reduced case of ``size``: ``(P, Q, k, label, split, c, t, wide, narrow)`` with a
+    symbolic direction ``c = (c_theta, c_zeta, c_eta)``, ``wide`` = L_wide along
+    T_lambda(theta + t c_theta, t c_zeta, t c_eta) and ``narrow`` = L along theta + t c_theta
+    (docs/symbolic.md); the congruences compare their t-derivatives at 0."""
+    t = sp.Symbol("t", real=True)
+    for P, Q, k, label, _ in cases(d, (size,), activation):
+        s = _split(P, Q, activation, k, perturb)
+        c = symbols_vector("c", len(s.coords))
+        narrow_line = {x: x + t * c[i] for i, x in enumerate(s.narrow)}
+        yield P, Q, k, label, s, c, t, s.loss_wide.xreplace(s.along(c, t)), s.loss_narrow.xreplace(narrow_line)
 
 
 def prove_function(activation: str, perturb: bool = False) -> Derivation:
@@ -161,19 +183,13 @@ def prove_gradient(activation: str, perturb: bool = False) -> Derivation:
         "every theta; so gamma_lambda(theta) is critical iff theta is.",
         P, Q, "input-side vectors {w~, c_w, c_zeta}, output-side {v, c_v, c_eta}",
     )
-    t = sp.Symbol("t", real=True)
-    for P, Q, k, label, _ in cases(d, (GRADIENT_SIZE,), activation):
-        s = _split(P, Q, activation, k, perturb)
-        c = symbols_vector("c", len(s.coords))
-        lhs = _first(s.loss_wide.xreplace(s.along(c, t)), t)
-        narrow_line = {x: x + t * c[i] for i, x in enumerate(s.narrow)}
-        rhs = _first(s.loss_narrow.xreplace(narrow_line), t)
+    for P, Q, k, label, s, c, t, wide, narrow in _along_direction(d, GRADIENT_SIZE, activation, perturb):
+        lhs = _first(wide, t)
+        rhs = _first(narrow, t)
         if k == 0:
             d.name(s.layer.pre(s.w), "u")
             d.show("parameter map", _map_latex())
-            d.show("method", r"c^\top T_\lambda^\top \nabla L_{wide} = \frac{d}{dt}"
-                   r"L_{wide}(T_\lambda(\theta + t c_\theta, t c_\zeta, t c_\eta))\big|_0"
-                   r"\ \text{for a symbolic direction } c")
+            d.show("method", GRADIENT_METHOD)
         d.require_zero(f"c^T (T^T grad L_wide - (grad L, 0, 0)), reduced (P, Q) = ({P}, {Q}), {label}", lhs - rhs)
     return d
 
@@ -193,14 +209,10 @@ def prove_hessian(activation: str, perturb: bool = False) -> Derivation:
         "B = delta phi'(u) h~^T, at every theta.",
         P, Q, "input-side vectors {w~, c_w, c_zeta}, output-side {v, c_v, c_eta}",
     )
-    t = sp.Symbol("t", real=True)
-    for P, Q, k, label, _ in cases(d, (HESSIAN_SIZE,), activation):
-        s = _split(P, Q, activation, k, perturb)
-        c = symbols_vector("c", len(s.coords))
-        lhs = _second(s.loss_wide.xreplace(s.along(c, t)), t)
+    for P, Q, k, label, s, c, t, wide, narrow in _along_direction(d, HESSIAN_SIZE, activation, perturb):
+        lhs = _second(wide, t)
         n = len(s.narrow)
-        narrow_line = {x: x + t * c[i] for i, x in enumerate(s.narrow)}
-        quad_narrow = _second(s.loss_narrow.xreplace(narrow_line), t)
+        quad_narrow = _second(narrow, t)
         A, B, K = s.K()
         cs = sp.Matrix(c[n:])
         rhs = quad_narrow + (cs.T * K * cs)[0, 0]
@@ -209,9 +221,7 @@ def prove_hessian(activation: str, perturb: bool = False) -> Derivation:
             d.show(r"A \text{ (one sample)}", A)
             d.show(r"B \text{ (one sample)}", B)
             d.show(r"K_\lambda", K)
-            d.show("method", r"c^\top T_\lambda^\top H_{wide} T_\lambda c = \frac{d^2}{dt^2}"
-                   r"L_{wide}(\gamma_\lambda\theta + tT_\lambda c)\big|_0"
-                   r"\ \text{for a symbolic } c\text{; equal forms of symmetric matrices give equal entries}")
+            d.show("method", HESSIAN_METHOD)
         d.require_zero(f"c^T (T^T H_wide T - blockdiag(H, K)) c, reduced (P, Q) = ({P}, {Q}), {label}", lhs - rhs)
     return d
 

@@ -32,14 +32,13 @@ import numpy as np
 import sympy as sp
 
 from theory import network
-from theory.activations import get_activation
 from theory.architecture import Architecture
 from theory.embeddings import replication_map
 from theory.params import Params, outgoing_indices
-from theory.symbolic.applicability import claim_activation, reason_not
+from theory.symbolic.applicability import claim_activation, claimed_activation, reason_not
 from theory.symbolic.generic import symbols_vector
 from theory.symbolic.layer import cases
-from theory.symbolic.replication import GENERALITY, LAM, _split
+from theory.symbolic.replication import LAM, _derivation, _split
 from theory.symbolic.result import EPS, PAIRING, Derivation, reduced_method
 
 S = sp.Symbol("s", real=True)
@@ -60,16 +59,15 @@ def _grad_w_dot(s, zeta):
 
 def prove_fa_sign_table(activation: str, perturb: bool = False) -> Derivation:
     """T4a: with one output the split block at a critical point is lambda(1-lambda) A (+) 0."""
-    d = Derivation(
+    d = _derivation(
         "Fukumizu-Amari sign table (M = 1): v B = (dL/dw~)^T, so at a critical theta* with v != 0, B = 0 "
         "and K_lambda = lambda(1-lambda) A (+) 0; lambda(1-lambda) > 0 exactly on (0, 1), < 0 outside "
         "[0, 1], 0 at the end points. With H(theta*) > 0 (Sylvester's law of inertia on the congruence of "
         "replication.hessian): A > 0 gives a positive semi-definite wide Hessian whose one zero direction is "
         "the constant-loss line for lambda in (0, 1), and dim w~ negative directions outside [0, 1]; A < 0 "
         "the reverse; A indefinite a negative direction for every lambda not in {0, 1}.",
-        GENERALITY, sizes="all", argument=PAIRING,
-        method=reduced_method(2, 1, "input-side {w~, zeta}, output-side one output (v, eta scalars); "
-                              "sympy's univariate inequality solver for lambda(1-lambda) > 0"),
+        2, 1, "input-side {w~, zeta}, output-side one output (v, eta scalars); "
+        "sympy's univariate inequality solver for lambda(1-lambda) > 0",
         hypotheses="one output of the split unit (dim v = 1, e.g. M = 1, J = 3); critical theta*, v != 0. "
                    "Named quantities: sign of lambda(1-lambda), definiteness of A",
     )
@@ -98,15 +96,14 @@ def prove_fa_sign_table(activation: str, perturb: bool = False) -> Derivation:
 
 def prove_saddle_direction(activation: str, perturb: bool = False) -> Derivation:
     """T4b: the exact limit -sigma_max(B) + 1/2 lambda(1-lambda) v1^T A v1 along s(v1, -u1)."""
-    d = Derivation(
+    d = _derivation(
         "Replication saddle direction (T4b): at every theta, d/ds L(T_lambda(theta, s zeta, s eta)) = 0 at "
         "s = 0 and 1/2 d^2/ds^2 = 1/2 lambda(1-lambda) zeta^T A zeta + eta^T B zeta. Along s(v1, -u1), "
         "(u1, v1) a unit top singular pair of B: [L - L*]/s^2 -> -sigma_max(B) + 1/2 lambda(1-lambda) "
         "v1^T A v1; along (v1, -tau u1) the form is affine in tau with slope -sigma_max(B), so K_lambda "
         "is indefinite and gamma_lambda(theta*) a strict saddle for every lambda when B != 0.",
-        GENERALITY, sizes="all", argument=PAIRING,
-        method=reduced_method(2, 2, "input-side {w~, zeta}, output-side {v, eta}; the singular pair enters "
-                              "through u1^T B v1 = sigma_max(B)"),
+        2, 2, "input-side {w~, zeta}, output-side {v, eta}; the singular pair enters "
+        "through u1^T B v1 = sigma_max(B)",
         hypotheses="critical theta* for the saddle conclusion (the identities hold at every theta); "
                    "named quantity: sigma_max(B) > 0, i.e. B != 0",
     )
@@ -181,10 +178,9 @@ def prove_relu_replication_saddle(activation: str, perturb: bool = False) -> Der
         sizes=["widths [1, 1, 2], n = 3"], method="exact derivatives of the library's symbolic loss (sympy)",
         hypotheses="kappa > 0; lambda any real",
     )
-    d.not_applicable = reason_not("relu.replication_saddle", activation)
-    if d.not_applicable:
+    act = claimed_activation(d, "relu.replication_saddle", activation)
+    if act is None:
         return d
-    act = get_activation(claim_activation(activation))
     kappa = sp.Symbol("kappa", positive=True)
     c = symbols_vector("c", 2)
     arch = Architecture((1, 1, 2), act.name)
