@@ -116,11 +116,6 @@ def _orthogonal_components(J: np.ndarray, rs) -> list:
     return out
 
 
-def _orthogonal_component(J: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """:func:`_orthogonal_components` of one vector."""
-    return _orthogonal_components(J, [r])[0]
-
-
 def left_null_space(J: np.ndarray) -> list:
     """Orthonormal basis (N - D object vectors) of the complement of the first D Householder
     directions of the N x D matrix J (N > D): every vector e of it has J^T e = 0 (docs/invariants.md).

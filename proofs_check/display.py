@@ -17,10 +17,6 @@ from proofs_check.spectrum_figure import spectrum_png
 from theory.display import table_cell
 
 
-def _n(value, digits=6) -> str:
-    return "n/a" if value is None else mpmath.nstr(value, digits)
-
-
 def _sci(value, digits=3) -> str:
     """A number as LaTeX scientific notation (``1.2 \\times 10^{-30}``)."""
     if value is None:

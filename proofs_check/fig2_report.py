@@ -17,7 +17,6 @@ import numpy as np
 from numerics.dataset import Dataset
 from numerics.experiment.analyses import analyses
 from numerics.experiment.base import BaseNetwork
-from numerics.experiment.claims import tested
 from numerics.experiment.claims import verdict as claims_verdict
 from numerics.experiment.config import ExperimentConfig
 from numerics.experiment.evaluate import quadrature_check
@@ -160,12 +159,6 @@ def save_trained_networks(doc: dict, out: Path) -> list[Path]:
                                  "sse": net["sse"], "H0": net["H0"]})
         paths.append(path)
     return paths
-
-
-def overall_passed(doc: dict) -> bool:
-    """True when every *tested* claim passed (False when none could be evaluated)."""
-    t = tested(doc["claims"])
-    return bool(t) and all(c["passed"] for c in t.values())
 
 
 def verdict(doc: dict) -> str:

@@ -195,12 +195,20 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
 
 def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int = 10,
                         kink_margin: float = 1e-3) -> Instance:
-    """Targets equal to the network's own outputs: L = 0 exactly (T9, docs/theorems.md)."""
+    """Targets equal to the network's own outputs: L = 0 exactly (T9, docs/theorems.md).
+
+    Piecewise-linear activations: parameters and inputs lie on the grid 2^-8 Z, so every output
+    is a short dyadic rational, exact in every number world and in the decimal files; the zero
+    of the residual then holds for the data as written (docs/certified.md "ReLU cells")."""
     arch = Architecture(tuple(widths), activation)
+    grid = 256.0 if arch.phi.properties.piecewise_linear else None
     for s in range(seed, seed + MAX_TRIES):
         rng = np.random.default_rng(s)
         params = random_params(arch, rng)
         x = rng.uniform(-1.0, 1.0, size=(n, arch.input_dim))
+        if grid:
+            params = Params.from_vector(arch, np.round(params.to_vector() * grid) / grid, dtype=float)
+            x = np.round(x * grid) / grid
         if not _kink_ok(arch, params, x, dps, kink_margin) or not _units_alive(arch, params, x):
             continue
         y = mlp.forward(arch, params, x, dps=dps)

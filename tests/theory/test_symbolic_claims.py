@@ -13,6 +13,7 @@ from theory.symbolic import CLAIM_IDS, EMBEDDING_GROUPS, prove, prove_all
 from theory.symbolic.generic import generic, is_zero
 from theory.symbolic import registry
 from theory.symbolic.registry import PROOFS
+from theory.symbolic.applicability import CLAIM_STATEMENTS, applies
 from theory.symbolic.result import run
 
 ISSUE_IDS = {
@@ -109,10 +110,56 @@ def test_zero_test_is_sound_on_known_identities_and_non_identities():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus", "gelu", "identity", "relu"])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus", "gelu", "identity", "relu", "leaky_relu:0.1",
+                                        "expr:x*tanh(log(1+exp(x)))"])
 def test_every_claim_holds_for_each_concrete_activation(activation):
     """Substituting a concrete phi for the generic one never breaks a proof (slow: ~10-80 s each)."""
     for result in prove_all("all", activation):
         assert result.status in ("proved", "not-applicable"), (result.id, result.details[-1])
-        relu_claim = result.id in registry.RELU_CLAIMS
-        assert (result.status == "not-applicable") == (relu_claim and activation != "relu")
+        assert (result.status == "not-applicable") == (not applies(result.id, activation))
+
+
+MISH = "expr:x*tanh(log(1+exp(x)))"
+
+
+def test_saddle_direction_is_proved_for_a_user_expression_and_its_control_fails():
+    """The user's mish: its saddle-direction difference has thousands of operations once the
+    formula is substituted (simplify gives up); with the stand-in it is an exact polynomial
+    identity. Tampered maps must still fail with a stand-in (the same claim with tanh; a cheap
+    claim with mish itself: a failing control substitutes the formula, which is slow for mish)."""
+    assert prove("replication.saddle_direction", MISH).status == "proved"
+    assert prove("replication.saddle_direction", "tanh", perturb=True).status == "failed"
+    assert prove("replication.function", MISH, perturb=True).status == "failed"
+
+
+def test_stand_in_zero_test_is_sound():
+    """Oracle: the stand-in's formula. An opaque identity proves the concrete one; an identity
+    that needs the formula is proved by substituting it; a false one is refused."""
+    from theory.symbolic.generic import stand_in
+
+    a, b = sp.symbols("a b", real=True)
+    phi = stand_in("phi<test-tanh>", sp.tanh)
+    assert is_zero(phi(a + b).diff(a) - phi(b + a).diff(b))       # holds for every phi
+    assert is_zero(phi(a).diff(a) - (1 - phi(a) ** 2))             # needs tanh' = 1 - tanh^2
+    assert is_zero(phi(a) - sp.tanh(a))
+    assert not is_zero(phi(a).diff(a) - (1 + phi(a) ** 2))          # false for tanh
+    other = stand_in("phi<test-sin>", sp.sin)
+    assert not is_zero(other(a).diff(a) - (1 - other(a) ** 2))      # tanh's identity is not sin's
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu:0.1", "identity", "tanh", "elu"])
+@pytest.mark.parametrize("claim_id", sorted(CLAIM_STATEMENTS))
+def test_property_claims_follow_the_properties(activation, claim_id):
+    """The claims first written for ReLU run exactly where their statement holds
+    (theory.activation_properties), and fail there for a tampered map (negative control)."""
+    from theory.activation_properties import holds
+    from theory.activations import get_activation
+
+    props = get_activation(activation).properties
+    expected = holds(props, CLAIM_STATEMENTS[claim_id]) and (claim_id != "relu.replication_saddle" or props.has_kink)
+    result = prove(claim_id, activation)
+    assert result.status == ("proved" if expected else "not-applicable"), result.details[-1]
+    if expected:
+        assert prove(claim_id, activation, perturb=True).status == "failed"
+    else:
+        assert CLAIM_STATEMENTS[claim_id] in result.details[-1][1] or "no kink" in result.details[-1][1]

@@ -1,16 +1,20 @@
 """Unit replication gamma_lambda (docs/embeddings.md (i)) and its local coordinates T_lambda.
 
-Replicating unit j of hidden layer ``layer`` with ratio lambda appends a copy "new" with the same
+Replicating unit j of hidden layer ``layer`` with ratio lambda adds a copy "new" with the same
 incoming vector w~_j and splits the outgoing vector: v_j <- lambda v_j, v_new = (1 - lambda) v_j.
 The k-way split gives copies with shares lambda_a (sum 1): v_a = lambda_a v_j, w~_a = w~_j.
 
-``replication_map`` returns T_lambda, the linear map from local coordinates
-``(theta_narrow, zeta, eta)`` to wide parameters (flat order of :mod:`theory.params`):
+The maps (docs/embeddings.md, "Maps"): :func:`apply` (gamma_lambda), :func:`undo` (merge a pair),
+:func:`tangent` (T_lambda on directions) and, for k copies, :func:`split` and
+:func:`split_tangent`; all of them run through one formula (``_split``). T_lambda is the linear
+map from local coordinates ``(theta_narrow, zeta, eta)`` to wide parameters (flat order of
+:mod:`theory.params`):
 
     v_j = lambda v + eta,        v_new = (1 - lambda) v - eta,
     w~_j = w~ + (1 - lambda) zeta, w~_new = w~ - lambda zeta,
 
-with every other parameter copied. ``T_lambda (theta, 0, 0) = gamma_lambda(theta)`` and
+with every other parameter copied; :func:`replication_map` is its matrix (columns: tangents
+of the unit vectors). ``T_lambda (theta, 0, 0) = gamma_lambda(theta)`` and
 ``|det T_lambda| = 1``. Its inverse (``replication_map_inverse``) is, in closed form,
 ``v = v_j + v_new, eta = (1 - lambda) v_j - lambda v_new, w~ = lambda w~_j + (1 - lambda) w~_new,
 zeta = w~_j - w~_new``.
@@ -108,13 +112,37 @@ def tangent(arch: Architecture, layer: int, unit: int, lam, direction=None, *, z
     >>> [str(v) for v in tangent(arch, 0, 0, Fraction(1, 4), zeta=[Fraction(1), 0], eta=[Fraction(1)])]
     ['3/4', '-1/4', '0', '0', '1', '-1', '0']
     """
-    arch.check_unit(layer, unit)
-    if direction is None:
-        direction = np.full(arch.n_params, _units.zero_like(lam), dtype=object)
-    d = Params.from_vector(arch, np.asarray(direction, dtype=object).reshape(-1))
     deltas = None if zeta is None else [_column(zeta) * (1 - lam), -(_column(zeta) * lam)]
     etas = None if eta is None else [_column(eta), -_column(eta)]
-    return _split(arch, d, layer, unit, [lam, 1 - lam], deltas, etas, at)[1].to_vector()
+    return split_tangent(arch, layer, unit, [lam, 1 - lam], direction, deltas=deltas, etas=etas, at=at)
+
+
+def split_tangent(arch: Architecture, layer: int, unit: int, shares, direction=None, *, deltas=None, etas=None,
+                  at: int | None = None) -> np.ndarray:
+    """The k-way split of a direction of the narrow network ``arch`` (flat; None for 0), plus
+    per-copy moves: copy a (a = 0 is ``unit``, the others follow from index ``at`` on, default
+    last) gets w~_a = w~ + deltas[a] and v_a = shares[a] v + etas[a] (docs/embeddings.md,
+    "Repeated embedding"). The split is linear in theta, so this is its derivative at any point;
+    the directions with sum_a etas[a] = 0 and sum_a shares[a] deltas[a] = 0 keep the merged unit
+    fixed to first order (T4c). :func:`tangent` is the two-copy case in the coordinates (zeta, eta)
+    of T_lambda. No number conversion.
+
+    >>> from fractions import Fraction
+    >>> arch = Architecture((1, 1, 1), "identity", bias=False)
+    >>> half = Fraction(1, 2)
+    >>> [str(v) for v in split_tangent(arch, 0, 0, [half, half], [Fraction(1), 4], etas=[[1], [-1]])]
+    ['1', '1', '3', '1']
+    """
+    arch.check_unit(layer, unit)
+    if direction is None:
+        direction = np.full(arch.n_params, _units.zero_like(shares[0]), dtype=object)
+    d = Params.from_vector(arch, np.asarray(direction, dtype=object).reshape(-1))
+    deltas = None if deltas is None else [_column(v) for v in deltas]
+    etas = None if etas is None else [_column(v) for v in etas]
+    for name, moves in (("deltas", deltas), ("etas", etas)):
+        if moves is not None and len(moves) != len(shares):
+            raise IncompatibleEmbedding(f"{name} has {len(moves)} entries; the split has {len(shares)} copies")
+    return _split(arch, d, layer, unit, list(shares), deltas, etas, at)[1].to_vector()
 
 
 def _column(values) -> np.ndarray:

@@ -151,13 +151,65 @@ def _polynomial_zero(e) -> bool | None:
     return None
 
 
+_FORMULAS: dict = {}
+"""Jet base name of a stand-in (:func:`stand_in`) -> the concrete function it stands for."""
+
+
+def stand_in(base: str, formula, latex_base: str = r"\varphi") -> type:
+    """An opaque one-argument jet standing for the concrete function ``formula`` (a callable
+    sympy expression of one argument), e.g. a library activation in a proof.
+
+    A proof computed with the stand-in is a computation for an arbitrary smooth function: an
+    identity that :func:`is_zero` proves with the stand-in's values phi(u), phi'(u), phi''(u)
+    left opaque holds for every function, so for ``formula`` in particular, and it needs no
+    simplification of the formula (docs/symbolic.md, "Concrete activations"). Only when the
+    opaque identity does not hold is the formula substituted (:func:`concretize`)."""
+    _FORMULAS[base] = formula
+    return generic(base, 1, latex_base)
+
+
+@lru_cache(maxsize=None)
+def _formula_derivative(base: str, order: int):
+    s = sp.Dummy("s")
+    return s, sp.diff(_FORMULAS[base](s), s, order)
+
+
+def _stand_ins(expr) -> list:
+    return [a for a in sp.sympify(expr).atoms(Jet) if a._base in _FORMULAS]
+
+
+def concretize(expr):
+    """``expr`` with every stand-in application phi^(k)(u) replaced by the k-th derivative of
+    its formula at u (innermost first, until none is left)."""
+    expr = sp.sympify(expr)
+    apps = _stand_ins(expr)
+    while apps:
+        reps = {}
+        for app in apps:
+            s, der = _formula_derivative(app._base, app._index[0] if app._index else 0)
+            reps[app] = der.xreplace({s: app.args[0]})
+        expr = expr.xreplace(reps)
+        apps = _stand_ins(expr)
+    return expr
+
+
 def is_zero(expr) -> bool:
     """True when ``expr`` reduces to exactly 0.
 
     Steps: canonical function arguments, each function application named by a symbol, then an
     exact polynomial identity test; for rational leftovers (e.g. sigmoid) cancellation of
-    fractions, and for small leftovers ``sympy.simplify``. "True" is a proof; "False" means no
-    step reduced the expression to 0."""
+    fractions, and for small leftovers ``sympy.simplify``. Stand-ins of concrete functions
+    (:func:`stand_in`) are first kept opaque (an identity for every function); only if that
+    fails are their formulas substituted and the steps repeated. "True" is a proof; "False"
+    means no step reduced the expression to 0 (docs/symbolic.md)."""
+    if _is_zero_as_written(expr):
+        return True
+    if _stand_ins(expr):
+        return _is_zero_as_written(concretize(expr))
+    return False
+
+
+def _is_zero_as_written(expr) -> bool:
     named = _rebuild(expr, as_symbols=True)
     if named == 0:
         return True

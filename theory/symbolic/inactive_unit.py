@@ -18,6 +18,7 @@ import sympy as sp
 
 from theory.activations import get_activation
 from theory.symbolic import maps
+from theory.symbolic.applicability import claim_activation, reason_not
 from theory.symbolic.generic import canonical, derivative, symbols_vector
 from theory.symbolic.layer import N_REST, Layer, activation_pieces, cases
 from theory.symbolic.result import PAIRING, Derivation, reduced_method
@@ -204,10 +205,10 @@ def prove_relu_dead_flat(activation: str, perturb: bool = False) -> Derivation:
         method=reduced_method(P, Q, "input-side {w~', c_w}, output-side {v', c_v}; ReLU jets decided by the sign of tau"),
         hypotheses="w~'.h~_i < 0 for every sample i (strictly dead)",
     )
-    if activation not in ("generic", "relu"):
-        d.not_applicable = f"the claim is about ReLU; --activation {activation} is not ReLU (the dead region is a ReLU property)"
+    d.not_applicable = reason_not("inactive_unit.relu_dead_flat", activation)
+    if d.not_applicable:
         return d
-    relu = get_activation("relu")
+    relu = get_activation(claim_activation(activation))
     tau = sp.Symbol("tau", positive=True) if perturb else sp.Symbol("tau", negative=True)
     L = Layer(P, Q, free=True)
     phi = activation_pieces("generic")[0][1]

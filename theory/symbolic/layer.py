@@ -21,13 +21,13 @@ no-data-on-kinks assumption ReLU is linear near the point on each sample, docs/n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import sympy as sp
 
 from theory.activations import get_activation
 from theory.errors import InvalidArchitecture, InvalidInput
-from theory.symbolic.generic import derivative, generic, symbols_vector
+from theory.symbolic.generic import derivative, generic, stand_in, symbols_vector
 
 N_REST = 2
 """Generic parameters standing for all other parameters (2 cover every Hessian entry)."""
@@ -47,16 +47,26 @@ def activation_pieces(activation: str) -> tuple[tuple[str, object], ...]:
     point without data on a kink (docs/activations.md)."""
     if activation == "generic":
         return (("generic smooth phi", PHI),)
+    return _concrete_pieces(activation)
+
+
+@lru_cache(maxsize=None)
+def _concrete_pieces(activation: str):
+    """The pieces of a concrete activation, each as a stand-in (theory.symbolic.generic.stand_in):
+    the proofs compute with phi, phi', phi'' opaque, and :func:`is_zero` substitutes the formula
+    only when an identity needs it (docs/symbolic.md, "Concrete activations")."""
     try:
         act = get_activation(activation)
     except InvalidArchitecture as exc:
         raise InvalidInput(f"--activation {activation!r}: {exc}; or use generic") from None
     if act.smooth:
-        return ((act.name, lambda u: act(u)),)
+        return ((act.name, stand_in(f"phi<{act.name}>", lambda t: act(t))),)
     u = sp.Symbol("u", real=True)
     (positive, _), (negative, _) = act(u).args
-    return ((f"{act.name}, piece u > 0", lambda t, e=positive: e.xreplace({u: t})),
-            (f"{act.name}, piece u < 0", lambda t, e=negative: e.xreplace({u: t})))
+    return ((f"{act.name}, piece u > 0",
+             stand_in(f"phi<{act.name}>+", lambda t, e=positive: e.xreplace({u: t}), r"\varphi_{+}")),
+            (f"{act.name}, piece u < 0",
+             stand_in(f"phi<{act.name}>-", lambda t, e=negative: e.xreplace({u: t}), r"\varphi_{-}")))
 
 
 def cases(derivation, sizes, activation: str):

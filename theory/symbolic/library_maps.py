@@ -67,24 +67,31 @@ def _theta(arch: Architecture):
     return theta, Params.from_vector(arch, np.array(theta, dtype=object))
 
 
-def _spec_replication(arch, layer, unit, theta, zeta, eta, shares):
-    """T_lambda(theta, zeta, eta) as the statement writes it, entry by entry."""
-    wide = arch.widened(layer)
-    out = [sp.Integer(0)] * wide.n_params
-    for i, p in enumerate(narrow_positions(arch, wide, layer)):
+def _copied(arch, wide_arch, layer, theta) -> list:
+    """The wide flat vector with every narrow entry of ``theta`` copied to its position, 0 elsewhere."""
+    out = [sp.Integer(0)] * wide_arch.n_params
+    for i, p in enumerate(narrow_positions(arch, wide_arch, layer)):
         out[p] = theta[i]
+    return out
+
+
+def spec_replication(arch, layer, unit, theta, zeta, eta, lam=LAM) -> list:
+    """T_lambda(theta, zeta, eta) as the statement writes it, entry by entry (docs/embeddings.md (i));
+    ``lam`` any number or symbol (the proofs: the symbol lambda)."""
+    wide = arch.widened(layer)
+    out = _copied(arch, wide, layer, theta)
     w = [theta[i] for i in incoming_indices(arch, layer, unit)]
     v = [theta[i] for i in outgoing_indices(arch, layer, unit)]
     new = arch.widths[layer + 1]
     for k, p in enumerate(incoming_indices(wide, layer, unit)):
-        out[p] = w[k] + (1 - LAM) * zeta[k]
+        out[p] = w[k] + (1 - lam) * zeta[k]
     for k, p in enumerate(incoming_indices(wide, layer, new)):
-        out[p] = w[k] - LAM * zeta[k]
+        out[p] = w[k] - lam * zeta[k]
     for k, p in enumerate(outgoing_indices(wide, layer, unit)):
-        out[p] = shares[0] * v[k] + eta[k]
+        out[p] = lam * v[k] + eta[k]
     for k, p in enumerate(outgoing_indices(wide, layer, new)):
-        out[p] = shares[1] * v[k] - eta[k]
-    return sp.Matrix(out)
+        out[p] = (1 - lam) * v[k] - eta[k]
+    return out
 
 
 def prove_replication_map(activation: str, perturb: bool = False) -> Derivation:
@@ -112,7 +119,7 @@ def prove_replication_map(activation: str, perturb: bool = False) -> Derivation:
         coords = sp.Matrix(list(theta) + zeta + eta)
         tag = f"{list(widths)} layer {layer} unit {unit}"
         d.require_zero(f"library T_lambda - T_lambda of the proofs, {tag}",
-                       T * coords - _spec_replication(arch, layer, unit, theta, zeta, eta, (LAM, 1 - LAM)))
+                       T * coords - sp.Matrix(spec_replication(arch, layer, unit, theta, zeta, eta)))
         _, gamma = replicate(arch, params, layer, unit, LAM)
         at_zero = T * sp.Matrix(list(theta) + [0] * (len(zeta) + len(eta)))
         d.require_zero(f"T_lambda(theta, 0, 0) - replicate(theta), {tag}", at_zero - sp.Matrix(list(gamma.to_vector())))
@@ -141,9 +148,7 @@ def prove_inactive_unit_map(activation: str, perturb: bool = False) -> Derivatio
         got = [sp.sympify(x) for x in wide.to_vector()]
         if perturb:
             got[outgoing_indices(wide_arch, layer, arch.widths[layer + 1])[0]] += EPS
-        expected = [sp.Integer(0)] * wide_arch.n_params
-        for i, p in enumerate(narrow_positions(arch, wide_arch, layer)):
-            expected[p] = theta[i]
+        expected = _copied(arch, wide_arch, layer, theta)
         for k, p in enumerate(incoming_indices(wide_arch, layer, arch.widths[layer + 1])):
             expected[p] = w0[k]
         d.require_zero(f"library alpha - (theta, w~0, 0), {list(widths)} layer {layer}",
@@ -173,9 +178,7 @@ def prove_propagation_map(activation: str, perturb: bool = False) -> Derivation:
         got = [sp.sympify(x) for x in wide.to_vector()]
         if perturb:
             got[outgoing_indices(wide_arch, layer, arch.widths[layer + 1])[0]] += EPS
-        expected = [sp.Integer(0)] * wide_arch.n_params
-        for i, p in enumerate(narrow_positions(arch, wide_arch, layer)):
-            expected[p] = theta[i]
+        expected = _copied(arch, wide_arch, layer, theta)
         new = arch.widths[layer + 1]
         expected[incoming_indices(wide_arch, layer, new)[-1]] = B0
         for k, p in enumerate(outgoing_indices(wide_arch, layer, new)):

@@ -23,7 +23,6 @@ from theory.architecture import Architecture
 from theory.embeddings import (
     add_inactive_unit,
     inactive_propagation,
-    replicate,
     replication_map,
     split,
 )
@@ -78,16 +77,6 @@ def replication_images(P: int, Q: int, lam, w, v, zeta, eta, perturb: bool = Fal
     wide = unit_arch(P, Q).widened(0)
     wa, va = _unit(wide, images, 0)
     wb, vb = _unit(wide, images, 1)
-    return va, wa, vb, wb
-
-
-def replicated_point(P: int, Q: int, lam, w, v):
-    """``(v_a, w~_a, v_b, w~_b)`` = the library's gamma_lambda (theory.embeddings.replicate)."""
-    arch = unit_arch(P, Q)
-    _, wide = replicate(arch, _params(arch, w, v), 0, 0, lam)
-    vec = list(wide.to_vector())
-    wa, va = _unit(arch.widened(0), vec, 0)
-    wb, vb = _unit(arch.widened(0), vec, 1)
     return va, wa, vb, wb
 
 

@@ -80,8 +80,9 @@ def prove(claim_id: str, activation: str = "generic", perturb: bool = False) -> 
 
     Arguments:
         claim_id: one of :data:`CLAIM_IDS`.
-        activation: ``"generic"`` (an undefined smooth phi; ReLU claims use ReLU) or a concrete
-            name (tanh, sigmoid, relu, softplus, gelu, identity). ReLU is proved piece by piece.
+        activation: ``"generic"`` (an undefined smooth phi; ReLU claims use ReLU) or any library
+            name (tanh, leaky_relu:0.1, poly:..., expr:...), entered as an opaque stand-in
+            (docs/symbolic.md, "Concrete activations"); a kinked one is proved piece by piece.
         perturb: replace the embedding by a deliberately broken one (negative control); the
             result must then be ``"failed"``.
 
@@ -96,7 +97,8 @@ def prove(claim_id: str, activation: str = "generic", perturb: bool = False) -> 
 
 RELU_CLAIMS = ("inactive_unit.relu_dead_flat", "relu.homogeneity", "relu.replication_minimum",
                "relu.replication_saddle")
-"""Claims about ReLU itself (proved with ReLU for ``generic``; not applicable to other activations)."""
+"""Claims first written for ReLU (proved with ReLU for ``generic``); each runs for every activation
+where the statement it proves holds (theory.symbolic.applicability)."""
 
 
 @lru_cache(maxsize=None)
@@ -105,6 +107,10 @@ def _prove_cached(claim_id: str, activation: str, perturb: bool) -> ClaimResult:
     if activation == "relu" and claim_id not in RELU_CLAIMS and result.status != "not-applicable":
         note = "; ReLU proved on each linear piece (u > 0: phi(u) = u; u < 0: phi(u) = 0), i.e. at every point with no datum on a kink"
         result = replace(result, generality=result.generality.replace("any activation phi", "relu") + note)
+    elif activation != "generic" and result.status != "not-applicable":
+        note = (f"; {activation} (each piece u > 0, u < 0 where it has a kink) enters as an opaque phi with its "
+                "derivatives, its formula substituted only where an identity needs it")
+        result = replace(result, generality=result.generality + note)
     return result
 
 

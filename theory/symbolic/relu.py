@@ -1,9 +1,12 @@
 """ReLU positive homogeneity and the flat directions it creates (the table of docs/embeddings.md; T8 in docs/theorems.md; I18 in docs/invariants.md).
 
-relu(u) = Piecewise((u, u > 0), (0, True)) (the definition in :mod:`theory.activations`). The
-proofs are explicit case splits: u = p, u = -p (p > 0, a positive symbol) and u = 0; sympy
+relu(u) = Piecewise((u, u > 0), (0, True)) (the definition in :mod:`theory.activations`); the
+same proof runs for every positively homogeneous activation (leaky_relu:A, identity; chosen by
+theory.symbolic.applicability from the activation's properties), whose pieces are
+phi(u) = slope u on each side of 0. The proofs are explicit case splits: u = p, u = -p (p > 0, a positive symbol) and u = 0; sympy
 decides every Piecewise condition from the sign assumptions, so each case is an exact identity.
-Negative control (``perturb=True``): a scale c < 0 instead of c > 0.
+Negative control (``perturb=True``): a scale c < 0 instead of c > 0, and the scaling map
+tampered to (c v, w~ / (c + epsilon)).
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import sympy as sp
 
 from theory.activations import get_activation
+from theory.symbolic.applicability import claim_activation, reason_not
 from theory.symbolic.generic import symbols_vector
-from theory.symbolic.result import PAIRING, Derivation, reduced_method
+from theory.symbolic.result import EPS, PAIRING, Derivation, reduced_method
 
 FLAT_SIZE = (2, 2)
 """Reduced size of the flat-set identity: input-side {w~_a, w~_b}, output-side {v_a, v_b}."""
@@ -37,17 +41,20 @@ def prove_homogeneity(activation: str, perturb: bool = False) -> Derivation:
                               "case by case"),
         hypotheses="c > 0; for the flat set, both copies active or both inactive on the sample",
     )
-    if activation not in ("generic", "relu"):
-        d.not_applicable = f"the claim is about ReLU; --activation {activation} is not ReLU (use --activation relu or generic)"
+    d.not_applicable = reason_not("relu.homogeneity", activation)
+    if d.not_applicable:
         return d
-    relu = get_activation("relu")
+    relu = get_activation(claim_activation(activation))
     c = sp.Symbol("c", negative=True) if perturb else sp.Symbol("c", positive=True)
     u = sp.Symbol("u", real=True)
     d.show("definition", relu(u))
     d.show("relu(c u) - c relu(u)", relu(c * u) - c * relu(u))
     for label, value in _cases():
         d.require_zero(f"relu(c u) - c relu(u), case {label}", relu(c * value) - c * relu(value))
-        d.require_zero(f"unit scaling, case {label}", c * relu(value / c) - relu(value))
+        # the scaling map (c v, w~ / c); tampered to (c v, w~ / (c + epsilon)), which a linear phi
+        # (homogeneous for every real c) must catch as well
+        inverse = c + EPS if perturb else c
+        d.require_zero(f"unit scaling, case {label}", c * relu(value / inverse) - relu(value))
     # replicated pair on a sample: both active (pre-activations p_a, p_b > 0) or both inactive
     for P, Q in (FLAT_SIZE,):
         x = symbols_vector("x", P - 1) + [sp.Symbol(f"x_{P - 1}", nonzero=True)]
@@ -59,9 +66,12 @@ def prove_homogeneity(activation: str, perturb: bool = False) -> Derivation:
         pair = va * relu(pre_a) + vb * relu(pre_b)
         U = va * sp.Matrix(wa).T + vb * sp.Matrix(wb).T
         sign = 1 if not perturb else -1
+        # on each linear piece phi(t) = slope t, so the pair's output is slope U x~
+        p = sp.Symbol("p", positive=True)
+        slopes = (relu(p) / p, relu(-p) / -p)
         for label, (ta, tb), expected in (
-            ("both active", (sp.Symbol("p_a", positive=True), sp.Symbol("p_b", positive=True)), U * xs),
-            ("both inactive", (-sp.Symbol("p_a", positive=True), -sp.Symbol("p_b", positive=True)), sp.zeros(Q, 1)),
+            ("both active", (sp.Symbol("p_a", positive=True), sp.Symbol("p_b", positive=True)), slopes[0] * U * xs),
+            ("both inactive", (-sp.Symbol("p_a", positive=True), -sp.Symbol("p_b", positive=True)), slopes[1] * U * xs),
         ):
             # last coordinates chosen so that w~_a.x~ = ta, w~_b.x~ = tb (any point with that sign)
             at = {wa[-1]: (sign * ta - (pre_a - wa[-1] * x[-1])) / x[-1],

@@ -20,6 +20,8 @@ the sign of a named quantity, and the report says which:
 - ``relu.replication_saddle`` (T7, M >= 2): an explicit family of exactly critical ReLU points
   (one hidden unit, d = 1, M = 2, three samples, residual scale kappa > 0) with B = diag(0, -kappa);
   along the library's T_lambda the loss bends by -kappa s^2 for every lambda (strict saddle).
+  Both T7 claims run for every activation where T7 holds (theory.symbolic.applicability): for
+  leaky_relu:A the family's residuals are re-derived from phi and sigma_max(B) = (1 - A) kappa.
 Negative controls: the library's map tampered (shares lambda, 1 - lambda + epsilon); for the
 ReLU family, the tampered map as well.
 """
@@ -30,9 +32,11 @@ import numpy as np
 import sympy as sp
 
 from theory import network
+from theory.activations import get_activation
 from theory.architecture import Architecture
 from theory.embeddings import replication_map
 from theory.params import Params, outgoing_indices
+from theory.symbolic.applicability import claim_activation, reason_not
 from theory.symbolic.generic import symbols_vector
 from theory.symbolic.layer import cases
 from theory.symbolic.replication import GENERALITY, LAM, _split
@@ -142,11 +146,12 @@ def prove_relu_replication_minimum(activation: str, perturb: bool = False) -> De
         method=reduced_method(2, 1, "input-side {w~, zeta}, one output; both ReLU pieces"),
         hypotheses="ReLU, no datum on a kink (NK); one output of the split unit; critical theta*, v_j != 0",
     )
-    if activation not in ("generic", "relu"):
-        d.not_applicable = f"the claim is about ReLU; --activation {activation} is not ReLU"
+    d.not_applicable = reason_not("relu.replication_minimum", activation)
+    if d.not_applicable:
         return d
-    for P, Q, k, label, _ in cases(d, ((2, 1),), "relu"):
-        s = _split(P, Q, "relu", k, perturb)
+    act = claim_activation(activation)
+    for P, Q, k, label, _ in cases(d, ((2, 1),), act):
+        s = _split(P, Q, act, k, perturb)
         A, B, _ = s.K()
         d.require_zero(f"A on the piece, {label}", A)
         v, eta = s.v[0], s.eta[0]
@@ -161,30 +166,41 @@ FAMILY_X = (-1, 1, 2)
 
 
 def prove_relu_replication_saddle(activation: str, perturb: bool = False) -> Derivation:
-    """T7, M >= 2: an explicit family of exactly critical ReLU points where replication is a
-    saddle for every lambda (the loss bends by -kappa s^2 along the library's T_lambda)."""
+    """T7, M >= 2: an explicit family of exactly critical ReLU (or leaky ReLU) points where
+    replication is a saddle for every lambda (the loss bends by -sigma s^2 along the library's
+    T_lambda, sigma = sigma_max(B))."""
     d = Derivation(
         "ReLU replication with two outputs (T7, M >= 2): the family d = 1, one hidden unit (w, b) = (1, 0), "
-        "v = (1, 0), any output bias c, inputs x = (-1, 1, 2), residuals e = ((0, kappa), (0, -2 kappa), "
-        "(0, kappa)) (targets y = f(x) - e), kappa > 0, is exactly critical with B = [[0, 0], [0, -kappa]] "
-        "(sigma_max = kappa); along T_lambda(theta*, s zeta, s eta) with zeta = (0, 1), eta = (0, 1) the loss "
-        "is L* - kappa s^2 + O(s^3) for every lambda: a strict saddle for every lambda.",
-        "relu (the family has no datum on a kink); the library's network, loss and replication_map",
+        "v = (1, 0), any output bias c, inputs x = (-1, 1, 2), residuals e_i = (0, kappa r_i) with "
+        "r = (1, 1, 1) x phi(x) (for ReLU r = (1, -2, 1); targets y = f(x) - e), kappa > 0, is exactly critical "
+        "with B = [[0, 0], [0, -sigma]], sigma = kappa a (a - b) > 0 for phi = a t (t > 0), b t (t < 0), a != b "
+        "(ReLU: sigma = kappa); along T_lambda(theta*, s zeta, s eta) with zeta = (0, 1), eta = (0, 1) the loss "
+        "is L* - sigma s^2 + O(s^3) for every lambda: a strict saddle for every lambda.",
+        "relu, or any piecewise-linear positively homogeneous activation with a kink (the family has no datum on "
+        "a kink); the library's network, loss and replication_map",
         sizes=["widths [1, 1, 2], n = 3"], method="exact derivatives of the library's symbolic loss (sympy)",
         hypotheses="kappa > 0; lambda any real",
     )
-    if activation not in ("generic", "relu"):
-        d.not_applicable = f"the claim is about ReLU; --activation {activation} is not ReLU"
+    d.not_applicable = reason_not("relu.replication_saddle", activation)
+    if d.not_applicable:
         return d
+    act = get_activation(claim_activation(activation))
     kappa = sp.Symbol("kappa", positive=True)
     c = symbols_vector("c", 2)
-    arch = Architecture((1, 1, 2), "relu")
+    arch = Architecture((1, 1, 2), act.name)
     # flat order: W0 (w), b0 (b), W1 (v column), b1 (c)
     theta = [sp.Integer(1), sp.Integer(0), sp.Integer(1), sp.Integer(0)] + c
     x = np.array([[sp.Integer(xi)] for xi in FAMILY_X], dtype=object)
     params = Params.from_vector(arch, np.array(theta, dtype=object))
     f = network.forward(arch, params, x)
-    e = [(0, kappa), (0, -2 * kappa), (0, kappa)]
+    # second-output residuals orthogonal to 1 and to the unit's outputs phi(x_i): r = 1 x phi(x)
+    r = _cross([1, 1, 1], [act(sp.Integer(xi)) for xi in FAMILY_X])
+    e = [(0, kappa * ri) for ri in r]
+    # phi = a t (t > 0), -b' t (t < 0) with a = phi(1), b = -phi(-1): B = diag(0, -kappa a (a - b))
+    a, b = act(sp.Integer(1)), -act(sp.Integer(-1))
+    sigma = kappa * a * (a - b)
+    d.show("residual pattern r = (1, 1, 1) x phi(x)", sp.latex(sp.Matrix(r).T))
+    d.require_zero("sigma_max(B) / kappa = a (a - b) > 0", sp.Integer(0) if sp.simplify(a * (a - b)).is_positive else sp.Integer(1))
     y = np.array([[f[i, m] - e[i][m] for m in range(2)] for i in range(3)], dtype=object)
     sym = symbols_vector("p", arch.n_params)
     loss = network.loss(arch, Params.from_vector(arch, np.array(sym, dtype=object)), x, y)
@@ -201,8 +217,12 @@ def prove_relu_replication_saddle(activation: str, perturb: bool = False) -> Der
     d.require_zero("d/ds L along the direction at 0", d1.subs(S, 0))
     half = d1.diff(S).subs(S, 0) / 2
     d.show("1/2 d^2/ds^2 L(T_lambda(theta*, s zeta, s eta)) at 0", sp.latex(sp.simplify(half)))
-    d.require_zero("1/2 d2/ds2 + kappa (for every lambda)", sp.simplify(half + kappa))
+    d.require_zero("1/2 d2/ds2 + sigma_max(B) (for every lambda)", sp.simplify(half + sigma))
     return d
+
+
+def _cross(p, q):
+    return [p[1] * q[2] - p[2] * q[1], p[2] * q[0] - p[0] * q[2], p[0] * q[1] - p[1] * q[0]]
 
 
 def _family_map(arch: Architecture, perturb: bool):

@@ -111,3 +111,25 @@ def test_readme_table_is_the_rendered_one():
     assert start in text and end in text
     table = text.split(start)[1].split(end)[0]
     assert table == render_table([get_activation(n) for n in EXAMPLES])
+
+
+def test_readme_table_is_what_derive_does():
+    """Each column of the README table that a symbolic claim proves (T6, T7, T8) says "yes" exactly
+    for the activations where `derive` proves that claim instead of calling it not applicable."""
+    from pathlib import Path
+
+    from theory.activations import EXAMPLES
+    from theory.symbolic.applicability import CLAIM_STATEMENTS, NEEDS_KINK, applies
+
+    text = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    table = text.split("<!-- activation-table:start -->\n")[1].split("\n\n")[0].splitlines()
+    head = [c.strip() for c in table[0].strip("|").split("|")]
+    rows = {r.strip("|").split("|")[0].strip().strip("`"): [c.strip() for c in r.strip("|").split("|")]
+            for r in table[2:]}
+    assert sorted(rows) == sorted(get_activation(n).name for n in EXAMPLES)
+    for name, cells in rows.items():
+        for claim, key in CLAIM_STATEMENTS.items():
+            says = cells[head.index(key)] == "yes"
+            if claim in NEEDS_KINK:
+                says = says and get_activation(name).properties.has_kink
+            assert applies(claim, name) == says, (name, claim)
