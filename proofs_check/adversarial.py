@@ -27,6 +27,7 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import workdps
 from theory.architecture import Architecture
+from theory.embeddings.inactive_unit import add_inactive_unit
 from theory.embeddings.replication import replicate
 from theory.params import Params
 
@@ -161,8 +162,6 @@ def inactive_coupling(size, dps: int = 50, n: int = 8, b0="0.7", activation="tan
     """(wide arch, wide params, data): module docstring; ``size`` a decimal string. With data
     written at finitely many digits the true critical point moves, so "0" leaves C ~ 10^-dps; an
     exactly zero C comes from phi'(b0) = 0 (``activation="poly:0,0,1,1"``, ``b0="0"``)."""
-    from theory.embeddings.inactive_unit import add_inactive_unit
-
     arch = Architecture((1, 1, 1), activation)
     with workdps(dps + GUARD_DIGITS):
         params = Params.from_vector(arch, [mpmath.mpf(v) for v in ("1.3", "-0.2", "0.9", "0.1")])

@@ -669,8 +669,6 @@ def _cubic_step(stages, steps, lams, boxes, k, x, y, where):
     (t eta, -t eta, t alpha) the loss is L* + t^3 eta alpha^T A_j alpha / (2 v) + O(t^4)
     (docs/theorems.md, T4a), so alpha^T A_j alpha != 0 proves the point is not a local minimum.
     A_j is enclosed as 4 x the zeta block of the same narrow box embedded at lambda = 1/2 (T4)."""
-    from proofs_check.step_analysis import pair_direction
-
     step = steps[k]
     arch_k, params_k = stages[k]
     n_in = arch_k.incoming_size(step.layer)

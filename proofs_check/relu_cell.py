@@ -68,6 +68,7 @@ class CellPoint:
 
     @property
     def loss(self) -> fmpq:
+        """L(theta') = 1/2 sum of the squared residuals, exactly (a rational)."""
         return sum((r * r for row in self.residuals for r in row), fmpq(0)) / 2
 
 

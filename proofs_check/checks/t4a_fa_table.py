@@ -28,12 +28,13 @@ from proofs_check.checks import _linalg
 from numerics.dataset import Dataset
 from proofs_check.checks._instances import Instance, classify_matrix, designed_minimum
 from proofs_check.structure import unit_blocks
+from theory.embeddings import replicate
 from theory.errors import NotConverged
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks._training import trained_minimum
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from theory.params import Params
+from theory.params import Params, incoming_indices, outgoing_indices
 
 THEOREM = "T4a"
 STATEMENT = ("Single output at a strict minimum: gamma_lambda(theta*) is a minimum iff lambda(1-lambda) A_j is "
@@ -181,10 +182,6 @@ def third_order_term(inst, lam: str, dps: int):
     The copy ``u`` with v_u = 0 moves along (v_u, v_p, w~_u) = (t, -t, t alpha), alpha the first
     eigenvector of A_j. The odd part removes the quartic term t^4 |phi' alpha . h~|^2 / 2; the rest
     is O(t^2). mpmath at dps + 30."""
-    from proofs_check.structure import unit_blocks
-    from theory.embeddings import replicate
-    from theory.params import incoming_indices, outgoing_indices
-
     digits = dps + 30
     with workdps(digits):
         params = to_mp_params(inst.params)

@@ -14,6 +14,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
+from proofs_check.certify import certify
 from proofs_check.checks import _linalg
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import critical_instance
@@ -49,8 +50,6 @@ def _certify_pair(ledger, tag, inst, p, wide, wp, dps):
     minimum, a saddle a saddle; the function is unchanged on a neighbourhood). The narrow verdict
     is proved first; without it the claim is the M = 1, one-hidden-layer one (T7: every critical
     point is a minimum)."""
-    from proofs_check.certify import certify
-
     arch = inst.arch
     narrow = certify(arch, p, (inst.x, inst.y), dps)
     ledger.note(f"{tag}: narrow point certified", narrow.statement if narrow.proved else f"not proved ({narrow.reason})")
