@@ -26,7 +26,6 @@ from numerics.dataset import Dataset
 from numerics.files import NetworkFile
 from numerics.interop.exact import as_float_array, exact_dps, to_exact_mp
 from numerics.precision import workdps
-from theory.activations import get_activation
 from theory.architecture import Architecture
 from theory.errors import InvalidArchitecture, InvalidInput
 from theory.params import Params
