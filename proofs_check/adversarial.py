@@ -25,7 +25,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import workdps
+from numerics.precision import newton_target, workdps
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit
 from theory.embeddings.replication import replicate
@@ -142,7 +142,7 @@ def near_degenerate(value, dps: int = 50, n: int = 8):
                 break
             t0, t1 = t1, t1 - f1 * (t1 - t0) / (f1 - f0)
             f0, f1 = f1, lowest(sign * t1) - value
-            if abs(f1) < mpmath.mpf(10) ** (-(digits - 5)):
+            if abs(f1) < newton_target(digits):
                 break
         y = _residual_targets(arch, params, x, [sign * t1 * c for c in eb])
     return arch, params, Dataset(x, y)

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import mpmath
 
-from proofs_check import certify as certification  # looked up per call: a recorder set on the module sees it
+from proofs_check import certify as certification
 from proofs_check.display import check_markdown
 
 TAMPERS_DOC = "name of a deliberately wrong premise (negative control); None for the real check"

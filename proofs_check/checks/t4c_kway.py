@@ -15,8 +15,8 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _linalg
+from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
+from proofs_check import eigen
 from proofs_check.checks._instances import critical_instance, designed_minimum
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
@@ -75,11 +75,11 @@ def check(config: CheckConfig) -> CheckResult:
                     predicted = (2 * sum(etas[a] @ blocks.B @ deltas[a] for a in range(len(units)))
                                  + sum(shares[a] * (deltas[a] @ blocks.A @ deltas[a]) for a in range(len(units))))
                     worst = max(worst, abs(form - predicted))
-                bound = tolerance(dps, 1 + _linalg.max_abs(H), lost_digits=3) * len(d)
+                bound = tolerance(dps, 1 + eigen.max_abs(H), lost_digits=3) * len(d)
             ledger.at_most(f"{list(widths)} shares {'/'.join(share_text)}: |d^T H d - (2 sum eta B delta + sum lam delta A delta)|",
                            worst, bound)
     # Minimum iff all shares >= 0 (M = 1, A > 0, strict minimum).
-    inst = designed_minimum((1, 1, 1), "tanh", seed=config.seed, dps=dps, want_A="pd")
+    inst = designed_minimum((1, 1, 1), "tanh", seed=config.seed, dps=dps, want_A="positive")
     ledger.seed(inst.seed)
     A = unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, 0, dps).A
     for share_text in (("0.5", "0.3", "0.2"), ("1.4", "-0.6", "0.2")):
@@ -88,15 +88,17 @@ def check(config: CheckConfig) -> CheckResult:
             wide, p = split(inst.arch, to_mp_params(inst.params), 0, 0, list(shares))
         H = mlp.hessian(wide, p, inst.x, inst.y, dps=dps)
         with workdps(dps):
-            eigs = _linalg.eigvalsh(H)
-            neg = _linalg.inertia(eigs, _linalg.zero_tolerance(dps, _linalg.max_abs(H)))[0]
+            eigs = eigen.eigenvalues(H)
+            neg = eigen.inertia(eigs, zero_eigenvalue_tolerance(dps, eigen.max_abs(H))).negative
             negative = [a for a in range(len(shares)) if shares[a] < 0]
+        ledger.certify(f"A > 0, shares {'/'.join(share_text)}", wide, p, inst.x, inst.y, dps,
+                       "saddle" if negative else "minimum")
         if not negative:
             ledger.equal(f"A > 0, shares {'/'.join(share_text)} all >= 0: negative eigenvalues", neg, 0)
             continue
         a = negative[0]
         with workdps(dps):
-            z = _linalg.eigh(A)[1][:, 0]
+            z = eigen.eigh(A)[1][:, 0]
             lam_a = shares[a]
             deltas = np.array([z * (-lam_a / (1 - lam_a))] * len(shares), dtype=object)
             deltas[a] = z
@@ -104,7 +106,7 @@ def check(config: CheckConfig) -> CheckResult:
                               deltas=list(deltas))
             form = d @ H @ d
             predicted = lam_a / (1 - lam_a) * (z @ A @ z)
-            bound = tolerance(dps, 1 + _linalg.max_abs(H), lost_digits=3) * len(d)
+            bound = tolerance(dps, 1 + eigen.max_abs(H), lost_digits=3) * len(d)
         ledger.require(f"A > 0, shares {'/'.join(share_text)}: negative eigenvalues", neg >= 1, f"{neg} >= 1")
         ledger.at_most(f"A > 0, shares {'/'.join(share_text)}: |form - lambda_a/(1-lambda_a) z^T A z| (value {fmt(predicted)})",
                        abs(form - predicted), bound)
