@@ -29,12 +29,12 @@ from proofs_check import eigen
 from numerics.dataset import Dataset
 from proofs_check.checks._instances import Instance, designed_minimum
 from proofs_check.structure import unit_blocks
-from theory.embeddings import replicate
 from theory.errors import NotConverged
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks._training import trained_minimum
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from theory.embeddings import replicate
 from theory.params import Params, incoming_indices, outgoing_indices
 
 THEOREM = "T4a"

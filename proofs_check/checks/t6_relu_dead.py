@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics.evaluation import evaluate
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check import certify as certification  # looked up per call: a recorder set on the module sees it
+from proofs_check import certify as certification
 from proofs_check import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import critical_instance

@@ -42,9 +42,7 @@ def configure(parser):
 
 
 def run(args) -> int:
-    """Print the tables of each selected section (each section module's ``bench(quick)``), or with
-    ``--json`` one document of every row with its baseline, ratio and the machine; exit code 0.
-    """
+    """Run the selected sections and print their tables, or one JSON document with ``--json``; exit code 0."""
     names = list(dict.fromkeys(args.only or SECTIONS))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()
