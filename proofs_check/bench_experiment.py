@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+
 import numpy as np
 
 from numerics.experiment import fitting

@@ -11,16 +11,16 @@ generic :class:`BenchTable` of formatted cells) and as JSON records, both from t
 from __future__ import annotations
 
 import contextlib
-import platform
-import subprocess
-import tempfile
-from importlib import metadata
 import math
 import os
+import platform
 import re
 import resource
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
+from importlib import metadata
 
 TARGET_KINDS = ("goal", "today")
 """``goal``: a target the project set for this row; ``today``: the figure of the last recorded

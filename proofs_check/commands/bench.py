@@ -31,7 +31,7 @@ FORMAT = "semiflat.bench/1"
 
 
 def configure(parser):
-    """Add the options of ``semiflat bench`` (``--quick``, ``--only SECTION``) to ``parser``."""
+    """Add the options of ``semiflat bench`` (``--quick``, ``--only SECTION``, ``--json``) to ``parser``."""
     parser.add_argument("--quick", action="store_true", help="small sizes (a minute or less in all)")
     parser.add_argument(
         "--only", choices=sorted(SECTIONS), action="append",
@@ -42,7 +42,8 @@ def configure(parser):
 
 
 def run(args) -> int:
-    """Run the selected sections and print their tables, or one JSON document with ``--json``; exit code 0."""
+    """Print the tables of each selected section (each section module's ``bench(quick)``), or with
+    ``--json`` one JSON object of all their rows; exit code 0."""
     names = list(dict.fromkeys(args.only or SECTIONS))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numerics import batched, mlp
-from numerics.training import lm_float
+from numerics.training import lm_float, smooth
 from theory.architecture import Architecture
 from theory.params import Params
 
@@ -50,24 +50,57 @@ def test_negative_control_wrong_activation_hessian_differs():
     assert np.abs(Hs[0] - H_mp).max() > 1e-3
 
 
-def test_lm_rows_do_not_depend_on_the_batch():
+@pytest.mark.parametrize("widths,seed,scale,x_half,config", [
+    ((1, 5, 1), 0, 3.0, 1.0, lm_float.LMConfig(max_iter=60)),
+    ((1, 5, 1), 0, 3.0, 1.0, smooth.SEARCH),  # the search's settings: the stall rule on
+    ((1, 2, 1), 1, 2.0, 2.0, lm_float.LMConfig()),  # D < n M, exactly singular systems on the way
+], ids=["wide", "stall-rule", "tall-singular"])
+def test_lm_rows_do_not_depend_on_the_batch(widths, seed, scale, x_half, config):
+    rng = np.random.default_rng(seed)
+    arch = Architecture(widths, "tanh")
+    B = 37
+    theta0 = rng.normal(size=(B, arch.n_params)) * scale
+    X = rng.uniform(-x_half, x_half, (B, 10, 1))
+    Y = rng.normal(size=(B, 10, 1)) * 0.5
+    full = lm_float.levenberg_marquardt(arch, theta0, X, Y, config)
+    for rows in ([5], [5, 0, 36], list(range(11, 30))):
+        part = lm_float.levenberg_marquardt(arch, theta0[rows], X[rows], Y[rows], config)
+        np.testing.assert_array_equal(part.theta, full.theta[rows])
+        np.testing.assert_array_equal(part.sse, full.sse[rows])
+        np.testing.assert_array_equal(part.iterations, full.iterations[rows])
+    # negative control: the comparison is sensitive to the row's own data (one target moved)
+    Y5 = Y[[5]].copy()
+    Y5[0, 0, 0] += 0.1
+    moved = lm_float.levenberg_marquardt(arch, theta0[[5]], X[[5]], Y5, config)
+    assert not np.array_equal(moved.theta, full.theta[[5]])
+
+
+def test_stall_rule_stops_exactly_when_the_window_gain_is_too_small():
+    """Oracle: the same rows run without the rule for k and k - window iterations (LM is
+    deterministic, so that is the state after k and k - window iterations). A row the rule stopped
+    at k has SSE_k (1 + gain) >= SSE_{k - window}; one iteration earlier the rule did not hold.
+    Negative control: without the rule those rows run on."""
     rng = np.random.default_rng(0)
     arch = Architecture((1, 5, 1), "tanh")
     B = 37
     theta0 = rng.normal(size=(B, arch.n_params)) * 3
     X = rng.uniform(-1, 1, (B, 10, 1))
     Y = rng.normal(size=(B, 10, 1)) * 0.5
-    full = lm_float.levenberg_marquardt(arch, theta0, X, Y, lm_float.LMConfig(max_iter=60))
-    for rows in ([5], [5, 0, 36], list(range(11, 30))):
-        part = lm_float.levenberg_marquardt(arch, theta0[rows], X[rows], Y[rows],
-                                            lm_float.LMConfig(max_iter=60))
-        np.testing.assert_array_equal(part.theta, full.theta[rows])
-        np.testing.assert_array_equal(part.sse, full.sse[rows])
-    # negative control: the comparison is sensitive to the row's own data (one target moved)
-    Y5 = Y[[5]].copy()
-    Y5[0, 0, 0] += 0.1
-    moved = lm_float.levenberg_marquardt(arch, theta0[[5]], X[[5]], Y5, lm_float.LMConfig(max_iter=60))
-    assert not np.array_equal(moved.theta, full.theta[[5]])
+    rule = smooth.SEARCH
+    ruled = lm_float.levenberg_marquardt(arch, theta0, X, Y, rule)
+    free = lm_float.levenberg_marquardt(arch, theta0, X, Y, lm_float.LMConfig())
+    stalled = np.flatnonzero(ruled.iterations < free.iterations)
+    assert stalled.size > 0
+    W, gain = rule.stall_window, rule.stall_gain
+    sse_after = lambda rows, k: lm_float.levenberg_marquardt(arch, theta0[rows], X[rows], Y[rows],
+                                                             lm_float.LMConfig(max_iter=k)).sse
+    for b in stalled:
+        k = int(ruled.iterations[b])
+        assert k >= rule.stall_after
+        assert sse_after([b], k)[0] == ruled.sse[b]
+        assert sse_after([b], k)[0] * (1 + gain) >= sse_after([b], k - W)[0]
+        if k - 1 >= rule.stall_after:
+            assert sse_after([b], k - 1)[0] * (1 + gain) < sse_after([b], k - 1 - W)[0]
 
 
 def test_a_singular_row_does_not_change_the_other_rows():
@@ -85,21 +118,6 @@ def test_a_singular_row_does_not_change_the_other_rows():
     # negative control: least squares on a regular row is not bit-identical to the LU solve
     # (a whole-batch fallback would have changed rows 0 and 2)
     assert any(not np.array_equal(np.linalg.lstsq(G[i], rhs[i], rcond=None)[0], out[i]) for i in (0, 2))
-
-
-def test_lm_rows_do_not_depend_on_the_batch_in_the_tall_case():
-    """D < n M (the D x D system) with rows that hit exactly singular systems on the way."""
-    rng = np.random.default_rng(1)
-    arch = Architecture((1, 2, 1), "tanh")
-    B = 50
-    theta0 = rng.normal(size=(B, arch.n_params)) * 2
-    X = rng.uniform(-2, 2, (B, 10, 1))
-    Y = rng.normal(size=(B, 10, 1))
-    full = lm_float.levenberg_marquardt(arch, theta0, X, Y)
-    for rows in ([0], [1, 3], list(range(40, 50))):
-        part = lm_float.levenberg_marquardt(arch, theta0[rows], X[rows], Y[rows])
-        np.testing.assert_array_equal(part.theta, full.theta[rows])
-        np.testing.assert_array_equal(part.iterations, full.iterations[rows])
 
 
 @pytest.mark.parametrize("widths,activation", [((1, 3, 3, 1), "tanh"), ((2, 4, 4, 2), "softplus"),

@@ -13,7 +13,7 @@ import types
 import numpy as np
 import pytest
 
-from proofs_check.benchtable import MEMORY_LIMIT_MIB, BenchRow, RowTable, peak_memory, quantity
+from proofs_check.benchtable import MEMORY_LIMIT_MIB, BenchRow, BenchTable, RowTable, peak_memory, quantity
 from proofs_check.cli import main
 from proofs_check.commands import bench
 
@@ -95,8 +95,6 @@ def test_json_and_text_agree(monkeypatch, capsys):
 
 
 def test_a_table_of_cells_is_kept_apart_from_the_rows(monkeypatch, capsys):
-    from proofs_check.benchtable import BenchTable
-
     module = types.ModuleType("fake_cells_section")
     module.bench = lambda quick: [BenchTable("cells", ("a", "b"), (("x", "1 s"),))]
     monkeypatch.setitem(sys.modules, "fake_cells_section", module)
