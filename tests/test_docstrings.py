@@ -4,16 +4,12 @@ The scan reads the source with `ast` (nothing is imported): a module-level funct
 name does not start with an underscore, and every such method of a public class, must open with a
 docstring. The same walk runs over a small hand-written module as a negative control, so a scan that
 stopped looking would fail here rather than pass vacuously.
-
-Run as a script (`python tests/test_docstrings.py`) it prints every definition still missing one.
 """
 
 import ast
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("theory", "numerics", "proofs_check")
+from support.sources import library_sources, where
+
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -37,18 +33,9 @@ def undocumented(tree, where=""):
     return missing
 
 
-def library_sources():
-    """Every Python file of the three library packages, in a fixed order."""
-    return sorted(p for d in PACKAGES for p in (ROOT / d).rglob("*.py"))
-
-
 def missing_docstrings():
     """`path:name` for every public definition of the library without a docstring."""
-    found = []
-    for path in library_sources():
-        where = f"{path.relative_to(ROOT).as_posix()}:"
-        found.extend(undocumented(ast.parse(path.read_text()), where))
-    return found
+    return [name for path in library_sources() for name in undocumented(ast.parse(path.read_text()), where(path))]
 
 
 CONTROL = '''
@@ -87,8 +74,3 @@ def test_every_public_definition_has_a_docstring():
     missing = missing_docstrings()
     assert not missing, f"{len(missing)} public definitions without a docstring:\n" + "\n".join(missing)
 
-
-if __name__ == "__main__":
-    names = missing_docstrings()
-    print("\n".join(names))
-    print(f"{len(names)} missing", file=sys.stderr)

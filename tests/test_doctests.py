@@ -8,21 +8,18 @@ report zero attempts and fail, so an example cannot silently stop being checked.
 import doctest
 import importlib
 import warnings
-from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
+from support.sources import ROOT, library_sources
 
 
 def modules_with_examples():
     """Dotted names of library modules whose source contains a doctest prompt."""
     names = []
-    for package in ("theory", "numerics", "proofs_check"):
-        for path in sorted((ROOT / package).rglob("*.py")):
-            if ">>> " in path.read_text():
-                parts = path.relative_to(ROOT).with_suffix("").parts
-                names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    for path in library_sources():
+        if ">>> " in path.read_text():
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
     return names
 
 

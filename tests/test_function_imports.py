@@ -6,16 +6,12 @@ carries its reason in a ``# deferred: ...`` comment, on its own line or on a com
 above the run of imports it belongs to (typically: ``semiflat --help`` imports every command
 module, so a command loads what it runs only when it runs; an import cycle; an import guarded by
 ``try/except ImportError``; a POSIX-only module). The scan uses ``ast`` and the source lines only.
-
-Run as a script (``python tests/test_function_imports.py``) it prints every unexplained import.
 """
 
 import ast
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("theory", "numerics", "proofs_check")
+from support.sources import library_sources, where
+
 HEAVY = frozenset({"sympy", "matplotlib", "torch", "safetensors", "dask", "hypothesis"})
 MARK = "# deferred:"
 IMPORTS = (ast.Import, ast.ImportFrom)
@@ -70,10 +66,7 @@ def unexplained(source, where=""):
 
 def library_unexplained():
     """The unexplained function-level imports of the three library packages."""
-    found = []
-    for path in sorted(p for d in PACKAGES for p in (ROOT / d).rglob("*.py")):
-        found.extend(unexplained(path.read_text(), f"{path.relative_to(ROOT).as_posix()}:"))
-    return found
+    return [line for path in library_sources() for line in unexplained(path.read_text(), where(path))]
 
 
 CONTROL = '''
@@ -127,8 +120,3 @@ def test_function_level_imports_are_heavy_or_explained():
     found = library_unexplained()
     assert not found, f"{len(found)} function-level imports without a '# deferred:' reason:\n" + "\n".join(found)
 
-
-if __name__ == "__main__":
-    names = library_unexplained()
-    print("\n".join(names))
-    print(f"{len(names)} unexplained", file=sys.stderr)

@@ -43,6 +43,7 @@ ALLOWED = {
     **{k: FLOAT64_STAGE for k in (
         ("numerics/training/lm_float.py", "1e-15"), ("numerics/training/lm_float.py", "1e-24"),
         ("numerics/training/lm_float.py", "1e-2"), ("numerics/training/lm_float.py", "1e-300"),
+        ("numerics/training/lm_float.py", "1e-4"), ("numerics/training/smooth.py", "1e-4"),
         ("numerics/training/smooth.py", "1e-12"), ("numerics/training/smooth.py", "1e-20"),
         ("numerics/experiment/pac_bayes.py", "1e-12"),
         ("proofs_check/adversarial.py", "1e-300"),
