@@ -103,7 +103,7 @@ def check(config: CheckConfig) -> CheckResult:
     ledger = Ledger()
     dps = config.dps
     rng = np.random.default_rng(config.seed)
-    samples = 2000 if config.quick and not config.activation else 8000  # other activations: more noise
+    samples = (2000 if config.quick else 8000) if not config.activation else 32000  # other activations: more noise
     n = 10
     increments, bounds, nets = {}, {}, {}
     # the pair compared: an activation without a dead zone ("tanh" below) and one with ("relu");
