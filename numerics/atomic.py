@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import stat
 import tempfile
 from pathlib import Path
@@ -62,8 +63,6 @@ def staged_folder(folder, staging):
     it is moved (``os.replace``) to the same name in ``folder``, so no final name appears before
     the whole set is written. ``staging`` is removed in every case but a hard kill (callers keep
     it inside a folder that is cleaned on the next run)."""
-    import shutil
-
     folder, staging = Path(folder), Path(staging)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)

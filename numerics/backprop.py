@@ -90,78 +90,84 @@ def gradient(arch: Architecture, layers: Layers, x, y, phi=None) -> np.ndarray:
     return _sweep(arch, layers, x, y, hessian=False, phi=phi)[0]
 
 
-def gradient_and_hessian(arch: Architecture, layers: Layers, x, y) -> tuple[np.ndarray, np.ndarray]:
-    """(gradient B x D, Hessian B x D x D), both exact."""
-    return _sweep(arch, layers, x, y, hessian=True)
+def gradient_and_hessian(arch: Architecture, layers: Layers, x, y, forward_values=None) -> tuple[np.ndarray, np.ndarray]:
+    """(gradient B x D, Hessian B x D x D), both exact. ``forward_values``: the (zs, hs) of
+    :func:`forward` at these layers and inputs when already computed (not recomputed then)."""
+    return _sweep(arch, layers, x, y, hessian=True, forward_values=forward_values)
 
 
 def signals(arch: Architecture, layers: Layers, x, y) -> list[np.ndarray]:
     """Backprop signals ``delta(l) = dl_i/dz(l)`` for every weight layer l (B x n x widths[l+1])."""
-    phi = arch.phi
-    zs, _ = forward(arch, layers, x)
+    zs, hs = forward(arch, layers, x)
+    return backward(arch, layers, zs, hs, y)[0]
+
+
+def backward(arch: Architecture, layers: Layers, zs, hs, y, phi=None) -> tuple[list, np.ndarray]:
+    """(signals ``delta(l)`` per weight layer, B x n x widths[l+1]; gradient B x D) from the
+    forward values ``zs, hs`` of :func:`forward`: one backward pass (module docstring)."""
+    phi = arch.phi if phi is None else phi
+    K = arch.n_layers
     delta = zs[-1] - y
-    out = [None] * arch.n_layers
-    for l in reversed(range(arch.n_layers)):
-        out[l] = delta
+    deltas, gW, gb = [None] * K, [None] * K, [None] * K
+    for l in reversed(range(K)):
+        deltas[l] = delta
+        gW[l] = np.matmul(delta.transpose(0, 2, 1), hs[l])
+        gb[l] = delta.sum(axis=1)
         if l > 0:
             delta = np.matmul(delta, layers.W[l]) * phi.d1(zs[l - 1])
-    return out
+    return deltas, flatten(gW, gb if arch.bias else None)
 
 
-def _sweep(arch, layers, x, y, hessian, phi=None):
+def _sweep(arch, layers, x, y, hessian, phi=None, forward_values=None):
     phi = arch.phi if phi is None else phi
     K, D = arch.n_layers, arch.n_params
     maps = positions(arch)
-    zs, hs = forward(arch, layers, x, phi)
+    zs, hs = forward(arch, layers, x, phi) if forward_values is None else forward_values
+    if not hessian:
+        return backward(arch, layers, zs, hs, y, phi)[1], None
     B, n = zs[-1].shape[0], zs[-1].shape[1]
     like = zs[-1]
     gW, gb = [None] * K, [None] * K
     hW, hb = [None] * K, [None] * K
 
-    if hessian:
-        # Tangents of every pre-activation along every parameter direction: B x n x r x D.
-        dzs, dhs = [], []
-        dh = _zeros((B, n, arch.widths[0], D), like)
-        for l in range(K):
-            dhs.append(dh)
-            r, c = arch.layer_shape(l)
-            w_idx, b_idx = maps[l]
-            dz = np.einsum("bncD,brc->bnrD", dh, layers.W[l])
-            rows = np.arange(r)[:, None]
-            dz[:, :, rows, w_idx] += hs[l][:, :, None, :]  # d z[r] / d W[r, c] = h[c]
-            if b_idx is not None:
-                dz[:, :, np.arange(r), b_idx] += 1
-            dzs.append(dz)
-            if l < K - 1:
-                dh = phi.d1(zs[l])[..., None] * dz
+    # Tangents of every pre-activation along every parameter direction: B x n x r x D.
+    dzs, dhs = [], []
+    dh = _zeros((B, n, arch.widths[0], D), like)
+    for l in range(K):
+        dhs.append(dh)
+        r, c = arch.layer_shape(l)
+        w_idx, b_idx = maps[l]
+        dz = np.einsum("bncD,brc->bnrD", dh, layers.W[l])
+        rows = np.arange(r)[:, None]
+        dz[:, :, rows, w_idx] += hs[l][:, :, None, :]  # d z[r] / d W[r, c] = h[c]
+        if b_idx is not None:
+            dz[:, :, np.arange(r), b_idx] += 1
+        dzs.append(dz)
+        if l < K - 1:
+            dh = phi.d1(zs[l])[..., None] * dz
 
     delta = zs[-1] - y
-    d_delta = dzs[-1] if hessian else None
+    d_delta = dzs[-1]
     for l in reversed(range(K)):
         r, c = arch.layer_shape(l)
         w_idx, _ = maps[l]
         gW[l] = np.matmul(delta.transpose(0, 2, 1), hs[l])
         gb[l] = delta.sum(axis=1)
-        if hessian:
-            # parameter axis first so that flatten() joins the row blocks: B x D x r x c
-            hW[l] = (np.einsum("bnrD,bnc->bDrc", d_delta, hs[l])
-                     + np.einsum("bnr,bncD->bDrc", delta, dhs[l]))
-            hb[l] = d_delta.sum(axis=1).transpose(0, 2, 1)
+        # parameter axis first so that flatten() joins the row blocks: B x D x r x c
+        hW[l] = (np.einsum("bnrD,bnc->bDrc", d_delta, hs[l])
+                 + np.einsum("bnr,bncD->bDrc", delta, dhs[l]))
+        hb[l] = d_delta.sum(axis=1).transpose(0, 2, 1)
         if l == 0:
             break
         back = np.matmul(delta, layers.W[l])
         slope = phi.d1(zs[l - 1])
-        if hessian:
-            d_back = np.einsum("bnrD,brc->bncD", d_delta, layers.W[l])
-            cols = np.arange(c)[None, :]
-            d_back[:, :, cols, w_idx] += delta[:, :, :, None]  # d(delta W)[c] / d W[r, c] = delta[r]
-            d_delta = d_back * slope[..., None] + (back * phi.d2(zs[l - 1]))[..., None] * dzs[l - 1]
+        d_back = np.einsum("bnrD,brc->bncD", d_delta, layers.W[l])
+        cols = np.arange(c)[None, :]
+        d_back[:, :, cols, w_idx] += delta[:, :, :, None]  # d(delta W)[c] / d W[r, c] = delta[r]
+        d_delta = d_back * slope[..., None] + (back * phi.d2(zs[l - 1]))[..., None] * dzs[l - 1]
         delta = back * slope
     bias = arch.bias
-    grad = flatten(gW, gb if bias else None)
-    if not hessian:
-        return grad, None
-    return grad, flatten(hW, hb if bias else None).transpose(0, 2, 1)
+    return flatten(gW, gb if bias else None), flatten(hW, hb if bias else None).transpose(0, 2, 1)
 
 
 def jacobian(arch: Architecture, layers: Layers, x) -> np.ndarray:

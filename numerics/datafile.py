@@ -18,7 +18,9 @@ import csv
 import io
 import json
 import math
+import os
 import re
+import stat
 from pathlib import Path
 
 import mpmath
@@ -124,9 +126,6 @@ def _check_depth(obj, label: str) -> None:
 
 def read_text(path) -> str:
     """The UTF-8 text of ``path``; a missing or unreadable file is an :class:`InvalidInput`."""
-    import os
-    import stat
-
     p = Path(path)
     shown = str(p) if len(str(p)) <= 200 else str(p)[:200] + "..."
     try:

@@ -70,6 +70,7 @@ class DerivativeCheck:
 
     @property
     def passed(self) -> bool:
+        """Whether the largest deviation is within the tolerance (a numerical verdict at ``dps``)."""
         return self.error <= self.tolerance
 
 

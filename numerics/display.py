@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from numerics.experiment.statistics import width_statistics
+
 
 def _num(value, digits=4) -> str:
     return "n/a" if value is None or not np.isfinite(value) else f"{value:.{digits}g}"
@@ -17,8 +19,6 @@ def _num(value, digits=4) -> str:
 
 def outcome_markdown(outcome) -> str:
     """Markdown of a :class:`RunOutcome`: one table per activation (H, trials, ratio statistics)."""
-    from numerics.experiment.statistics import width_statistics
-
     cfg = outcome.config
     lines = [f"**Figure 2 experiment**: activations {', '.join(cfg.activations)}, trials "
              f"{', '.join(f'{r.lo}..{r.hi - 1}' for r in outcome.runs)}"

@@ -48,6 +48,7 @@ from numerics.datafile import (
 from numerics import limits
 from numerics.dataset import Dataset
 from numerics.precision import digits_for, to_decimal_string, workdps
+from theory import __version__
 from theory.activations import ACTIVATION_NAMES, FAMILIES, get_activation
 from theory.architecture import Architecture
 from theory.errors import InvalidArchitecture, InvalidInput
@@ -212,8 +213,6 @@ def network_to_json(arch: Architecture, params: Params, dps: int = 50, provenanc
 
     ``provenance`` is copied with ``"semiflat_version"`` added; ``data`` (a :class:`Dataset`) is
     stored under ``"data"``."""
-    from theory import __version__
-
     if isinstance(dps, bool) or not isinstance(dps, int) or dps < 1:
         raise InvalidInput(f"dps {dps!r} is not a positive integer; pass e.g. dps=50")
     limits.check_dps("dps", dps)

@@ -18,11 +18,21 @@ from theory.network import as_inputs, as_targets
 from theory.params import Params
 
 
-def _prepare(arch: Architecture, params: Params, x, y=None):
-    vec = to_mp_array(params.to_vector()).reshape(1, -1)
+def mp_data(arch: Architecture, x, y=None):
+    """(inputs n x d, targets n x M or None) as object arrays of mpf (call inside ``workdps``)."""
     xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
     ys = None if y is None else to_mp_array(as_targets(arch, np.asarray(y, dtype=object), xs.shape[0]))
-    return backprop.layers(arch, vec), xs, ys
+    return xs, ys
+
+
+def _prepare(arch: Architecture, params: Params, x, y=None):
+    vec = to_mp_array(params.to_vector()).reshape(1, -1)
+    return (backprop.layers(arch, vec),) + mp_data(arch, x, y)
+
+
+def sum_of_squares(values):
+    """sum_k v_k^2 of an object array of mpf, summed exactly (mpmath.fsum)."""
+    return mpmath.fsum(v * v for v in np.asarray(values, dtype=object).reshape(-1))
 
 
 def forward(arch: Architecture, params: Params, x, dps: int = 50) -> np.ndarray:
@@ -42,8 +52,7 @@ def residuals(arch: Architecture, params: Params, x, y, dps: int = 50) -> np.nda
 def loss(arch: Architecture, params: Params, x, y, dps: int = 50):
     """L = sum_i 1/2 ||f(x_i) - y_i||^2 as an mpf."""
     with workdps(dps):
-        r = residuals(arch, params, x, y, dps).reshape(-1)
-        return mpmath.fsum(v * v for v in r) / 2
+        return sum_of_squares(residuals(arch, params, x, y, dps)) / 2
 
 
 def sse(arch: Architecture, params: Params, x, y, dps: int = 50):
@@ -88,4 +97,4 @@ def signals(arch: Architecture, params: Params, x, y, dps: int = 50) -> list[np.
 
 def norm(vector) -> mpmath.mpf:
     """Euclidean norm of an object vector of mpf (at the caller's precision)."""
-    return mpmath.sqrt(mpmath.fsum(v * v for v in np.asarray(vector, dtype=object).reshape(-1)))
+    return mpmath.sqrt(sum_of_squares(vector))

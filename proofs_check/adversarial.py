@@ -9,6 +9,9 @@ Every case is an exact construction, so its true verdict is known:
   (e.g. +-1e-30): a strict minimum for value > 0, a saddle for value < 0.
 - :func:`non_attained` -- a 1-1-1 tanh network on y = sign(x): L = 1.5e-52 at w = 60, the infimum
   0 is never attained, so no point is a global minimum.
+- :func:`inactive_coupling` -- a 1-1-1 strict minimum with an inactive unit (w0 = 0, b0, v = 0)
+  whose T5 block C = phi'(b0) [sum_i x_i e_i; sum_i e_i] = phi'(b0) [``size``; 0]: a saddle for
+  C != 0 however small (T5); for C = 0 exactly second order does not decide.
 
 Construction: at a fixed point theta, the gradient is J^T e (J the output Jacobian, e the
 residuals), so any e in the null space of J^T makes theta exactly critical for the targets
@@ -24,6 +27,7 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import workdps
 from theory.architecture import Architecture
+from theory.embeddings.replication import replicate
 from theory.params import Params
 
 GUARD_DIGITS = 30
@@ -52,8 +56,6 @@ def _residual_targets(arch, params, x, e):
 
 def tiny_coupling(size, dps: int = 50, lam="0.5", nudge=None, n: int = 8):
     """(wide arch, wide params, data): module docstring. ``size`` and ``nudge`` are decimal strings."""
-    from theory.embeddings.replication import replicate
-
     arch = Architecture((1, 1, 2), "tanh")
     with workdps(dps + GUARD_DIGITS):
         params = Params.from_vector(arch, [mpmath.mpf(v) for v in ("2", "0.5", "1.1", "-0.7", "0.2", "0.1")])
@@ -153,3 +155,26 @@ def non_attained(dps: int = 50):
         x = np.array([[mpmath.mpf(v)] for v in ("-1", "-0.5", "0.5", "1")], dtype=object)
         y = np.array([[mpmath.mpf(v)] for v in ("-1", "-1", "1", "1")], dtype=object)
     return arch, params, Dataset(x, y)
+
+
+def inactive_coupling(size, dps: int = 50, n: int = 8, b0="0.7", activation="tanh"):
+    """(wide arch, wide params, data): module docstring; ``size`` a decimal string. With data
+    written at finitely many digits the true critical point moves, so "0" leaves C ~ 10^-dps; an
+    exactly zero C comes from phi'(b0) = 0 (``activation="poly:0,0,1,1"``, ``b0="0"``)."""
+    from theory.embeddings.inactive_unit import add_inactive_unit
+
+    arch = Architecture((1, 1, 1), activation)
+    with workdps(dps + GUARD_DIGITS):
+        params = Params.from_vector(arch, [mpmath.mpf(v) for v in ("1.3", "-0.2", "0.9", "0.1")])
+        x = np.array([[mpmath.mpf(k) / 3 - 1] for k in range(n)], dtype=object)
+        J = _mat(mlp.jacobian(arch, params, x, dps + GUARD_DIGITS).tolist())
+        xs = [x[i, 0] for i in range(n)]
+        rng = np.random.default_rng(17)
+        # e0 is orthogonal to the columns of J and to x: critical with sum_i x_i e_i = 0
+        e0 = _project_out(_mat(J.T.tolist() + [xs]), _mat([[v] for v in rng.normal(size=n)]))
+        e0 = e0 * (mpmath.mpf("0.01") / mpmath.norm(e0))
+        e1 = _project_out(J.T, _mat([[v] for v in rng.normal(size=n)]))
+        e = e0 + e1 * (mpmath.mpf(size) / mpmath.fsum(a * b for a, b in zip(xs, e1)))
+        y = _residual_targets(arch, params, x, [e[k] for k in range(n)])
+        wide_arch, wide = add_inactive_unit(arch, params, 0, [mpmath.mpf(0), mpmath.mpf(b0)])
+    return wide_arch, wide, Dataset(x, y)

@@ -66,6 +66,7 @@ def _embedded(arch, params, H, rng):
 
 
 def bench(quick: bool) -> list[BenchTable]:
+    """The certify section's tables (rows listed in the module docstring); ``quick`` keeps the smaller sizes."""
     rng = np.random.default_rng(0)
     rows, notes = [], []
     a, p, data, _ = find_strict_minimum("tanh", (1, 2, 1), 12, seed=2024, dps=DPS)

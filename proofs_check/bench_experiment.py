@@ -19,6 +19,7 @@ import time
 
 import numpy as np
 
+from numerics.experiment import fitting
 from numerics.experiment import generalization as gen
 from numerics.experiment.config import ExperimentConfig
 from numerics.experiment.evaluate import evaluate_trials
@@ -86,8 +87,6 @@ def _end_to_end(args, target):
 
 def _retrain_fits(quick: bool) -> BenchTable:
     """Phase 1 under --protocol retrain: N_H0 for many trials through the batched trainer vs one by one."""
-    from numerics.experiment import fitting
-
     cfg = ExperimentConfig(protocol="retrain")
     T = 10 if quick else 40
     rows = []

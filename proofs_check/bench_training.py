@@ -215,4 +215,5 @@ def _deep_table(quick: bool) -> BenchTable:
 
 
 def bench(quick: bool) -> list[BenchTable]:
+    """The training section's tables (tanh, ReLU, deep; module docstring); ``quick`` uses 100 data sets."""
     return [_tanh_table(quick), _relu_table(quick), _deep_table(quick)]

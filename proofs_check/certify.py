@@ -33,6 +33,8 @@ from numerics.balls import evaluate, pre_activations, to_ball
 from numerics.datafile import dataset_to_json
 from numerics.dataset import Dataset
 from numerics.files import network_to_json
+from numerics.precision import to_mp_array, workdps
+from proofs_check import relu_cell
 from proofs_check import structure as st
 from proofs_check.interval_proofs import (
     approximate_eigenvectors,
@@ -41,7 +43,9 @@ from proofs_check.interval_proofs import (
     krawczyk,
     rayleigh_upper,
 )
-from theory.params import Params, outgoing_indices
+from proofs_check.step_analysis import pair_direction
+from theory.embeddings._units import incoming
+from theory.params import Params, incoming_indices, outgoing_indices
 
 FORMAT = "semiflat.certificate/1"
 
@@ -166,22 +170,6 @@ def _prove_zero(fn, centre, free, digits):
     return None
 
 
-def _greedy_columns(J: np.ndarray, count: int) -> list[int]:
-    """``count`` well-conditioned columns of J (Gram-Schmidt with column pivoting, float64)."""
-    A = np.array(J, dtype=float)
-    chosen = []
-    for _ in range(count):
-        norms = np.linalg.norm(A, axis=0)
-        norms[chosen] = -1
-        k = int(np.argmax(norms))
-        if norms[k] <= 0:
-            break
-        chosen.append(k)
-        q = A[:, k] / norms[k]
-        A = A - np.outer(q, q @ A)
-    return sorted(chosen)
-
-
 def certify(arch, params: Params, data, dps: int, *, structure=None, zero_loss: bool | None = None,
             critical: bool = True) -> Certification:
     """Prove the verdict at ``params`` with ball arithmetic (module docstring).
@@ -212,6 +200,10 @@ def certify(arch, params: Params, data, dps: int, *, structure=None, zero_loss: 
         try:
             if not critical:
                 return _certify_not_critical(arch_b, theta, xb, yb, cert)
+            if relu_cell.applies(arch_b):
+                proof = _certify_cell(arch_b, theta, data_obj, dps, dict(cert), zero_loss)
+                if proof.proved:
+                    return proof
             if zero_loss is None:
                 e = evaluate(arch_b, [to_ball(t) for t in theta], xb, yb, hessian=False)
                 scale = sum((v * v for v in yb.reshape(-1)), arb(0)) / 2
@@ -225,7 +217,6 @@ def certify(arch, params: Params, data, dps: int, *, structure=None, zero_loss: 
             if zero_loss:
                 return _certify_zero(arch_b, theta, xb, yb, digits, cert)
             if structure is None:
-                from numerics.precision import to_mp_array, workdps
                 with workdps(dps):
                     structure = st.detect(arch, params, to_mp_array(dataset.x), dps=dps)
             return _certify_critical(arch, params, arch_b, params_b, theta, xb, yb, digits, structure, cert)
@@ -264,7 +255,7 @@ def _certify_zero(arch, theta, x, y, digits, cert):
             f"for {D} parameters: no exact zero is proved, no minimiser proved"))
     e = evaluate(arch, [to_ball(t) for t in theta], x, y, hessian=False, jacobian=True)
     J = np.array([[float(e.jacobian[m][i, k].mid()) for k in range(D)] for i in range(n) for m in range(M)])
-    free = _greedy_columns(J, n * M)
+    free = relu_cell.greedy_columns(J, n * M)
     fn = _residual_system(arch, x, y, free)
     centre, _ = _newton(fn, theta, free, digits)
     proof = _prove_zero(fn, centre, free, digits) if len(free) == n * M else None
@@ -285,6 +276,49 @@ def _certify_zero(arch, theta, x, y, digits, cert):
     cert["digest"] = digest({k: v for k, v in cert.items() if k != "digest"})
     return Certification(True, "global-minimum", "T9", statement, certificate=cert,
                          evidence=(("zero residual", statement),))
+
+
+def _certify_cell(arch, theta, data_obj, dps, cert, zero_loss):
+    """One hidden layer, piecewise-linear phi: an exact stationary point of the cell's convex
+    quadratic next to the input is a local minimum, an exact zero residual a global one
+    (proofs_check.relu_cell, docs/certified.md "ReLU cells")."""
+    cp = relu_cell.stationary_point(arch, theta, data_obj["x"], data_obj["y"])
+    if cp is None:
+        return Certification(False, "undecided", "NK", reason="a datum lies exactly on a kink at the input point")
+    zero = all(r == 0 for row in cp.residuals for r in row)
+    scale = max([relu_cell.rational(1)] + [abs(relu_cell.rational(t)) for t in theta])
+    near = arb(cp.distance) <= arb(10) ** (-(dps // 2)) * arb(scale)
+    if cp.margin == 0 or cp.defect != 0 or not near or (zero_loss and not zero):
+        why = ("the exact least-squares point of the cell leaves the cell" if cp.margin == 0 else
+               "the cell's quadratic has a non-zero gradient in U_j = v_j w~_j^T there (B_j or C not 0)"
+               if cp.defect != 0 else "the exact stationary point of the cell is not next to the input"
+               if not near else "the cell's least-squares residual is not 0")
+        return Certification(False, "undecided", "T7", reason=why)
+    dead = sum(1 for j in range(arch.widths[1]) if all(row[j] < 0 for row in _cell_z(arch, cp.point, data_obj)))
+    flat = cp.flat + (arch.widths[2] * dead if arch.phi.properties.dead_zone else 0)
+    margin, distance = arb(cp.margin), arb(cp.distance)
+    loss = arb(cp.loss)
+    if zero:
+        verdict, theorems, claims = "global-minimum", ["T9"], ["zero_error.gauss_newton"]
+        statement = (f"global-minimum (T9: the residual is exactly 0 at a rational point within "
+                     f"{distance.str(3, radius=False)} of the input, kink margin {margin.str(3, radius=False)})")
+    else:
+        verdict = "semi-flat-minimum" if flat else "minimum"
+        theorems, claims = ["T7"] + (["T6"] if dead else []), ["relu.replication_minimum"]
+        statement = (f"{verdict} (T7: the gradient of the cell's convex quadratic is exactly 0 at a rational point "
+                     f"within {distance.str(3, radius=False)} of the input, kink margin "
+                     f"{margin.str(3, radius=False)}, L = {loss.str(5, radius=False)}, flat dimension {flat})")
+    cert["claim"] = {"verdict": verdict, "theorems": theorems, "claims": claims, "flat_dimension": flat,
+                     "distance": _upward(distance) if cp.distance else "0"}
+    cert["tests"] = [{"test": "relu-cell", "point": [relu_cell.to_text(q) for q in cp.point]}]
+    cert["digest"] = digest({k: v for k, v in cert.items() if k != "digest"})
+    return Certification(True, verdict, " + ".join(theorems), statement, flat_dimension=flat, certificate=cert,
+                         evidence=(("relu cell", statement),))
+
+
+def _cell_z(arch, point, data_obj):
+    x = [[relu_cell.rational(v) for v in row] for row in data_obj["x"]]
+    return relu_cell.pre_activations(arch, point, x)
 
 
 def _homogeneous(arch) -> bool:
@@ -325,15 +359,41 @@ def _columns(vectors) -> arb_mat:
     return M
 
 
+def _exact_replicas(arch, params, steps):
+    """The plan with every zero-outgoing unit whose incoming vector equals another unit's exactly
+    read as a replication at lambda in {0, 1} (the same point, docs/certified.md "lambda in {0, 1}"),
+    with the plan's indices kept current."""
+    out, cur = [], (arch, params)
+    alive = [list(range(arch.widths[l + 1])) for l in range(arch.n_hidden_layers)]
+    for s in steps:
+        if s.kind == "zero-outgoing":
+            a, p = cur
+            mine = list(incoming(a, p, s.layer, s.unit))
+            twin = next((j for j in range(a.widths[s.layer + 1]) if j != s.unit
+                         and list(incoming(a, p, s.layer, j)) == mine), None)
+            if twin is not None:  # the partner precedes the removed unit (the convention of structure.plan)
+                keep, drop = min(twin, s.unit), max(twin, s.unit)
+                s = st.ReductionStep("replicated", s.layer, drop, keep, None,
+                                     (alive[s.layer][keep], alive[s.layer][drop]))
+        alive[s.layer].pop(s.unit)
+        out.append(s)
+        cur = st.apply_step(*cur, s)
+    return out
+
+
+def _forced_critical(arch, params, step) -> bool:
+    """An inactive unit (v = 0) whose embedded point is critical whenever the narrower one is (T3):
+    w = 0 exactly with a bias in the next layer (g_alpha = phi(b0) sum_i delta_i = phi(b0) dL/db = 0),
+    or w~ = 0 exactly with phi(0) = 0."""
+    w = incoming(arch, params, step.layer, step.unit)
+    exact_zero = [to_ball(c).is_exact() and to_ball(c) == 0 for c in w]
+    weights = exact_zero[:arch.widths[step.layer]]
+    return all(weights) and (arch.bias or (all(exact_zero) and arch.phi.vanishes_at_zero))
+
+
 def _certify_critical(arch, params, arch_b, params_b, theta, x, y, digits, structure, cert):
-    steps = st.plan(arch, structure)
-    bad = [s for s in steps if s.kind in ("zero-outgoing", "zero-incoming")]
-    if bad:
-        s = bad[0]
-        return Certification(False, "undecided", "T3", reason=(
-            f"layer {s.layer} unit {s.original[0]} is an inactive unit ({s.kind}) at L > 0: the embedded point is "
-            "critical only where g_alpha = 0 exactly (T3), which this certifier does not prove"))
     with mpmath.workprec(ctx.prec):  # the merges v_p + v_u and the ratios at the working precision
+        steps = _exact_replicas(arch, params, st.plan(arch, structure))
         stages_m = [(arch, params)]
         for step in steps:
             stages_m.append(st.apply_step(*stages_m[-1], step))
@@ -342,6 +402,16 @@ def _certify_critical(arch, params, arch_b, params_b, theta, x, y, digits, struc
     stages = [(arch_b, params_b)]
     for step in steps:
         stages.append(st.apply_step(*stages[-1], step))
+    for k, s in enumerate(steps):
+        if s.kind == "zero-incoming" or (s.kind == "zero-outgoing" and not _forced_critical(*stages[k], s)):
+            proof = _certify_not_critical(arch_b, theta, x, y, dict(cert))
+            if proof.proved:
+                return proof
+            what = "inactive propagation, g_beta" if s.kind == "zero-incoming" else "inactive unit, g_alpha"
+            return Certification(False, "undecided", "T3", reason=(
+                f"layer {s.layer} unit {s.original[0]} ({what}) at L > 0: the embedded point is critical only where "
+                "that gradient block is 0, which no structure forces here (w0 != 0 or v0 != 0), and no gradient "
+                "component at the input is certified non-zero"))
     arch_n, params_n = stages[-1]
     D_n = arch_n.n_params
     centre0 = [_decimal(to_ball(v), digits) for v in params_n.to_vector()]
@@ -400,7 +470,7 @@ def _certify_critical(arch, params, arch_b, params_b, theta, x, y, digits, struc
         return Certification(True, verdict, theorem, statement, flat_dimension=flat, certificate=cert,
                              evidence=tuple(evidence))
 
-    dead_ok = all(_step(stages, steps, lams, boxes, k, wide, x)["effect"] == "flat"
+    dead_ok = all(_step(stages, steps, lams, boxes, k, wide, x, y)["effect"] == "flat"
                   for k in range(len(steps)) if steps[k].kind == "dead")
     if inertia.negative and dead_ok:
         Q = _eigvectors(J)
@@ -420,7 +490,7 @@ def _certify_critical(arch, params, arch_b, params_b, theta, x, y, digits, struc
     order = [k for k in reversed(range(len(steps))) if steps[k].kind == "dead"]
     order += [k for k in reversed(range(len(steps))) if steps[k].kind != "dead"]
     for k in order:
-        found = _step(stages, steps, lams, boxes, k, wide, x)
+        found = _step(stages, steps, lams, boxes, k, wide, x, y)
         evidence.append((f"step {k + 1} ({found['theorem']})", found["text"]))
         if found["effect"] == "saddle" and pending is None:
             statement = f"saddle ({found['theorem']}, {found['text']})"
@@ -465,10 +535,8 @@ def _unit(n, a):
     return np.array([arb(1) if i == a else arb(0) for i in range(n)], dtype=object)
 
 
-def _step(stages, steps, lams, boxes, k, wide, x):
+def _step(stages, steps, lams, boxes, k, wide, x, y):
     """The certified contribution of reduction step ``k`` (dict: effect, theorem, text, test, ...)."""
-    from proofs_check.step_analysis import pair_direction
-
     step = steps[k]
     arch_b, _ = stages[k]
     l = step.layer
@@ -484,6 +552,8 @@ def _step(stages, steps, lams, boxes, k, wide, x):
                             f"{upper.str(3, radius=False)} < 0): loss constant on the cone x R^{n_out}"}
         return {"effect": "undecided", "theorem": "T6",
                 "text": f"{where}: its dead margin is not certified (pre-activation upper bound {_s(upper, 3)})"}
+    if step.kind == "zero-outgoing":
+        return _inactive_step(stages, steps, lams, k, wide)
     lam = to_ball(lams[k])
     zetas = [_lift_all(stages, steps, lams, k, [to_ball(v) for v in
                                                 pair_direction(arch_b, step, lam, zeta=_unit(n_in, a))],
@@ -521,13 +591,18 @@ def _step(stages, steps, lams, boxes, k, wide, x):
         return {"effect": "undecided", "theorem": name,
                 "text": f"{where}: the merged outgoing weight may be 0, so B_j = 0 is not forced"}
     if relu and arch_b.n_hidden_layers > 1:
-        return {"effect": "undecided", "theorem": name,
-                "text": f"{where}: K_lambda = 0 for a deep ReLU network; T7 covers one hidden layer only"}
+        return {"effect": "flat", "theorem": "T7", "flat": n_out, "test": test,
+                "claims": ["replication.gradient", "relu.homogeneity"],
+                "text": f"{where}: the pair feeds one unit with v != 0 and no datum on a kink over the box: near the "
+                        "point the wide loss is the narrow loss of the merged unit (v_a + v_b, (v_a w~_a + v_b w~_b) / "
+                        "(v_a + v_b)), so a narrow minimum stays a minimum (T7, any depth)"}
     if relu:
         return {"effect": "flat", "theorem": "T7", "flat": n_out, "test": test,
                 "claims": ["replication.gradient", "replication.hessian"],
                 "text": f"{where}: M = 1 and v != 0 give B_j = 0; A_j = 0 under the certified activation pattern "
                         "(T7: convex quadratic in U_j within the pattern)"}
+    if lams[k] in ("0", "1"):
+        return _cubic_step(stages, steps, lams, boxes, k, x, y, where)
     inertia = certified_inertia(K_zz)
     if inertia is not None and inertia.negative:
         Q = _eigvectors(K_zz)
@@ -535,11 +610,8 @@ def _step(stages, steps, lams, boxes, k, wide, x):
         q = [sum((arb(float(Q[a, i])) * zetas[a][r] for a in range(n_in)), arb(0)) for r in range(len(zetas[0]))]
         up = rayleigh_upper(H, q)
         if up < 0:
-            return {"effect": "saddle", "theorem": "T4a",
-                    "text": f"{where}: lambda(1-lambda) A_j has a certified negative eigenvalue, Rayleigh quotient "
-                            f"<= {up.str(3, radius=False)}",
-                    "test": {"test": "rayleigh", "direction": [_decimal(c, 25) for c in q]},
-                    "claims": ["replication.hessian", "replication.fa_direction"]}
+            return _rayleigh_saddle("T4a", f"{where}: lambda(1-lambda) A_j has a certified negative eigenvalue", q, up,
+                                    ["replication.hessian", "replication.fa_direction"])
     if inertia is None or inertia.undecided or inertia.negative:
         return {"effect": "undecided", "theorem": "T4a", "text": (
             f"{where}: the enclosure of lambda(1-lambda) A_j is not certified definite (lambda in {{0, 1}} or A_j "
@@ -548,3 +620,78 @@ def _step(stages, steps, lams, boxes, k, wide, x):
             "claims": ["replication.gradient", "replication.hessian", "replication.fa_direction"],
             "text": f"{where}: B_j = 0 (M = 1, v != 0) and lambda(1-lambda) A_j >= "
                     f"{inertia.lower.str(3, radius=False)} > 0 over the box (T4a: minimum, flat along the split of v)"}
+
+
+def _rayleigh_saddle(theorem, text, q, up, claims):
+    """A step's saddle found by a certified negative Rayleigh quotient ``up`` along ``q``."""
+    return {"effect": "saddle", "theorem": theorem, "text": f"{text}, Rayleigh quotient <= {up.str(3, radius=False)}",
+            "test": {"test": "rayleigh", "direction": [_decimal(c, 25) for c in q]}, "claims": claims}
+
+
+def _inactive_step(stages, steps, lams, k, wide):
+    """T5 at a forced-critical inactive unit: the (w~_new, v_new) Hessian block is [[0, C], [C^T, P]];
+    a C entry whose enclosure excludes 0 gives q = e_a + t e_b with q^T H q < 0 (a saddle)."""
+    step = steps[k]
+    arch_k = stages[k][0]
+    l, u = step.layer, step.unit
+    where = f"layer {l} unit {step.original[0]} (v = 0)"
+
+    def lifted(i):
+        e = [arb(0)] * arch_k.n_params
+        e[i] = arb(1)
+        return _lift_all(stages, steps, lams, k, e, point=False)
+
+    W = [lifted(i) for i in incoming_indices(arch_k, l, u)]
+    V = [lifted(i) for i in outgoing_indices(arch_k, l, u)]
+    H = wide.hessian
+    C = _columns(W).transpose() * H * _columns(V)
+    P = _columns(V).transpose() * H * _columns(V)
+    for a in range(len(W)):
+        for b in range(len(V)):
+            c = C[a, b]
+            if c.contains(0):
+                continue
+            cm, pm = float(c.mid()), float(P[b, b].mid())
+            t = arb(-cm / max(pm, abs(cm)))
+            q = [wa + t * vb for wa, vb in zip(W[a], V[b])]
+            up = rayleigh_upper(H, q)
+            if up < 0:
+                return _rayleigh_saddle("T5", f"{where}: the embedded point is critical (w = 0: g_alpha = phi(b0) dL/db "
+                                        f"= 0), C[{a},{b}] in {_s(c, 5)} excludes 0", q, up,
+                                        ["inactive_unit.gradient", "inactive_unit.hessian_block", "inactive_unit.saddle"])
+    return {"effect": "undecided", "theorem": "T5", "text": (
+        f"{where}: every entry of the enclosure of C(w~0) contains 0: the new unit's block [[0, C], [C^T, P]] may be "
+        "positive semi-definite, and second order does not decide")}
+
+
+def _cubic_step(stages, steps, lams, boxes, k, x, y, where):
+    """lambda in {0, 1}, one outgoing weight (B_j = 0, K_lambda = 0): along (v_u, v_p, w~_u) =
+    (t eta, -t eta, t alpha) the loss is L* + t^3 eta alpha^T A_j alpha / (2 v) + O(t^4)
+    (docs/theorems.md, T4a), so alpha^T A_j alpha != 0 proves the point is not a local minimum.
+    A_j is enclosed as 4 x the zeta block of the same narrow box embedded at lambda = 1/2 (T4)."""
+    from proofs_check.step_analysis import pair_direction
+
+    step = steps[k]
+    arch_k, params_k = stages[k]
+    n_in = arch_k.incoming_size(step.layer)
+    half = arb(1) / 2
+    box = [to_ball(v) for v in st.lift(arch_k, params_k, step, np.array(boxes[k + 1], dtype=object), point=True,
+                                       number=to_ball, lam=half)]
+    Hk = evaluate(arch_k, box, x, y).hessian
+    Z = _columns([[to_ball(c) for c in pair_direction(arch_k, step, half, zeta=_unit(n_in, a))] for a in range(n_in)])
+    A = (Z.transpose() * Hk * Z) * 4
+    mid = np.array([[float(A[i, j].mid()) for j in range(n_in)] for i in range(n_in)])
+    vals, vecs = np.linalg.eigh((mid + mid.T) / 2)
+    alpha = [arb(float(c)) for c in vecs[:, int(np.argmax(np.abs(vals)))]]
+    a = arb_mat([[c] for c in alpha])
+    value = (a.transpose() * A * a)[0, 0]
+    if value.contains(0):
+        return {"effect": "undecided", "theorem": "T4a", "text": (
+            f"{where}: lambda in {{0, 1}} with one outgoing weight (K_lambda = 0), and alpha^T A_j alpha in "
+            f"{_s(value, 3)} contains 0: the third-order term is not certified non-zero")}
+    return {"effect": "saddle", "theorem": "T4a (lambda in {0, 1}, third order)",
+            "text": f"{where}: B_j = 0 and K_lambda = 0, but alpha^T A_j alpha in {_s(value, 5)} excludes 0, so "
+                    "L - L* = t^3 eta alpha^T A_j alpha / (2 v) + O(t^4) along (v_u, v_p, w~_u) = (t eta, -t eta, "
+                    "t alpha): not a local minimum (a saddle of third order; the Hessian is positive semi-definite)",
+            "test": {"test": "cubic", "step": k, "alpha": [_decimal(c, 20) for c in alpha]},
+            "claims": ["replication.gradient", "replication.hessian"]}

@@ -35,12 +35,15 @@ import numpy as np
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_decimal_string, to_mp_array, to_mp_params, tolerance, workdps
+from numerics.evaluation import Evaluations, evaluate
+from numerics.precision import to_decimal_string, to_mp_array, tolerance, workdps
 from proofs_check import structure as st
 from proofs_check.certify import certify as certify_point
 from proofs_check.descent import best_combination, certify, quadratic_form
+from proofs_check.display import report_markdown
 from proofs_check.eigen import Inertia, inertia, spectral_scale, symmetric_eigen, zero_tolerance
 from proofs_check.step_analysis import analyse_narrow, analyse_step
+from theory.activation_properties import applicability
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
 from theory.params import Params
@@ -50,14 +53,14 @@ from theory.params import Params
 def applicability_evidence(arch) -> tuple[str, str]:
     """The evidence line naming the activation, its properties and the statements that do not
     hold for it (theory.activation_properties; docs/activations.md)."""
-    from theory.activation_properties import applicability
-
     props = arch.phi.properties
     missing = [f"{key} ({why})" for key, holds, why in applicability(props) if not holds]
     text = f"{arch.activation}: {props.describe()}"
     return ("activation", text + ("; does not hold: " + "; ".join(missing) if missing else "; every statement holds"))
 
 class Verdict(str, Enum):
+    """What a point is, as decided by :func:`classify` (the verdict words of docs/classification.md)."""
+
     STRICT_MINIMUM = "strict-minimum"
     SEMI_FLAT_MINIMUM = "semi-flat-minimum"
     GLOBAL_MINIMUM = "global-minimum"
@@ -99,11 +102,12 @@ class CriticalPointReport:
     arch: Architecture | None = None
 
     def _repr_markdown_(self):
-        from proofs_check.display import report_markdown
-
         return report_markdown(self)
 
     def to_json(self) -> dict:
+        """The report as a JSON-ready dict; every number is a decimal string that round-trips at ``dps``
+        (never through a float), so the evidence keeps its digits (docs/classification.md).
+        """
         s = lambda v: None if v is None else to_decimal_string(v, self.dps)  # noqa: E731
         return {
             "verdict": self.verdict.value,
@@ -172,7 +176,6 @@ def classify(arch: Architecture, params: Params, data, *, dps: int = 50, certify
     """
     with workdps(dps):
         x, y = _as_data(arch, data)
-        params = to_mp_params(params)
         c = _Classifier(arch, params, x, y, int(dps))
         report = c.run()
         if certify and not report.certified:
@@ -184,17 +187,18 @@ def classify(arch: Architecture, params: Params, data, *, dps: int = 50, certify
 
 class _Classifier:
     def __init__(self, arch, params, x, y, dps):
-        self.arch, self.params, self.x, self.y, self.dps = arch, params, x, y, dps
-        self.loss = mlp.loss(arch, params, x, y, dps)
-        self.g, self.H = mlp.gradient_and_hessian(arch, params, x, y, dps)
-        self.gnorm = mlp.norm(self.g)
+        self.point = evaluate(arch, params, x, y, dps)  # the one evaluation of the input point
+        self.evaluations = Evaluations(x, y, dps, self.point)
+        self.arch, self.params, self.x, self.y, self.dps = arch, self.point.params, x, y, dps
+        self.loss, self.g, self.H = self.point.loss, self.point.gradient, self.point.hessian
+        self.gnorm = self.point.gradient_norm
         self.eig = symmetric_eigen(self.H, dps)
         self.scale = spectral_scale(self.eig.values)
         self.tau = zero_tolerance(self.eig.values, self.gnorm, dps)
         self.inertia = inertia(self.eig.values, self.tau)
         self.band = zero_tolerance(self.eig.values, 0, dps)
         self.own_inertia = inertia(self.eig.values, self.band)
-        self.structure = st.detect(arch, params, x, dps=dps)
+        self.structure = st.detect_at(self.point)
         self.evidence = [
             ("loss", _fmt(self.loss, 12)),
             ("gradient norm", _fmt(self.gnorm, 6)),
@@ -269,7 +273,8 @@ class _Classifier:
         stages, steps = self.stages()
         flat, directions = 0, []
         for k, step in enumerate(steps):
-            f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps, zero_loss=True)
+            f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps, zero_loss=True,
+                             evaluations=self.evaluations)
             self.evidence.append((f"step {k + 1} ({f.theorem}; input-network unit(s) {list(step.original)})",
                                   f.summary))
             flat += f.flat_dimension
@@ -306,13 +311,14 @@ class _Classifier:
         stages, steps = self.stages()
         findings, blocks = [], []
         for k, step in enumerate(steps):
-            f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps)
+            f = analyse_step(stages[k], stages[k + 1], step, (self.x, self.y), self.tau, self.dps,
+                             evaluations=self.evaluations)
             findings.append(f)
             self.evidence.append((f"step {k + 1} ({f.theorem}; input-network unit(s) {list(step.original)})",
                                   f.summary))
             if f.blocks is not None:
                 blocks.append((f"layer {step.layer} unit {step.partner} (pair with {step.unit})", f.blocks))
-        narrow = analyse_narrow(*stages[-1], (self.x, self.y), self.dps)
+        narrow = analyse_narrow(*stages[-1], (self.x, self.y), self.dps, evaluations=self.evaluations)
         self.evidence.append(("narrow network", narrow.summary))
 
         for k, f in enumerate(findings):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 
 from proofs_check.commands import (
@@ -27,6 +28,8 @@ from proofs_check.commands import (
     train,
     verify,
 )
+from proofs_check.options import VALUE_FIRST
+from theory import __version__
 from theory.errors import SemiflatError
 
 COMMANDS = (
@@ -77,8 +80,6 @@ def join_negative_values(argv: list[str]) -> list[str]:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump
-        from proofs_check.options import VALUE_FIRST
-
         flag, mark, rest = message.partition(": " + VALUE_FIRST)
         if mark and flag.startswith("argument "):
             message = f"{flag[len('argument '):].split('/')[0]} {rest}"
@@ -86,6 +87,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``semiflat`` argument parser with one subcommand per module of :data:`COMMANDS`."""
     parser = _Parser(
         prog="semiflat",
         description=(
@@ -95,7 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Example: semiflat reproduce --out results/   (run 'semiflat COMMAND --help' for each command)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from theory import __version__
 
     parser.add_argument("--version", action="version", version=f"semiflat {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -121,8 +122,10 @@ def _terminate(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    import signal
-
+    """Run ``semiflat`` on ``argv`` (default ``sys.argv[1:]``) and return the exit code: 0 success, 1 a
+    check or target failed, 2 bad input or usage (one line on stderr, no traceback), 130 / 143 when
+    interrupted or terminated (docs/contract.md).
+    """
     previous = None
     try:
         previous = signal.signal(signal.SIGTERM, _terminate)

@@ -21,7 +21,7 @@ the next layer (delta^(l+1) in docs/network.md):
 so that K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]] (theorem T4) and B_j = C(w~_j)^T.
 A_j, B_j (:func:`proofs_check.structure.unit_blocks`), C and g_alpha (the gradient of v_new at
 alpha_{w~0}(theta), theorem T3; :func:`proofs_check.structure.candidate_blocks`) are computed in
-one place; :func:`inactive_blocks` here is the (C, g_alpha) pair under its older name.
+one place.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import numpy as np
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, workdps
-from proofs_check.structure import candidate_blocks
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
 from theory.network import as_inputs, pre_activations
@@ -117,11 +116,6 @@ def _orthogonal_components(J: np.ndarray, rs) -> list:
     return out
 
 
-def _orthogonal_component(J: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """:func:`_orthogonal_components` of one vector."""
-    return _orthogonal_components(J, [r])[0]
-
-
 def left_null_space(J: np.ndarray) -> list:
     """Orthonormal basis (N - D object vectors) of the complement of the first D Householder
     directions of the N x D matrix J (N > D): every vector e of it has J^T e = 0 (docs/invariants.md).
@@ -184,17 +178,6 @@ def exact_critical_point(arch: Architecture, params: Params, x, *, dps: int = 50
         residual = mlp.norm(grad)
     value = mlp.loss(arch, params, data.x, data.y, dps=dps)
     return CriticalPoint(data, residual, value, dps)
-
-
-# --- candidate-unit blocks (formulas: proofs_check.structure) ------------------------------
-
-
-def inactive_blocks(arch: Architecture, params: Params, x, y, layer: int, incoming, dps: int = 50):
-    """(C(w~0), g_alpha(w~0)) for a candidate unit with incoming vector ``incoming`` (docs/network.md, T3).
-
-    C: (H_{l-1}+1) x H_{l+1}; g_alpha: (H_{l+1},). Signals are those of the narrow network.
-    The formulas live in :func:`proofs_check.structure.candidate_blocks`."""
-    return candidate_blocks(arch, params, x, y, layer, incoming, dps)
 
 
 def min_kink_distance(arch: Architecture, params: Params, x, dps: int = 50) -> mpmath.mpf:

@@ -45,13 +45,6 @@ involves, holds for every dim w~ and dim v. The maps are the library's own (theo
 """
 
 
-def short_generality(text: str) -> str:
-    """The summary-table form: 'any phi/loss/rest' plus the sizes, instead of the full sentence."""
-    head = "any phi, loss, rest; " if text.startswith("any activation phi") else ""
-    tail = text.rsplit("; ", 1)[-1]
-    return head + tail if head else text
-
-
 def _name(name: str) -> str:
     return f"${name}$" if any(ch in name for ch in "\\^_{") else name
 

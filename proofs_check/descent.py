@@ -25,6 +25,10 @@ from theory.params import Params
 
 @dataclass(frozen=True, eq=False)
 class DescentCertificate:
+    """A direction ``d`` and step ``s`` with their computed loss decrease, its second-order prediction,
+    the curvature ``d^T H d`` and the rounding floor a certified decrease must clear (module docstring).
+    """
+
     direction: np.ndarray  # (D,) object array of mpf
     step: object  # s
     decrease: object  # L(theta + s d) - L(theta) < 0

@@ -13,11 +13,8 @@ import base64
 
 import mpmath
 
+from proofs_check.spectrum_figure import spectrum_png
 from theory.display import table_cell
-
-
-def _n(value, digits=6) -> str:
-    return "n/a" if value is None else mpmath.nstr(value, digits)
 
 
 def _sci(value, digits=3) -> str:
@@ -55,8 +52,6 @@ def report_markdown(report, figure: bool = True) -> str:
     lines += ["", "| evidence | value |", "|---|---|"]
     lines += [f"| {table_cell(k)} | {table_cell(v)} |" for k, v in report.evidence]
     if figure and report.eigenvalues:
-        from proofs_check.spectrum_figure import spectrum_png
-
         data = base64.b64encode(spectrum_png(report)).decode("ascii")
         lines += ["", f"![Hessian spectrum: {report.verdict.value}](data:image/png;base64,{data})"]
     return "\n".join(lines)

@@ -37,6 +37,7 @@ class Inertia:
                        self.positive + other.positive)
 
     def to_json(self) -> dict:
+        """The three counts as a JSON-ready dict."""
         return {"negative": self.negative, "zero": self.zero, "positive": self.positive}
 
 
@@ -48,6 +49,7 @@ class EigenDecomposition:
     vectors: np.ndarray
 
     def vector(self, k: int) -> np.ndarray:
+        """The ``k``-th eigenvector (column ``k``) as an object array of mpf."""
         return np.array(self.vectors[:, k], dtype=object)
 
 

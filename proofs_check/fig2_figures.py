@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from numerics.experiment.generalization import phi_float
 from proofs_check.atomic import atomic_path
 
 COLORS = {"tanh": "tab:red", "relu": "tab:blue", "sigmoid": "tab:green", "softplus": "tab:purple", "gelu": "tab:orange"}
@@ -19,8 +20,6 @@ def _plt():
 
 
 def _network_output(net: dict, x: np.ndarray, which: str) -> np.ndarray:
-    from numerics.experiment.generalization import phi_float
-
     act = net["activation"]
     if which == "teacher":
         t = net["teacher"]

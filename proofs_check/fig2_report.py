@@ -11,13 +11,25 @@ import json
 import math
 from pathlib import Path
 
+import mpmath
 import numpy as np
 
+from numerics.dataset import Dataset
+from numerics.experiment.analyses import analyses
+from numerics.experiment.base import BaseNetwork
+from numerics.experiment.claims import verdict as claims_verdict
+from numerics.experiment.config import ExperimentConfig
 from numerics.experiment.evaluate import quadrature_check
 from numerics.experiment.perturbation import rho_of
 from numerics.experiment.results import COLUMNS, build_results
 from numerics.experiment.runner import RunOutcome
+from numerics.experiment.sensitivity import sensitivity
+from numerics.files import save_network
+from numerics.precision import workdps
+from proofs_check import fig2_figures, fig2_sections
 from proofs_check.atomic import write_atomic
+from theory.architecture import Architecture
+from theory.params import Params
 
 RHO_PER_NETWORK = ("norm", "match", "absolute")
 """Rho rules with one rho per network (PAC-Bayes with an isotropic posterior needs one)."""
@@ -50,11 +62,6 @@ def add_analyses(doc: dict) -> dict:
 
     Computed from the networks recorded in ``doc`` (exact float round trip), so a merged set of
     shards gets the same tables as one run."""
-    from numerics.experiment.analyses import analyses
-    from numerics.experiment.base import BaseNetwork
-    from numerics.experiment.config import ExperimentConfig
-    from numerics.experiment.sensitivity import sensitivity
-
     config = ExperimentConfig.from_dict(doc["options"])
     bases = {a: BaseNetwork.from_record(v["network"]) for a, v in doc["activations"].items() if v.get("network")}
     if config.protocol != "perturb" or set(bases) != set(config.activations):
@@ -112,8 +119,6 @@ def write_outputs(doc: dict, out, timing: dict | None = None, figures: bool = Tr
 
     A shard writes only results.json, results.csv and timing.json; ``figures=False`` skips the
     PNGs, ``report=False`` the report and the trained-network files."""
-    from proofs_check import fig2_figures
-
     out = Path(out)
     written = []
     for name, text in (("results.json", results_json(doc)), ("results.csv", results_csv(doc))):
@@ -139,15 +144,6 @@ def write_outputs(doc: dict, out, timing: dict | None = None, figures: bool = Tr
 
 def save_trained_networks(doc: dict, out: Path) -> list[Path]:
     """trained_<activation>.json (semiflat.network/1, exact parameters, with the training data)."""
-    import mpmath
-    import numpy as np
-
-    from numerics.dataset import Dataset
-    from numerics.files import save_network
-    from numerics.precision import workdps
-    from theory.architecture import Architecture
-    from theory.params import Params
-
     paths = []
     for act, a in doc["activations"].items():
         net = a.get("network")
@@ -165,18 +161,8 @@ def save_trained_networks(doc: dict, out: Path) -> list[Path]:
     return paths
 
 
-def overall_passed(doc: dict) -> bool:
-    """True when every *tested* claim passed (False when none could be evaluated)."""
-    from numerics.experiment.claims import tested
-
-    t = tested(doc["claims"])
-    return bool(t) and all(c["passed"] for c in t.values())
-
-
 def verdict(doc: dict) -> str:
     """``reproduced`` / ``NOT reproduced`` from the tested claims only, or ``not evaluated``."""
-    from numerics.experiment.claims import verdict as claims_verdict
-
     return claims_verdict(doc["claims"], doc["options"]["activations"])
 
 
@@ -295,7 +281,6 @@ def report_markdown(doc: dict, timing: dict | None = None, figures: bool = True)
                 f"{'yes' if r['prediction_agrees'] else 'NO'} | {r['fraction_changed']:.3f} / "
                 f"{'n/a' if pfc is None else f'{pfc:.3f}'} |")
         L += [""]
-    from proofs_check import fig2_sections
 
     L += fig2_sections.sensitivity_lines(doc) + fig2_sections.flatness_lines(doc) + fig2_sections.pac_bayes_lines(doc)
     L += ["## Reading the numbers", "",

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from numerics import limits
+from theory.errors import InvalidInput
 
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
 VALUE_FIRST = "\x00"
@@ -68,8 +69,8 @@ def real(low: float | None = None, high: float | None = None, *, open_low: bool 
 
 def decimal(text: str) -> str:
     """An ``argparse`` type: a finite ASCII decimal, kept as its exact text (read later at dps)."""
+    # deferred: this module loads with every `semiflat` command; the file reader loads only when used
     from numerics.datafile import decimal_text
-    from theory.errors import InvalidInput
 
     try:
         return decimal_text(text)
@@ -101,8 +102,6 @@ def workers(text: str) -> int:
 
 
 def _name_ok(path: Path, flag: str) -> None:
-    from theory.errors import InvalidInput
-
     if len(os.fsencode(str(path))) > 4000:
         raise InvalidInput(f"{flag} {str(path)[:60]}...: the path is longer than 4000 bytes; pick a shorter path")
     for part in path.parts:
@@ -114,8 +113,6 @@ def _name_ok(path: Path, flag: str) -> None:
 
 
 def _writable_folder(folder: Path, flag: str, shown: str) -> None:
-    from theory.errors import InvalidInput
-
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise InvalidInput(f"{flag} {shown}: folder {folder} {what}; create it first or pick another path")
@@ -126,8 +123,6 @@ def _writable_folder(folder: Path, flag: str, shown: str) -> None:
 def check_output_file(path, flag: str = "--out") -> Path:
     """Refuse, before any work, an output file path that cannot be written: a folder, a missing
     or unwritable parent folder, a name over 255 bytes."""
-    from theory.errors import InvalidInput
-
     p = Path(path)
     shown = str(path)[:200]
     if not str(path):
@@ -144,8 +139,6 @@ def check_output_file(path, flag: str = "--out") -> Path:
 def check_output_folder(path, flag: str = "--out") -> Path:
     """Refuse, before any work, an output folder that cannot be created or written: a file in
     its place, a missing or unwritable parent, a name over 255 bytes. Nothing is created here."""
-    from theory.errors import InvalidInput
-
     p = Path(path)
     shown = str(path)[:200]
     if not str(path):

@@ -29,10 +29,12 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
+from numerics.evaluation import evaluate
 from numerics.precision import to_decimal_string, to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import structure as st
 from theory.architecture import Architecture
 from theory.embeddings._units import editable, incoming, outgoing
+from theory.errors import InvalidInput
 from theory.params import Params
 
 DEFAULT_NEAR = "1e-6"
@@ -112,7 +114,7 @@ def near_structure(arch: Architecture, params: Params, x=None, *, near=DEFAULT_N
         items, closest = [], []
         us = None
         if x is not None and arch.activation == "relu":
-            us = st._layer_data(arch, p, to_mp_array(np.asarray(x, dtype=object)))[1]
+            us = st._layer_data(evaluate(arch, p, x, None, dps))[1]
         for l in range(arch.n_hidden_layers):
             H, cols = arch.widths[l + 1], arch.widths[l]
             vin = [incoming(arch, p, l, j) for j in range(H)]
@@ -160,7 +162,7 @@ def snap(arch: Architecture, params: Params, near: NearStructure, x=None, *, dps
         touched, records = set(), []
         us = None
         if x is not None and arch.activation == "relu":
-            us = st._layer_data(arch, p, to_mp_array(np.asarray(x, dtype=object)))[1]
+            us = st._layer_data(evaluate(arch, p, x, None, dps))[1]
         for item in near.snappable:
             l, units = item.layer, item.units
             if any((l, u) in touched for u in units):
@@ -211,6 +213,7 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
     the embeddings are affine), so replicated pairs stay replicated and dead units dead. Returns
     (params, record) with the gradient norms before and after, the largest parameter change and
     the largest output change on the data. Any depth (the Newton solver covers every network)."""
+    # deferred: this module loads with every `semiflat` command; the trainer loads only when used
     from numerics.training.polish import newton_gradient
 
     with workdps(dps):
@@ -259,8 +262,8 @@ def configure(parser) -> None:
 
 def prepare(args, net, data, dps: int):
     """(network to analyse, lines to print, JSON object) for a command with :func:`configure`'s flags."""
+    # deferred: this module loads with every `semiflat` command; the file writer loads only when used
     from numerics.files import NetworkFile, save_network
-    from theory.errors import InvalidInput
 
     try:
         R = mpmath.mpf(str(args.near))

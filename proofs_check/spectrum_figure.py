@@ -24,6 +24,9 @@ theorem. The figure is a ``matplotlib.figure.Figure`` (no pyplot state, safe in 
 
 from __future__ import annotations
 
+import io
+import math
+
 import numpy as np
 
 from proofs_check.atomic import atomic_path
@@ -126,8 +129,6 @@ def spectrum_figure(report, title: str | None = None):
 
 def _decade_ticks(lin, top, bottom):
     """Ticks 0 and +-10^k outside the band, at most about six per side, labelled as powers of ten."""
-    import math
-
     first = math.floor(math.log10(lin)) + 1
     ticks, labels = [0.0], ["0"]
     for sign, far in ((1, top), (-1, bottom)):
@@ -158,8 +159,6 @@ def save_spectrum_figure(report, path) -> None:
 
 def spectrum_png(report) -> bytes:
     """The figure as PNG bytes (for notebook display)."""
-    import io
-
     buf = io.BytesIO()
     spectrum_figure(report).savefig(buf, dpi=100, format="png")
     return buf.getvalue()

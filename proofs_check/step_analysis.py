@@ -24,18 +24,21 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
+from numerics.evaluation import Evaluations
 from numerics.precision import workdps
 from proofs_check.eigen import Inertia, inertia, symmetric_eigen, zero_tolerance
 from proofs_check.structure import (
     UnitBlocks,
     _layer_data,
-    candidate_block_C,
+    candidate_blocks_at,
     incoming,
     outgoing,
     stage_ratio,
-    unit_blocks,
+    unit_blocks_at,
     unit_direction,
 )
+from theory.architecture import Architecture
+from theory.embeddings import inactive_propagation, replication
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,13 +72,16 @@ def _top_singular(M):
 
 
 def pair_direction(arch, step, lam, zeta=None, eta=None):
-    """T_lambda (0, zeta, eta) in the before-network (partner keeps lambda, ``step.unit`` is the copy)."""
-    l, p, u = step.layer, step.partner, step.unit
-    dz = unit_direction(arch, l, p, None if zeta is None else (1 - lam) * zeta,
-                        None if eta is None else eta)
-    du = unit_direction(arch, l, u, None if zeta is None else -lam * zeta,
-                        None if eta is None else -eta)
-    return dz + du
+    """T_lambda (0, zeta, eta) in the before-network (partner keeps lambda, ``step.unit`` is the copy):
+    :func:`theory.embeddings.replication.tangent` of the narrow network."""
+    narrow = _narrowed(arch, step.layer)
+    return replication.tangent(narrow, step.layer, step.partner, lam, zeta=zeta, eta=eta, at=step.unit)
+
+
+def _narrowed(arch, layer):
+    widths = list(arch.widths)
+    widths[layer + 1] -= 1
+    return Architecture(tuple(widths), arch.activation, arch.bias)
 
 
 def _spread(n, scale):
@@ -85,15 +91,18 @@ def _spread(n, scale):
     return v * (scale / norm)
 
 
-def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFinding:
-    """Contribution of ``step`` (see the module docstring). ``before``/``after`` are (arch, params)."""
+def analyse_step(before, after, step, data, tau, dps, zero_loss=False, evaluations=None) -> StepFinding:
+    """Contribution of ``step`` (see the module docstring). ``before``/``after`` are (arch, params);
+    ``evaluations`` (a :class:`numerics.evaluation.Evaluations` on ``data`` at ``dps``) supplies
+    their evaluations, so that a caller walking many steps evaluates each stage once."""
     (arch_b, params_b), (arch_a, params_a) = before, after
     x, y = data
+    evaluations = Evaluations(x, y, dps) if evaluations is None else evaluations
     l, u = step.layer, step.unit
     n_in, n_out = arch_b.incoming_size(l), arch_b.outgoing_size(l)
     with workdps(dps):
         if step.kind == "dead":
-            hts, us, p = _layer_data(arch_b, params_b, x)
+            hts, us = _layer_data(evaluations.at(arch_b, params_b))
             margin = -max(us[l][:, u])
             reach = max(mpmath.sqrt(mpmath.fsum(c * c for c in row)) for row in hts[l])
             flat = (unit_direction(arch_b, l, u, v_part=_spread(n_out, 1)),
@@ -108,7 +117,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
                 return StepFinding("flat", "T9", f"layer {l} unit {u} has v = 0 at zero loss: "
                                    f"w~ free, {n_in} flat directions", n_in,
                                    flat_directions=(unit_direction(arch_b, l, u, w_part=_spread(n_in, 1)),))
-            C = candidate_block_C(arch_b, params_b, x, y, l, w0, dps)
+            C = candidate_blocks_at(evaluations.at(arch_b, params_b), l, w0)[0]
             sigma, left, right = _top_singular(C)
             name = "T5" if not arch_b.phi.properties.dead_zone else "T5/T6 (active ReLU unit with v = 0)"
             text = f"layer {l} unit {u} has v = 0; sigma_max(C(w~0)) = {_fmt(sigma)}"
@@ -127,7 +136,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
             if zero_loss:
                 return StepFinding("flat", "T9", f"replicated pair layer {l} ({step.partner}, {u}): "
                                    f"any split of v, {n_out} flat directions", n_out, flat_directions=flat)
-            blocks = unit_blocks(arch_a, params_a, x, y, l, step.partner, dps)
+            blocks = unit_blocks_at(evaluations.at(arch_a, params_a), l, step.partner)
             sigma, left, right = _top_singular(blocks.B)
             text = (f"replicated pair layer {l} units ({step.partner}, {u}), lambda = {_fmt(lam, 10)}: "
                     f"A_j {blocks.definiteness_A}, sigma_max(B_j) = {_fmt(sigma)}")
@@ -174,11 +183,8 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
         b0 = params_b.b[l][u] if arch_b.bias else mpmath.mpf(0)
         v0 = outgoing(params_b, l, u)
         if zero_loss and arch_b.bias:
-            e = _spread(n_out, 1)
-            d = unit_direction(arch_b, l, u, v_part=e)
-            from theory.params import flat_index
-            for r in range(n_out):
-                d[flat_index(arch_b, "b", l + 1, r)] -= e[r] * arch_b.phi(b0)
+            d = inactive_propagation.tangent(arch_a, l, np.full(arch_a.n_params, mpmath.mpf(0), dtype=object),
+                                             b0=b0, v0=_spread(n_out, 1), at=u)
             return StepFinding("flat", "T9", f"layer {l} unit {u}: zero incoming weights, "
                                f"v0 with compensated bias, {n_out} flat directions", n_out, flat_directions=(d,))
         return StepFinding("undecided", "T3 (iii)", f"layer {l} unit {u}: zero incoming weights, "
@@ -189,6 +195,12 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False) -> StepFi
 
 @dataclass(frozen=True, eq=False)
 class NarrowFinding:
+    """What the second-order test says about the narrowest network of a reduction: the effect, the rule
+    or theorem that decided it, the Hessian inertia with its zero tolerance ``tau``, the eigenvalues,
+    a descent direction when it is a saddle, a one-line summary and why it is undecided if it is
+    (docs/classification.md).
+    """
+
     effect: str  # "strict-minimum", "minimum", "saddle", "undecided"
     theorem: str
     inertia: Inertia
@@ -210,15 +222,16 @@ def _scaling_tangents(arch, params):
     return out
 
 
-def analyse_narrow(arch, params, data, dps) -> NarrowFinding:
+def analyse_narrow(arch, params, data, dps, evaluations=None) -> NarrowFinding:
     """Classify the fully reduced network from its own Hessian (second order), completed for
     ReLU by T7 (one hidden layer: L is a convex quadratic in U_j = v_j w~_j^T within the
     activation pattern, so all B_j = 0 means a minimum) or T8 (the Hessian kernel is exactly
     spanned by the scaling-orbit tangents: Morse-Bott on a group orbit)."""
     x, y = data
-    g, H = mlp.gradient_and_hessian(arch, params, x, y, dps)
+    ev = (Evaluations(x, y, dps) if evaluations is None else evaluations).at(arch, params)
+    H = ev.hessian
     with workdps(dps):
-        gnorm = mlp.norm(g)
+        gnorm = ev.gradient_norm
         eig = symmetric_eigen(H, dps)
         tau = zero_tolerance(eig.values, gnorm, dps)
         counts = inertia(eig.values, tau)
@@ -234,7 +247,7 @@ def analyse_narrow(arch, params, data, dps) -> NarrowFinding:
             # B_j is not forced to vanish, so T7's convexity argument is not available numerically.
             norms = []
             for j in range(arch.widths[1]):
-                B = unit_blocks(arch, params, x, y, 0, j, dps).B
+                B = unit_blocks_at(ev, 0, j).B
                 norms.append(max(abs(c) for c in B.reshape(-1)))
             if max(norms) <= tau:
                 return NarrowFinding("minimum", "T7", counts, tau, eig.values, None, text + (

@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 import mpmath
 import numpy as np
 
-from numerics import mlp
+from numerics.evaluation import Evaluation, evaluate
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.eigen import definiteness
 from theory.architecture import Architecture
+from theory.embeddings import inactive_propagation, inactive_unit, replication
 from theory.embeddings._units import incoming, outgoing
-from theory.network import as_inputs, hidden_values, pre_activations
+from theory.network import as_inputs, hidden_values
 from theory.params import Params, incoming_indices, outgoing_indices
 
 
@@ -41,6 +42,10 @@ class UnitBlocks:
 
 @dataclass(frozen=True)
 class ReplicatedPair:
+    """Units ``j`` and ``k`` of hidden layer ``layer`` with equal incoming vectors; ``lam`` is the split
+    ratio when the pair lies on a replication line (docs/embeddings.md (i)), else None.
+    """
+
     layer: int
     j: int
     k: int
@@ -49,6 +54,8 @@ class ReplicatedPair:
 
 @dataclass(frozen=True)
 class DeadUnit:
+    """A ReLU unit inactive on every datum: ``margin = -max_i u_ij > 0`` (theorem T6, docs/theorems.md)."""
+
     layer: int
     unit: int
     margin: object  # -max_i u_ij > 0
@@ -56,6 +63,8 @@ class DeadUnit:
 
 @dataclass(frozen=True)
 class KinkIncident:
+    """Datum ``datum`` lies on the kink of ReLU unit (``layer``, ``unit``): ``|u_ij|`` within the kink tolerance."""
+
     layer: int
     unit: int
     datum: int
@@ -75,9 +84,11 @@ class Structure:
 
     @property
     def is_empty(self) -> bool:
+        """Whether nothing reducible was found (kinks alone do not make a reduction)."""
         return not (self.replicated or self.zero_outgoing or self.zero_incoming or self.dead)
 
     def describe(self) -> list[str]:
+        """One human-readable line per finding, numbers rounded for display only."""
         out = [f"replicated pair layer {p.layer} units ({p.j}, {p.k}) lambda "
                f"{'none (not on a line)' if p.lam is None else mpmath.nstr(p.lam, 8)}" for p in self.replicated]
         out += [f"zero outgoing weights: layer {l} unit {u}" for l, u in self.zero_outgoing]
@@ -110,13 +121,12 @@ def _augmented(arch, h):
     return np.hstack([h, ones])
 
 
-def _layer_data(arch, params, x):
-    """(augmented layer inputs h~ per hidden layer, pre-activations u per hidden layer); call in workdps."""
-    p = to_mp_params(params)
-    xs = to_mp_array(as_inputs(arch, np.asarray(x, dtype=object)))
-    hs = hidden_values(arch, p, xs)
-    zs = pre_activations(arch, p, xs)
-    return [_augmented(arch, hs[l]) for l in range(arch.n_hidden_layers)], zs[:-1], p
+def _layer_data(ev: Evaluation):
+    """(augmented layer inputs h~ per hidden layer, pre-activations u per hidden layer) of ``ev``."""
+    arch = ev.arch
+    with workdps(ev.dps):
+        hts = [_augmented(arch, ev.layer_inputs[l]) for l in range(arch.n_hidden_layers)]
+    return hts, list(ev.pre_activations[:-1])
 
 
 def augmented_inputs(arch, params, x, layer) -> np.ndarray:
@@ -127,13 +137,22 @@ def augmented_inputs(arch, params, x, layer) -> np.ndarray:
 
 
 def unit_blocks(arch, params, x, y, layer, unit, dps=50) -> UnitBlocks:
-    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (docs/network.md), at ``dps`` digits."""
+    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (docs/network.md), at ``dps`` digits
+    (:func:`unit_blocks_at` of a fresh evaluation)."""
     arch.check_unit(layer, unit)
-    delta = mlp.signals(arch, params, x, y, dps)[layer + 1]
-    with workdps(dps):
-        hts, us, p = _layer_data(arch, params, x)
+    return unit_blocks_at(evaluate(arch, params, x, y, dps), layer, unit)
+
+
+def unit_blocks_at(ev: Evaluation, layer: int, unit: int) -> UnitBlocks:
+    """A_j and B_j of unit ``unit`` in hidden layer ``layer`` (module docstring) from the signals,
+    inputs and pre-activations of one :class:`numerics.evaluation.Evaluation`, at ``ev.dps``."""
+    arch = ev.arch
+    arch.check_unit(layer, unit)
+    delta = ev.signals[layer + 1]
+    hts, us = _layer_data(ev)
+    with workdps(ev.dps):
         ht, u = hts[layer], us[layer][:, unit]
-        v = np.array(p.W[layer + 1][:, unit], dtype=object)
+        v = np.array(ev.params.W[layer + 1][:, unit], dtype=object)
         phi = arch.phi
         m = ht.shape[1]
         A = np.full((m, m), mpmath.mpf(0), dtype=object)
@@ -142,7 +161,7 @@ def unit_blocks(arch, params, x, y, layer, unit, dps=50) -> UnitBlocks:
             coef = mpmath.fsum(v[r] * delta[i, r] for r in range(len(v))) * phi.d2(u[i])
             A = A + coef * np.outer(ht[i], ht[i])
             B = B + phi.d1(u[i]) * np.outer(delta[i], ht[i])
-    return UnitBlocks(A, B, definiteness(A, dps))
+    return UnitBlocks(A, B, definiteness(A, ev.dps))
 
 
 def candidate_blocks(arch, params, x, y, layer, w0, dps=50) -> tuple[np.ndarray, np.ndarray]:
@@ -153,14 +172,20 @@ def candidate_blocks(arch, params, x, y, layer, w0, dps=50) -> tuple[np.ndarray,
 
     with the narrow network's signals delta = delta^(l+1) and augmented inputs h~ of layer
     ``layer``. C is the Hessian block between w~_new and v_new, g_alpha the gradient of v_new at
-    alpha_{w~0}(theta). mpf at ``dps``."""
+    alpha_{w~0}(theta). mpf at ``dps`` (:func:`candidate_blocks_at` of a fresh evaluation)."""
     arch.check_layer(layer)
-    delta = mlp.signals(arch, params, x, y, dps)[layer + 1]
-    with workdps(dps):
-        ht = augmented_inputs(arch, params, x, layer)
+    return candidate_blocks_at(evaluate(arch, params, x, y, dps), layer, w0)
+
+
+def candidate_blocks_at(ev: Evaluation, layer: int, w0) -> tuple[np.ndarray, np.ndarray]:
+    """(C(w~0), g_alpha(w~0)) of :func:`candidate_blocks` from one evaluation of the network."""
+    ev.arch.check_layer(layer)
+    delta = ev.signals[layer + 1]
+    ht = _layer_data(ev)[0][layer]
+    with workdps(ev.dps):
         u = ht @ to_mp_array(np.asarray(w0, dtype=object).reshape(-1))
-        C = (ht.T * arch.phi.d1(u)) @ delta
-        g = delta.T @ arch.phi(u)
+        C = (ht.T * ev.arch.phi.d1(u)) @ delta
+        g = delta.T @ ev.arch.phi(u)
     return C, g
 
 
@@ -175,8 +200,13 @@ def _max_abs(values):
 
 def detect(arch: Architecture, params: Params, x, *, dps=50) -> Structure:
     """Find the embedding structure of ``params`` (module docstring) on inputs ``x`` (n x d)."""
+    return detect_at(evaluate(arch, params, x, None, dps))
+
+
+def detect_at(ev: Evaluation) -> Structure:
+    """:func:`detect` from one evaluation of the network (its parameters and pre-activations)."""
+    arch, p, dps, us = ev.arch, ev.params, ev.dps, list(ev.pre_activations[:-1])
     with workdps(dps):
-        hts, us, p = _layer_data(arch, params, x)
         ptol = tolerance(dps, max(1, _max_abs(p.to_vector())), dps // 2)
         kink_tol = tolerance(dps, max([1] + [_max_abs(u) for u in us]), dps // 2)
         rep, zout, zin, dead, kinks = [], [], [], [], []
@@ -249,23 +279,15 @@ def plan(arch: Architecture, structure: Structure) -> list[ReductionStep]:
 
 
 def apply_step(arch: Architecture, params: Params, step: ReductionStep) -> tuple[Architecture, Params]:
-    """Undo one embedding: remove ``step.unit`` (merging its outgoing vector into the partner for
-    replication, folding v0 phi(b0) into the next bias for inactive propagation)."""
+    """Undo one embedding with its kind's ``undo`` (theory.embeddings): remove ``step.unit``,
+    merging its outgoing vector into the partner for replication and folding v0 phi(b0) into the
+    next bias for inactive propagation."""
     l, u = step.layer, step.unit
-    W = [np.array(w, dtype=object) for w in params.W]
-    b = None if params.b is None else [np.array(v, dtype=object) for v in params.b]
     if step.kind == "replicated":
-        W[l + 1][:, step.partner] = W[l + 1][:, step.partner] + W[l + 1][:, u]
-    if step.kind == "zero-incoming" and b is not None:
-        b[l + 1] = b[l + 1] + W[l + 1][:, u] * arch.phi(b[l][u])
-    W[l] = np.delete(W[l], u, axis=0)
-    W[l + 1] = np.delete(W[l + 1], u, axis=1)
-    if b is not None:
-        b[l] = np.delete(b[l], u)
-    widths = list(arch.widths)
-    widths[l + 1] -= 1
-    narrow = Architecture(tuple(widths), arch.activation, arch.bias)
-    return narrow, Params.build(narrow, W, b)
+        return replication.undo(arch, params, l, step.partner, u)
+    if step.kind == "zero-incoming":
+        return inactive_propagation.undo(arch, params, l, u)
+    return inactive_unit.undo(arch, params, l, u)
 
 
 def reduce(arch: Architecture, params: Params, structure: Structure):
@@ -282,60 +304,45 @@ def reduce(arch: Architecture, params: Params, structure: Structure):
 
 def stage_ratio(params: Params, step: ReductionStep):
     """lambda of a replication step at its own stage: v_p = lambda (v_p + v_u)."""
-    vp, vu = outgoing(params, step.layer, step.partner), outgoing(params, step.layer, step.unit)
-    s = vp + vu
-    return mpmath.fsum(a * b for a, b in zip(vp, s)) / mpmath.fsum(c * c for c in s)
+    return replication.ratio(params, step.layer, step.partner, step.unit)
 
 
 def lift(arch_before: Architecture, params_before: Params, step: ReductionStep, direction, *,
          point: bool = False, number=None, phi=None, lam=None) -> np.ndarray:
     """The derivative of the embedding that ``step`` undoes, applied to a direction of the
-    narrow network: returns the direction (flat, object) in the network before the step.
+    narrow network: returns the direction (flat, object) in the network before the step
+    (the kind's ``tangent`` in theory.embeddings).
 
     The embedding is affine in the narrow parameters (docs/embeddings.md), so L_before(theta_before +
     t lift(d)) = L_after(theta_after + t d) for every t: descent and flatness transfer exactly.
 
     With ``point=True`` ``direction`` is a narrow parameter vector and the result is the embedded
-    point itself (the inverse of :func:`apply_step`): a replicated pair gets equal incoming vectors
-    and the split (lambda, 1 - lambda) of the merged outgoing vector, with lambda the stage ratio of
-    ``params_before``; a dead unit keeps its own weights, a zero-outgoing unit its incoming vector
-    with v = 0 exactly, a zero-incoming unit W row = 0, its bias b0 and v0, the next bias reduced
-    by v0 phi(b0). ``lam`` overrides the stage ratio. ``number`` converts the constants into the direction's number world (e.g. balls,
-    docs/certified.md "Lift") and ``phi`` evaluates the activation there (zero-incoming steps)."""
+    point itself (the inverse of :func:`apply_step`, the kind's ``apply``): a replicated pair gets
+    equal incoming vectors and the split (lambda, 1 - lambda) of the merged outgoing vector, with
+    lambda the stage ratio of ``params_before``; a dead unit keeps its own weights, a zero-outgoing
+    unit its incoming vector with v = 0 exactly, a zero-incoming unit W row = 0, its bias b0 and v0,
+    the next bias reduced by v0 phi(b0). ``lam`` overrides the stage ratio. ``number`` converts the
+    constants into the direction's number world (e.g. balls, docs/certified.md "Lift") and ``phi``
+    evaluates the activation there (zero-incoming steps)."""
     conv = number or (lambda v: v)
     l, u = step.layer, step.unit
     narrow_arch, _ = apply_step(arch_before, params_before, step)
-    d = Params.from_vector(narrow_arch, direction)
-    W = [np.array(w, dtype=object) for w in d.W]
-    b = None if d.b is None else [np.array(v, dtype=object) for v in d.b]
-    zero = conv(mpmath.mpf(0))
-    row = np.array([zero] * arch_before.widths[l], dtype=object)
-    col = np.array([zero] * arch_before.widths[l + 2], dtype=object)
-    bias = zero
+    direction = np.asarray(direction, dtype=object).reshape(-1)
     if step.kind == "replicated":
         lam = conv(stage_ratio(params_before, step) if lam is None else lam)
-        p = step.partner
-        row = np.array(W[l][p, :], dtype=object)
-        bias = b[l][p] if b is not None else zero
-        col = (1 - lam) * W[l + 1][:, p]
-        W[l + 1][:, p] = lam * W[l + 1][:, p]
-    elif point:
-        w_in = [conv(v) for v in params_before.W[l][u, :]]
-        b0 = conv(params_before.b[l][u]) if b is not None else zero
-        v0 = [conv(v) for v in params_before.W[l + 1][:, u]]
-        if step.kind in ("dead", "zero-outgoing"):
-            row, bias = np.array(w_in, dtype=object), b0
-            if step.kind == "dead":
-                col = np.array(v0, dtype=object)
-        elif step.kind == "zero-incoming":
-            bias, col = b0, np.array(v0, dtype=object)
-            if b is not None:
-                b[l + 1] = b[l + 1] - col * (phi or arch_before.phi)(b0)
-    W[l] = np.insert(W[l], u, row, axis=0)
-    W[l + 1] = np.insert(W[l + 1], u, col, axis=1)
-    if b is not None:
-        b[l] = np.insert(b[l], u, bias)
-    return Params.build(arch_before, W, b).to_vector()
+        return replication.tangent(narrow_arch, l, step.partner, lam, direction, at=u)
+    if not point:
+        return inactive_unit.tangent(narrow_arch, l, direction, at=u)
+    narrow = Params.from_vector(narrow_arch, direction)
+    w_in = [conv(v) for v in incoming(arch_before, params_before, l, u)]
+    v0 = [conv(v) for v in outgoing(params_before, l, u)]
+    if step.kind == "zero-incoming":
+        b0 = w_in[-1] if arch_before.bias else conv(mpmath.mpf(0))
+        wide = inactive_propagation.apply(narrow_arch, narrow, l, b0, v0, at=u, phi=phi)[1]
+    else:
+        wide = inactive_unit.apply(narrow_arch, narrow, l, w_in,
+                                   outgoing=v0 if step.kind == "dead" else None, at=u)[1]
+    return wide.to_vector()
 
 
 def unit_direction(arch: Architecture, layer: int, unit: int, w_part=None, v_part=None) -> np.ndarray:

@@ -19,9 +19,12 @@ tests together imply the claimed verdict:
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import mpmath
-from flint import arb, arb_mat, ctx
+import sympy
+from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
 
 from numerics.ball_files import data_balls, digest, network_balls, network_strings
 from numerics.ball_functions import SignUndecided, ball_precision
@@ -134,10 +137,13 @@ def verify(cert) -> list[str]:
         theta = list(params.to_vector())
         try:
             strings = network_strings(network, arch)
-            lines += _check(verdict, claim, tests, cert.get("reduction", []), arch, params, theta, x, y, strings)
+            if [t.get("test") for t in tests] == ["relu-cell"]:
+                lines += _check_cell(verdict, claim, tests[0], arch, strings, data)
+            else:
+                lines += _check(verdict, claim, tests, cert.get("reduction", []), arch, params, theta, x, y, strings)
         except SignUndecided as exc:
             raise NotProved(f"a pre-activation ball contains a ReLU kink: {exc}") from None
-        except (KeyError, TypeError, ValueError, IndexError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, ZeroDivisionError) as exc:
             raise InvalidInput(f"certificate: malformed test ({exc})") from None
         except SemiflatError as exc:
             raise InvalidInput(f"certificate: {exc}") from None
@@ -184,7 +190,7 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
     for r in reduction:
         step = st.ReductionStep(str(r["kind"]), int(r["layer"]), int(r["unit"]),
                                 None if r["partner"] is None else int(r["partner"]))
-        _require(step.kind in ("dead", "replicated"), f"reduction kind {step.kind!r} is not certified")
+        _require(step.kind in ("dead", "replicated", "zero-outgoing"), f"reduction kind {step.kind!r} is not certified")
         stages[-1][0].check_unit(step.layer, step.unit)
         stages.append(st.apply_step(*stages[-1], step))
         steps.append(step)
@@ -217,7 +223,21 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
             top = max(pre_activations(a, boxes[k], x)[step.layer][i, step.unit].upper() for i in range(x.shape[0]))
             _require(top < 0, f"step {k + 1}: the dead margin is not certified")
             lines.append(f"step {k + 1}: dead unit, pre-activations <= {top.str(3, radius=False)} < 0 (T6)")
+    for k, step in enumerate(steps):
+        if step.kind == "zero-outgoing":
+            a, p = stages[k]
+            w = list(p.W[step.layer][step.unit, :])
+            b0 = p.b[step.layer][step.unit] if a.bias else arb(0)
+            exact = lambda v: v.is_exact() and v == 0  # noqa: E731
+            _require(all(exact(v) for v in w) and (a.bias or (exact(b0) and a.phi.properties.vanishes_at_zero)),
+                     f"step {k + 1}: an inactive unit whose criticality is not forced (w = 0 with a next-layer bias)")
+            lines.append(f"step {k + 1}: inactive unit with w = 0: g_alpha = phi(b0) dL/db = 0 (T3)")
     if verdict == "saddle":
+        cubic = [t for t in tests if t["test"] == "cubic"]
+        if cubic:
+            lines.append(_cubic_ok(stages, steps, lams, boxes, int(cubic[0]["step"]), cubic[0]["alpha"], x, y))
+            lines.append("proved: saddle")
+            return lines
         rays = [t for t in tests if t["test"] == "rayleigh"]
         _require(rays, "a saddle needs a Rayleigh test")
         H = evaluate(arch, boxes[0], x, y).hessian
@@ -229,6 +249,7 @@ def _check(verdict, claim, tests, reduction, arch, params, theta, x, y, strings)
         lines.append("proved: saddle")
         return lines
     _require(verdict in ("strict-minimum", "semi-flat-minimum", "minimum"), f"unknown verdict {verdict!r}")
+    _require(all(s.kind in ("dead", "replicated") for s in steps), "an inactive unit at L > 0 is not a minimum proof")
     low = _gershgorin_positive(J)
     _require(low is not None, "the reduced Hessian is not certified positive definite over the box")
     lines.append(f"Gershgorin: the reduced Hessian is positive definite over the box (discs >= {low.str(3, radius=False)})")
@@ -260,8 +281,8 @@ def _replication_ok(stages, steps, lams, boxes, k, H):
     v = Params.from_vector(stages[k + 1][0], np.array(boxes[k + 1], dtype=object)).W[l + 1][0, step.partner]
     _require(not v.contains(0), f"step {k + 1}: the merged outgoing weight is not certified non-zero")
     if arch_b.phi.properties.piecewise_linear and arch_b.phi.properties.positively_homogeneous:
-        _require(arch_b.n_hidden_layers == 1, f"step {k + 1}: T7 is proved for one hidden layer only")
-        return f"step {k + 1}: ReLU replication with M = 1, v != 0: B_j = 0, A_j = 0 (T7)"
+        return (f"step {k + 1}: ReLU replication feeding one unit, v != 0, signs certified over the box: the wide "
+                "loss is the merged narrow loss near the point (T7)")
     lam = to_ball(lams[k])
     unit = lambda a: np.array([arb(1) if i == a else arb(0) for i in range(n_in)], dtype=object)  # noqa: E731
     Z = [_lift_dir(stages, steps, lams, k, [to_ball(c) for c in pair_direction(arch_b, step, lam, zeta=unit(a))])
@@ -270,3 +291,86 @@ def _replication_ok(stages, steps, lams, boxes, k, H):
     low = _gershgorin_positive(Zm.transpose() * H * Zm)
     _require(low is not None, f"step {k + 1}: lambda(1-lambda) A_j is not certified positive definite")
     return f"step {k + 1}: lambda(1-lambda) A_j >= {low.str(3, radius=False)} > 0 over the box (T4a)"
+
+
+def _q(text) -> fmpq:
+    f = Fraction(str(text).strip())
+    return fmpq(f.numerator, f.denominator)
+
+
+def _check_cell(verdict, claim, test, arch, strings, data):
+    """Own exact check of a ReLU-cell certificate (docs/certified.md "ReLU cells"): at the rational
+    point every pre-activation is non-zero; within that cell f is linear in U_j = v_j w~_j^T and c,
+    so a zero gradient of the cell's quadratic (sum_i s_ij r_i x~_i^T = 0, sum_i r_i = 0) proves a
+    local minimum, and r = 0 a global one."""
+    props = arch.phi.properties
+    _require(arch.n_hidden_layers == 1 and props.piecewise_linear and props.positively_homogeneous,
+             "a ReLU-cell proof needs one hidden layer and a piecewise-linear homogeneous activation")
+    d, H, M = arch.widths
+    point = [_q(t) for t in test["point"]]
+    _require(len(point) == arch.n_params, "the cell point has the wrong length")
+    xs = [[_q(v) for v in row] for row in data["x"]]
+    ys = [[_q(v) for v in row] for row in data["y"]]
+    p = Params.from_vector(arch, np.array(point, dtype=object))
+    up = _q(str(sympy.Rational(arch.phi(sympy.Integer(1)))))
+    down = -_q(str(sympy.Rational(arch.phi(sympy.Integer(-1)))))
+    xt = [row + [fmpq(1)] if arch.bias else row for row in xs]
+    wt = [list(p.W[0][j]) + ([p.b[0][j]] if arch.bias else []) for j in range(H)]
+    z = [[sum((a * b for a, b in zip(wt[j], row)), fmpq(0)) for j in range(H)] for row in xt]
+    _require(all(v != 0 for row in z for v in row), "a datum lies on a kink at the cell point")
+    slope = [[up if v > 0 else down for v in row] for row in z]
+    r = [[(p.b[1][m] if arch.bias else fmpq(0)) + sum((p.W[1][m, j] * slope[i][j] * z[i][j] for j in range(H)),
+                                                       fmpq(0)) - ys[i][m] for m in range(M)] for i in range(len(xs))]
+    for j in range(H):
+        for m in range(M):
+            for k in range(len(xt[0])):
+                g = sum((slope[i][j] * r[i][m] * xt[i][k] for i in range(len(xs))), fmpq(0))
+                _require(g == 0, f"unit {j}: the cell quadratic's gradient is not 0")
+    if arch.bias:
+        _require(all(sum((r[i][m] for i in range(len(xs))), fmpq(0)) == 0 for m in range(M)),
+                 "the output bias gradient is not 0")
+    zero = all(v == 0 for row in r for v in row)
+    # the affine flat set: (w~, c) along the null space of the design with v fixed, and v of dead units
+    rows = [[p.W[1][m, j] * slope[i][j] * xt[i][k] for j in range(H) for k in range(len(xt[0]))]
+            + ([fmpq(1 if m == mm else 0) for mm in range(M)] if arch.bias else [])
+            for i in range(len(xs)) for m in range(M)]
+    ncols = len(rows[0])
+    rank = fmpq_mat(len(rows), ncols, [v for row in rows for v in row]).rank()
+    dead = sum(1 for j in range(H) if all(slope[i][j] == 0 for i in range(len(xs))))
+    flat = ncols - rank + M * dead
+    _require(int(claim.get("flat_dimension", -1)) == flat, "the flat dimension does not follow from the cell")
+    expected = "global-minimum" if zero else ("semi-flat-minimum" if flat else "minimum")
+    _require(verdict == expected, f"the cell proves {expected}, not {verdict}")
+    distance = max(abs(a - _q(b)) for a, b in zip(point, strings))
+    _require(distance <= _q(claim["distance"]), f"the input point is not within {claim['distance']} of the cell point")
+    margin = min(abs(v) for row in z for v in row)
+    return [f"exact: every pre-activation at the cell point is non-zero (margin >= {float(margin):.3g})",
+            "exact: " + ("the residual is 0" if zero else "the cell quadratic's gradient is 0 (a local minimum)"),
+            f"proved: {verdict} (flat dimension {flat})"]
+
+
+def _cubic_ok(stages, steps, lams, boxes, k, alpha, x, y):
+    """lambda in {0, 1} with one outgoing weight: alpha^T A_j alpha != 0 makes the third-order term
+    of the loss along (t eta, -t eta, t alpha) non-zero (docs/theorems.md, T4a): not a minimum."""
+    _require(0 <= k < len(steps) and steps[k].kind == "replicated", "the cubic test names no replication step")
+    step, (arch_b, params_b) = steps[k], stages[k]
+    lam = to_ball(lams[k])
+    _require(lam.is_exact() and (lam == 0 or lam == 1), f"step {k + 1}: lambda is not exactly 0 or 1")
+    _require(arch_b.phi.smooth, f"step {k + 1}: the third-order argument needs a C2 activation")
+    _require(arch_b.outgoing_size(step.layer) == 1, f"step {k + 1}: the unit must feed one unit (B_j = 0 forced)")
+    v = Params.from_vector(stages[k + 1][0], np.array(boxes[k + 1], dtype=object)).W[step.layer + 1][0, step.partner]
+    _require(not v.contains(0), f"step {k + 1}: the merged outgoing weight is not certified non-zero")
+    n_in = arch_b.incoming_size(step.layer)
+    _require(len(alpha) == n_in, f"step {k + 1}: alpha has the wrong length")
+    half = arb(1) / 2
+    box = [to_ball(c) for c in st.lift(arch_b, params_b, step, np.array(boxes[k + 1], dtype=object), point=True,
+                                       number=to_ball, lam=half)]
+    H = evaluate(arch_b, box, x, y).hessian
+    unit = lambda a: np.array([arb(1) if i == a else arb(0) for i in range(n_in)], dtype=object)  # noqa: E731
+    Z = [[to_ball(c) for c in pair_direction(arch_b, step, half, zeta=unit(a))] for a in range(n_in)]
+    Zm = arb_mat([[Z[a][i] for a in range(n_in)] for i in range(len(Z[0]))])
+    a = arb_mat([[to_ball(c)] for c in alpha])
+    value = (a.transpose() * (Zm.transpose() * H * Zm) * a)[0, 0] * 4
+    _require(not value.contains(0), f"step {k + 1}: alpha^T A_j alpha is not certified non-zero")
+    return (f"step {k + 1}: lambda = {lams[k]}, B_j = 0, alpha^T A_j alpha in {value.str(5, radius=True)} excludes 0: "
+            "a non-zero third-order term (T4a)")

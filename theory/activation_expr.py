@@ -24,8 +24,12 @@ import re
 from dataclasses import dataclass
 
 import mpmath
+import numpy as np
 import sympy
 
+from theory import activation_worlds as worlds
+from theory.activation_properties import Properties
+from theory.activation_worlds import _erf_vec
 from theory.errors import InvalidArchitecture
 
 X = sympy.Symbol("x", real=True)
@@ -275,10 +279,6 @@ class ExpressionRule:
     function; mpmath constants are evaluated at the caller's precision on every call."""
 
     def __init__(self, text: str):
-        import numpy as np
-
-        from theory.activation_worlds import _erf_vec
-
         self.text = text
         phi = parse(text)
         self.expressions = (phi, sympy.diff(phi, X), sympy.diff(phi, X, 2))
@@ -287,8 +287,6 @@ class ExpressionRule:
         self._zeros = np.zeros_like
 
     def __call__(self, z, w, order):
-        from theory import activation_worlds as worlds
-
         if w is worlds.Sympy:
             return self.expressions[order].subs(X, z)
         if w is worlds.Mpmath:
@@ -317,8 +315,6 @@ class ExpressionRule:
 
     def properties(self):
         """Derived from the expression (docs/activations.md "Your own activation")."""
-        from theory.activation_properties import Properties
-
         phi, d1, d2 = self.expressions
         affine = self._vanishes(d2)
         at0 = phi.subs(X, 0)

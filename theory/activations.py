@@ -17,10 +17,6 @@ Names (the string stored in ``Architecture.activation`` and in network files):
 
 Kinks sit at z = 0; the derivatives there are those of the z <= 0 branch (ReLU: phi'(0) = 0),
 and callers that need smoothness check that no pre-activation sits on the kink.
-
-A number type outside these worlds can join by defining
-``__semiflat_activation__(self, activation, order)``, returning the value of the derivative of
-the given order.
 """
 
 from __future__ import annotations
@@ -74,9 +70,6 @@ class Activation:
             raise ValueError(f"order must be 0, 1 or 2, got {order}")
         if isinstance(z, np.ndarray) and z.dtype == object:
             return _elementwise(lambda s: self.derivative(s, order), z)
-        hook = getattr(z, "__semiflat_activation__", None)
-        if hook is not None:
-            return hook(self, order)
         world = world_of(z)
         if world is None:
             return self._rule(np.asarray(z, dtype=float) if np.ndim(z) else float(z), Numpy, order)

@@ -8,6 +8,14 @@ order (unit by unit), then ``b[l]``:
 
 For a three-layer net with d = M = 1 this is ``[w_1..w_H, b_1..b_H, v_1..v_H, c]``, the order of
 docs/network.md. Arrays may hold floats, mpmath numbers or sympy expressions (object dtype).
+
+>>> import sympy
+>>> w1, w2, b1, b2, v1, v2, c = sympy.symbols("w1 w2 b1 b2 v1 v2 c")
+>>> p = Params.build(Architecture((1, 2, 1), "tanh"), [[[w1], [w2]], [[v1, v2]]], [[b1, b2], [c]])
+>>> p.to_vector().tolist()
+[w1, w2, b1, b2, v1, v2, c]
+>>> Params.from_vector(Architecture((1, 2, 1), "tanh"), p.to_vector()).W[1].tolist()
+[[v1, v2]]
 """
 
 from __future__ import annotations
@@ -192,7 +200,14 @@ def positions(arch: Architecture) -> tuple[tuple[np.ndarray, np.ndarray | None],
 
 
 def flat_index(arch: Architecture, kind: str, layer: int, row: int, col: int = 0) -> int:
-    """Position in the flat vector of ``W[layer][row, col]`` (kind ``"W"``) or ``b[layer][row]``."""
+    """Position in the flat vector of ``W[layer][row, col]`` (kind ``"W"``) or ``b[layer][row]``.
+
+    >>> arch = Architecture((1, 2, 1), "tanh")  # [w_1, w_2, b_1, b_2, v_1, v_2, c]
+    >>> flat_index(arch, "W", 0, 1), flat_index(arch, "b", 0, 0)
+    (1, 2)
+    >>> flat_index(arch, "W", 1, 0, 1), flat_index(arch, "b", 1, 0)
+    (5, 6)
+    """
     w, b = positions(arch)[layer]
     if kind == "W":
         return int(w[row, col])

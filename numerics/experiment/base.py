@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from numerics.experiment.generalization import phi_float
+from numerics.precision import to_decimal_string
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
 from theory.params import Params
@@ -114,7 +115,6 @@ def _exact_text(value, dps: int = 50) -> str:
     """Decimal text that round-trips: repr for floats, ``dps``-digit strings for mpmath numbers."""
     if isinstance(value, (float, np.floating)):
         return repr(float(value))
-    from numerics.precision import to_decimal_string
 
     return to_decimal_string(value, dps)
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.experiment.base import BaseNetwork
+from numerics.experiment.generalization import phi_float
 
 FIXED_TEACHER = (np.array([1.0]), np.array([0.0]), np.array([1.0]), 0.0)
 
 
 def paper_like_data(activation: str, n: int, seed: int, noise: float = 0.1, x_low=-1.0, x_high=1.0):
     """x ~ U[x_low, x_high], y = teacher(x) + N(0, noise^2), teacher (1, 0, 1, 0)."""
-    from numerics.experiment.generalization import phi_float
-
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(x_low, x_high, n))
     y = phi_float(activation, x) + noise * rng.normal(size=n)

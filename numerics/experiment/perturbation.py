@@ -16,6 +16,8 @@ import numpy as np
 from numerics.experiment.base import BaseNetwork
 from numerics.experiment.config import ACTIVATION_CODES, ExperimentConfig
 from numerics.experiment.surplus import draw_surplus
+from theory.architecture import Architecture
+from theory.params import flatten, unflatten
 
 
 def trial_rng(seed: int, activation: str, trial: int) -> np.random.Generator:
@@ -68,6 +70,10 @@ class TrialBatch:
 def draw_batch(base: BaseNetwork, config: ExperimentConfig, trials, hmax: int, rho: float | None = None) -> TrialBatch:
     """Embed N_H0 into N_hmax by inactive units and perturb, for each trial in ``trials``.
 
+    The embedding is :func:`theory.embeddings.inactive_unit.apply` (v = 0, surplus incoming
+    weights) written for a batch of float64 trials; the noise follows the flat order of
+    :mod:`theory.params` (``flatten`` / ``unflatten`` of the widths (1, hmax, 1)).
+
     ``rho`` overrides :func:`rho_of` (the runner passes the matched rho under ``match``).
     """
     trials = np.asarray(list(trials), dtype=int)
@@ -86,11 +92,14 @@ def draw_batch(base: BaseNetwork, config: ExperimentConfig, trials, hmax: int, r
         W0[i, h0:] = ws
         B0[i, h0:] = bs
         eps[i] = rng.normal(0.0, 1.0, size=3 * hmax + 1)
-    theta0 = np.concatenate([W0, B0, V0, C0[:, None]], axis=1)
+    arch = Architecture((1, hmax, 1), base.activation)
+    theta0 = flatten([W0[:, :, None], V0[:, None, :]], [B0, C0[:, None]])  # the one flat order [w, b, v, c]
     sd = rho * (np.abs(theta0) if config.rho_rule == "relative" else np.ones_like(theta0))
     theta = theta0 + sd * eps
+    (w, v), (b, c) = unflatten(arch, theta)
+    (sd_w, sd_v), (sd_b, _) = unflatten(arch, sd)
     return TrialBatch(
         trials=trials, w0=W0, b0=B0, v0=V0, c0=C0,
-        w=theta[:, :hmax], b=theta[:, hmax:2 * hmax], v=theta[:, 2 * hmax:3 * hmax], c=theta[:, -1],
-        sd_w=sd[:, :hmax], sd_b=sd[:, hmax:2 * hmax], sd_v=sd[:, 2 * hmax:3 * hmax],
+        w=w[:, :, 0], b=b, v=v[:, 0, :], c=c[:, 0],
+        sd_w=sd_w[:, :, 0], sd_b=sd_b, sd_v=sd_v[:, 0, :],
     )

@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 import platform
 
+import mpmath
 import numpy as np
 
-from numerics.experiment.config import ExperimentConfig
+import theory
+from numerics.experiment.config import ACTIVATION_CODES, ExperimentConfig
 from numerics.experiment.prediction import kl_gaussian, n_params, pac_bayes_bound, predicted_ratio_of_means
 from numerics.experiment.claims import claims
 from numerics.experiment.statistics import width_statistics
@@ -34,9 +36,6 @@ PREDICTION_QUADRATURE = 1e-4
 
 def versions() -> dict:
     """Versions of Python, numpy, mpmath and semiflat, for the result record (docs/experiment.md)."""
-    import mpmath
-    import theory
-
     return {"python": platform.python_version(), "numpy": np.__version__, "mpmath": mpmath.__version__,
             "semiflat": theory.__version__}
 
@@ -203,6 +202,4 @@ def build_results(config: ExperimentConfig, per_activation: dict, shard=None, ex
 
 
 def _codes(config):
-    from numerics.experiment.config import ACTIVATION_CODES
-
     return {a: ACTIVATION_CODES[a] for a in config.activations}

@@ -19,6 +19,7 @@ import numpy as np
 from numerics.experiment.base import BaseNetwork
 from numerics.experiment.config import ExperimentConfig, RunOptions
 from numerics.experiment.executors import make_executor
+from numerics.experiment.perturbation import rho_of
 from numerics.experiment.store import PartialStore, missing_ranges
 from numerics.experiment.trials import ChunkJob, column_widths, compute_chunk
 from theory.errors import InvalidInput, SemiflatError
@@ -44,12 +45,17 @@ class ActivationRun:
 
 @dataclass(frozen=True, eq=False)
 class RunOutcome:
+    """What one run produced: its configuration, one :class:`ActivationRun` per activation, the shard
+    ``(index, count)`` it covered (None for the whole run) and wall-clock timings (docs/experiment.md).
+    """
+
     config: ExperimentConfig
     runs: tuple[ActivationRun, ...]
     shard: tuple[int, int] | None
     timing: dict = field(default_factory=dict)
 
     def _repr_markdown_(self) -> str:
+        # deferred: this module loads with every `semiflat` command; notebook display loads only when used
         from numerics.display import outcome_markdown
 
         return outcome_markdown(self)
@@ -109,6 +115,7 @@ def _run(config, options, progress, bases) -> RunOutcome:
             t0 = time.perf_counter()
             base = (bases or {}).get(act) or store.load_base(act)
             if base is None:
+                # deferred: this module loads with every `semiflat` command; the trainer loads only when used
                 from numerics.experiment.fitting import fit_base
 
                 if progress:
@@ -126,8 +133,6 @@ def _run(config, options, progress, bases) -> RunOutcome:
 
     rho = None
     if config.rho_rule == "match":
-        from numerics.experiment.perturbation import rho_of
-
         norms = {act: float(np.linalg.norm(base.theta)) for act, base, _, _ in plans}
         rho = rho_of(plans[0][1], config, norms)
     jobs = [ChunkJob(act, a, b, config.to_dict(), columns, base, rho)

@@ -15,6 +15,7 @@ from numerics.experiment.claims import BY_CONSTRUCTION, TESTED, is_flat
 from numerics.experiment.config import ExperimentConfig
 from numerics.experiment.evaluate import evaluate_trials
 from numerics.experiment.perturbation import rho_of
+from numerics.experiment.results import summarize
 from numerics.experiment.trials import NARROW
 
 VARIANTS = (
@@ -39,8 +40,6 @@ def sensitivity(config: ExperimentConfig, bases: dict[str, BaseNetwork]) -> dict
 
     Returns None when ``config.sensitivity_trials`` is 0 or no base is given (retrain protocol).
     """
-    from numerics.experiment.results import summarize
-
     T = min(config.sensitivity_trials, config.trials)
     if T < 2 or not bases:
         return None

@@ -92,6 +92,11 @@ class PartialStore:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def load_base(self, activation: str) -> BaseNetwork | None:
+        """The trained base network of ``activation`` saved by an interrupted run, or None if there is none.
+
+        Raises ``InvalidInput`` if the file is damaged: any edit, even one that still parses, changes its
+        SHA-256 and is refused.
+        """
         path = self.folder / f"base_{activation}.json"
         if not path.exists():
             return None
@@ -113,6 +118,7 @@ class PartialStore:
                      json.dumps({"sha256": _digest(record), "record": record}).encode())
 
     def done_ranges(self, activation: str) -> list[tuple[int, int]]:
+        """The trial ranges ``(lo, hi)`` of ``activation`` whose chunk files are already stored, sorted."""
         out = []
         for p in self.folder.glob(f"chunk_{activation}_*.npz"):
             m = _CHUNK.match(p.name)
@@ -121,6 +127,9 @@ class PartialStore:
         return sorted(out)
 
     def save_chunk(self, activation: str, lo: int, hi: int, arrays: dict) -> None:
+        """Store the per-trial ``arrays`` of trials ``lo .. hi - 1`` of ``activation`` as one ``.npz`` file,
+        written atomically (a chunk is either complete or absent).
+        """
         buf = io.BytesIO()
         np.savez(buf, **arrays)
         write_atomic(self.folder / f"chunk_{activation}_{lo}_{hi}.npz", buf.getvalue())
@@ -148,7 +157,7 @@ class PartialStore:
 
 
 def _digest(record) -> str:
-    import hashlib
+    import hashlib  # deferred: this module loads with every `semiflat` command; hashing is for --resume only
 
     return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
 
@@ -190,6 +199,12 @@ class OutputLock:
         self._fd = None
 
     def acquire(self) -> None:
+        """Take the lock and write this process's pid into the lock file.
+
+        Raises ``InvalidInput`` naming the holder's pid if another live process holds it; a lock file
+        left by a dead process is taken over.
+        """
+        # deferred: POSIX only
         import fcntl
 
         for _ in range(20):
@@ -214,6 +229,7 @@ class OutputLock:
         raise InvalidInput(f"{self.folder}: could not lock the folder; retry")
 
     def release(self) -> None:
+        """Remove the lock file and release the lock (a no-op if it is not held)."""
         if self._fd is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(self.path)

@@ -48,6 +48,7 @@ def compute_chunk(job: ChunkJob) -> dict[str, np.ndarray]:
     trials = range(job.lo, job.hi)
     if job.base is not None:
         return _assemble([(job.base, evaluate_trials(job.base, config, trials, job.rho), job.base.data_seed, 0)], job.columns)
+    # deferred: this module loads with every `semiflat` command; the trainer loads only when used
     from numerics.experiment import fitting
 
     firsts = [config.data_seed * 100000 + 1000 * t for t in trials]

@@ -8,6 +8,7 @@ atomic (:mod:`numerics.atomic`): nothing partial is left under the output name.
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ import numpy as np
 from numerics.atomic import atomic_path, write_atomic
 from numerics.interop.exact import to_binary
 from numerics.interop.layers import Layers, layers_from_named
+from numerics.interop.torch_module import is_module, layers_from_module, layers_from_state_dict, to_torch
 from theory.errors import InvalidInput
 
 FORMATS = ("npz", "safetensors", "torch")
@@ -44,8 +46,6 @@ def read_layers(path, fmt: str | None = None) -> tuple[Layers, str]:
 
 
 def _read_npz(path) -> Layers:
-    import zipfile
-
     try:
         with np.load(path, allow_pickle=False) as archive:
             named = {k: archive[k] for k in archive.files}
@@ -76,7 +76,6 @@ def _read_torch(path) -> Layers:
     except ImportError:
         raise InvalidInput(f"{path}: reading PyTorch files needs torch (pip install 'semiflat[torch]'); "
                            "or save the state_dict with safetensors") from None
-    from numerics.interop.torch_module import is_module, layers_from_module, layers_from_state_dict
 
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
@@ -147,7 +146,6 @@ def _write_torch(path, arch, params, dtype):
     except ImportError:
         raise InvalidInput("--format torch needs torch (pip install 'semiflat[torch]'); export npz or "
                            "safetensors instead") from None
-    from numerics.interop.torch_module import to_torch
 
     model = to_torch(arch, params, dtype)
     with atomic_path(path) as tmp:

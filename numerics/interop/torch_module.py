@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from numerics.interop.exact import to_binary
 from numerics.interop.layers import Layers, UnsupportedNetwork, layers_from_named
 from theory.activations import get_activation
 from theory.errors import InvalidArchitecture
@@ -199,8 +200,6 @@ def to_torch(arch, params, dtype: str = "float64"):
     Weights are rounded to ``dtype`` to nearest (``numerics.interop.exact.to_binary``); the
     Linear layers sit at positions 0, 2, 4, ... so the ``state_dict`` keys are ``0.weight``, ..."""
     import torch
-
-    from numerics.interop.exact import to_binary
 
     layers = []
     for l in range(arch.n_layers):

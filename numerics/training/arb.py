@@ -50,9 +50,11 @@ class BallPhi:
         return self._map(z, 0)
 
     def d1(self, z):
+        """phi'(z) entrywise, as balls."""
         return self._map(z, 1)
 
     def d2(self, z):
+        """phi''(z) entrywise, as balls."""
         return self._map(z, 2)
 
 

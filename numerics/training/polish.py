@@ -6,8 +6,9 @@ to the mpmath parameters. The float64 step has relative error ~1e-16 * cond(J), 
 multiplies the residual by about that factor (plus the Gauss-Newton ``O(|r|^2)`` term): from a
 float64 hand-off at SSE ~1e-24 two or three steps reach SSE far below 1e-29.
 
-Critical points (Newton on the gradient): the gradient ``g = J^T r`` is computed likewise, the
-Hessian and the step ``-H^+ g`` in float64.
+Critical points (Newton on the gradient, :func:`newton_gradient`, the one Newton refinement of a
+critical point): the gradient ``g = J^T r`` is computed likewise, the Hessian and the step
+``-H^+ g`` in float64, or (``hessian="working"``) the Hessian at ``dps`` and the step by LU.
 
 Every evaluation is :mod:`numerics.backprop` on one row: any depth, any activation of
 :mod:`theory.activations`. The high-precision side runs in ball arithmetic (python-flint, via
@@ -145,15 +146,53 @@ def _gauss_newton(world, arch, theta0, x, y, stop_sse, max_steps):
     return PolishResult([world.to_mpf(t) for t in theta], world.to_mpf(err), steps)
 
 
-def newton_gradient(arch: Architecture, theta0, x, y, dps: int, stop_norm, max_steps: int = 40) -> PolishResult:
-    """Newton on ``grad L = 0`` with the gradient in balls (or mpmath) and the (pseudo-)inverse
-    Hessian in float64, damped by backtracking (step fractions 1, 1/2, ..., 1/64; a step is taken
-    when it lowers ``||grad L||``); stops when ``||grad L|| < stop_norm`` or no fraction helps.
-    Arguments as :func:`gauss_newton`."""
-    return _in_worlds(_newton_gradient, dps, arch, theta0, x, y, stop_norm, max_steps)
+def newton_gradient(arch: Architecture, theta0, x, y, dps: int, stop_norm, max_steps: int = 40, *,
+                    hessian: str = "float64") -> PolishResult:
+    """Newton on ``grad L = 0``: the one Newton refinement of a critical point (docs/training.md).
+
+    The gradient is computed in balls (or mpmath) at ``dps``; the step is damped by backtracking
+    (step fractions 1, 1/2, ..., 1/64; a step is taken when it lowers ``||grad L||``); the loop stops
+    when ``||grad L|| < stop_norm``, when no fraction helps or after ``max_steps`` steps.
+
+    Arguments:
+        hessian: ``"float64"`` (mixed precision: the step ``-H^+ g`` with the Hessian and its
+            pseudo-inverse in float64; the error shrinks by ~1e-16 cond(H) per step) or
+            ``"working"`` (the Hessian at ``dps`` in mpmath and the step by LU: quadratic
+            convergence, for nondegenerate critical points; a singular Hessian stops the loop).
+        Others as :func:`gauss_newton`.
+
+    Returns:
+        :class:`PolishResult` with mpf parameters; ``value`` is the last ``||grad L||``.
+    """
+    if hessian == "float64":
+        return _in_worlds(_newton_gradient, dps, arch, theta0, x, y, stop_norm, max_steps, _float64_step)
+    if hessian == "working":
+        with workdps(dps):
+            return _newton_gradient(_Mpmath(dps), arch, theta0, x, y, stop_norm, max_steps, _working_step)
+    raise ValueError(f"hessian={hessian!r}: use 'float64' or 'working'")
 
 
-def _newton_gradient(world, arch, theta0, x, y, stop_norm, max_steps):
+def _float64_step(prob, arch, theta, g, xf, yf):
+    """``-H^+ g`` with H in float64 at the float64 image of ``theta`` (None when not finite)."""
+    _, Hs = backprop.gradient_and_hessian(arch, backprop.layers(arch, _floats(theta)[None]), xf, yf)
+    gf = _floats(g)
+    if not (np.all(np.isfinite(Hs)) and np.all(np.isfinite(gf))):
+        return None
+    return np.linalg.lstsq(Hs[0], -gf, rcond=None)[0]
+
+
+def _working_step(prob, arch, theta, g, xf, yf):
+    """``-H^-1 g`` with H at the working precision (mpmath LU; None when H is singular)."""
+    _, H = backprop.gradient_and_hessian(arch, backprop.layers(arch, np.asarray(theta, dtype=object)[None]),
+                                         prob.x, prob.y)
+    try:
+        delta = mpmath.lu_solve(mpmath.matrix(H[0].tolist()), mpmath.matrix([-v for v in g]))
+    except ZeroDivisionError:
+        return None
+    return np.array([delta[i] for i in range(len(g))], dtype=object)
+
+
+def _newton_gradient(world, arch, theta0, x, y, stop_norm, max_steps, step):
     prob = world.problem(arch, x, y)
     xf = np.array(np.asarray(x, dtype=object).reshape(-1, arch.input_dim), dtype=float)
     yf = np.array(np.asarray(y, dtype=object).reshape(-1, arch.output_dim), dtype=float)
@@ -163,11 +202,9 @@ def _newton_gradient(world, arch, theta0, x, y, stop_norm, max_steps):
     gn = world.to_mpf(world.norm(g))
     steps = 0
     while steps < max_steps and gn >= stop:
-        _, Hs = backprop.gradient_and_hessian(arch, backprop.layers(arch, _floats(theta)[None]), xf, yf)
-        gf = _floats(g)
-        if not (np.all(np.isfinite(Hs)) and np.all(np.isfinite(gf))):
+        delta = step(prob, arch, theta, g, xf, yf)
+        if delta is None:
             break
-        delta = np.linalg.lstsq(Hs[0], -gf, rcond=None)[0]
         steps += 1
         for k in range(7):
             trial = theta + world.numbers(delta / 2 ** k)

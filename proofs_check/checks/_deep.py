@@ -20,6 +20,7 @@ from proofs_check.checks.result import fmt
 from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
 from theory.architecture import Architecture
 from theory.errors import NotConverged
+from theory.network import pre_activations
 
 DEFAULT_ACTIVATIONS_QUICK = ("leaky_relu:0.1",)
 DEFAULT_ACTIVATIONS_FULL = ("tanh", "relu", "leaky_relu:0.1", "square", "selu", "expr:x*tanh(log(1+exp(x)))")
@@ -66,7 +67,6 @@ def alive_off_kinks(arch, params, x, dps) -> bool:
         return True
     if min_kink_distance(arch, params, x, dps) <= KINK_MARGIN:
         return False
-    from theory.network import pre_activations
 
     zs = pre_activations(arch, params, np.asarray(x, dtype=float))[:-1]
     return all((z > 0).any(axis=0).all() and ((z > 0).any(axis=0) & (z < 0).any(axis=0)).any() for z in zs)

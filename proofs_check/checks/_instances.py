@@ -29,6 +29,7 @@ from proofs_check.critical_search import least_norm_combination
 from proofs_check.structure import unit_blocks
 from theory.architecture import Architecture
 from theory.errors import NotConverged
+from theory.network import pre_activations
 from theory.params import Params
 
 MAX_TRIES = 200
@@ -92,7 +93,6 @@ def _units_alive(arch, params, x) -> bool:
     """Every ReLU hidden unit active on at least one and inactive... on at least one datum."""
     if not arch.phi.properties.dead_zone:
         return True
-    from theory.network import pre_activations
 
     zs = pre_activations(arch, params, np.asarray(x, dtype=float))[:-1]
     return all((z > 0).any(axis=0).all() for z in zs)
@@ -214,12 +214,20 @@ def _clearly(want_A, arch, params, x, y, layer, unit, dps) -> bool:
 
 def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int = 10,
                         kink_margin: float = 1e-3) -> Instance:
-    """Targets equal to the network's own outputs: L = 0 exactly (T9, docs/theorems.md)."""
+    """Targets equal to the network's own outputs: L = 0 exactly (T9, docs/theorems.md).
+
+    Piecewise-linear activations: parameters and inputs lie on the grid 2^-8 Z, so every output
+    is a short dyadic rational, exact in every number world and in the decimal files; the zero
+    of the residual then holds for the data as written (docs/certified.md "ReLU cells")."""
     arch = Architecture(tuple(widths), activation)
+    grid = 256.0 if arch.phi.properties.piecewise_linear else None
     for s in range(seed, seed + MAX_TRIES):
         rng = np.random.default_rng(s)
         params = random_params(arch, rng)
         x = rng.uniform(-1.0, 1.0, size=(n, arch.input_dim))
+        if grid:
+            params = Params.from_vector(arch, np.round(params.to_vector() * grid) / grid, dtype=float)
+            x = np.round(x * grid) / grid
         if not _kink_ok(arch, params, x, dps, kink_margin) or not _units_alive(arch, params, x):
             continue
         y = mlp.forward(arch, params, x, dps=dps)

@@ -23,6 +23,7 @@ class SymbolicOutcome:
 
 @functools.lru_cache(maxsize=None)
 def _prove(claim: str, activation: str):
+    # deferred: the symbolic engine is optional here (prove_claims falls back to numeric-only evidence)
     from theory.symbolic import prove
 
     return prove(claim, activation=activation)
@@ -31,6 +32,7 @@ def _prove(claim: str, activation: str):
 def prove_claims(claims, activation: str = "generic") -> SymbolicOutcome:
     """Prove each claim id; missing engine -> numeric-only outcome."""
     try:
+        # deferred: guarded; the except branch below handles its absence
         import theory.symbolic as engine
 
         if not hasattr(engine, "prove"):

@@ -1,6 +1,6 @@
 """A trained strict local minimum: seeded data, :func:`numerics.training.train` with
-``objective="critical"``, then Newton polishing in mpmath at ``dps``
-(:func:`proofs_check.critical_search.newton_polish`) until the gradient is at the 10^-dps level
+``objective="critical"``, then Newton polishing in mpmath at ``dps`` (the Hessian at ``dps``:
+:func:`numerics.training.polish.newton_gradient`) until the gradient is at the 10^-dps level
 (train verifies 10^-(dps/2); the checks separate zeros at that level, so we go on).
 """
 
@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import tolerance, to_mp_array, workdps
 from numerics.training import train
+from numerics.training.polish import newton_gradient
 from proofs_check.checks import _linalg
 from proofs_check.checks._instances import Instance
-from proofs_check.critical_search import newton_polish
 from theory.architecture import Architecture
 from theory.errors import InvalidInput, NotConverged
 from theory.params import Params
@@ -38,10 +39,12 @@ def trained_minimum(activation: str, widths=(1, 1, 1), *, seed: int, dps: int, n
     start = train(data, activation, widths[1], seed=seed, dps=dps, objective="critical").params.to_vector()
     with workdps(dps):
         ys = to_mp_array(y)
-        found = newton_polish(arch, start, x, ys, dps, target=tolerance(dps, 1, lost_digits=2), steps=60)
-        if found is None:
+        target = tolerance(dps, 1, lost_digits=2)
+        found = newton_gradient(arch, start, x, ys, dps, target, 60, hessian="working")
+        if not found.value < target:
             raise NotConverged(f"Newton polishing did not converge for seed {seed}")
-        vec, H = found
+        vec = np.array(found.theta, dtype=object)
+        H = mlp.hessian(arch, Params.from_vector(arch, vec), x, ys, dps)
         eigs = _linalg.eigvalsh(H)
         if not eigs[0] > _linalg.zero_tolerance(dps, eigs[-1]):
             raise NotConverged(f"trained point for seed {seed} is not a strict minimum (lambda_min {eigs[0]})")

@@ -7,11 +7,13 @@ the value states the measured number and the bound it was compared with.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict, dataclass, field
 
 import mpmath
+
+from proofs_check.certify import certify
+from proofs_check.display import check_markdown
 
 TAMPERS_DOC = "name of a deliberately wrong premise (negative control); None for the real check"
 
@@ -60,13 +62,7 @@ class CheckResult:
         out["symbolic_claims"] = list(self.symbolic_claims)
         return out
 
-    def to_json_text(self) -> str:
-        """The result as indented JSON text."""
-        return json.dumps(self.to_json(), indent=2)
-
     def _repr_markdown_(self) -> str:
-        from proofs_check.display import check_markdown
-
         return check_markdown(self)
 
 
@@ -111,22 +107,21 @@ class Ledger:
         """Record the relation ``measured == predicted``; return whether it holds."""
         return self.require(name, measured == predicted, f"{measured} == {predicted}")
 
-    def certify(self, name: str, arch, params, x, y, dps: int, expected: str) -> None:
+    def certify(self, name: str, arch, params, x, y, dps: int, expected: str):
         """Prove the verdict at a concrete point the theorem makes a claim about (proofs_check.certify).
 
-        ``expected`` is the theorem's prediction ("saddle", "minimum" for any kind of minimum,
-        "global-minimum"); a proved verdict that contradicts it is a failure, no proof is only
-        counted (the numeric evidence stands)."""
-        from proofs_check.certify import certify
-
+        ``expected`` is the theorem's prediction ("saddle", "not-critical", "minimum" for any kind
+        of minimum, "global-minimum"); a proved verdict that contradicts it is a failure, no proof
+        is only counted (the numeric evidence stands). Returns the Certification."""
         proof = certify(arch, params, (x, y), dps)
         self.proofs.append(proof.proved)
         if not proof.proved:
             self.evidence.append((f"{name}: certified", f"not proved ({proof.reason})"))
-            return
+            return proof
         agrees = proof.verdict == expected or (expected == "minimum" and proof.verdict.endswith("minimum")
                                                 and proof.verdict != "global-minimum")
         self.require(f"{name}: certified", agrees, f"proved: {proof.statement}")
+        return proof
 
     def seed(self, value: int) -> None:
         """Record a seed the check used (once each, in order of first use)."""

@@ -18,6 +18,7 @@ import mpmath
 import numpy as np
 
 from numerics import batched
+from numerics.experiment import pac_bayes
 from numerics.precision import tolerance, to_mp_array, workdps
 from proofs_check.checks._instances import zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
@@ -162,8 +163,6 @@ def _shown(name):
 def _optimised_comparison(ledger, nets, n, seed):
     """Optimised per-coordinate posterior (numerics.experiment.pac_bayes) at equal norms: a note,
     stating whether the paper's comparison holds on these instances (the bound is a choice)."""
-    from numerics.experiment import pac_bayes
-
     common = {k: float(np.mean([np.sum(nets[a][2 + k] ** 2) for a in nets])) for k in (0, 1)}
     inc, vac = {}, []
     for act, (inst, rho, theta_n, theta_w) in nets.items():

@@ -54,6 +54,7 @@ from proofs_check.critical_points import _orthogonal_components
 from proofs_check.structure import augmented_inputs
 from theory.activation_properties import holds
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming
+from theory.network import pre_activations
 from theory.params import Params
 
 THEOREM = "T3d"
@@ -184,8 +185,6 @@ def _structure(inst, layer, dps):
         beta = f"G = M_1 = 0 (|M_1| = {fmt(moments[0])})" if moments[0] <= zero else None
         return alpha, beta
     if arch.phi.properties.piecewise_linear:
-        from theory.network import pre_activations
-
         z = pre_activations(arch, inst.params, np.asarray(inst.x, dtype=float))[layer]
         linear = [j for j in range(z.shape[1]) if (z[:, j] > 0).all() or (z[:, j] < 0).all()]
         W = np.asarray(inst.params.W[layer], dtype=float)[linear]

@@ -11,8 +11,10 @@ so inertia(H_wide) = (0, 0, D) + inertia(lambda(1-lambda) A_j) + (0, 1, 0):
 Evidence per cell: measured vs predicted inertia; for minima, no decrease over seeded random
 perturbations; for saddles, the measured decrease along zeta; everywhere the directional law
 d^2/ds^2 L(T_lambda(theta*, s zeta, 0)) = lambda(1-lambda) zeta^T A zeta (symmetric difference
-at dps). lambda in {0, 1}: H_{l-1}+2 extra zeros. Instances: exact strict minima of 1-1-1 nets
-(null-space method, seeded search per A class; tanh, or ``check --activation`` for any
+at dps). lambda in {0, 1}: H_{l-1}+2 extra zeros, and the third order decides: along
+(v_u, v_p, w~_u) = (t, -t, t alpha) the loss is L* + t^3 alpha^T A_j alpha / (2 v) + O(t^4), a saddle
+(measured odd part vs the law; the point is certified a saddle). Instances: exact strict minima of 1-1-1
+nets (null-space method, seeded search per A class; tanh, or ``check --activation`` for any
 activation that is not piecewise linear) and, for tanh, a trained 1-1-1 minimum on 10 points.
 """
 
@@ -24,10 +26,11 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, workdps
+from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
 from proofs_check.checks import _activation, _linalg
 from numerics.dataset import Dataset
 from proofs_check.checks._instances import Instance, classify_matrix, designed_minimum
+from proofs_check.structure import unit_blocks
 from theory.errors import NotConverged
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
@@ -129,6 +132,7 @@ def _cell(ledger, inst, kind, lam, config, rng):
 def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
     """Cross-check with the shared classifier (proofs_check.classify), when it is available."""
     try:
+        # deferred: guarded; the except branch below handles its absence
         from proofs_check.classify import classify
     except ImportError:
         return
@@ -162,7 +166,6 @@ def instances(config: CheckConfig):
         out.append((kind, inst))
     if not config.quick and act == DEFAULT_ACTIVATION:
         trained = trained_minimum(act, WIDTHS, seed=config.seed, dps=dps)
-        from proofs_check.structure import unit_blocks
 
         kind = classify_matrix(unit_blocks(trained.arch, trained.params, trained.x, trained.y, 0, 0, dps).A, dps)
         out.append((kind, trained))
@@ -186,6 +189,40 @@ def _saddle_with_A(kind, config):
             if _linalg.eigvalsh(H)[0] < 0:
                 return Instance(base.arch, base.params, Dataset(base.x, y), base.seed, f"{base.label} x{factor} (saddle)")
     raise NotConverged("no saddle found by scaling the residual")
+
+
+def third_order_term(inst, lam: str, dps: int):
+    """T4a at lambda in {0, 1} (docs/theorems.md): the odd part (L(t) - L(-t)) / (2 t^3) at t = 1e-10,
+    the law alpha^T A_j alpha / (2 v), and min(L(t), L(-t)) - L*.
+
+    The copy ``u`` with v_u = 0 moves along (v_u, v_p, w~_u) = (t, -t, t alpha), alpha the first
+    eigenvector of A_j. The odd part removes the quartic term t^4 |phi' alpha . h~|^2 / 2; the rest
+    is O(t^2). mpmath at dps + 30."""
+    from proofs_check.structure import unit_blocks
+    from theory.embeddings import replicate
+    from theory.params import incoming_indices, outgoing_indices
+
+    digits = dps + 30
+    with workdps(digits):
+        params = to_mp_params(inst.params)
+        A = mpmath.matrix(unit_blocks(inst.arch, params, inst.x, inst.y, 0, 0, digits).A.tolist())
+        _, Q = mpmath.eigsy(A)
+        alpha = [Q[i, 0] for i in range(A.rows)]
+        law = mpmath.fsum(alpha[i] * A[i, j] * alpha[j] for i in range(A.rows) for j in range(A.rows)) \
+            / (2 * params.W[1][0, 0])
+        wide, p = replicate(inst.arch, params, 0, 0, mpmath.mpf(lam))
+        u, keep = (1, 0) if mpmath.mpf(lam) == 1 else (0, 1)  # the copy with v = 0, its partner
+        base = mlp.loss(wide, p, inst.x, inst.y, dps=digits)
+        t = mpmath.mpf("1e-10")
+        losses = []
+        for s in (t, -t):
+            vec = p.to_vector().copy()
+            vec[outgoing_indices(wide, 0, u)[0]] += s
+            vec[outgoing_indices(wide, 0, keep)[0]] -= s
+            for i, k in enumerate(incoming_indices(wide, 0, u)):
+                vec[k] += s * alpha[i]
+            losses.append(mlp.loss(wide, Params.from_vector(wide, vec), inst.x, inst.y, dps=digits))
+        return (losses[0] - losses[1]) / (2 * t ** 3), law, min(losses) - base
 
 
 def check(config: CheckConfig) -> CheckResult:
@@ -213,6 +250,11 @@ def check(config: CheckConfig) -> CheckResult:
                     tol = _linalg.zero_tolerance(config.dps, _linalg.max_abs(pb.hess_wide))
                     zeros = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)[1]
                 ledger.equal(f"A pd lambda {lam}: extra zero eigenvalues (H_(l-1)+2)", zeros, inst.arch.widths[0] + 2)
+                odd, law, drop = third_order_term(inst, lam, config.dps)
+                ledger.at_most(f"A pd lambda {lam}: |(L(t) - L(-t)) / 2t^3 - eta a^T A a / (2 v)| at t = 1e-10 (law "
+                               f"{fmt(law)}; third order decides)", abs(odd - law), abs(law) / 10 ** 6)
+                ledger.require(f"A pd lambda {lam}: min(L(t), L(-t)) - L* < 0 (not a minimum)", drop < 0, f"{fmt(drop)} < 0")
+                ledger.certify(f"A pd lambda {lam}", pb.wide_arch, pb.wide_params, inst.x, inst.y, config.dps, "saddle")
     ledger.require("at least one row of the table tested", len(untested) < 3, f"untested rows: {untested or 'none'}")
     notes = f"rows not tested (no designed strict minimum found): {', '.join(untested)}" if untested else ""
     return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation=config.activation or "generic"), notes)

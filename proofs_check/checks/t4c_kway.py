@@ -25,8 +25,8 @@ from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from proofs_check.structure import unit_blocks
 from theory.activations import get_activation
 from theory.embeddings import split
+from theory.embeddings.replication import split_tangent
 from theory.errors import NotConverged
-from theory.params import incoming_indices, outgoing_indices
 
 THEOREM = "T4c"
 APPLIES = "T4"
@@ -39,24 +39,18 @@ SHARES_FULL = (("0.5", "0.3", "0.2"), ("1.4", "-0.6", "0.2"), ("0.1", "0.2", "0.
 SHARES_QUICK = SHARES_FULL[:2]
 
 
-def copies(arch, unit, k):
-    """Unit indices of the k + 1 copies in the wide layer: the original, then the appended ones."""
-    return [unit] + [arch.widths[1] + a for a in range(k)]
-
-
-def admissible_direction(wide_arch, layer, units, shares, rng, tamper=None):
-    """A wide direction d with sum eta_a = 0 and sum lambda_a delta_a = 0; returns (d, etas, deltas)."""
-    p, m = wide_arch.incoming_size(layer), wide_arch.outgoing_size(layer)
-    etas = to_mp_array(rng.normal(size=(len(units), m)))
-    etas = etas - etas.sum(axis=0) / len(units)
-    deltas = to_mp_array(rng.normal(size=(len(units), p)))
+def admissible_direction(arch, layer, unit, shares, rng, tamper=None):
+    """A wide direction d with sum eta_a = 0 and sum lambda_a delta_a = 0 (the library's
+    split_tangent of the narrow ``arch``); returns (d, etas, deltas)."""
+    p, m, k = arch.incoming_size(layer), arch.outgoing_size(layer), len(shares)
+    etas = to_mp_array(rng.normal(size=(k, m)))
+    etas = etas - etas.sum(axis=0) / k
+    deltas = to_mp_array(rng.normal(size=(k, p)))
     if tamper != "constraint-violated":
         c = (shares @ deltas) / (shares @ shares)
         deltas = deltas - np.outer(shares, c)
-    d = np.array([mpmath.mpf(0)] * wide_arch.n_params, dtype=object)
-    for a, u in enumerate(units):
-        d[incoming_indices(wide_arch, layer, u)] = deltas[a]
-        d[outgoing_indices(wide_arch, layer, u)] = etas[a]
+    d = split_tangent(arch, layer, unit, list(shares), np.full(arch.n_params, mpmath.mpf(0), dtype=object),
+                      deltas=list(deltas), etas=list(etas))
     return d, etas, deltas
 
 
@@ -80,10 +74,10 @@ def check(config: CheckConfig) -> CheckResult:
                 wide, p = split(inst.arch, to_mp_params(inst.params), 0, 0, list(shares))
             H = mlp.hessian(wide, p, inst.x, inst.y, dps=dps)
             with workdps(dps):
-                units = copies(inst.arch, 0, len(shares) - 1)
+                units = range(len(shares))
                 worst = mpmath.mpf(0)
                 for _ in range(3):
-                    d, etas, deltas = admissible_direction(wide, 0, units, shares, rng, config.tamper)
+                    d, etas, deltas = admissible_direction(inst.arch, 0, 0, shares, rng, config.tamper)
                     form = d @ H @ d
                     predicted = (2 * sum(etas[a] @ blocks.B @ deltas[a] for a in range(len(units)))
                                  + sum(shares[a] * (deltas[a] @ blocks.A @ deltas[a]) for a in range(len(units))))
@@ -121,13 +115,11 @@ def check(config: CheckConfig) -> CheckResult:
         a = negative[0]
         with workdps(dps):
             z = _linalg.eigh(A)[1][:, 0]
-            units = copies(inst.arch, 0, len(shares) - 1)
             lam_a = shares[a]
             deltas = np.array([z * (-lam_a / (1 - lam_a))] * len(shares), dtype=object)
             deltas[a] = z
-            d = np.array([mpmath.mpf(0)] * wide.n_params, dtype=object)
-            for b, u in enumerate(units):
-                d[incoming_indices(wide, 0, u)] = deltas[b]
+            d = split_tangent(inst.arch, 0, 0, list(shares), np.full(inst.arch.n_params, mpmath.mpf(0), dtype=object),
+                              deltas=list(deltas))
             form = d @ H @ d
             predicted = lam_a / (1 - lam_a) * (z @ A @ z)
             bound = tolerance(dps, 1 + _linalg.max_abs(H), lost_digits=3) * len(d)

@@ -61,6 +61,9 @@ def check(config: CheckConfig) -> CheckResult:
             with workdps(dps):
                 p = to_mp_params(inst.params)
                 wide, wp = add_inactive_unit(arch, p, layer, to_mp_array(w0))
+            # w0 = 0: critical by T3 (b), a saddle by T5 where C != 0; generic w~0 at L > 0: not critical (T3)
+            ledger.certify(f"{tag}, {name}", wide, wp, inst.x, inst.y, dps,
+                           "saddle" if name == "w0 = 0" else "not-critical")
             Hw = mlp.hessian(wide, wp, inst.x, inst.y, dps=dps)
             H = mlp.hessian(arch, p, inst.x, inst.y, dps=dps)
             C = candidate_block_C(arch, p, inst.x, inst.y, layer, w0, dps)

@@ -44,6 +44,21 @@ def _incoming(inst, layer, rng, tamper):
     return draw_dead_incoming(inst.arch, layer, rng, inputs=h_float, margin=0.3), h
 
 
+def _certify_pair(ledger, tag, inst, p, wide, wp, dps):
+    """T6 at concrete points: the dead-unit embedding keeps the narrow verdict (a minimum stays a
+    minimum, a saddle a saddle; the function is unchanged on a neighbourhood). The narrow verdict
+    is proved first; without it the claim is the M = 1, one-hidden-layer one (T7: every critical
+    point is a minimum)."""
+    from proofs_check.certify import certify
+
+    arch = inst.arch
+    narrow = certify(arch, p, (inst.x, inst.y), dps)
+    ledger.note(f"{tag}: narrow point certified", narrow.statement if narrow.proved else f"not proved ({narrow.reason})")
+    if narrow.proved or (arch.output_dim == 1 and arch.n_layers == 2):
+        expected = "saddle" if narrow.proved and narrow.verdict == "saddle" else "minimum"
+        ledger.certify(f"{tag}: dead-unit embedding", wide, wp, inst.x, inst.y, dps, expected)
+
+
 def check(config: CheckConfig) -> CheckResult:
     """Run T6: a strictly dead ReLU unit keeps the loss constant on its cone, adds exact zero rows to
     gradient and Hessian, and keeps a minimum a minimum (docs/theorems.md).
@@ -65,6 +80,7 @@ def check(config: CheckConfig) -> CheckResult:
             margin = -max(h @ to_mp_array(w0))
         tag = f"{list(widths)} layer {layer}"
         ledger.note(f"{tag}: dead margin -max_i w~0 . h~_i", margin)
+        _certify_pair(ledger, tag, inst, p, wide, wp, dps)
         L0 = mlp.loss(arch, p, inst.x, inst.y, dps=dps)
         g, H = mlp.gradient_and_hessian(arch, p, inst.x, inst.y, dps=dps)
         w_in, v_out = new_indices(wide, layer, unit)

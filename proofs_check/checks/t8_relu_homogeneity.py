@@ -85,7 +85,8 @@ def check(config: CheckConfig) -> CheckResult:
             bound = tolerance(dps, 1 + L0, lost_digits=2)
             changes = [abs(mlp.loss(wide, _family_point(wide, wp, 0, 0, 3, rng, 1e-4), inst.x, inst.y, dps=dps) - L0)
                        for _ in range(3 if config.quick else 10)]
-        if act == "relu":
+        if act == "relu":  # one hidden layer, M = 1: the embedded point is a (non-strict) minimum (T7)
+            ledger.certify("relu [1, 3, 1] lambda 0.4", wide, wp, inst.x, inst.y, dps, "minimum")
             ledger.at_most(f"relu [1, 3, 1] lambda 0.4: max |L - L*| on the d+3 = 4 dimensional set "
                            f"({len(changes)} points)", max(changes), bound)
         else:

@@ -18,6 +18,7 @@ SECTIONS = {
 
 
 def configure(parser):
+    """Add the options of ``semiflat bench`` (``--quick``, ``--only SECTION``) to ``parser``."""
     parser.add_argument("--quick", action="store_true", help="small sizes (a minute or less in all)")
     parser.add_argument(
         "--only", choices=sorted(SECTIONS), action="append",
@@ -26,6 +27,7 @@ def configure(parser):
 
 
 def run(args) -> int:
+    """Print the tables of each selected section (each section module's ``bench(quick)``); exit code 0."""
     names = args.only or list(SECTIONS)
     for name in names:
         try:

@@ -11,6 +11,12 @@ from __future__ import annotations
 import json
 import time
 
+from numerics.limits import CHECK_DPS_RANGE
+from proofs_check import options as opt
+from proofs_check.benchtable import BenchTable
+from theory.activation_properties import STATEMENTS, applicability
+from theory.activations import get_activation
+
 NAME = "check"
 HELP = "run every theorem check (symbolic + numeric); a table theorem / statement / method / evidence / verdict"
 EXAMPLE = "semiflat check --quick"
@@ -20,9 +26,7 @@ EVIDENCE_WIDTH = 70
 
 
 def configure(parser):
-    from numerics.limits import CHECK_DPS_RANGE
-    from proofs_check import options as opt
-
+    """Add the options of ``semiflat check`` to ``parser``."""
     parser.add_argument("--quick", action="store_true", help="fewer instances per check (all checks < 60 s)")
     parser.add_argument("--json", action="store_true", help="print a JSON list of check results")
     parser.add_argument("--only", default=None, metavar="IDS",
@@ -47,8 +51,7 @@ def _summary(result) -> str:
 
 
 def render(results, verbose: bool = False) -> str:
-    from proofs_check.benchtable import BenchTable
-
+    """The text table of ``results`` (one row per theorem check; with ``verbose`` every evidence item)."""
     rows = tuple(
         (r.theorem, _clip(r.statement, STATEMENT_WIDTH), r.method, _summary(r), "pass" if r.passed else "FAIL",
          getattr(r, "certified", "") or "-", f"{r.seconds:.1f}")
@@ -68,9 +71,6 @@ def render(results, verbose: bool = False) -> str:
 
 def applicability_text(name: str) -> str:
     """Which statements hold for the activation ``name``, from its properties (docs/activations.md)."""
-    from theory.activation_properties import STATEMENTS, applicability
-    from theory.activations import get_activation
-
     act = get_activation(name)
     texts = {s.key: s.text for s in STATEMENTS}
     lines = [f"activation {act.name}: {act.properties.describe()}"]
@@ -80,6 +80,10 @@ def applicability_text(name: str) -> str:
 
 
 def run(args) -> int:
+    """Run the selected theorem checks and print them as a table or JSON; exit code 0 if every check
+    passed, 1 if one failed, 2 (``UsageError``) for an unknown id or a ``--dps`` below 20.
+    """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.checks import CHECKS, check_all
     from proofs_check.cli import UsageError
 
@@ -97,8 +101,6 @@ def run(args) -> int:
                          "pass --dps 20 or more (default 40)")
     activation = None
     if args.activation is not None:
-        from theory.activations import get_activation
-
         activation = get_activation(args.activation).name  # a bad name: exit 2 before any work
         from proofs_check.checks.registry import not_applicable
 

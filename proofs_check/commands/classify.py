@@ -8,6 +8,16 @@ from __future__ import annotations
 import json
 import sys
 
+import mpmath
+
+from numerics import limits
+from numerics.atomic import write_atomic
+from numerics.limits import CLASSIFY_DPS_RANGE
+from proofs_check import options as opt
+from proofs_check import snap
+from proofs_check.options import check_output_file
+from theory.errors import InvalidInput
+
 NAME = "classify"
 HELP = ("classify a network's parameters as a critical point: gradient norm, Hessian inertia at high "
         "precision, proved flat dimension and a verdict (strict-minimum, semi-flat-minimum, "
@@ -16,9 +26,7 @@ EXAMPLE = "semiflat classify wide.json --data data.csv --dps 50 --json"
 
 
 def configure(parser):
-    from numerics.limits import CLASSIFY_DPS_RANGE
-    from proofs_check import options as opt
-
+    """Add the options of ``semiflat classify`` to ``parser``."""
     parser.add_argument("network", metavar="NET.json", help="a network file (semiflat.network/1)")
     parser.add_argument("--data", default=None, metavar="FILE",
                         help="training data (CSV or JSON); default: the data stored in the network file")
@@ -32,16 +40,11 @@ def configure(parser):
                         help="with --certify: write the certificate ('semiflat verify CERT.json' re-checks it)")
     parser.add_argument("--plot", default=None, metavar="FILE.png",
                         help="draw the Hessian spectrum with the zero band and the proved flat directions")
-    from proofs_check import snap
 
     snap.configure(parser)
 
 
 def _dps(args, net) -> int:
-    from theory.errors import InvalidInput
-
-    from numerics.limits import CLASSIFY_DPS_RANGE
-
     low, high = CLASSIFY_DPS_RANGE
     if args.dps is not None:
         return args.dps
@@ -53,8 +56,6 @@ def _dps(args, net) -> int:
 
 def text_report(report, source: str) -> str:
     """A readable summary: verdict, theorem, inertia, flat dimension, gradient norm, blocks, certificate."""
-    import mpmath
-
     inertia = report.inertia
     lines = [
         f"network: {source}",
@@ -85,9 +86,12 @@ def text_report(report, source: str) -> str:
 
 
 def run(args) -> int:
+    """Classify the network file's parameters on its data and print (or write) the report; exit code 0
+    for every verdict, 2 on bad input (module docstring; docs/classification.md).
+    """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.files import load_data, load_network
     from proofs_check.classify import classify
-    from theory.errors import InvalidInput
 
     net = load_network(args.network)
     dps = _dps(args, net)
@@ -99,12 +103,10 @@ def run(args) -> int:
         raise InvalidInput(f"{args.network} stores no data; pass the training data with --data FILE")
     if args.certificate is not None and not args.certify:
         raise InvalidInput("--certificate CERT.json needs --certify")
-    from proofs_check.options import check_output_file
 
     for flag in ("--certificate", "--plot"):
         if getattr(args, flag[2:]) is not None:
             check_output_file(getattr(args, flag[2:]), flag)
-    from numerics import limits
 
     D = net.arch.n_params
     if D > limits.MAX_CLASSIFY_PARAMS:
@@ -112,16 +114,16 @@ def run(args) -> int:
                            "(its Hessian is a dense D x D matrix at high precision)")
     limits.check_memory(f"the {D} x {D} Hessian of {args.network} at dps {dps}", 3 * D * D, limits.mpf_bytes(dps),
                         "classify a smaller network or pass a smaller --dps")
-    from proofs_check import snap
 
     net, near_lines, near = snap.prepare(args, net, data, dps)
     report = classify(net.arch, net.params, data, dps=dps, certify=args.certify)
     if args.plot:
+        # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
         from proofs_check.spectrum_figure import save_spectrum_figure
 
         save_spectrum_figure(report, args.plot)
     if args.certificate is not None:
-        from numerics.atomic import write_atomic
+        # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
         from numerics.files import dumps
 
         if report.certificate is None:

@@ -11,6 +11,10 @@ from __future__ import annotations
 import sys
 import time
 
+from proofs_check.atomic import write_atomic
+from proofs_check.options import check_output_file
+from theory.errors import InvalidInput
+
 NAME = "derive"
 HELP = (
     "symbolic derivation report: for each embedding claim the statement, the parameter map, key "
@@ -41,9 +45,8 @@ def run(args) -> int:
     """Run ``semiflat derive``: prove the chosen embedding's claims symbolically and print or write the
     report (docs/symbolic.md); return 1 if a claim failed, else 0.
     """
-    from proofs_check.atomic import write_atomic
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.derivation_report import render_json, render_markdown, render_tex
-    from theory.errors import InvalidInput
     from theory.symbolic import claims_of, prove
     from theory.symbolic.layer import check_activation
 
@@ -51,8 +54,6 @@ def run(args) -> int:
         raise InvalidInput(f"--embedding {args.embedding!r} is not known; use one of {', '.join(EMBEDDINGS)}")
     check_activation(args.activation)
     if args.out:
-        from proofs_check.options import check_output_file
-
         check_output_file(args.out)  # before the proofs, not after them
     ids = claims_of(args.embedding)
     start = time.perf_counter()

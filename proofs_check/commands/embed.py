@@ -9,12 +9,22 @@ atomically; bad input leaves no file behind (exit 2).
 
 from __future__ import annotations
 
+import argparse
 import os
 import shlex
 from pathlib import Path
 
 import mpmath
 import numpy as np
+
+from numerics import limits
+from numerics.limits import DPS_MAX
+from numerics.precision import tolerance, workdps
+from proofs_check import options as opt
+from proofs_check.options import check_output_file
+from theory.embeddings import EmbeddingRequest, embed_to_width, split
+from theory.errors import IncompatibleEmbedding, InvalidInput
+from theory.network import forward, hidden_values
 
 NAME = "embed"
 HELP = "widen a hidden layer by unit replication, an inactive unit or inactive propagation"
@@ -41,9 +51,7 @@ _METHOD_OPTIONS = (
 
 
 def configure(parser):
-    from numerics import limits
-    from proofs_check import options as opt
-
+    """Add the options of ``semiflat embed`` to ``parser``."""
     parser.add_argument("network", metavar="NET.json", help="the narrow network (semiflat.network/1)")
     parser.add_argument("--method", required=True, choices=["replication", "inactive-unit", "inactive-propagation"],
                         help="which embedding to apply")
@@ -74,10 +82,11 @@ def configure(parser):
 
 
 def run(args) -> int:
+    """Embed the network file into a wider one and write it atomically; exit code 0, or 2 on bad input
+    with no file left behind (docs/embeddings.md).
+    """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.files import load_data, load_network, save_network
-    from numerics.precision import workdps
-    from proofs_check.options import check_output_file
-    from theory.errors import IncompatibleEmbedding, InvalidInput
 
     check_output_file(args.out)
     _check_out(args)
@@ -88,8 +97,6 @@ def run(args) -> int:
         arch.check_unit(args.layer, args.unit)
     current = arch.widths[args.layer + 1]
     if args.to is not None:
-        from numerics import limits
-
         grown = arch.n_params + max(0, args.to - current) * (arch.incoming_size(args.layer) + arch.outgoing_size(args.layer))
         if grown > limits.MAX_PARAMS:
             raise InvalidInput(f"--to {args.to} gives {grown} parameters; at most {limits.MAX_PARAMS}")
@@ -139,8 +146,6 @@ def run(args) -> int:
     wide_arch, wide_params = build(dps)
     out_dps = preserving_dps(arch, params, wide_arch, wide_params, dps, net.data)
     if out_dps is None:
-        from numerics.limits import DPS_MAX
-
         lost = _lost_digits(params, wide_params, dps)
         out_dps = dps + lost + 5
         if out_dps > DPS_MAX:
@@ -175,10 +180,6 @@ def run(args) -> int:
 
 def _embed(args, arch, params, current, dps, *, lam, shares, incoming, dead_inputs, dead_box, b0, v0):
     """Map the options onto theory.embeddings and run them at the file's precision."""
-    from numerics.precision import workdps
-    from theory.embeddings import EmbeddingRequest, embed_to_width, split
-    from theory.errors import IncompatibleEmbedding
-
     layer = args.layer
     with workdps(dps):
         if shares is not None:
@@ -227,9 +228,8 @@ def preserving_dps(arch, params, wide_arch, wide_params, dps: int, data, referen
 
     This is the check that no written network computes another function (docs/embeddings.md: every
     embedding preserves the function) when huge values cancel (e.g. ``--lambda 1e60``)."""
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.files import network_from_json, network_to_json
-    from numerics.precision import tolerance, workdps
-    from theory.network import forward
 
     ref = dps if reference_dps is None else reference_dps
     x = probe_inputs(arch, data)
@@ -245,8 +245,6 @@ def preserving_dps(arch, params, wide_arch, wide_params, dps: int, data, referen
 def _lost_digits(params, wide_params, dps: int) -> int:
     """Digits the embedding's values can cancel: log10 of the largest wide parameter relative to
     the largest narrow one (at least 1)."""
-    from numerics.precision import workdps
-
     with workdps(dps):
         big = max(abs(v) for v in wide_params.to_vector())
         ref = max([mpmath.mpf(1)] + [abs(v) for v in params.to_vector()])
@@ -255,18 +253,12 @@ def _lost_digits(params, wide_params, dps: int) -> int:
 
 def _layer_inputs(arch, params, data, layer: int, dps: int) -> np.ndarray:
     """h(layer): the inputs of hidden layer ``layer`` on the data (layer 0: the x's), at ``dps``."""
-    from numerics.precision import workdps
-    from theory.network import hidden_values
-
     with workdps(dps):
         return hidden_values(arch, params, data.to_mp().x)[layer]
 
 
 def _check_dead(wide_arch, wide_params, layer, first_new, inputs, dps, source) -> None:
     """Every new unit must be strictly inactive (w.h + b < 0) on every row of ``inputs``."""
-    from numerics.precision import workdps
-    from theory.errors import IncompatibleEmbedding
-
     with workdps(dps):
         W, b = wide_params.W[layer], wide_params.b[layer]
         for unit in range(first_new, wide_arch.widths[layer + 1]):
@@ -280,8 +272,6 @@ def _check_dead(wide_arch, wide_params, layer, first_new, inputs, dps, source) -
 
 
 def _check_out(args) -> None:
-    from theory.errors import InvalidInput
-
     out, src = Path(args.out), Path(args.network)
     if out.exists() and src.exists() and os.path.samefile(out, src) and not args.force:
         raise InvalidInput(f"--out {args.out} is the input file; pick another path or pass --force to overwrite it")
@@ -289,6 +279,7 @@ def _check_out(args) -> None:
 
 def _number(text, flag: str):
     """An exact decimal read at the current precision (call inside workdps)."""
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.datafile import read_number
 
     if text is None:
@@ -297,8 +288,6 @@ def _number(text, flag: str):
 
 
 def _numbers(text, flag: str, size: int | None = None, why: str = ""):
-    from theory.errors import InvalidInput
-
     if text is None:
         return None
     parts = [p for p in text.split(",")]
@@ -309,12 +298,6 @@ def _numbers(text, flag: str, size: int | None = None, why: str = ""):
 
 
 def _box(text: str):
-    from theory.errors import InvalidInput
-
-    import argparse
-
-    from proofs_check import options as opt
-
     parts = text.split(":")
     try:
         low, high = (opt.real()(p) for p in parts)

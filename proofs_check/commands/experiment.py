@@ -2,7 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
+from pathlib import Path
+
+from numerics import limits
+from numerics.atomic import staged_folder
+from numerics.experiment.config import (
+    ExperimentConfig,
+    PROTOCOLS,
+    QUICK,
+    RHO_RULES,
+    RunOptions,
+    SURPLUS_RULES,
+)
+from numerics.experiment.runner import run_experiment
+from numerics.experiment.store import OutputLock, PartialStore
+from proofs_check import options as opt
+from proofs_check.options import check_output_folder
+from proofs_check.progress import ProgressBar
+from theory.errors import InvalidInput
 
 NAME = "experiment"
 HELP = "the paper's Figure-2 experiment: embed, perturb, generalization error ratios vs H"
@@ -10,10 +30,7 @@ EXAMPLE = "semiflat experiment fig2 --out fig2/ --workers 2   (add --quick for a
 
 
 def _ints(text: str) -> tuple[int, ...]:
-    import argparse
-
-    from numerics import limits
-    from proofs_check import options as opt
+    # deferred: import cycle (proofs_check.cli imports every command module)
     from proofs_check.cli import UsageError
 
     parts = [t for t in text.split(",") if t.strip()]
@@ -26,10 +43,7 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    import argparse
-
-    from numerics import limits
-    from proofs_check import options as opt
+    # deferred: import cycle (proofs_check.cli imports every command module)
     from proofs_check.cli import UsageError
 
     parts = text.split(":")
@@ -45,11 +59,7 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def configure(parser):
-    from numerics.experiment.config import ExperimentConfig, PROTOCOLS, RHO_RULES, SURPLUS_RULES
-
-    from numerics import limits
-    from proofs_check import options as opt
-
+    """Add the options of ``semiflat experiment fig2`` to ``parser``."""
     d = ExperimentConfig()
     parser.add_argument("which", choices=["fig2"], help="the experiment to run (fig2: the paper's Figure 2)")
     parser.add_argument("--trials", type=opt.integer(1, limits.MAX_TRIALS), default=None, help=f"number of trials (default {d.trials}; --quick 100)")
@@ -85,14 +95,12 @@ def configure(parser):
 
 
 def config_from_args(args):
-    from numerics.experiment.config import QUICK, ExperimentConfig
-
+    """The :class:`~numerics.experiment.config.ExperimentConfig` the parsed options describe (``--quick``
+    defaults filled in); raises ``UsageError`` for an ``--h0`` that is neither a positive integer nor ``auto``.
+    """
     h0 = args.h0.strip()
     if h0 != "auto":
-        import argparse
-
-        from numerics import limits
-        from proofs_check import options as opt
+        # deferred: import cycle (proofs_check.cli imports every command module)
         from proofs_check.cli import UsageError
 
         try:
@@ -116,10 +124,6 @@ def config_from_args(args):
 
 def make_folder(path) -> list:
     """Create ``path`` and its missing parents; return the folders created (innermost last)."""
-    from pathlib import Path
-
-    from theory.errors import InvalidInput
-
     made, p = [], Path(path)
     while not p.exists() and p != p.parent:
         made.append(p)
@@ -146,13 +150,13 @@ def remove_if_empty(folders) -> None:
 
 
 def run(args) -> int:
-    from numerics.experiment.config import RunOptions
-    from numerics.experiment.store import OutputLock
-    from proofs_check.options import check_output_folder
-
+    """Run (or resume, or run one shard of) the Figure-2 experiment under a lock on ``--out`` and write its
+    results and figures; exit code 0, or 1 with ``--strict`` when the verdict is NOT reproduced (docs/experiment.md).
+    """
     config = config_from_args(args)
     shard = _shard(args.shard) if args.shard is not None else None
     if shard is not None and config.trials < shard[1]:
+        # deferred: import cycle (proofs_check.cli imports every command module)
         from proofs_check.cli import UsageError
 
         raise UsageError(f"--shard {args.shard}: {shard[1]} shards of {config.trials} trial(s) leave some shard "
@@ -161,6 +165,7 @@ def run(args) -> int:
         _check_scheduler(args.scheduler)
     _check_memory(config)
     if args.resume and args.force:
+        # deferred: import cycle (proofs_check.cli imports every command module)
         from proofs_check.cli import UsageError
 
         raise UsageError("--resume continues the interrupted run and --force discards it; give only one")
@@ -183,8 +188,6 @@ def run(args) -> int:
 
 def _check_memory(config) -> None:
     """Refuse runs whose results or per-trial arrays would not fit (estimates, before any work)."""
-    from numerics import limits
-
     widths = len(config.hgrid) if config.hgrid else config.hmax
     rows = config.trials * widths * len(config.activations)
     limits.check_memory(f"{rows} result rows (--trials x widths x activations)", rows, 400,
@@ -196,8 +199,7 @@ def _check_memory(config) -> None:
 
 def _check_scheduler(address: str) -> None:
     """A Dask scheduler address: [scheme://]host:port (checked before any training starts)."""
-    import re
-
+    # deferred: import cycle (proofs_check.cli imports every command module)
     from proofs_check.cli import UsageError
 
     if len(address) > 300 or not re.fullmatch(r"([a-z][a-z0-9+.-]*://)?[A-Za-z0-9._\[\]:-]*[A-Za-z0-9.\]]:[0-9]{1,5}/?",
@@ -207,11 +209,8 @@ def _check_scheduler(address: str) -> None:
 
 
 def _locked_run(args, config, options) -> int:
-    from numerics.atomic import staged_folder
-    from numerics.experiment.runner import run_experiment
-    from numerics.experiment.store import PartialStore
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.fig2_report import document, verdict, write_outputs
-    from proofs_check.progress import ProgressBar
 
     bar = ProgressBar(enabled=None if not args.no_progress else False)
     try:

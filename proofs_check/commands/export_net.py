@@ -10,6 +10,11 @@ has no module for).
 
 from __future__ import annotations
 
+import mpmath
+
+from numerics.precision import workdps
+from proofs_check.options import check_output_file
+
 NAME = "export"
 HELP = "export a network file to NumPy .npz, safetensors or a PyTorch state_dict (.pt)"
 EXAMPLE = "semiflat export net.json --format safetensors --layout flax --out params.safetensors"
@@ -31,10 +36,8 @@ def configure(parser):
 
 def relative_rounding(net, dtype):
     """max |round(p) - p| / max(|p|) over the parameters, an mpf (0 when every value is exact)."""
-    import mpmath
-
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.interop.exact import to_binary
-    from numerics.precision import workdps
 
     with workdps(net.dps):
         vec = net.params.to_vector()
@@ -48,12 +51,9 @@ def run(args) -> int:
     """Run ``semiflat export``: write a network file as npz, safetensors or a torch state_dict and
     report the largest relative rounding (docs/interop.md); return the exit code.
     """
-    import mpmath
-
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics import interop
     from numerics.files import load_network
-
-    from proofs_check.options import check_output_file
 
     check_output_file(args.out)
     net = load_network(args.network)

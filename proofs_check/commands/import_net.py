@@ -10,6 +10,14 @@ Exit codes: 0 written; 2 bad input or an unsupported layer (one line naming the 
 
 from __future__ import annotations
 
+import argparse
+import zipfile
+
+from numerics import limits
+from proofs_check import options as opt
+from proofs_check.options import check_output_file
+from theory.errors import FileFormatError, InvalidInput
+
 NAME = "import"
 HELP = ("import a network from NumPy .npz (W0, b0, W1, ...; Flax kernels), safetensors or a PyTorch "
         "state_dict (.pt), with every value converted to its exact decimal")
@@ -18,8 +26,6 @@ EXAMPLE = "semiflat import model.pt --activation tanh --data data.csv --out net.
 
 def configure(parser):
     """Add the options of ``semiflat import`` to ``parser`` (docs/interop.md)."""
-    from proofs_check import options as opt
-
     parser.add_argument("file", metavar="FILE", help="a .npz, .safetensors, .pt or .pth file")
     parser.add_argument("--format", choices=["npz", "safetensors", "torch"], default=None,
                         help="the file's format (default: from its suffix)")
@@ -36,13 +42,6 @@ def configure(parser):
 
 def parse_widths(text):
     """``"1,5,1"`` -> (1, 5, 1); a one-line error otherwise."""
-    from theory.errors import InvalidInput
-
-    import argparse
-
-    from numerics import limits
-    from proofs_check import options as opt
-
     try:
         widths = tuple(opt.integer(1, limits.MAX_WIDTH)(t) for t in str(text).split(",")[:limits.MAX_LAYERS + 2])
     except argparse.ArgumentTypeError:
@@ -56,20 +55,15 @@ def run(args) -> int:
     """Run ``semiflat import``: read a foreign weights file into a network file (docs/interop.md);
     return the exit code.
     """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics import interop
     from numerics.files import load_data, save_network
-    from theory.errors import InvalidInput
-
-    from proofs_check.options import check_output_file
 
     check_output_file(args.out)
     if not 10 <= args.dps <= 1000:
         raise InvalidInput(f"--dps {args.dps} is out of range; pass an integer between 10 and 1000")
     widths = None if args.arch is None else parse_widths(args.arch)
     data = None if args.data is None else load_data(args.data, args.dps)
-    import zipfile
-
-    from theory.errors import FileFormatError
 
     try:
         net = interop.read(args.file, activation=args.activation, widths=widths, dps=args.dps, data=data,

@@ -10,6 +10,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import mpmath
+
+from numerics import mlp
+from numerics.precision import to_decimal_string, workdps
+from proofs_check import snap
+from theory.errors import InvalidInput
+
 NAME = "info"
 HELP = "architecture, parameter count and provenance of a network; with data its loss and gradient norm"
 EXAMPLE = "semiflat info net.json --data data.csv"
@@ -30,23 +37,17 @@ class DataSummary:
 
 
 def configure(parser):
+    """Add the options of ``semiflat info`` to ``parser``."""
     parser.add_argument("network", metavar="NET.json", help="a network file (semiflat.network/1)")
     parser.add_argument("--data", default=None, metavar="FILE",
                         help="data (CSV or JSON); default: the data stored in the network file, if any")
     parser.add_argument("--json", action="store_true", help="print one JSON object (numbers at full precision)")
-    from proofs_check import snap
 
     snap.configure(parser)
 
 
 def summarize_data(net, data, source: str) -> DataSummary:
     """Evaluate loss, SSE and gradient norm of ``net`` on ``data`` at ``net.dps``."""
-    import mpmath
-
-    from numerics import mlp
-    from numerics.precision import workdps
-    from theory.errors import InvalidInput
-
     arch = net.arch
     if data.input_dim != arch.input_dim or data.output_dim != arch.output_dim:
         raise InvalidInput(
@@ -62,12 +63,11 @@ def summarize_data(net, data, source: str) -> DataSummary:
 
 
 def run(args) -> int:
-    import mpmath
-
+    """Print what the network file holds and, with data, its loss, squared error and gradient norm at the
+    file's ``dps`` (module docstring); exit code 0.
+    """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.files import load_data, load_network
-    from numerics.precision import to_decimal_string
-
-    from proofs_check import snap
 
     net = load_network(args.network)
     data = load_data(args.data, net.dps) if args.data is not None else net.data

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+import numpy as np
+
+from numerics.atomic import staged_folder
+from numerics.experiment.config import ExperimentConfig
+from numerics.experiment.store import OutputLock
+from numerics.experiment.trials import PER_WIDTH
+from proofs_check.commands.experiment import make_folder, remove_if_empty
+from proofs_check.options import check_output_folder
+from theory.errors import FileFormatError, InvalidInput, SemiflatError
 
 NAME = "merge"
 HELP = "merge the results of 'semiflat experiment fig2 --shard a:b' runs into one result"
@@ -11,16 +22,13 @@ EXAMPLE = "semiflat merge shard0/ shard1/ --out fig2/"
 
 
 def configure(parser):
+    """Add the options of ``semiflat merge`` to ``parser``."""
     parser.add_argument("shards", nargs="+", help="folders (or results.json files) of the shard runs")
     parser.add_argument("--out", required=True, help="output folder of the merged run")
     parser.add_argument("--no-figures", action="store_true", help="skip fig2a.png and fig2b.png")
 
 
 def _load(path: str) -> dict:
-    from theory.errors import FileFormatError, InvalidInput
-
-    import os
-
     p = Path(path)
     if len(os.fsencode(path)) > 4000 or any(len(os.fsencode(part)) > 255 for part in p.parts):
         raise InvalidInput(f"{path[:60]}...: the path or a name in it is too long")
@@ -28,9 +36,11 @@ def _load(path: str) -> dict:
         p = p / "results.json"
     if not p.exists():
         raise InvalidInput(f"{p} does not exist; pass the folders written by 'semiflat experiment fig2 --shard a:b'")
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.datafile import parse_json_text, read_text
 
     doc = parse_json_text(read_text(p), str(p), exact=False)
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.experiment.results import FORMAT
 
     if not isinstance(doc, dict):
@@ -43,9 +53,8 @@ def _load(path: str) -> dict:
 
 def merge_documents(docs: list[dict]) -> dict:
     """The unsharded results document rebuilt from shard documents (checked for consistency)."""
-    from numerics.experiment.config import ExperimentConfig
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.experiment.results import arrays_from_rows, build_results
-    from theory.errors import InvalidInput
 
     first = docs[0]
     for d in docs[1:]:
@@ -69,16 +78,13 @@ def merge_documents(docs: list[dict]) -> dict:
         a = first["activations"][act]
         per[act] = {"columns": tuple(a["widths"]), "lo": lo, "arrays": _refit(columns, a["widths"], arrays),
                     "network": a["network"], "rho": a["rho"], "quadrature": a["quadrature"]}
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.fig2_report import add_analyses
 
     return add_analyses(build_results(config, per, None))
 
 
 def _refit(columns, widths, arrays):
-    import numpy as np
-
-    from numerics.experiment.trials import PER_WIDTH
-
     if tuple(columns) == tuple(widths):
         return arrays
     out = dict(arrays)
@@ -92,8 +98,6 @@ def _refit(columns, widths, arrays):
 
 def _checked_merge(docs: list[dict]) -> dict:
     """:func:`merge_documents`, with a structurally damaged shard reported as a file error."""
-    from theory.errors import FileFormatError, SemiflatError
-
     try:
         return merge_documents(docs)
     except SemiflatError:
@@ -106,13 +110,11 @@ def _checked_merge(docs: list[dict]) -> dict:
 
 
 def run(args) -> int:
-    import os
-
-    from numerics.atomic import staged_folder
-    from numerics.experiment.store import OutputLock
-    from proofs_check.commands.experiment import make_folder, remove_if_empty
+    """Merge the shard folders into the unsharded results under ``--out`` (written in a staging folder, then
+    moved into place); exit code 0, or 2 when the shards do not belong to one run.
+    """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.fig2_report import write_outputs
-    from proofs_check.options import check_output_folder
 
     check_output_folder(args.out)
     docs = [_load(p) for p in args.shards]

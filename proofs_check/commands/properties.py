@@ -13,11 +13,20 @@ failed or found no valid example (with ``--mutant``: the mutant was not caught);
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
 from fractions import Fraction
 from pathlib import Path
+
+import mpmath
+import numpy as np
+
+from numerics.atomic import write_atomic
+from proofs_check.progress import ProgressBar
+from theory.activations import ACTIVATION_NAMES, PAPER_ACTIVATION_NAMES, get_activation
+from theory.errors import InvalidInput
 
 NAME = "properties"
 HELP = ("run the invariants I1-I19 with hypothesis at a chosen scale; a table of results, and shrunk "
@@ -32,6 +41,7 @@ DEFAULT_OUT = "semiflat-properties"
 
 
 def configure(parser):
+    """Add the options of ``semiflat properties`` to ``parser``."""
     parser.add_argument("--activation", nargs="+", default=None, metavar="NAME",
                         help="activations to draw from: registry names (tanh relu leaky_relu:0.1 expr:x*tanh(x) ...) "
                              "or 'all' for every built-in; default: tanh relu sigmoid softplus gelu identity")
@@ -60,8 +70,6 @@ def configure(parser):
 
 def parse_depth(text: str) -> tuple[int, int]:
     """'3' -> (3, 3); '2..4' -> (2, 4); both ends within :data:`DEPTHS`."""
-    from theory.errors import InvalidInput
-
     match = re.fullmatch(r"\s*(\d+)\s*(?:\.\.\s*(\d+)\s*)?", str(text))
     low, high = (int(match.group(1)), int(match.group(2) or match.group(1))) if match else (None, None)
     if low is None or not DEPTHS[0] <= low <= high <= DEPTHS[1]:
@@ -72,9 +80,8 @@ def parse_depth(text: str) -> tuple[int, int]:
 
 def build_scale(args):
     """The :class:`proofs_check.invariants.Scale` of the command line (validated)."""
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.invariants import Scale
-    from theory.activations import ACTIVATION_NAMES, PAPER_ACTIVATION_NAMES, get_activation
-    from theory.errors import InvalidInput
 
     names = tuple(args.activation) if args.activation else PAPER_ACTIVATION_NAMES
     if "all" in names:
@@ -89,14 +96,13 @@ def build_scale(args):
 
 def selected(only):
     """The invariants named by ``--only`` (all when None)."""
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.invariants import INVARIANTS, get_invariant
 
     if not only:
         return INVARIANTS
     ids = [s for s in only.split(",") if s.strip()]
     if not ids:
-        from theory.errors import InvalidInput
-
         raise InvalidInput(f"--only {only!r} names no invariant; pass e.g. --only I1,I5")
     picked = {get_invariant(i).id for i in ids}
     return tuple(inv for inv in INVARIANTS if inv.id in picked)
@@ -104,11 +110,6 @@ def selected(only):
 
 def plain(value):
     """A drawn argument as plain JSON (steps as dicts, rationals and mpf as strings)."""
-    import dataclasses
-
-    import mpmath
-    import numpy as np
-
     if dataclasses.is_dataclass(value):
         return {k: plain(v) for k, v in dataclasses.asdict(value).items()}
     if isinstance(value, dict):
@@ -126,6 +127,7 @@ def plain(value):
 
 def write_counterexample(out: Path, case, subject, seed: int) -> dict:
     """Write the shrunk example of a failed case; returns the written paths by role."""
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.files import save_data, save_network
 
     ex = case.counterexample
@@ -170,6 +172,7 @@ def table(results) -> str:
 
 def cpu_seconds() -> float:
     """CPU time of this process plus its finished worker processes (user + system)."""
+    # deferred: POSIX only
     import resource
 
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -179,6 +182,7 @@ def cpu_seconds() -> float:
 
 def _run_one(invariant_id, options):
     """Worker: run one invariant; returns picklable parts (invariants hold functions)."""
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.invariants import SEMIFLAT, get_invariant, get_mutant, run_invariant
 
     scale, subject_name, examples, seed, profile, database, shrink_seconds = options
@@ -190,6 +194,7 @@ def _run_one(invariant_id, options):
 
 def run_parallel(invariants, options, workers: int, bar):
     """Run invariants in ``workers`` processes; results in the order of ``invariants``."""
+    # deferred: `semiflat --help` imports this module; these load multiprocessing and hypothesis
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     from proofs_check.invariants import InvariantResult
@@ -205,13 +210,15 @@ def run_parallel(invariants, options, workers: int, bar):
 
 
 def run(args) -> int:
+    """Run the selected invariants (or one mutant against them) and print the table; exit codes as in the
+    module docstring (docs/properties.md).
+    """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     import hypothesis
 
     from proofs_check.invariants import MUTANTS, SEMIFLAT, get_mutant, run_invariant
     from proofs_check.invariants.profiles import PROFILES
     from proofs_check.invariants.runner import draw_seed
-    from proofs_check.progress import ProgressBar
-    from theory.errors import InvalidInput
 
     if args.list_mutants:
         for m in MUTANTS:
@@ -270,8 +277,6 @@ def run(args) -> int:
     if args.mutant is not None:
         record["caught_by"] = [r.invariant.id for r in failed]
     if args.out is not None:
-        from numerics.atomic import write_atomic
-
         out.mkdir(parents=True, exist_ok=True)
         write_atomic(out / "run.json", json.dumps(record, indent=2) + "\n")
     if args.json:

@@ -9,12 +9,20 @@ end; a part that is not built yet (its command raises "not built yet") is record
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
+import json
 import os
+import sys
 import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+
+from proofs_check import options as opt
+from proofs_check.atomic import write_atomic
+from proofs_check.options import check_output_folder
+from theory import __version__
 
 NAME = "reproduce"
 HELP = "the main job: check + derive + experiment fig2 at the default size, one report.md"
@@ -25,7 +33,6 @@ def configure(parser):
     """Add the options of ``semiflat reproduce`` to ``parser`` (docs/formats.md)."""
     parser.add_argument("--out", default="semiflat-results", help="output folder (default ./semiflat-results)")
     parser.add_argument("--quick", action="store_true", help="quick checks and a 100-trial Figure 2")
-    from proofs_check import options as opt
 
     parser.add_argument("--workers", type=opt.workers, default=min(2, os.cpu_count() or 1),
                         help="worker processes for the experiment (results do not depend on it)")
@@ -50,8 +57,8 @@ def run_part(name: str, argv: list[str], out: Path, stdout_file: str | None, out
              capture_stderr: bool = True, main=None) -> PartOutcome:
     """Run ``semiflat ARGV`` in-process; stdout goes to ``out/stdout_file``."""
     if main is None:
+        # deferred: import cycle (proofs_check.cli imports every command module)
         from proofs_check.cli import main
-    import importlib
 
     module = importlib.import_module(f"proofs_check.commands.{argv[0]}")
     if "not built yet" in getattr(module, "HELP", ""):
@@ -68,8 +75,6 @@ def run_part(name: str, argv: list[str], out: Path, stdout_file: str | None, out
         crash = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     seconds = time.perf_counter() - t0
     if stdout_file:
-        from proofs_check.atomic import write_atomic
-
         write_atomic(out / stdout_file, sout.getvalue())
     message = " ".join(err.getvalue().split())[-400:]
     if crash:
@@ -89,16 +94,14 @@ def check_part(out: Path, quick: bool) -> PartOutcome | None:
     """The theorem checks through their Python API, run once, written as check.md and check.json.
 
     Returns None when the API is not there (the CLI path is used instead)."""
-    import json
-
     try:
+        # deferred: guarded; the except branch below handles its absence
         from proofs_check.checks import check_all
         from proofs_check.commands.check import HELP, render
     except (ImportError, AttributeError):
         return None
     if "not built yet" in HELP:
         return None
-    from proofs_check.atomic import write_atomic
 
     command = "semiflat check" + (" --quick" if quick else "")
     t0 = time.perf_counter()
@@ -119,8 +122,6 @@ class _Tee:
     """Copy of stderr into a buffer that still shows on the terminal (the progress bar)."""
 
     def __init__(self, buffer):
-        import sys
-
         self.buffer, self.stream = buffer, sys.stderr
 
     def write(self, text):
@@ -141,10 +142,6 @@ def run(args) -> int:
     """Run ``semiflat reproduce``: check, derive and the Figure-2 experiment (perturb and retrain
     protocols) into ``--out``, then write the summary report; return 1 if a part failed, else 0.
     """
-    from proofs_check.atomic import write_atomic
-
-    from proofs_check.options import check_output_folder
-
     out = check_output_folder(args.out)
     out.mkdir(parents=True, exist_ok=True)
     quick = ["--quick"] if args.quick else []
@@ -182,8 +179,6 @@ PROTOCOL_DIRS = (("perturb", "fig2"), ("retrain", "fig2-retrain"))
 
 
 def _protocol_docs(out: Path) -> list[tuple[str, dict]]:
-    import json
-
     docs = []
     for proto, d in PROTOCOL_DIRS:
         path = out / d / "results.json"
@@ -197,6 +192,7 @@ def both_protocols_figure(out: Path) -> bool:
     docs = [doc for _, doc in _protocol_docs(out)]
     if not docs:
         return False
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.fig2_figures import figure_2b
 
     figure_2b(docs, out / "fig2b.png")
@@ -205,8 +201,6 @@ def both_protocols_figure(out: Path) -> bool:
 
 def report(parts: list[PartOutcome], out: Path, quick: bool) -> str:
     """The Markdown summary of a reproduction: overall verdict and one table row per part."""
-    from theory import __version__
-
     L = [f"# semiflat {__version__}: reproduction of Fukumizu, Yamaguchi, Mototake, Tanaka (NeurIPS 2019)", ""]
     failed = [p for p in parts if p.status in ("failed", "error", "crashed")]
     missing = [p for p in parts if p.status == "not available"]
@@ -225,6 +219,7 @@ def report(parts: list[PartOutcome], out: Path, quick: bool) -> str:
     L += ["", "## Figure 2", ""]
     docs = _protocol_docs(out)
     if docs:
+        # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
         from proofs_check.fig2_report import verdict
 
         for d, doc in docs:

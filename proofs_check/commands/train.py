@@ -12,9 +12,18 @@ the ReLU kink certificate, is printed; no file is written); 2 bad input.
 
 from __future__ import annotations
 
+import argparse
 import shlex
 import sys
 import time
+
+from numerics import limits
+from numerics.limits import MAX_RELU_EXACT_SAMPLES
+from numerics.precision import to_decimal_string, workdps
+from proofs_check import options as opt
+from proofs_check.options import check_output_file
+from theory.activations import get_activation
+from theory.errors import InvalidInput
 
 NAME = "train"
 HELP = "train a network to a verified squared training error (or critical point) and write it"
@@ -22,9 +31,7 @@ EXAMPLE = "semiflat train --teacher tanh --n 10 --noise 0.1 --seed 3 --activatio
 
 
 def configure(parser):
-    from numerics import limits
-    from proofs_check import options as opt
-
+    """Add the options of ``semiflat train`` to ``parser``."""
     src = parser.add_argument_group("data (give --data FILE, or --teacher with --n/--noise/--seed)")
     src.add_argument("--data", metavar="FILE", help="training data, CSV (x..., y...) or JSON {x, y}")
     src.add_argument("--teacher", metavar="ACT", help="generate the paper's data with a one-unit teacher of this activation")
@@ -51,13 +58,8 @@ def configure(parser):
 
 def _hidden(text):
     """``5`` -> 5, ``auto`` -> "auto", ``4,4`` -> (4, 4), ``4,auto`` -> (4, "auto")."""
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.training import hidden_widths
-    from theory.errors import InvalidInput
-
-    import argparse
-
-    from numerics import limits
-    from proofs_check import options as opt
 
     words = [w.strip().lower() for w in str(text).split(",")]
     if len(words) > limits.MAX_LAYERS:
@@ -72,9 +74,9 @@ def _hidden(text):
 
 
 def _load(args):
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.datasets import teacher_data
     from numerics.files import load_data
-    from theory.errors import InvalidInput
 
     if (args.data is None) == (args.teacher is None):
         raise InvalidInput("give exactly one data source: --data FILE or --teacher ACT (with --n, --noise, --seed)")
@@ -98,14 +100,12 @@ def _progress_printer(enabled: bool):
 
 
 def run(args) -> int:
+    """Train to the target, recheck it at ``--dps`` from the stored parameters and write the network; exit
+    codes as in the module docstring (docs/training.md).
+    """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.files import save_network
-    from numerics.precision import to_decimal_string, workdps
     from numerics.training import train
-    from theory.activations import get_activation
-    from theory.errors import InvalidInput
-
-    from numerics.limits import MAX_RELU_EXACT_SAMPLES
-    from proofs_check.options import check_output_file
 
     check_output_file(args.out)
     get_activation(args.activation)
@@ -117,7 +117,6 @@ def run(args) -> int:
     if args.activation == "relu" and data.input_dim == 1 and data.output_dim == 1 and data.n > MAX_RELU_EXACT_SAMPLES:
         raise InvalidInput(f"{data.n} samples: the exact one-input ReLU trainer takes at most "
                            f"{MAX_RELU_EXACT_SAMPLES}; use fewer samples")
-    from numerics import limits
 
     layers = [data.n if h == "auto" else h for h in (hidden if isinstance(hidden, tuple) else (hidden,))]
     widths = [data.input_dim, *layers, data.output_dim]

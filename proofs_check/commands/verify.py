@@ -15,11 +15,16 @@ EXAMPLE = "semiflat verify cert.json"
 
 
 def configure(parser):
+    """Add the options of ``semiflat verify`` to ``parser``."""
     parser.add_argument("certificate", metavar="CERT.json", help="a certificate (semiflat.certificate/1)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def run(args) -> int:
+    """Re-check the certificate with ball arithmetic only and print whether it proves its claim; exit code 0
+    proved, 1 not proved, 2 bad input (docs/certified.md).
+    """
+    # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics.datafile import parse_json_text, read_text
     from proofs_check.verify_certificate import NotProved, verify
 

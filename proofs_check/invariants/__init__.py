@@ -25,6 +25,7 @@ from proofs_check.invariants.runner import CaseResult, InvariantResult, run_case
 from proofs_check.invariants.spectrum import I8, I9, I10, I11
 from proofs_check.invariants.subject import MUTANT_NAMES, MUTANTS, SEMIFLAT, Subject, get_mutant
 from proofs_check.invariants.zero_error import I15, I16
+from theory.errors import InvalidInput
 
 I17 = Invariant(
     "I17", "Figure 2: ReLU mean ratio ~ 1, tanh ratio rising with H (the experiment's outcome)",
@@ -40,8 +41,6 @@ INVARIANT_IDS: tuple[str, ...] = tuple(i.id for i in INVARIANTS)
 
 def get_invariant(id: str) -> Invariant:
     """The invariant ``id`` ("I7"; case-insensitive)."""
-    from theory.errors import InvalidInput
-
     for invariant in INVARIANTS:
         if invariant.id.lower() == id.strip().lower():
             return invariant

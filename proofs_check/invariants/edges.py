@@ -150,7 +150,7 @@ def check_endpoints(ex: Example, subject) -> None:
 def uncompensated_propagation(arch, params, layer, b0, v0):
     """beta without the next-layer bias correction (the reference the compensation is judged by)."""
     w_in = [b0 * 0] * arch.widths[layer] + ([b0] if arch.bias else [])
-    return _units.append_unit(arch, params, layer, np.array(w_in, dtype=object), np.asarray(v0, dtype=object))
+    return _units.insert_unit(arch, params, layer, np.array(w_in, dtype=object), np.asarray(v0, dtype=object))
 
 
 def check_bias_compensation(ex: Example, subject) -> None:

@@ -82,7 +82,7 @@ def dead_unit(ex: Example, subject, p, rng_seed=0, v_new=None, stretch=1):
     inputs = hidden_values(ex.arch, ex.params, ex.data.to_float().x)[layer]
     w0 = subject.dead_incoming(ex.arch, layer, np.random.default_rng(rng_seed), inputs=inputs, margin=ex["margin"])
     v = ex["v_new"] if v_new is None else v_new
-    return _units.append_unit(ex.arch, p, layer, to_mp_array(w0) * stretch, to_mp_array(v))
+    return _units.insert_unit(ex.arch, p, layer, to_mp_array(w0) * stretch, to_mp_array(v))
 
 
 def check_dead_function(ex: Example, subject) -> None:

@@ -20,10 +20,6 @@ from theory.network import hidden_values
 from theory.params import incoming_indices, narrow_positions, outgoing_indices
 
 
-def _vector(values):
-    return np.asarray(values, dtype=object).reshape(-1)
-
-
 # --- I5 ------------------------------------------------------------------------------------------
 
 

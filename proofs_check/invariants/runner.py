@@ -65,10 +65,12 @@ class InvariantResult:
 
     @property
     def examples(self) -> int:
+        """The number of examples run over all cases."""
         return sum(c.examples for c in self.cases)
 
     @property
     def failures(self) -> tuple[CaseResult, ...]:
+        """The cases that failed."""
         return tuple(c for c in self.cases if c.status == "failed")
 
 

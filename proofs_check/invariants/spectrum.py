@@ -19,7 +19,8 @@ from proofs_check.invariants.base import Case, Example, Invariant, is_smooth, re
 from proofs_check.invariants.gradient import critical_units
 from proofs_check.invariants.hessian import HESSIAN_WIDTH, check_single_output_b_vanishes, off_kinks
 from proofs_check.structure import unit_blocks
-from theory.params import Params, incoming_indices, outgoing_indices
+from theory.embeddings.replication import split_tangent
+from theory.params import Params
 
 SEPARATION = 1e-4
 """Inertia examples need every narrow and K_lambda eigenvalue either below 1e-13 s (a structural
@@ -205,12 +206,8 @@ def check_kway_form(ex: Example, subject) -> None:
         etas = [to_mp_array(v) for v in ex["etas"]]
         etas.append(-sum(etas))
         wide = subject.split(arch, p, layer, unit, shares)
-        wide_arch = wide[0]
-        copies = [unit] + [arch.widths[layer + 1] + c for c in range(len(shares) - 1)]
-        direction = np.full(wide_arch.n_params, mpmath.mpf(0), dtype=object)
-        for c, delta, eta in zip(copies, deltas, etas):
-            direction[incoming_indices(wide_arch, layer, c)] = delta
-            direction[outgoing_indices(wide_arch, layer, c)] = eta
+        direction = split_tangent(arch, layer, unit, shares, np.full(arch.n_params, mpmath.mpf(0), dtype=object),
+                                  deltas=deltas, etas=etas)
         H_wide = mlp.hessian(*wide, d.x, d.y, dps=ex.dps)
         blocks = unit_blocks(arch, p, d.x, d.y, layer, unit, dps=ex.dps)
         predicted = sum(2 * (eta @ blocks.B @ delta) + lam * (delta @ blocks.A @ delta)

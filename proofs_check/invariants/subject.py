@@ -21,6 +21,7 @@ import sympy
 from theory.embeddings import (add_inactive_propagation, add_inactive_unit, draw_dead_incoming, replicate,
                                replication_map, replication_map_inverse, split)
 from theory.embeddings import _units
+from theory.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -74,14 +75,14 @@ def _nonzero_inactive_weight(arch, params, layer, incoming):
     """An 'inactive' unit whose outgoing weights are 1/8 instead of 0."""
     incoming = np.asarray(incoming, dtype=object).reshape(-1)
     eighth = number_like(_first(incoming), 1, 8)
-    return _units.append_unit(arch, params, layer, incoming, [eighth] * arch.outgoing_size(layer))
+    return _units.insert_unit(arch, params, layer, incoming, [eighth] * arch.outgoing_size(layer))
 
 
 def _uncompensated(arch, params, layer, b0, v0):
     """Inactive propagation without the next layer's bias correction -v0 phi(b0)."""
     zero = b0 * 0
     w_in = [zero] * arch.widths[layer] + ([b0] if arch.bias else [])
-    return _units.append_unit(arch, params, layer, np.array(w_in, dtype=object), np.asarray(v0, dtype=object))
+    return _units.insert_unit(arch, params, layer, np.array(w_in, dtype=object), np.asarray(v0, dtype=object))
 
 
 def _live_dead_unit(arch, layer, rng, *, inputs=None, box=None, margin=1.0):
@@ -134,8 +135,6 @@ MUTANT_NAMES: tuple[str, ...] = tuple(m.name for m in MUTANTS)
 
 def get_mutant(name: str) -> Subject:
     """The mutant called ``name`` (one of :data:`MUTANT_NAMES`)."""
-    from theory.errors import InvalidInput
-
     for mutant in MUTANTS:
         if mutant.name == name:
             return mutant

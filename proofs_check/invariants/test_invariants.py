@@ -19,6 +19,7 @@ CASES = [pytest.param(inv, case, id=f"{inv.id}-{case.name}") for inv in INVARIAN
 
 @pytest.mark.parametrize("invariant,case", CASES)
 def test_invariant(invariant, case):
+    """The invariant's case holds on every example hypothesis draws at the default scale (docs/invariants.md)."""
     @settings(deadline=None, suppress_health_check=list(HealthCheck))
     @given(case.strategy(SCALE))
     def holds(example):

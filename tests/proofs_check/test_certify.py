@@ -15,14 +15,15 @@ import numpy as np
 import pytest
 
 from numerics import mlp
-from numerics.ball_files import digest
 from numerics.dataset import Dataset
 from numerics.files import save_network
 from numerics.precision import workdps
 from proofs_check.certify import certify
 from proofs_check.classify import Verdict, classify
-from proofs_check.critical_search import find_relu_minimum, find_strict_minimum
+from proofs_check.critical_search import find_strict_minimum
+from support.critical import find_relu_minimum
 from proofs_check.verify_certificate import NotProved, verify
+from tests.proofs_check.tamper import digit_changed as _digit_changed, retamper as _retamper
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit, draw_dead_incoming
 from theory.embeddings.replication import replicate
@@ -73,7 +74,9 @@ def test_fukumizu_amari_table_is_certified(tanh_minimum, lam, verdict, theorem):
 
 
 def test_relu_dead_unit_replication_and_slice_are_certified(relu_minimum):
-    """T8 (narrow ReLU, scaling slice), T6 (dead unit), T7 (replication, M = 1) all proved."""
+    """One hidden layer: the exact cell proof gives the narrow minimum, the dead unit (T6: its
+    incoming vector and v are free, d + 1 + M) and the replication (T7: the pair's incoming vectors
+    trade along v_a dw~_a + v_b dw~_b = 0, a (d + 1)-dimensional affine set)."""
     arch, params, data, _ = relu_minimum
     rng = np.random.default_rng(77)
     incoming = draw_dead_incoming(arch, 0, rng, inputs=data.to_float().x, margin=0.25)
@@ -85,7 +88,7 @@ def test_relu_dead_unit_replication_and_slice_are_certified(relu_minimum):
     rep_arch, rep = _wide(arch, params, "-0.5")
     expected = [((arch, params), Verdict.MINIMUM, 0),
                 ((dead_arch, dead), Verdict.SEMI_FLAT_MINIMUM, arch.input_dim + 1 + arch.output_dim),
-                ((rep_arch, rep), Verdict.SEMI_FLAT_MINIMUM, arch.output_dim)]
+                ((rep_arch, rep), Verdict.SEMI_FLAT_MINIMUM, arch.input_dim + 1)]
     for (a, p), verdict, flat in expected:
         c = certify(a, p, data, DPS)
         assert c.proved and c.verdict == verdict.value and c.flat_dimension == flat, c.reason
@@ -109,21 +112,6 @@ def test_zero_error_fit_and_inactive_embedding_are_global_minima():
     # Negative control: targets moved by 1e-3 leave L > 0; no global minimum is claimed.
     moved = Dataset(x, np.asarray(data.y, dtype=object) + mpmath.mpf("1e-3"))
     assert certify(arch, params, moved, DPS).verdict != "global-minimum"
-
-
-def _retamper(cert, edit):
-    """A copy with ``edit`` applied and every digest recomputed (a forger's best attempt)."""
-    c = copy.deepcopy(cert)
-    edit(c)
-    c["digests"] = {"network": digest(c["network"]), "data": digest(c["data"])}
-    c["digest"] = digest({k: v for k, v in c.items() if k != "digest"})
-    return c
-
-
-def _digit_changed(text, position):
-    digits = [i for i, ch in enumerate(text) if ch.isdigit()]
-    i = digits[position]
-    return text[:i] + str((int(text[i]) + 1) % 10) + text[i + 1:]
 
 
 def test_tampered_certificates_are_rejected(tanh_minimum):

@@ -13,8 +13,9 @@ import pytest
 from numerics import batched
 from numerics.precision import tolerance, workdps
 from proofs_check.classify import Verdict, classify
-from proofs_check.critical_search import find_relu_minimum, find_strict_minimum
+from proofs_check.critical_search import find_strict_minimum
 from proofs_check.structure import unit_blocks
+from support.critical import find_newton_minimum, find_relu_minimum
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming, replicate
 from theory.network import loss as theory_loss
 from theory.network import residuals as theory_residuals
@@ -293,14 +294,14 @@ def test_relu_replication_multi_output_is_saddle():
 def test_newton_search_minimum_agrees_with_float_hessian_and_perturbations():
     """The seeded Newton route (random data, no construction) yields a point that classify calls a
     strict minimum; float64 eigenvalues and random perturbations agree independently."""
-    arch, params, data, seed_used = find_strict_minimum("tanh", (1, 1, 1), 10, seed=7100, dps=DPS,
-                                                        want_A=None, method="newton")
+    arch, params, data, seed_used = find_newton_minimum("tanh", (1, 1, 1), 10, seed=7100, dps=DPS,
+                                                        want_A=None)
     report = classify(arch, params, data, dps=DPS)
     assert report.verdict is Verdict.STRICT_MINIMUM and report.loss > 0
     assert float_inertia(arch, params, data) == (0, 0, arch.n_params)
     assert never_decreases(arch, params, data, mpmath.mpf("1e-3"), count=10) > 0
     # Reproducible: the reported seed gives the same point at the first attempt.
-    again = find_strict_minimum("tanh", (1, 1, 1), 10, seed=seed_used, dps=DPS, want_A=None, method="newton")
+    again = find_newton_minimum("tanh", (1, 1, 1), 10, seed=seed_used, dps=DPS, want_A=None)
     assert again[3] == seed_used
     with workdps(DPS):
         assert max(abs(a - b) for a, b in zip(again[1].to_vector(), params.to_vector())) == 0

@@ -19,7 +19,7 @@ from numerics.precision import workdps
 from proofs_check.checks.result import CheckResult
 from proofs_check.classify import classify
 from proofs_check.cli import main
-from proofs_check.critical_search import find_relu_minimum
+from support.critical import find_relu_minimum
 from proofs_check.spectrum_figure import split_spectrum
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
 from theory.params import Params

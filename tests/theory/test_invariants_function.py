@@ -96,7 +96,7 @@ def test_i1_negative_control_nonzero_inactive_weight_breaks_the_function():
     x = rng.normal(size=(4, 1))
     with workdps(DPS):
         narrow = to_mp_params(params)
-        wide_arch, wide = _units.append_unit(arch, narrow, 0, to_mp_array([0.4, -0.2]), to_mp_array(["1e-6"]))
+        wide_arch, wide = _units.insert_unit(arch, narrow, 0, to_mp_array([0.4, -0.2]), to_mp_array(["1e-6"]))
         err, tol = outputs_agree(arch, narrow, wide_arch, wide, x)
     assert err > 1e6 * tol
 
@@ -171,7 +171,7 @@ def test_i2_negative_control_live_unit_with_outgoing_weight_changes_f():
     live = np.concatenate([w, [1 - float(np.min(x @ w))]])  # w.x + b >= 1 on every datum
     with workdps(DPS):
         narrow = to_mp_params(params)
-        wide_arch, wide = _units.append_unit(arch, narrow, 0, to_mp_array(live), to_mp_array([0.7]))
+        wide_arch, wide = _units.insert_unit(arch, narrow, 0, to_mp_array(live), to_mp_array([0.7]))
         err, tol = outputs_agree(arch, narrow, wide_arch, wide, x)
     assert err > 0.5  # = 0.7 * relu(w~ . x~) >= 0.7 on every datum
 

@@ -150,7 +150,7 @@ def test_i13_negative_control_live_unit_has_a_gradient():
     d = Dataset(rng.uniform(0.5, 1.5, size=(4, 1)), rng.normal(size=(4, 1)))
     with workdps(DPS):
         p = to_mp_params(params)
-        wide_arch, wide = _units.append_unit(arch, p, 0, to_mp_array([1.0, 0.5]), to_mp_array([0.7]))
+        wide_arch, wide = _units.insert_unit(arch, p, 0, to_mp_array([1.0, 0.5]), to_mp_array([0.7]))
         gw = mlp.gradient(wide_arch, wide, d.x, d.y, dps=DPS)
         new = incoming_indices(wide_arch, 0, 2) + outgoing_indices(wide_arch, 0, 2)
         assert max_abs(gw[new]) > 1e-3

@@ -23,11 +23,11 @@ from hypothesis import assume, example, given, settings
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check.critical_points import exact_critical_point, inactive_blocks
+from proofs_check.critical_points import exact_critical_point
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import hessian as inv
 from proofs_check.invariants.base import max_abs, total as mscale
-from proofs_check.structure import candidate_block_C
+from proofs_check.structure import candidate_block_C, candidate_blocks
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_unit, replication_map
 from theory.embeddings import _units
@@ -106,7 +106,7 @@ def test_i12_inactive_unit_blocks_at_any_theta(example):
     with workdps(DPS):  # the two evaluators of C agree (structure and critical_points)
         p, d, w0 = to_mp_params(example.params), example.data, example["w0"]
         C = candidate_block_C(example.arch, p, d.x, d.y, example["layer"], w0, dps=DPS)
-        C_mine, _ = inactive_blocks(example.arch, p, d.x, d.y, example["layer"], w0, dps=DPS)
+        C_mine, _ = candidate_blocks(example.arch, p, d.x, d.y, example["layer"], w0, dps=DPS)
         assert max_abs(C - C_mine) <= tolerance(DPS, mscale(C), lost_digits=3)
 
 
@@ -179,9 +179,9 @@ def test_i13_negative_control_live_unit_curves_the_loss():
     with workdps(DPS):
         p = to_mp_params(params)
         live = to_mp_array([1.0, 0.5])
-        wide_arch, wide = _units.append_unit(arch, p, 0, live, to_mp_array([0.7]))
+        wide_arch, wide = _units.insert_unit(arch, p, 0, live, to_mp_array([0.7]))
         H_wide = mlp.hessian(wide_arch, wide, d.x, d.y, dps=DPS)
         iw, iv = inv.new_unit_indices(wide_arch, 0)
         assert max_abs(H_wide[iw + iv]) > 0.1
-        other_arch, other = _units.append_unit(arch, p, 0, live, to_mp_array([-0.7]))
+        other_arch, other = _units.insert_unit(arch, p, 0, live, to_mp_array([-0.7]))
         assert abs(mlp.loss(wide_arch, wide, d.x, d.y, dps=DPS) - mlp.loss(other_arch, other, d.x, d.y, dps=DPS)) > 0.1

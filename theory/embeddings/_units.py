@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from theory.architecture import Architecture
+from theory.errors import IncompatibleEmbedding
 from theory.params import Params
 
 
@@ -39,18 +40,50 @@ def set_unit(arch, W, b, layer, unit, w_in=None, v_out=None) -> None:
         W[layer + 1][:, unit] = v_out
 
 
-def append_unit(arch: Architecture, params: Params, layer: int, w_in, v_out) -> tuple[Architecture, Params]:
-    """Append a unit at the end of hidden layer ``layer`` with the given w~ and v."""
+def insert_unit(arch: Architecture, params: Params, layer: int, w_in, v_out, at: int | None = None
+                ) -> tuple[Architecture, Params]:
+    """Insert a unit with augmented incoming vector ``w_in`` (W row, then bias) and outgoing
+    vector ``v_out`` at index ``at`` of hidden layer ``layer`` (default: after the last unit).
+
+    Units at ``at`` and after move one index up; every other parameter is copied."""
     w_in = np.asarray(w_in, dtype=object).reshape(-1)
     v_out = np.asarray(v_out, dtype=object).reshape(-1)
+    width = arch.widths[layer + 1]
+    at = width if at is None else at
+    if isinstance(at, bool) or not isinstance(at, (int, np.integer)) or not 0 <= at <= width:
+        raise IncompatibleEmbedding(f"unit position {at!r}: hidden layer {layer} has {width} units, "
+                                    f"so a new unit goes at an index from 0 to {width}")
     wide = arch.widened(layer)
     W, b = editable(params)
     cols = arch.widths[layer]
-    W[layer] = np.vstack([W[layer], w_in[:cols].reshape(1, cols)])
-    W[layer + 1] = np.hstack([W[layer + 1], v_out.reshape(-1, 1)])
+    W[layer] = np.insert(W[layer], at, w_in[:cols], axis=0)
+    W[layer + 1] = np.insert(W[layer + 1], at, v_out, axis=1)
     if arch.bias:
-        b[layer] = np.concatenate([b[layer], w_in[cols:cols + 1]])
+        b[layer] = np.insert(b[layer], at, w_in[cols])
     return wide, finish(wide, params, W, b)
+
+
+def remove_unit(arch: Architecture, params: Params, layer: int, unit: int) -> tuple[Architecture, Params]:
+    """Delete unit ``unit`` of hidden layer ``layer`` (its W row, bias and outgoing column);
+    units after it move one index down."""
+    arch.check_unit(layer, unit)
+    if arch.widths[layer + 1] < 2:
+        raise IncompatibleEmbedding(f"hidden layer {layer} has one unit; an embedding cannot be undone "
+                                    "down to an empty layer")
+    W, b = editable(params)
+    W[layer] = np.delete(W[layer], unit, axis=0)
+    W[layer + 1] = np.delete(W[layer + 1], unit, axis=1)
+    if b is not None:
+        b[layer] = np.delete(b[layer], unit)
+    widths = list(arch.widths)
+    widths[layer + 1] -= 1
+    narrow = Architecture(tuple(widths), arch.activation, arch.bias)
+    return narrow, finish(narrow, params, W, b)
+
+
+def zero_like(sample):
+    """The number 0 in the world of ``sample`` (mpmath, sympy, float, balls, ...): ``0 * sample``."""
+    return sample * 0
 
 
 def finish(arch: Architecture, like: Params, W, b) -> Params:

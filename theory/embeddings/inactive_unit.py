@@ -16,18 +16,78 @@ from theory.errors import IncompatibleEmbedding
 from theory.params import Params
 
 
-def add_inactive_unit(arch: Architecture, params: Params, layer: int, incoming) -> tuple[Architecture, Params]:
-    """alpha: append a unit with incoming vector ``incoming`` (W row, then bias) and v = 0."""
+def apply(arch: Architecture, params: Params, layer: int, incoming, *, outgoing=None, at: int | None = None
+          ) -> tuple[Architecture, Params]:
+    """alpha_{w~0}: insert a unit with incoming vector ``incoming`` (W row, then bias) and v = 0 at
+    index ``at`` of hidden layer ``layer`` (default: after the last unit); every other parameter is
+    copied. Exported as :func:`theory.embeddings.add_inactive_unit` (docs/embeddings.md (ii)).
+
+    ``outgoing`` (default 0) gives the new unit's v: a non-zero v is the dead-unit embedding of a
+    ReLU unit, function-preserving only where the unit is inactive (docs/embeddings.md (ii), T6).
+    The vectors enter the parameters' number world first.
+
+    >>> from fractions import Fraction
+    >>> arch = Architecture((1, 1, 1), "identity")
+    >>> wide_arch, wide = apply(arch, Params.from_vector(arch, [Fraction(2), 1, 3, 0]), 0, [Fraction(5), -1])
+    >>> wide_arch.widths, [str(v) for v in wide.to_vector()]
+    ((1, 2, 1), ['2', '5', '1', '-1', '3', '0', '0'])
+    """
     arch.check_layer(layer)
-    w_in = to_world_array(incoming, sample_of(params))
+    sample = sample_of(params)
+    w_in = to_world_array(incoming, sample)
     size = arch.incoming_size(layer)
     if w_in.shape[0] != size:
         raise IncompatibleEmbedding(
             f"incoming vector has {w_in.shape[0]} entries; hidden layer {layer} needs {size} "
             f"({arch.widths[layer]} weights{' + 1 bias' if arch.bias else ''})"
         )
-    v_out = np.array([to_world(0, sample_of(params))] * arch.outgoing_size(layer), dtype=object)
-    return _units.append_unit(arch, params, layer, w_in, v_out)
+    if outgoing is None:
+        v_out = np.array([to_world(0, sample)] * arch.outgoing_size(layer), dtype=object)
+    else:
+        v_out = to_world_array(outgoing, sample)
+        if v_out.shape[0] != arch.outgoing_size(layer):
+            raise IncompatibleEmbedding(f"outgoing vector has {v_out.shape[0]} entries; hidden layer {layer} "
+                                        f"feeds {arch.outgoing_size(layer)} units")
+    return _units.insert_unit(arch, params, layer, w_in, v_out, at)
+
+
+add_inactive_unit = apply  # the name of docs/embeddings.md, the CLI and the strategies
+
+
+def undo(arch: Architecture, params: Params, layer: int, unit: int) -> tuple[Architecture, Params]:
+    """Remove unit ``unit`` of hidden layer ``layer``: the narrow network of an inactive unit
+    (v = 0) or of a unit dead on the data (the loss is unchanged there, T6). The left inverse of
+    :func:`apply` (docs/embeddings.md (ii)).
+
+    >>> from fractions import Fraction
+    >>> arch = Architecture((1, 1, 1), "identity")
+    >>> wide_arch, wide = apply(arch, Params.from_vector(arch, [Fraction(2), 1, 3, 0]), 0, [5, -1], at=0)
+    >>> [str(v) for v in undo(wide_arch, wide, 0, 0)[1].to_vector()]
+    ['2', '1', '3', '0']
+    """
+    return _units.remove_unit(arch, params, layer, unit)
+
+
+def tangent(arch: Architecture, layer: int, direction, *, incoming=None, outgoing=None, at: int | None = None
+            ) -> np.ndarray:
+    """The derivative of :func:`apply`: a direction of the narrow network ``arch`` (flat) carried
+    to the wide one, with the new unit's incoming (``incoming``) and outgoing (``outgoing``)
+    directions (default 0), the directions the wide tangent space adds (docs/embeddings.md (ii)).
+    alpha is linear in (theta, w~0), so the result does not depend on the point. No number
+    conversion: the zeros are those of the direction's world (mpmath, sympy, balls, fractions).
+
+    >>> from fractions import Fraction
+    >>> arch = Architecture((1, 1, 1), "identity")
+    >>> [str(v) for v in tangent(arch, 0, [Fraction(1), 2, 3, 4], outgoing=[Fraction(1, 2)])]
+    ['1', '0', '2', '0', '3', '1/2', '4']
+    """
+    arch.check_layer(layer)
+    direction = np.asarray(direction, dtype=object).reshape(-1)
+    zero = _units.zero_like(direction[0]) if direction.size else 0
+    w_in = [zero] * arch.incoming_size(layer) if incoming is None else incoming
+    v_out = [zero] * arch.outgoing_size(layer) if outgoing is None else outgoing
+    d = Params.from_vector(arch, direction)
+    return _units.insert_unit(arch, d, layer, w_in, v_out, at)[1].to_vector()
 
 
 def draw_incoming(arch: Architecture, layer: int, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:

@@ -245,11 +245,6 @@ def _only_jets(expr) -> bool:
     return all(isinstance(f, Jet) for f in sp.sympify(expr).atoms(sp.Function)) and not sp.sympify(expr).has(sp.Piecewise)
 
 
-def all_zero(exprs) -> bool:
-    """True when every entry of an iterable (or a matrix) is identically 0."""
-    return all(is_zero(e) for e in exprs)
-
-
 def gradient(expr, variables) -> list:
     """``[d expr / d x for x in variables]``."""
     return [sp.diff(expr, x) for x in variables]

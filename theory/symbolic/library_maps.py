@@ -12,7 +12,7 @@ statements write them,
   ``replicate`` (gamma_lambda), the closed-form inverse is exact and det(T_lambda)^2 = 1;
 - inactive unit: ``add_inactive_unit`` appends (w~0, 0) and copies every other entry;
 - inactive propagation: ``add_inactive_propagation`` appends (0, b0, v0) and replaces the next
-  bias by c - v0 phi(b0), for a generic phi (through the activation hook) and every other entry
+  bias by c - v0 phi(b0), for a generic phi (handed to the map as its activation) and every other entry
   is copied;
 - bias compensation: for every library activation, the library's network function is exactly
   unchanged by the library's inactive propagation (symbolic inputs, symbolic parameters).
@@ -32,6 +32,7 @@ from theory.architecture import Architecture
 from theory.embeddings import (
     add_inactive_propagation,
     add_inactive_unit,
+    inactive_propagation,
     replicate,
     replication_map,
     replication_map_inverse,
@@ -39,7 +40,6 @@ from theory.embeddings import (
 from theory.params import Params, flat_index, incoming_indices, narrow_positions, outgoing_indices
 from theory.symbolic.generic import symbols_vector
 from theory.symbolic.layer import PHI
-from theory.symbolic.maps import _hooked
 from theory.symbolic.result import EPS, Derivation
 
 LAM = sp.Symbol("lambda", real=True)
@@ -67,24 +67,31 @@ def _theta(arch: Architecture):
     return theta, Params.from_vector(arch, np.array(theta, dtype=object))
 
 
-def _spec_replication(arch, layer, unit, theta, zeta, eta, shares):
-    """T_lambda(theta, zeta, eta) as the statement writes it, entry by entry."""
-    wide = arch.widened(layer)
-    out = [sp.Integer(0)] * wide.n_params
-    for i, p in enumerate(narrow_positions(arch, wide, layer)):
+def _copied(arch, wide_arch, layer, theta) -> list:
+    """The wide flat vector with every narrow entry of ``theta`` copied to its position, 0 elsewhere."""
+    out = [sp.Integer(0)] * wide_arch.n_params
+    for i, p in enumerate(narrow_positions(arch, wide_arch, layer)):
         out[p] = theta[i]
+    return out
+
+
+def spec_replication(arch, layer, unit, theta, zeta, eta, lam=LAM) -> list:
+    """T_lambda(theta, zeta, eta) as the statement writes it, entry by entry (docs/embeddings.md (i));
+    ``lam`` any number or symbol (the proofs: the symbol lambda)."""
+    wide = arch.widened(layer)
+    out = _copied(arch, wide, layer, theta)
     w = [theta[i] for i in incoming_indices(arch, layer, unit)]
     v = [theta[i] for i in outgoing_indices(arch, layer, unit)]
     new = arch.widths[layer + 1]
     for k, p in enumerate(incoming_indices(wide, layer, unit)):
-        out[p] = w[k] + (1 - LAM) * zeta[k]
+        out[p] = w[k] + (1 - lam) * zeta[k]
     for k, p in enumerate(incoming_indices(wide, layer, new)):
-        out[p] = w[k] - LAM * zeta[k]
+        out[p] = w[k] - lam * zeta[k]
     for k, p in enumerate(outgoing_indices(wide, layer, unit)):
-        out[p] = shares[0] * v[k] + eta[k]
+        out[p] = lam * v[k] + eta[k]
     for k, p in enumerate(outgoing_indices(wide, layer, new)):
-        out[p] = shares[1] * v[k] - eta[k]
-    return sp.Matrix(out)
+        out[p] = (1 - lam) * v[k] - eta[k]
+    return out
 
 
 def prove_replication_map(activation: str, perturb: bool = False) -> Derivation:
@@ -112,7 +119,7 @@ def prove_replication_map(activation: str, perturb: bool = False) -> Derivation:
         coords = sp.Matrix(list(theta) + zeta + eta)
         tag = f"{list(widths)} layer {layer} unit {unit}"
         d.require_zero(f"library T_lambda - T_lambda of the proofs, {tag}",
-                       T * coords - _spec_replication(arch, layer, unit, theta, zeta, eta, (LAM, 1 - LAM)))
+                       T * coords - sp.Matrix(spec_replication(arch, layer, unit, theta, zeta, eta)))
         _, gamma = replicate(arch, params, layer, unit, LAM)
         at_zero = T * sp.Matrix(list(theta) + [0] * (len(zeta) + len(eta)))
         d.require_zero(f"T_lambda(theta, 0, 0) - replicate(theta), {tag}", at_zero - sp.Matrix(list(gamma.to_vector())))
@@ -141,9 +148,7 @@ def prove_inactive_unit_map(activation: str, perturb: bool = False) -> Derivatio
         got = [sp.sympify(x) for x in wide.to_vector()]
         if perturb:
             got[outgoing_indices(wide_arch, layer, arch.widths[layer + 1])[0]] += EPS
-        expected = [sp.Integer(0)] * wide_arch.n_params
-        for i, p in enumerate(narrow_positions(arch, wide_arch, layer)):
-            expected[p] = theta[i]
+        expected = _copied(arch, wide_arch, layer, theta)
         for k, p in enumerate(incoming_indices(wide_arch, layer, arch.widths[layer + 1])):
             expected[p] = w0[k]
         d.require_zero(f"library alpha - (theta, w~0, 0), {list(widths)} layer {layer}",
@@ -154,29 +159,26 @@ def prove_inactive_unit_map(activation: str, perturb: bool = False) -> Derivatio
 
 def prove_propagation_map(activation: str, perturb: bool = False) -> Derivation:
     """inactive_propagation.library_map: add_inactive_propagation appends (w = 0, b0, v0) and
-    compensates the next bias by -v0 phi(b0), for a generic phi (activation hook)."""
+    compensates the next bias by -v0 phi(b0), for a generic phi (the map's ``phi`` argument)."""
     d = Derivation(
         "The library's add_inactive_propagation applied to symbols appends a unit with incoming "
         "weights 0, bias b0 and outgoing v0, replaces the next bias c by c - v0 phi(b0) for a generic "
         "phi, and copies every other parameter: the map of the proofs.",
         "the library's code on the listed architectures with biases; symbolic b0, v0, parameters; generic phi",
         sizes=[s for s, case in zip(_sizes(False), CASES) if case[3]],
-        method="entry-by-entry exact comparison (sympy); phi(b0) through the library's activation hook",
+        method="entry-by-entry exact comparison (sympy); phi(b0) by the generic phi handed to the library's map",
     )
-    hooked = _hooked(PHI)(B0.name, real=True)
     for widths, layer, _, bias in CASES:
         if not bias:
             continue
         arch = Architecture(widths, "identity", bias)
         theta, params = _theta(arch)
         v0 = symbols_vector("v0", arch.outgoing_size(layer))
-        wide_arch, wide = add_inactive_propagation(arch, params, layer, hooked, np.array(v0, dtype=object))
-        got = [sp.sympify(x).xreplace({hooked: B0}) for x in wide.to_vector()]
+        wide_arch, wide = inactive_propagation.apply(arch, params, layer, B0, np.array(v0, dtype=object), phi=PHI)
+        got = [sp.sympify(x) for x in wide.to_vector()]
         if perturb:
             got[outgoing_indices(wide_arch, layer, arch.widths[layer + 1])[0]] += EPS
-        expected = [sp.Integer(0)] * wide_arch.n_params
-        for i, p in enumerate(narrow_positions(arch, wide_arch, layer)):
-            expected[p] = theta[i]
+        expected = _copied(arch, wide_arch, layer, theta)
         new = arch.widths[layer + 1]
         expected[incoming_indices(wide_arch, layer, new)[-1]] = B0
         for k, p in enumerate(outgoing_indices(wide_arch, layer, new)):

@@ -21,14 +21,12 @@ import sympy as sp
 
 from theory.architecture import Architecture
 from theory.embeddings import (
-    add_inactive_propagation,
     add_inactive_unit,
-    replicate,
+    inactive_propagation,
     replication_map,
     split,
 )
 from theory.params import Params, incoming_indices, outgoing_indices
-from theory.symbolic.generic import derivative
 from theory.symbolic.result import EPS
 
 
@@ -82,16 +80,6 @@ def replication_images(P: int, Q: int, lam, w, v, zeta, eta, perturb: bool = Fal
     return va, wa, vb, wb
 
 
-def replicated_point(P: int, Q: int, lam, w, v):
-    """``(v_a, w~_a, v_b, w~_b)`` = the library's gamma_lambda (theory.embeddings.replicate)."""
-    arch = unit_arch(P, Q)
-    _, wide = replicate(arch, _params(arch, w, v), 0, 0, lam)
-    vec = list(wide.to_vector())
-    wa, va = _unit(arch.widened(0), vec, 0)
-    wb, vb = _unit(arch.widened(0), vec, 1)
-    return va, wa, vb, wb
-
-
 def split_point(P: int, Q: int, shares, w, v):
     """``[(v_a, w~_a) for each copy]`` = the library's k-way split (theory.embeddings.split)."""
     arch = unit_arch(P, Q)
@@ -120,31 +108,21 @@ def inactive_point(P: int, Q: int, w0, perturb: bool = False):
     return wn, vn
 
 
-def _hooked(phi):
-    """A symbol class whose activation values come from ``phi`` (the library's activation hook
-    ``__semiflat_activation__``): so the library's map computes phi(b0) for a generic phi."""
-
-    def hook(self, activation, order):
-        """The ``order``-th derivative of the generic phi at this symbol (the activation hook)."""
-        return derivative(phi, order, sp.Symbol(self.name, real=True))
-
-    return type("HookedSymbol", (sp.Symbol,), {"__semiflat_activation__": hook})
-
-
 def propagation_point(P: int, Q: int, b0, v0, c, phi, activation: str | None = None,
                       perturb: bool = False):
     """``(w', b', v', c_wide)`` of the library's inactive propagation (add_inactive_propagation).
 
     The library's network has incoming size P (P - 1 weights and the bias). With ``activation``
     a concrete library name, the library's own activation computes phi(b0); otherwise ``phi``
-    (generic or one ReLU piece) is supplied through the activation hook. ``perturb`` shifts the
+    (generic or one ReLU piece) is handed to the library's map as its activation (the ``phi``
+    argument of :func:`theory.embeddings.inactive_propagation.apply`). ``perturb`` shifts the
     compensated bias by epsilon (a tampered compensation)."""
     name = activation or "identity"
     arch = Architecture((P - 1, 1, Q), name, True)
-    b0_arg = b0 if activation else _hooked(phi)(b0.name, real=True)
     params = _params(arch, [sp.Integer(0)] * P, [sp.Integer(0)] * Q, c)
-    wide_arch, wide = add_inactive_propagation(arch, params, 0, b0_arg, np.array(list(v0), dtype=object))
-    vec = [sp.sympify(x).xreplace({b0_arg: b0}) for x in wide.to_vector()]
+    wide_arch, wide = inactive_propagation.apply(arch, params, 0, b0, np.array(list(v0), dtype=object),
+                                                 phi=None if activation else phi)
+    vec = [sp.sympify(x) for x in wide.to_vector()]
     wt, vn = _unit(wide_arch, vec, 1)
     cw = vec[wide_arch.n_params - Q:]
     if perturb:

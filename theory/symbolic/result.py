@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from theory.display import claim_latex, claim_markdown
 from theory.symbolic.generic import is_zero, latex_of
 
 STATUSES = ("proved", "failed", "not-applicable")
@@ -68,13 +69,9 @@ class ClaimResult:
         return self.status == "proved"
 
     def _repr_markdown_(self) -> str:
-        from theory.display import claim_markdown
-
         return claim_markdown(self)
 
     def _repr_latex_(self) -> str:
-        from theory.display import claim_latex
-
         return claim_latex(self)
 
     def to_json(self) -> dict:
