@@ -22,6 +22,7 @@ from proofs_check.checks import (
     t3d_deep_criticality,
     td_deep_instances,
 )
+from proofs_check.checks._activation import reason_not
 from proofs_check.checks.result import CheckConfig, CheckResult
 
 ALL_CHECKS = (
@@ -56,8 +57,6 @@ def not_applicable(key: str, activation: str) -> str:
     :data:`ACTIVATION_CHECKS` ignore the activation and always run."""
     if key not in ACTIVATION_CHECKS:
         return ""
-    from proofs_check.checks._activation import reason_not
-
     return reason_not(CHECKS[key], activation)
 
 

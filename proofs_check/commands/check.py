@@ -102,6 +102,7 @@ def run(args) -> int:
     activation = None
     if args.activation is not None:
         activation = get_activation(args.activation).name  # a bad name: exit 2 before any work
+        # deferred: `semiflat --help` imports every command module; the checks load only for `check`
         from proofs_check.checks.registry import not_applicable
 
         refused = [(k, not_applicable(k, activation)) for k in only or () if not_applicable(k, activation)]
