@@ -183,6 +183,11 @@ def residuals_and_jacobian(arch: Architecture, layers: Layers, x, y) -> tuple[np
     return r.reshape(r.shape[0], -1), _jacobian(arch, layers, zs, hs)
 
 
+def jacobian_of_forward(arch: Architecture, layers: Layers, zs: list, hs: list) -> np.ndarray:
+    """:func:`jacobian` from a forward pass already made (``zs, hs`` of :func:`forward` at ``layers``)."""
+    return _jacobian(arch, layers, zs, hs)
+
+
 def _jacobian(arch, layers, zs, hs):
     phi = arch.phi
     K = arch.n_layers
@@ -197,6 +202,8 @@ def _jacobian(arch, layers, zs, hs):
         Jb[l] = delta
         if l == 0:
             break
-        delta = np.matmul(delta, layers.W[l][:, None]) * phi.d1(zs[l - 1])[:, :, None, :]
+        # at the output layer delta is the identity and delta W[l] is W[l] itself
+        back = layers.W[l][:, None] if l == K - 1 else np.matmul(delta, layers.W[l][:, None])
+        delta = back * phi.d1(zs[l - 1])[:, :, None, :]
     jac = flatten(JW, Jb if arch.bias else None)
     return jac.reshape(B, n * M, arch.n_params)

@@ -45,40 +45,48 @@ def bits_for(dps: int) -> int:
     return int(dps * BITS_PER_DIGIT) + 64
 
 
-def _tanh(z):
+def _tanh(z, upto=2):
     t = z.tanh()
+    if upto == 0:
+        return (t,)
     s = 1 - t * t
-    return t, s, -2 * t * s
+    return (t, s) if upto == 1 else (t, s, -2 * t * s)
 
 
-def _sigmoid(z):
+def _sigmoid(z, upto=2):
     s = 1 / (1 + (-z).exp())
+    if upto == 0:
+        return (s,)
     d = s * (1 - s)
-    return s, d, d * (1 - 2 * s)
+    return (s, d) if upto == 1 else (s, d, d * (1 - 2 * s))
 
 
-def _softplus(z):
-    s = 1 / (1 + (-z).exp())
+def _softplus(z, upto=2):
     # log(1 + e^z) = max(z, 0) + log1p(e^-|z|): no overflow for large |z|
     value = z + (-z).exp().log1p() if z > 0 else z.exp().log1p()
-    return value, s, s * (1 - s)
+    if upto == 0:
+        return (value,)
+    s = 1 / (1 + (-z).exp())
+    return (value, s) if upto == 1 else (value, s, s * (1 - s))
 
 
-def _gelu(z):
+def _gelu(z, upto=2):
     cdf = (1 + (z / arb(2).sqrt()).erf()) / 2
+    if upto == 0:
+        return (z * cdf,)
     pdf = (-z * z / 2).exp() / (2 * arb.pi()).sqrt()
-    return z * cdf, cdf + z * pdf, pdf * (2 - z * z)
+    return (z * cdf, cdf + z * pdf, pdf * (2 - z * z))[:upto + 1]
 
 
-def _identity(z):
-    return z, arb(1), arb(0)
+def _identity(z, upto=2):
+    return (z, arb(1), arb(0))[:upto + 1]
 
 
-def _relu(z):
+def _relu(z, upto=2):
     if z > 0:
-        return z, arb(1), arb(0)
+        return (z, arb(1), arb(0))[:upto + 1]
     if z < 0:
-        return arb(0), arb(0), arb(0)
+        return (arb(0), arb(0), arb(0))[:upto + 1]
     raise SignUndecided(f"the pre-activation ball {z.str(5, radius=True)} contains the ReLU kink 0")
 
 
@@ -90,11 +98,13 @@ BALL_ACTIVATIONS: dict[str, Callable] = {
     "identity": _identity,
     "relu": _relu,
 }
-"""name -> (z -> (phi(z), phi'(z), phi''(z))) for balls z; one line per activation."""
+"""name -> (z, upto=2 -> (phi(z), phi'(z), phi''(z))[:upto + 1]) for balls z; one line per
+activation. ``upto`` < 2 skips the higher derivatives (a residual needs phi alone)."""
 
 
 def ball_activation(name: str) -> Callable:
-    """The ball function of activation ``name``: the table entry, else the activation's sympy form.
+    """The ball function of activation ``name``: the table entry, else the activation's sympy form
+    (same signature as the table's entries).
 
     >>> ball_activation("identity")(arb(3))[1]
     1.00000000000000
@@ -112,8 +122,8 @@ def _from_definition(name: str) -> Callable:
         z = sympy.Symbol("z", real=True)
         act = get_activation(name)
         expr = act.formula(z) if hasattr(act, "formula") else act(z)
-        f0, f1, f2 = (sympy_ball_function(sympy.diff(expr, z, k) if k else expr, z) for k in range(3))
-        _CACHE[name] = lambda b: (f0(b), f1(b), f2(b))
+        fns = tuple(sympy_ball_function(sympy.diff(expr, z, k) if k else expr, z) for k in range(3))
+        _CACHE[name] = lambda b, upto=2: tuple(f(b) for f in fns[:upto + 1])
     return _CACHE[name]
 
 

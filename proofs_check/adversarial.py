@@ -25,9 +25,10 @@ import numpy as np
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import workdps
+from numerics.precision import newton_target, workdps
 from theory.architecture import Architecture
 from theory.embeddings.replication import replicate
+from theory.embeddings.inactive_unit import add_inactive_unit
 from theory.params import Params
 
 GUARD_DIGITS = 30
@@ -141,7 +142,7 @@ def near_degenerate(value, dps: int = 50, n: int = 8):
                 break
             t0, t1 = t1, t1 - f1 * (t1 - t0) / (f1 - f0)
             f0, f1 = f1, lowest(sign * t1) - value
-            if abs(f1) < mpmath.mpf(10) ** (-(digits - 5)):
+            if abs(f1) < newton_target(digits):
                 break
         y = _residual_targets(arch, params, x, [sign * t1 * c for c in eb])
     return arch, params, Dataset(x, y)
@@ -161,8 +162,6 @@ def inactive_coupling(size, dps: int = 50, n: int = 8, b0="0.7", activation="tan
     """(wide arch, wide params, data): module docstring; ``size`` a decimal string. With data
     written at finitely many digits the true critical point moves, so "0" leaves C ~ 10^-dps; an
     exactly zero C comes from phi'(b0) = 0 (``activation="poly:0,0,1,1"``, ``b0="0"``)."""
-    from theory.embeddings.inactive_unit import add_inactive_unit
-
     arch = Architecture((1, 1, 1), activation)
     with workdps(dps + GUARD_DIGITS):
         params = Params.from_vector(arch, [mpmath.mpf(v) for v in ("1.3", "-0.2", "0.9", "0.1")])

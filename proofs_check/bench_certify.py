@@ -28,7 +28,7 @@ from numerics.ball_functions import ball_precision, bits_for
 from numerics.balls import evaluate
 from numerics.dataset import Dataset
 from numerics.precision import workdps
-from proofs_check.benchtable import BenchTable
+from proofs_check.benchtable import BenchRow, RowTable, peak_memory
 from proofs_check.certify import certify
 from proofs_check.critical_search import find_strict_minimum
 from proofs_check.interval_proofs import certified_inertia
@@ -65,71 +65,85 @@ def _embedded(arch, params, H, rng):
     return arch, params
 
 
-def bench(quick: bool) -> list[BenchTable]:
+TODAY = {16: 0.01, 31: 0.02, 91: 0.02, 181: 0.05}
+"""Certification times of the cost curve README publishes (seconds, by D): targets below D = 301."""
+
+
+def _goal(seconds, quick=False) -> dict:
+    return {} if quick else {"target": seconds, "target_kind": "goal"}
+
+
+def bench(quick: bool) -> list[RowTable]:
     """The certify section's tables (rows listed in the module docstring); ``quick`` keeps the smaller sizes."""
     rng = np.random.default_rng(0)
     rows, notes = [], []
-    a, p, data, _ = find_strict_minimum("tanh", (1, 2, 1), 12, seed=2024, dps=DPS)
-    ours, c = _time(lambda: certify(a, p, data, DPS))
-    base = _time(lambda: _eigsy_seconds(mlp.hessian(a, p, data.x, data.y, DPS)))[0]
-    rows.append(("[1, 2, 1] strict minimum certified", f"{ours:.3f} s ({c.verdict})", "< 0.1 s",
-                 "mpmath Hessian + eigsy", f"{base:.3f} s", f"{base / ours:.1f}x"))
+    with peak_memory() as mem:
+        a, p, data, _ = find_strict_minimum("tanh", (1, 2, 1), 12, seed=2024, dps=DPS)
+        ours, c = _time(lambda: certify(a, p, data, DPS))
+        base = _time(lambda: _eigsy_seconds(mlp.hessian(a, p, data.x, data.y, DPS)))[0]
+    rows.append(BenchRow("[1, 2, 1] strict minimum certified", ours, "s", "mpmath Hessian + eigsy", base,
+                         detail=c.verdict, peak_mib=mem["mib"], **_goal(0.1)))
 
-    arch, params, fit = _zero_fit(rng)
-    wide_arch, wide = _embedded(arch, params, 30, rng)
-    ours, (c1, c2) = _time(lambda: (certify(arch, params, fit, DPS), certify(wide_arch, wide, fit, DPS)))
-    base = _eigsy_seconds(mlp.hessian(wide_arch, wide, fit.x, fit.y, DPS))
-    rows.append(("[1, 5, 1] zero-error fit + [1, 30, 1] embedding certified", f"{ours:.2f} s ({c1.verdict}, "
-                 f"{c2.verdict})", "< 2 s", "eigsy of the [1, 30, 1] Hessian", f"{base:.2f} s", f"{base / ours:.1f}x"))
+    with peak_memory() as mem:
+        arch, params, fit = _zero_fit(rng)
+        wide_arch, wide = _embedded(arch, params, 30, rng)
+        ours, (c1, c2) = _time(lambda: (certify(arch, params, fit, DPS), certify(wide_arch, wide, fit, DPS)))
+        base = _eigsy_seconds(mlp.hessian(wide_arch, wide, fit.x, fit.y, DPS))
+    rows.append(BenchRow("[1, 5, 1] zero-error fit + [1, 30, 1] embedding certified", ours, "s",
+                         "eigsy of the [1, 30, 1] Hessian", base, detail=f"{c1.verdict}, {c2.verdict}",
+                         peak_mib=mem["mib"], **_goal(2.0)))
 
     widths = (5, 10, 30) if quick else (5, 10, 30, 60, 100)
     eig_at = {}
     for H in widths:
-        wa, wp = _embedded(arch, params, H, rng)
-        ours, c = _time(lambda: certify(wa, wp, fit, DPS))
-        D = wa.n_params
-        if D <= 91:
-            eig_at[D] = _eigsy_seconds(mlp.hessian(wa, wp, fit.x, fit.y, DPS))
-            base, how = eig_at[D], "measured"
-        else:
-            D0 = max(eig_at)
-            base, how = eig_at[D0] * (D / D0) ** 3, f"extrapolated D^3 from D = {D0}"
-        rows.append((f"cost curve: [1, {H}, 1] (D = {D}) certified", f"{ours:.2f} s ({c.verdict})",
-                     "< 30 s at D = 301" if D == 301 else "", f"eigsy ({how})", f"{base:.2f} s",
-                     f"{base / ours:.1f}x"))
+        with peak_memory() as mem:
+            wa, wp = _embedded(arch, params, H, rng)
+            ours, c = _time(lambda: certify(wa, wp, fit, DPS))
+            D = wa.n_params
+            if D <= 91:
+                eig_at[D] = _eigsy_seconds(mlp.hessian(wa, wp, fit.x, fit.y, DPS))
+                base, how = eig_at[D], "measured"
+            else:
+                D0 = max(eig_at)
+                base, how = eig_at[D0] * (D / D0) ** 3, f"extrapolated D^3 from D = {D0}"
+        target = _goal(30.0, quick) if D == 301 else ({} if quick or D not in TODAY else
+                                                      {"target": TODAY[D], "target_kind": "today"})
+        rows.append(BenchRow(f"cost curve: [1, {H}, 1] (D = {D}) certified", ours, "s", f"eigsy ({how})", base,
+                             detail=c.verdict, peak_mib=mem["mib"], **target))
 
     n_layers = (2, 10, 10, 1) if quick else (2, 30, 30, 1)
-    arch = Architecture(n_layers, "tanh")
-    theta = [str(v) for v in rng.normal(size=arch.n_params)]
-    x = [[str(v) for v in r] for r in rng.normal(size=(20, 2))]
-    y = [[str(v)] for v in rng.normal(size=20)]
-    with ball_precision(bits_for(DPS)):
-        ours = _time(lambda: evaluate(arch, theta, x, y))[0]
-    small = Architecture((2, 6, 6, 1), "tanh"), Architecture((2, 10, 10, 1), "tanh")
-    t_small = []
-    for s in small:
-        th = Params.from_vector(s, [mpmath.mpf(v) for v in rng.normal(size=s.n_params)])
-        t_small.append(_time(lambda: mlp.hessian(s, th, x, y, DPS))[0])
-    growth = np.log(t_small[1] / t_small[0]) / np.log(small[1].n_params / small[0].n_params)
-    base = t_small[1] * (arch.n_params / small[1].n_params) ** growth
-    rows.append((f"dps-50 Hessian {list(n_layers)} (D = {arch.n_params}), 20 points, arb_mat", f"{ours:.2f} s",
-                 "<= 30 s" if not quick else "", "object arrays (numerics.mlp)",
-                 f"{base:.1f} s (D^{growth:.2f} from D = {small[1].n_params})", f"{base / ours:.1f}x"))
+    with peak_memory() as mem:
+        arch = Architecture(n_layers, "tanh")
+        theta = [str(v) for v in rng.normal(size=arch.n_params)]
+        x = [[str(v) for v in r] for r in rng.normal(size=(20, 2))]
+        y = [[str(v)] for v in rng.normal(size=20)]
+        with ball_precision(bits_for(DPS)):
+            ours = _time(lambda: evaluate(arch, theta, x, y))[0]
+        small = Architecture((2, 6, 6, 1), "tanh"), Architecture((2, 10, 10, 1), "tanh")
+        t_small = []
+        for s in small:
+            th = Params.from_vector(s, [mpmath.mpf(v) for v in rng.normal(size=s.n_params)])
+            t_small.append(_time(lambda: mlp.hessian(s, th, x, y, DPS))[0])
+        growth = np.log(t_small[1] / t_small[0]) / np.log(small[1].n_params / small[0].n_params)
+        base = t_small[1] * (arch.n_params / small[1].n_params) ** growth
+    rows.append(BenchRow(f"dps-50 Hessian {list(n_layers)} (D = {arch.n_params}), 20 points, arb_mat", ours, "s",
+                         f"object arrays (numerics.mlp), D^{growth:.2f} from D = {small[1].n_params}", base,
+                         peak_mib=mem["mib"], **_goal(30.0, quick)))
 
     n = 200 if quick else 1000
-    A = rng.normal(size=(n, n))
-    S = (A + A.T) / 2 + np.diag(np.linspace(-n, n, n))
-    with ball_precision(bits_for(DPS)):
-        Hb = arb_mat([[arb(float(v)) for v in row] for row in S])
-        ours, proof = _time(lambda: certified_inertia(Hb))
-    m = 60
-    t60 = _eigsy_seconds(S[:m, :m])
-    base = t60 * (n / m) ** 3
-    rows.append((f"certified inertia {n} x {n} at dps 50", f"{ours:.1f} s ({proof.negative} neg, "
-                 f"{proof.positive} pos, {proof.undecided} undecided)", "<= 60 s" if n == 1000 else "",
-                 "mpmath.eigsy", f"{base:.0f} s (D^3 from {m})", f"{base / ours:.0f}x"))
+    with peak_memory() as mem:
+        A = rng.normal(size=(n, n))
+        S = (A + A.T) / 2 + np.diag(np.linspace(-n, n, n))
+        with ball_precision(bits_for(DPS)):
+            Hb = arb_mat([[arb(float(v)) for v in row] for row in S])
+            ours, proof = _time(lambda: certified_inertia(Hb))
+        m = 60
+        t60 = _eigsy_seconds(S[:m, :m])
+        base = t60 * (n / m) ** 3
+    rows.append(BenchRow(f"certified inertia {n} x {n} at dps 50", ours, "s", f"mpmath.eigsy, D^3 from {m}", base,
+                         detail=f"{proof.negative} neg, {proof.positive} pos, {proof.undecided} undecided",
+                         peak_mib=mem["mib"], **_goal(60.0, quick)))
     notes.append("certify = proofs_check.certify.certify (ball arithmetic, Krawczyk, Gershgorin); the "
                  "numerical classifier additionally runs mpmath.eigsy on the whole Hessian")
     notes.append("measured while other jobs share the cores: compare the ratios")
-    return [BenchTable("certified verdicts and high precision at scale",
-                       ("task", "ours", "target", "baseline", "baseline time", "ratio"), tuple(rows), tuple(notes))]
+    return [RowTable("certified verdicts and high precision at scale", tuple(rows), tuple(notes))]

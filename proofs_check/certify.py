@@ -30,6 +30,7 @@ from flint import arb, arb_mat, ctx
 from numerics.ball_files import data_balls, digest, network_balls
 from numerics.ball_functions import SignUndecided, ball_precision, bits_for
 from numerics.balls import evaluate, pre_activations, to_ball
+from numerics.precision import near_interpolation_band, newton_target, zero_loss_band
 from numerics.datafile import dataset_to_json
 from numerics.dataset import Dataset
 from numerics.files import network_to_json
@@ -144,7 +145,7 @@ def _residual_system(arch, x, y, free):
 def _newton(fn, centre, free, digits, iterations=12):
     """Refine the free coordinates of ``centre`` (decimal strings) by Newton at the working precision."""
     centre = list(centre)
-    tiny = arb(10) ** (-(digits - 5))
+    tiny = to_ball(newton_target(digits))
     for _ in range(iterations):
         F, J = fn(_box(centre, free, arb(0)), need_jacobian=True)
         try:
@@ -207,10 +208,10 @@ def certify(arch, params: Params, data, dps: int, *, structure=None, zero_loss: 
             if zero_loss is None:
                 e = evaluate(arch_b, [to_ball(t) for t in theta], xb, yb, hessian=False)
                 scale = sum((v * v for v in yb.reshape(-1)), arb(0)) / 2
-                zero_loss = bool(e.loss.upper() <= arb(10) ** (-dps) * max(scale.upper(), arb(1)))
+                zero_loss = bool(e.loss.upper() <= to_ball(zero_loss_band(dps)) * max(scale.upper(), arb(1)))
                 # a near-interpolating point (a trained fit, SSE ~ 1e-30): an exact zero of the
                 # residual may lie next to it (Newton converges quadratically); try that first
-                if not zero_loss and e.loss.upper() <= arb(10) ** (-(dps // 2)) * max(scale.upper(), arb(1)):
+                if not zero_loss and e.loss.upper() <= to_ball(near_interpolation_band(dps)) * max(scale.upper(), arb(1)):
                     proof = _certify_zero(arch_b, theta, xb, yb, digits, dict(cert))
                     if proof.proved:
                         return proof
@@ -669,8 +670,6 @@ def _cubic_step(stages, steps, lams, boxes, k, x, y, where):
     (t eta, -t eta, t alpha) the loss is L* + t^3 eta alpha^T A_j alpha / (2 v) + O(t^4)
     (docs/theorems.md, T4a), so alpha^T A_j alpha != 0 proves the point is not a local minimum.
     A_j is enclosed as 4 x the zeta block of the same narrow box embedded at lambda = 1/2 (T4)."""
-    from proofs_check.step_analysis import pair_direction
-
     step = steps[k]
     arch_k, params_k = stages[k]
     n_in = arch_k.incoming_size(step.layer)

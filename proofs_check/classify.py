@@ -3,8 +3,10 @@
 ``classify(arch, params, data, dps=50, certify=False)`` answers "minimum or saddle, and how flat?"
 (docs/classification.md; proofs: docs/certified.md):
 
-1. At ``dps`` digits: loss, exact gradient and Hessian (numerics.mlp), eigen-decomposition
-   (mpmath.eigsy) and inertia with the zero tolerance of :mod:`proofs_check.eigen`.
+1. At ``dps`` digits: loss, exact gradient and Hessian from one evaluation of the point
+   (:mod:`numerics.evaluation`), the eigen-decomposition with a proved error bound
+   (:mod:`proofs_check.refined_eigen`, docs/classification.md "Eigenvalues at scale") and inertia
+   with the zero tolerance of :mod:`proofs_check.eigen`, widened by that bound.
 2. Zero squared loss (L <= 10^-dps * max(1, L at f = 0)) -> ``global-minimum`` only when an exact
    zero of the residual is proved nearby (proofs_check.certify, Krawczyk); otherwise
    ``undecided`` ("near-interpolating, no minimiser proved": an infimum 0 may not be attained).
@@ -36,12 +38,14 @@ import numpy as np
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.evaluation import Evaluations, evaluate
-from numerics.precision import to_decimal_string, to_mp_array, tolerance, workdps
+from numerics.precision import (criticality_tolerance, to_decimal_string, to_mp_array, tolerance, workdps,
+                                zero_eigenvalue_tolerance, zero_loss_band)
 from proofs_check import structure as st
 from proofs_check.certify import certify as certify_point
 from proofs_check.descent import best_combination, certify, quadratic_form
 from proofs_check.display import report_markdown
-from proofs_check.eigen import Inertia, inertia, spectral_scale, symmetric_eigen, zero_tolerance
+from proofs_check.eigen import Inertia, spectral_scale
+from proofs_check.refined_eigen import bounded_inertia, refined_eigen
 from proofs_check.step_analysis import analyse_narrow, analyse_step
 from theory.activation_properties import applicability
 from theory.architecture import Architecture
@@ -192,12 +196,12 @@ class _Classifier:
         self.arch, self.params, self.x, self.y, self.dps = arch, self.point.params, x, y, dps
         self.loss, self.g, self.H = self.point.loss, self.point.gradient, self.point.hessian
         self.gnorm = self.point.gradient_norm
-        self.eig = symmetric_eigen(self.H, dps)
+        self.eig = refined_eigen(self.H, dps)
         self.scale = spectral_scale(self.eig.values)
-        self.tau = zero_tolerance(self.eig.values, self.gnorm, dps)
-        self.inertia = inertia(self.eig.values, self.tau)
-        self.band = zero_tolerance(self.eig.values, 0, dps)
-        self.own_inertia = inertia(self.eig.values, self.band)
+        self.tau = zero_eigenvalue_tolerance(dps, self.scale, self.gnorm)
+        self.inertia = bounded_inertia(self.eig, self.tau)
+        self.band = zero_eigenvalue_tolerance(dps, self.scale)
+        self.own_inertia = bounded_inertia(self.eig, self.band)
         self.structure = st.detect_at(self.point)
         self.evidence = [
             ("loss", _fmt(self.loss, 12)),
@@ -208,6 +212,9 @@ class _Classifier:
              f"{_fmt(self.band, 3)} = 10^-(dps/2) s as zero; for decisions ({self.inertia.negative}, "
              f"{self.inertia.zero}, {self.inertia.positive}) with tau"),
             ("smallest / largest eigenvalue", f"{_fmt(self.eig.values[0])} / {_fmt(self.eig.values[-1])}"),
+            ("eigen-decomposition", f"{self.eig.method}; every eigenvalue within "
+             f"{'(no bound)' if self.eig.error is None else _fmt(self.eig.error, 3)} of the value shown, "
+             "the zero bands widened by that bound"),
         ] + [("structure", line) for line in self.structure.describe()] + [applicability_evidence(arch)]
 
     def report(self, verdict, theorem, flat=0, reason="", cert=None, blocks=(), directions=()):
@@ -229,7 +236,7 @@ class _Classifier:
     def run(self) -> CriticalPointReport:
         dps = self.dps
         null_loss = mpmath.fsum(v * v for v in self.y.reshape(-1)) / 2
-        zero_loss_tol = tolerance(dps, max(1, null_loss))
+        zero_loss_tol = zero_loss_band(dps, null_loss)
         if self.loss <= zero_loss_tol:
             self.evidence.append(("zero loss", f"L = {_fmt(self.loss)} <= {_fmt(zero_loss_tol, 3)}: L >= 0 "
                                   "attains its minimum"))
@@ -241,7 +248,7 @@ class _Classifier:
                 f"|u| = {_fmt(abs(k.value), 3)} <= {_fmt(self.structure.kink_tolerance, 3)}; the loss is not "
                 f"twice differentiable there ({len(self.structure.kinks)} incident(s)), so no Hessian-based "
                 "classification"))
-        gtol = tolerance(dps, max(1, self.scale), dps // 2)
+        gtol = criticality_tolerance(dps, self.scale)
         self.evidence.append(("criticality", f"|grad| = {_fmt(self.gnorm)} vs tolerance {_fmt(gtol, 3)}"))
         if self.gnorm > gtol:
             d = np.array([-v for v in self.g], dtype=object)

@@ -74,7 +74,15 @@ def min_samples(arch: Architecture) -> int:
 def _householder(J: np.ndarray) -> list:
     """Householder reflectors (v, |v|^2) (None for a zero column) of the N x D object matrix J,
     N > D, at the caller's precision: Q = H_0 H_1 ... H_{D-1}, and Q e_k for k >= D span a
-    space orthogonal to every column of J (⊇ col(J) is spanned by the first D columns)."""
+    space orthogonal to every column of J (⊇ col(J) is spanned by the first D columns).
+
+    Why not ``mpmath.qr``: for full-rank J both give the same complement (to the rounding), but
+    J is rank-deficient for every positively homogeneous activation (ReLU scaling orbits), and
+    then D - rank(J) of the first D directions are chosen by the rounding of the factorisation;
+    ``mpmath.qr`` (other operation order, 10 extra digits) chooses others, so every seeded
+    instance built on such a J (the theorem checks' critical points and their recorded evidence)
+    would change. The reflectors are also applied without forming the N x N matrix Q.
+    tests/proofs_check/test_critical_points_null_space.py asserts both facts."""
     A = np.array(J, dtype=object)
     N, D = A.shape
     reflectors = []
@@ -119,7 +127,8 @@ def _orthogonal_components(J: np.ndarray, rs) -> list:
 def left_null_space(J: np.ndarray) -> list:
     """Orthonormal basis (N - D object vectors) of the complement of the first D Householder
     directions of the N x D matrix J (N > D): every vector e of it has J^T e = 0 (docs/invariants.md).
-    The same basis as the last N - D columns of ``mpmath.qr(J, mode="full")``. Caller's precision."""
+    For full-rank J it spans the same space as the last N - D columns of ``mpmath.qr(J, mode="full")``
+    (see :func:`_householder` for rank-deficient J). Caller's precision."""
     N, D = J.shape
     reflectors = _householder(J)
     basis = []

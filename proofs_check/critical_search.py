@@ -16,9 +16,9 @@ import numpy as np
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_mp_array, workdps
+from numerics.precision import strict_curvature_floor, to_mp_array, workdps
 from proofs_check.critical_points import left_null_space
-from proofs_check.eigen import definiteness, symmetric_eigen, zero_tolerance
+from proofs_check.eigen import definiteness, spectral_scale, symmetric_eigen
 from proofs_check.structure import unit_blocks
 from theory.architecture import Architecture
 from theory.errors import NotConverged
@@ -58,7 +58,7 @@ def _is_minimum(arch, params, x, y, dps, want_A):
     with workdps(dps):
         H = mlp.hessian(arch, params, x, y, dps)
         eig = symmetric_eigen(H, dps)
-        if eig.values[0] <= zero_tolerance(eig.values, 0, dps) * 10 ** 6:
+        if eig.values[0] <= strict_curvature_floor(dps, spectral_scale(eig.values)):
             return False
         if want_A is not None:
             A = unit_blocks(arch, params, x, y, 0, 0, dps).A

@@ -1,17 +1,11 @@
-"""High-precision symmetric eigen-decomposition and inertia with a tolerance derived from dps.
+"""High-precision symmetric eigen-decomposition, inertia and the small linear algebra of the checks.
 
-Zero-tolerance rule (docs/theorems.md T4 "a relative eigenvalue tolerance is required"):
-
-    tau = max(10^-(dps/2) * s, sqrt(s * ||grad L||)),   s = max_k |mu_k|.
-
-Why: (1) Weyl's inequality: a symmetric error E in the Hessian moves every eigenvalue by at most
-||E||_2. The Hessian is computed exactly (analytic derivatives) at ``dps + GUARD`` digits, so
-||E|| is about 10^-dps * s; we keep half of the digits as the margin for rounding accumulated in
-the eigensolver and in the Hessian sums, hence 10^-(dps/2) * s. (2) At a point that is only
-approximately critical (gradient g), the nearest critical point is at distance r ~ ||g|| / mu
-and the Hessian there differs by O(||nabla^3 L|| r); without a bound on third derivatives we use
-the geometric mean sqrt(s ||g||), which dominates ||g|| whenever ||g|| < s and is negligible
-(10^-(dps/4) s) at points accepted as critical. Eigenvalues with |mu| <= tau are "zero".
+One vocabulary: :class:`Inertia` (negative, zero, positive counts) and the definiteness words of
+:func:`definiteness_of` ("positive", "negative", "indefinite", "positive-semidefinite", ...).
+Which eigenvalues count as zero is decided by
+:func:`numerics.precision.zero_eigenvalue_tolerance` (docs/precision.md "zero eigenvalues"),
+tau = max(10^-ceil(dps/2) s, sqrt(s |grad L|)) with s = max_k |mu_k|. Object arrays of mpf are
+the working type; mpmath matrices appear only inside these functions.
 """
 
 from __future__ import annotations
@@ -21,7 +15,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from numerics.precision import workdps
+from numerics.precision import workdps, zero_eigenvalue_tolerance
 
 
 @dataclass(frozen=True)
@@ -37,8 +31,16 @@ class Inertia:
                        self.positive + other.positive)
 
     def to_json(self) -> dict:
-        """The three counts as a JSON-ready dict."""
+        """``{"negative": n, "zero": z, "positive": p}`` (docs/formats.md)."""
         return {"negative": self.negative, "zero": self.zero, "positive": self.positive}
+
+    def __str__(self) -> str:
+        """``(negative, zero, positive)``, the triple the check evidence shows.
+
+        >>> str(Inertia(1, 0, 4))
+        '(1, 0, 4)'
+        """
+        return f"({self.negative}, {self.zero}, {self.positive})"
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,8 +80,8 @@ def symmetric_eigen(matrix, dps: int) -> EigenDecomposition:
 def ascending_eigsy(sym, vectors: bool = True):
     """``mpmath.eigsy`` of a symmetric mpmath matrix at the caller's precision, sorted:
     (ascending eigenvalues as a tuple, eigenvectors as columns of a D x D object array, or None
-    when ``vectors`` is False). The one eigensolver of :func:`symmetric_eigen` and of the checks'
-    helpers (``proofs_check.checks._linalg``)."""
+    when ``vectors`` is False). The one eigensolver of :func:`symmetric_eigen`, :func:`eigenvalues`
+    and :func:`eigh`."""
     D = sym.rows
     if not vectors:
         values = mpmath.eigsy(sym, eigvals_only=True)
@@ -98,14 +100,6 @@ def spectral_scale(values) -> mpmath.mpf:
     return max((abs(v) for v in values), default=mpmath.mpf(0))
 
 
-def zero_tolerance(values, gradient_norm, dps: int, scale=None) -> mpmath.mpf:
-    """tau = max(10^-(dps/2) s, sqrt(s ||g||)), s = ``scale`` or max |mu| (module docstring)."""
-    with workdps(dps):
-        s = spectral_scale(values) if scale is None else abs(mpmath.mpf(scale))
-        floor = mpmath.mpf(10) ** (-(mpmath.mpf(dps) / 2)) * s
-        return max(floor, mpmath.sqrt(s * abs(mpmath.mpf(gradient_norm))))
-
-
 def inertia(values, tau) -> Inertia:
     """Counts of eigenvalues below -tau, within [-tau, tau], above tau."""
     neg = sum(1 for v in values if v < -tau)
@@ -115,13 +109,14 @@ def inertia(values, tau) -> Inertia:
 
 def definiteness(matrix, dps: int, scale=None, gradient_norm=0) -> str:
     """"positive", "negative", "indefinite", "positive-semidefinite", "negative-semidefinite",
-    "zero" or "empty" for a symmetric matrix, with the zero tolerance of :func:`zero_tolerance`
-    (``scale`` defaults to the matrix's own largest |eigenvalue|)."""
+    "zero" or "empty" for a symmetric matrix, with the zero tolerance of
+    :func:`numerics.precision.zero_eigenvalue_tolerance` (``scale`` defaults to the matrix's own
+    largest |eigenvalue|)."""
     arr = np.asarray(matrix, dtype=object)
     if arr.size == 0:
         return "empty"
     eig = symmetric_eigen(arr, dps)
-    tau = zero_tolerance(eig.values, gradient_norm, dps, scale)
+    tau = zero_eigenvalue_tolerance(dps, spectral_scale(eig.values) if scale is None else scale, gradient_norm)
     if scale is None and spectral_scale(eig.values) == 0:
         return "zero"
     return definiteness_of(inertia(eig.values, tau))
@@ -139,3 +134,66 @@ def definiteness_of(counts: Inertia) -> str:
     if n == 0:
         return "positive" if z == 0 else "positive-semidefinite"
     return "negative" if z == 0 else "negative-semidefinite"
+
+
+# --- the linear algebra of the theorem checks (call inside ``workdps``) --------------------------
+
+
+def _mp_matrix(a) -> mpmath.matrix:
+    return mpmath.matrix(np.asarray(a, dtype=object).tolist())
+
+
+def eigenvalues(matrix) -> list:
+    """Ascending eigenvalues of a symmetric object matrix at the caller's precision (no vectors)."""
+    return list(ascending_eigsy(_mp_matrix(matrix), vectors=False)[0])
+
+
+def eigh(matrix):
+    """(ascending eigenvalues as a list, eigenvectors as the columns of an object array) of a
+    symmetric object matrix at the caller's precision."""
+    values, vectors = ascending_eigsy(_mp_matrix(matrix))
+    return list(values), vectors
+
+
+def max_abs(a):
+    """Largest absolute entry of ``a`` (any shape); mpf(0) when ``a`` is empty."""
+    return max((abs(v) for v in np.asarray(a, dtype=object).reshape(-1)), default=mpmath.mpf(0))
+
+
+def top_singular(matrix):
+    """(sigma_max, left vector u, right vector v) of a real object matrix: M v = sigma u
+    (``mpmath.svd_r`` at the caller's precision)."""
+    U, S, V = mpmath.svd_r(_mp_matrix(matrix))
+    k = max(range(len(S)), key=lambda i: S[i])
+    u = np.array([U[r, k] for r in range(U.rows)], dtype=object)
+    v = np.array([V[k, c] for c in range(V.cols)], dtype=object)
+    return S[k], u, v
+
+
+def determinant(matrix):
+    """Determinant of a square object matrix at the caller's precision."""
+    return mpmath.det(_mp_matrix(matrix))
+
+
+def blockdiag(*blocks) -> np.ndarray:
+    """Block-diagonal object matrix of the square ``blocks`` (zeros off the blocks, as mpf)."""
+    n = sum(b.shape[0] for b in blocks)
+    out = np.empty((n, n), dtype=object)
+    out[...] = mpmath.mpf(0)
+    pos = 0
+    for b in blocks:
+        k = b.shape[0]
+        out[pos:pos + k, pos:pos + k] = b
+        pos += k
+    return out
+
+
+def split_block(A, B, lam, factor=None) -> np.ndarray:
+    """K_lambda = [[lam (1 - lam) A, B^T], [B, 0]] (T4, docs/theorems.md); ``factor`` replaces lam (1 - lam)."""
+    p, m = A.shape[0], B.shape[0]
+    K = np.empty((p + m, p + m), dtype=object)
+    K[...] = mpmath.mpf(0)
+    K[:p, :p] = A * (lam * (1 - lam) if factor is None else factor)
+    K[:p, p:] = B.T
+    K[p:, :p] = B
+    return K

@@ -86,6 +86,7 @@ class InertiaProof:
     upper: arb  # largest negative eigenvalue <= upper (when negative > 0)
     orthogonality: arb  # ||Q^T Q - I||_F upper bound
 
+
 def approximate_eigenvectors(H_box: arb_mat, digits: int = 16) -> np.ndarray:
     """Approximate eigenvectors of the midpoint matrix (float64 for ``digits <= 16``, else
     mpmath at ``digits``); any matrix works for the proofs, a better one gives tighter discs."""

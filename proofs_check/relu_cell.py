@@ -68,6 +68,7 @@ class CellPoint:
 
     @property
     def loss(self) -> fmpq:
+        """L = 1/2 sum r^2 at the cell point, exact."""
         return sum((r * r for row in self.residuals for r in row), fmpq(0)) / 2
 
 

@@ -2,7 +2,7 @@
 
 A network trained in float64 holds its embedding structure only approximately: a replicated pair
 has incoming vectors equal to 1e-9, an inactive unit an outgoing vector of 1e-12. The exact
-detection of :mod:`proofs_check.structure` (tolerance 10^-(dps/2) of the parameter scale) misses
+detection of :mod:`proofs_check.structure` (``structural_zero_band``, 10^-(dps/2) of the parameter scale) misses
 them, so no theorem applies. This module measures the same kinds of structure with their
 distances, relative to the same scale ``s = max(1, max |theta|)``:
 
@@ -30,7 +30,9 @@ import numpy as np
 
 from numerics import mlp
 from numerics.evaluation import evaluate
-from numerics.precision import to_decimal_string, to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import (criticality_tolerance, half_digits, newton_target, structural_zero_band,
+                                to_decimal_string, to_mp_array, to_mp_params, workdps)
+from proofs_check.eigen import max_abs
 from proofs_check import structure as st
 from theory.architecture import Architecture
 from theory.embeddings._units import editable, incoming, outgoing
@@ -89,18 +91,14 @@ class NearStructure:
         return tuple(i for i in self.items if not i.exact)
 
 
-def _max_abs(values):
-    return max((abs(v) for v in np.asarray(values, dtype=object).reshape(-1)), default=mpmath.mpf(0))
-
-
 def _line_distance(vj, vk):
     """(lambda, max |v_j - lambda (v_j + v_k)|) with lambda = <v_j, s>/<s, s> (None if s = 0)."""
     s = vj + vk
     ss = mpmath.fsum(c * c for c in s)
     if ss == 0:
-        return None, _max_abs(vj)
+        return None, max_abs(vj)
     lam = mpmath.fsum(a * b for a, b in zip(vj, s)) / ss
-    return lam, _max_abs(vj - lam * s)
+    return lam, max_abs(vj - lam * s)
 
 
 def near_structure(arch: Architecture, params: Params, x=None, *, near=DEFAULT_NEAR, dps: int = 50) -> NearStructure:
@@ -109,8 +107,8 @@ def near_structure(arch: Architecture, params: Params, x=None, *, near=DEFAULT_N
     with workdps(dps):
         p = to_mp_params(params)
         R = mpmath.mpf(near)
-        scale = max(mpmath.mpf(1), _max_abs(p.to_vector()))
-        exact_tol = tolerance(dps, scale, dps // 2)  # structure.detect's parameter tolerance
+        scale = max(mpmath.mpf(1), max_abs(p.to_vector()))
+        exact_tol = structural_zero_band(dps, scale)  # structure.detect's parameter tolerance
         items, closest = [], []
         us = None
         if x is not None and arch.activation == "relu":
@@ -120,7 +118,7 @@ def near_structure(arch: Architecture, params: Params, x=None, *, near=DEFAULT_N
             vin = [incoming(arch, p, l, j) for j in range(H)]
             vout = [outgoing(p, l, j) for j in range(H)]
             if us is not None:
-                u_scale = max(mpmath.mpf(1), _max_abs(us[l]))
+                u_scale = max(mpmath.mpf(1), max_abs(us[l]))
                 for j in range(H):
                     top = max(us[l][:, j])
                     if top < 0:
@@ -128,16 +126,16 @@ def near_structure(arch: Architecture, params: Params, x=None, *, near=DEFAULT_N
                     elif top <= R * u_scale:
                         items.append(NearItem("near-dead", l, (j,), top / u_scale, False))
             for j in range(H):
-                d = _max_abs(vout[j]) / scale
+                d = max_abs(vout[j]) / scale
                 if d <= R:
                     items.append(NearItem("zero-outgoing", l, (j,), d, d * scale <= exact_tol))
-                d = _max_abs(vin[j][:cols]) / scale
+                d = max_abs(vin[j][:cols]) / scale
                 if d <= R:
                     items.append(NearItem("zero-incoming", l, (j,), d, d * scale <= exact_tol))
             best = None
             for j in range(H):
                 for k in range(j + 1, H):
-                    d = _max_abs(vin[j] - vin[k]) / scale
+                    d = max_abs(vin[j] - vin[k]) / scale
                     if arch.outgoing_size(l) > 1:
                         d = max(d, _line_distance(vout[j], vout[k])[1] / scale)
                     if best is None or d < best[3]:
@@ -176,7 +174,7 @@ def snap(arch: Architecture, params: Params, near: NearStructure, x=None, *, dps
                 W[l][units[0], :] = mpmath.mpf(0)
             elif item.kind == "near-dead":
                 top = max(us[l][:, units[0]])
-                u_scale = max(mpmath.mpf(1), _max_abs(us[l]))
+                u_scale = max(mpmath.mpf(1), max_abs(us[l]))
                 b[l][units[0]] = b[l][units[0]] - (top + max(top, near.threshold * u_scale))
             elif item.kind == "replicated":
                 j, k = units
@@ -190,7 +188,7 @@ def snap(arch: Architecture, params: Params, near: NearStructure, x=None, *, dps
                     if lam is not None:
                         W[l + 1][:, j], W[l + 1][:, k] = lam * (vj + vk), (1 - lam) * (vj + vk)
             after = list(W) + (list(b) if b else [])
-            change = max(_max_abs(np.asarray(a, dtype=object) - np.asarray(c, dtype=object))
+            change = max(max_abs(np.asarray(a, dtype=object) - np.asarray(c, dtype=object))
                          for a, c in zip(after, before))
             touched.update((l, u) for u in units)
             records.append({"kind": item.kind, "layer": l, "units": list(units),
@@ -200,7 +198,7 @@ def snap(arch: Architecture, params: Params, near: NearStructure, x=None, *, dps
         if x is not None and records:
             f0 = mlp.forward(arch, p, x, dps)
             f1 = mlp.forward(arch, snapped, x, dps)
-            records.append({"max_output_change_on_data": to_decimal_string(_max_abs(f1 - f0), dps)})
+            records.append({"max_output_change_on_data": to_decimal_string(max_abs(f1 - f0), dps)})
     return snapped, records
 
 
@@ -226,21 +224,21 @@ def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
             stages.append(st.apply_step(*stages[-1], step))
         narrow_arch, narrow = stages[-1]
         before = mlp.norm(mlp.gradient(arch, p, xs, ys, dps))
-        result = newton_gradient(narrow_arch, list(narrow.to_vector()), xs, ys, dps, tolerance(dps, 1, 5))
+        result = newton_gradient(narrow_arch, list(narrow.to_vector()), xs, ys, dps, newton_target(dps))
         d = np.array(result.theta, dtype=object) - narrow.to_vector()
         for k in reversed(range(len(steps))):
             d = st.lift(*stages[k], steps[k], d)
         new = Params.from_vector(arch, p.to_vector() + d)
         after = mlp.norm(mlp.gradient(arch, new, xs, ys, dps))
-        change = _max_abs(mlp.forward(arch, new, xs, dps) - mlp.forward(arch, p, xs, dps))
-        target = tolerance(dps, 1, dps // 2)
+        change = max_abs(mlp.forward(arch, new, xs, dps) - mlp.forward(arch, p, xs, dps))
+        target = criticality_tolerance(dps)
         record = {"command": "polish", "method": "Newton on grad L (numerics.training.polish) on the network "
                   f"reduced by its exact structure ({len(steps)} step(s)), lifted back through the embeddings",
                   "newton_steps": result.steps, "reached_critical": bool(after < target),
-                  "target": f"|grad L| < 10^-{dps // 2}",
+                  "target": f"|grad L| < 10^-{half_digits(dps)}",
                   "gradient_norm_before": to_decimal_string(before, dps),
                   "gradient_norm_after": to_decimal_string(after, dps),
-                  "parameter_change": to_decimal_string(_max_abs(d), dps),
+                  "parameter_change": to_decimal_string(max_abs(d), dps),
                   "max_output_change_on_data": to_decimal_string(change, dps)}
     return new, record
 

@@ -25,8 +25,9 @@ import numpy as np
 
 from numerics import mlp
 from numerics.evaluation import Evaluations
-from numerics.precision import workdps
-from proofs_check.eigen import Inertia, inertia, symmetric_eigen, zero_tolerance
+from numerics.precision import workdps, zero_eigenvalue_tolerance
+from proofs_check.eigen import Inertia, inertia, spectral_scale, symmetric_eigen, top_singular
+from proofs_check.refined_eigen import bounded_inertia, refined_eigen
 from proofs_check.structure import (
     UnitBlocks,
     _layer_data,
@@ -59,16 +60,6 @@ class StepFinding:
 
 def _fmt(v, digits=6) -> str:
     return mpmath.nstr(v, digits)
-
-
-def _top_singular(M):
-    """(sigma_max, left vector, right vector) of a real matrix (object array)."""
-    rows, cols = M.shape
-    U, S, V = mpmath.svd_r(mpmath.matrix(M.tolist()))
-    k = max(range(len(S)), key=lambda i: S[i])
-    left = np.array([U[i, k] for i in range(rows)], dtype=object)
-    right = np.array([V[k, j] for j in range(cols)], dtype=object)
-    return S[k], left, right
 
 
 def pair_direction(arch, step, lam, zeta=None, eta=None):
@@ -118,7 +109,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False, evaluatio
                                    f"w~ free, {n_in} flat directions", n_in,
                                    flat_directions=(unit_direction(arch_b, l, u, w_part=_spread(n_in, 1)),))
             C = candidate_blocks_at(evaluations.at(arch_b, params_b), l, w0)[0]
-            sigma, left, right = _top_singular(C)
+            sigma, left, right = top_singular(C)
             name = "T5" if not arch_b.phi.properties.dead_zone else "T5/T6 (active ReLU unit with v = 0)"
             text = f"layer {l} unit {u} has v = 0; sigma_max(C(w~0)) = {_fmt(sigma)}"
             if sigma > tau:
@@ -137,7 +128,7 @@ def analyse_step(before, after, step, data, tau, dps, zero_loss=False, evaluatio
                 return StepFinding("flat", "T9", f"replicated pair layer {l} ({step.partner}, {u}): "
                                    f"any split of v, {n_out} flat directions", n_out, flat_directions=flat)
             blocks = unit_blocks_at(evaluations.at(arch_a, params_a), l, step.partner)
-            sigma, left, right = _top_singular(blocks.B)
+            sigma, left, right = top_singular(blocks.B)
             text = (f"replicated pair layer {l} units ({step.partner}, {u}), lambda = {_fmt(lam, 10)}: "
                     f"A_j {blocks.definiteness_A}, sigma_max(B_j) = {_fmt(sigma)}")
             relu = _convex_per_pattern(arch_b)  # T7 regime: A_j = 0, convex in U_j
@@ -232,9 +223,9 @@ def analyse_narrow(arch, params, data, dps, evaluations=None) -> NarrowFinding:
     H = ev.hessian
     with workdps(dps):
         gnorm = ev.gradient_norm
-        eig = symmetric_eigen(H, dps)
-        tau = zero_tolerance(eig.values, gnorm, dps)
-        counts = inertia(eig.values, tau)
+        eig = refined_eigen(H, dps)
+        tau = zero_eigenvalue_tolerance(dps, spectral_scale(eig.values), gnorm)
+        counts = bounded_inertia(eig, tau)
         text = f"narrow {list(arch.widths)} Hessian inertia (-{counts.negative}, 0:{counts.zero}, +{counts.positive})"
         if counts.negative:
             return NarrowFinding("saddle", "Sylvester (narrow Hessian indefinite)", counts, tau, eig.values,
@@ -268,7 +259,7 @@ def analyse_narrow(arch, params, data, dps, evaluations=None) -> NarrowFinding:
 def _independent(vectors, dps) -> bool:
     G = np.array([[mpmath.fsum(a * b for a, b in zip(u, v)) for v in vectors] for u in vectors], dtype=object)
     eig = symmetric_eigen(G, dps)
-    return min(eig.values) > zero_tolerance(eig.values, 0, dps)
+    return min(eig.values) > zero_eigenvalue_tolerance(dps, spectral_scale(eig.values))
 
 
 def _convex_per_pattern(arch) -> bool:

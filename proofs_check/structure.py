@@ -1,6 +1,6 @@
 """Structure of a network as an embedding of a narrower one: detection, per-unit blocks, reduction.
 
-Detected (docs/embeddings.md; every comparison uses ``tolerance(dps, scale, dps // 2)``):
+Detected (docs/embeddings.md; every comparison uses ``numerics.precision.structural_zero_band(dps, scale)``):
 - replicated pairs (layer, j, k, lambda): equal incoming vectors w~_j = w~_k; lambda is defined
   when v_j = lambda (v_j + v_k) (the pair lies on a replication line Gamma, docs/embeddings.md (i)), else None;
 - zero-outgoing units (v = 0: the inactive-unit set of docs/embeddings.md (ii));
@@ -22,8 +22,8 @@ import mpmath
 import numpy as np
 
 from numerics.evaluation import Evaluation, evaluate
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check.eigen import definiteness
+from numerics.precision import structural_zero_band, to_mp_array, to_mp_params, workdps
+from proofs_check.eigen import definiteness, max_abs
 from theory.architecture import Architecture
 from theory.embeddings import inactive_propagation, inactive_unit, replication
 from theory.embeddings._units import incoming, outgoing
@@ -194,10 +194,6 @@ def candidate_block_C(arch, params, x, y, layer, w0, dps=50) -> np.ndarray:
     return candidate_blocks(arch, params, x, y, layer, w0, dps)[0]
 
 
-def _max_abs(values):
-    return max((abs(v) for v in np.asarray(values, dtype=object).reshape(-1)), default=mpmath.mpf(0))
-
-
 def detect(arch: Architecture, params: Params, x, *, dps=50) -> Structure:
     """Find the embedding structure of ``params`` (module docstring) on inputs ``x`` (n x d)."""
     return detect_at(evaluate(arch, params, x, None, dps))
@@ -207,8 +203,8 @@ def detect_at(ev: Evaluation) -> Structure:
     """:func:`detect` from one evaluation of the network (its parameters and pre-activations)."""
     arch, p, dps, us = ev.arch, ev.params, ev.dps, list(ev.pre_activations[:-1])
     with workdps(dps):
-        ptol = tolerance(dps, max(1, _max_abs(p.to_vector())), dps // 2)
-        kink_tol = tolerance(dps, max([1] + [_max_abs(u) for u in us]), dps // 2)
+        ptol = structural_zero_band(dps, max(1, max_abs(p.to_vector())))
+        kink_tol = structural_zero_band(dps, max([1] + [max_abs(u) for u in us]))
         rep, zout, zin, dead, kinks = [], [], [], [], []
         for l in range(arch.n_hidden_layers):
             H = arch.widths[l + 1]
@@ -226,13 +222,13 @@ def detect_at(ev: Evaluation) -> Structure:
                         dead.append(DeadUnit(l, j, -top))
                         dead_here.add(j)
             for j in range(H):
-                if _max_abs(vout[j]) <= ptol:
+                if max_abs(vout[j]) <= ptol:
                     zout.append((l, j))
-                if _max_abs(vin[j][: arch.widths[l]]) <= ptol:
+                if max_abs(vin[j][: arch.widths[l]]) <= ptol:
                     zin.append((l, j))
             for j in range(H):
                 for k in range(j + 1, H):
-                    if _max_abs(vin[j] - vin[k]) <= ptol:
+                    if max_abs(vin[j] - vin[k]) <= ptol:
                         rep.append(ReplicatedPair(l, j, k, _pair_ratio(vout[j], vout[k], ptol)))
     return Structure(tuple(rep), tuple(zout), tuple(zin), tuple(dead), tuple(kinks), kink_tol)
 
@@ -244,7 +240,7 @@ def _pair_ratio(vj, vk, ptol):
     if mpmath.sqrt(ss) <= ptol:
         return None
     lam = mpmath.fsum(a * b for a, b in zip(vj, s)) / ss
-    return lam if _max_abs(vj - lam * s) <= ptol else None
+    return lam if max_abs(vj - lam * s) <= ptol else None
 
 
 def plan(arch: Architecture, structure: Structure) -> list[ReductionStep]:

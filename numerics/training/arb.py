@@ -42,7 +42,7 @@ class BallPhi:
     def _map(self, z, k):
         fn = self._fn
         try:
-            return np.frompyfunc(lambda v: fn(v)[k], 1, 1)(z)
+            return np.frompyfunc(lambda v: fn(v, k)[k], 1, 1)(z)
         except (SignUndecided, InvalidInput, TypeError, ValueError) as exc:
             raise BallsUnavailable(str(exc)) from None
 

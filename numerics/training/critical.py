@@ -1,7 +1,9 @@
 """Objective "critical": a critical point with non-zero loss, verified at ``dps`` digits.
 
 For the Fukumizu-Amari experiments the narrow network cannot fit the data (e.g. H = 1 or 2 on
-10 points); we want a point where ``||grad L|| < 10^(-dps/2)``.
+10 points); we want a point where ``||grad L||`` is below
+:func:`numerics.precision.criticality_tolerance` at scale 1, ``10^-ceil(dps/2)``: the rule
+:func:`proofs_check.classify.classify` decides criticality by (docs/precision.md "criticality").
 
 1. *search*: float64 Levenberg-Marquardt on every restart at once (:mod:`lm_float`), run until
    mu reaches its upper clip (no further descent in float64) or the iteration cap.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.dataset import Dataset
-from numerics.precision import to_decimal_string, workdps
+from numerics.precision import criticality_tolerance, half_digits, to_decimal_string, workdps
 from numerics.training import lm_float, polish, verify
 from numerics.training.result import TrainResult
 from numerics.training.widths import architecture
@@ -38,7 +40,8 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden, seeds:
     tuple of widths (one per hidden layer)."""
     budget = DEFAULT_RESTARTS if max_restarts is None else int(max_restarts)
     out = []
-    tol = verify.critical_tolerance(dps)
+    tol = criticality_tolerance(dps)
+    polish_target = criticality_tolerance(dps, margin_digits=5)
     for data, seed in zip(datasets, seeds):
         x, y = _float_data(data)
         arch = architecture(x.shape[1], hidden, y.shape[1], activation)
@@ -53,7 +56,7 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden, seeds:
         for r in order:
             if not np.isfinite(lm.sse[r]):
                 continue
-            pol = polish.newton_gradient(arch, lm.theta[r], data.x, data.y, dps, tol * 1e-5)
+            pol = polish.newton_gradient(arch, lm.theta[r], data.x, data.y, dps, polish_target)
             params = verify.stored_params(arch, pol.theta, dps)
             gnorm = verify.verified_gradient_norm(arch, params, data, dps)
             if best is None or gnorm < best[1]:
@@ -67,7 +70,7 @@ def train_critical_many(datasets: list[Dataset], activation: str, hidden, seeds:
             g_text, s_text = to_decimal_string(gnorm, 3), to_decimal_string(sse, 3)
         reached = found is not None
         message = (f"critical point with SSE {s_text}, gradient norm {g_text} "
-                   f"{'<' if reached else '>='} 10^(-{dps}/2) (restart {r}, verified at {dps} digits)")
+                   f"{'<' if reached else '>='} 10^-{half_digits(dps)} (restart {r}, verified at {dps} digits)")
         if not reached:
             size = float(np.max(np.abs(lm.theta[r])))
             message += (f"; not reached after {budget} restarts: the best float64 end point has parameters up "

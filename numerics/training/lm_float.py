@@ -16,9 +16,14 @@ finite difference of step 0.1), ``a = -1/2 J^+ r''`` (same damped solve) is adde
 task (1-5-1, 10 points), the fraction of restarts reaching SSE < 1e-12 within 200 iterations
 went from 0.38 (plain, mu /3 and x2) to 0.64 (accelerated, mu /1.5 and x4). A row stops
 when its squared error falls below ``stop_sse`` (hand-off to polishing), when mu reaches its
-upper clip (no descent left in float64: a local minimum or a flat region) or after ``max_iter``
-iterations. Rows are updated independently (stacked matmul and batched LAPACK solves, one call per row), so
-the result of a row never depends on what else is in the batch.
+upper clip (no descent left in float64: a local minimum or a flat region), after ``max_iter``
+iterations, or, with the stall rule on (``stall_after`` > 0), from iteration ``stall_after`` on
+when its squared error fell by less than the factor ``1 + stall_gain`` over the last
+``stall_window`` iterations. Rows are updated independently (stacked matmul and batched LAPACK
+solves, one call per row; an exactly singular row alone falls back to least squares), so the
+result of a row never depends on what else is in the batch. Per iteration the damped matrix is
+formed once for the step and the geodesic term, and the forward pass of an accepted trial point
+is kept for the next Jacobian.
 """
 
 from __future__ import annotations
@@ -35,7 +40,8 @@ MU_MIN, MU_MAX = 1e-15, 1e12
 
 @dataclass(frozen=True)
 class LMConfig:
-    """Iteration budget and thresholds of the float64 search."""
+    """Iteration budget and thresholds of the float64 search (the stall rule is off by default;
+    see the module docstring)."""
 
     max_iter: int = 200
     stop_sse: float = 1e-24
@@ -45,6 +51,9 @@ class LMConfig:
     scaling: bool = False
     geodesic: bool = True
     geodesic_alpha: float = 0.75
+    stall_after: int = 0
+    stall_window: int = 20
+    stall_gain: float = 1e-4
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,23 +68,74 @@ class LMResult:
 def _solve(G: np.ndarray, rhs: np.ndarray) -> np.ndarray:
     try:
         return np.linalg.solve(G, rhs[..., None])[..., 0]
-    except np.linalg.LinAlgError:  # an exactly singular row: fall back row by row
+    except np.linalg.LinAlgError:  # an exactly singular row: only that row falls back to lstsq
         out = np.empty_like(rhs)
         for i in range(G.shape[0]):
-            out[i] = np.linalg.lstsq(G[i], rhs[i], rcond=None)[0]
+            try:
+                out[i] = np.linalg.solve(G[i], rhs[i])
+            except np.linalg.LinAlgError:
+                out[i] = np.linalg.lstsq(G[i], rhs[i], rcond=None)[0]
         return out
+
+
+class DampedSolver:
+    """The damped minimum-norm Gauss-Newton operator ``v -> -J^T (J J^T + mu I)^-1 v`` (or
+    ``-(J^T J + mu I)^-1 J^T v`` when ``n M > D``) of every row, its matrix formed once so
+    that the step and the geodesic term share it. ``J`` (B, N, D), ``mu`` (B,)."""
+
+    def __init__(self, J: np.ndarray, mu: np.ndarray):
+        B, N, D = J.shape
+        self.J = J
+        self.wide = N <= D
+        if self.wide:
+            self.G = np.matmul(J, J.transpose(0, 2, 1)) + mu[:, None, None] * np.eye(N)
+        else:
+            self.Jt = J.transpose(0, 2, 1)
+            self.G = np.matmul(self.Jt, J) + mu[:, None, None] * np.eye(D)
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        """``-J^+_mu v`` for each row, ``v`` of shape (B, N)."""
+        if self.wide:
+            return -np.matmul(_solve(self.G, v)[:, None, :], self.J)[:, 0]
+        return -_solve(self.G, np.matmul(self.Jt, v[:, :, None])[..., 0])
 
 
 def lm_step(J: np.ndarray, r: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """The damped minimum-norm Gauss-Newton step for each row: J (B, N, D), r (B, N), mu (B,)."""
-    B, N, D = J.shape
-    if N <= D:
-        G = np.matmul(J, J.transpose(0, 2, 1)) + mu[:, None, None] * np.eye(N)
-        u = _solve(G, r)
-        return -np.matmul(u[:, None, :], J)[:, 0]
-    Jt = J.transpose(0, 2, 1)
-    G = np.matmul(Jt, J) + mu[:, None, None] * np.eye(D)
-    return -_solve(G, np.matmul(Jt, r[:, :, None])[..., 0])
+    return DampedSolver(J, mu)(r)
+
+
+class _Rows:
+    """The active rows' state: parameters, data, damping and the forward pass at the parameters
+    (kept from the accepted trial, so the next Jacobian needs no new forward pass)."""
+
+    def __init__(self, arch, theta, X, Y, mu, index):
+        self.arch, self.theta, self.X, self.Y, self.mu, self.index = arch, theta, X, Y, mu, index
+        self.zs, self.hs, self.r, self.err = _evaluate(arch, theta, X, Y)
+
+    def accept(self, ok, trial, zs, hs, r, err):
+        """Rows ``ok`` move to their trial point (whose forward pass is ``zs, hs``)."""
+        self.theta = np.where(ok[:, None], trial, self.theta)
+        pick = lambda new, old: np.where(ok.reshape((-1,) + (1,) * (old.ndim - 1)), new, old)
+        self.zs = [pick(a, b) for a, b in zip(zs, self.zs)]
+        self.hs = [self.hs[0]] + [pick(a, b) for a, b in zip(hs[1:], self.hs[1:])]
+        self.r = pick(r, self.r)
+        self.err = np.where(ok, err, self.err)
+
+    def keep(self, rows):
+        """Only ``rows`` (a boolean mask) stay active."""
+        for name in ("theta", "X", "Y", "mu", "index", "r", "err"):
+            setattr(self, name, getattr(self, name)[rows])
+        self.zs = [z[rows] for z in self.zs]
+        self.hs = [h[rows] for h in self.hs]
+
+
+def _evaluate(arch, theta, X, Y):
+    """Forward pass, residuals (B, nM) and squared errors (B,) of every row."""
+    zs, hs = backprop.forward(arch, backprop.layers(arch, theta), X)
+    r = zs[-1] - Y
+    r = r.reshape(r.shape[0], -1)
+    return zs, hs, r, (r * r).sum(-1)
 
 
 def _sse(arch: Architecture, theta, X, Y) -> np.ndarray:
@@ -98,42 +158,64 @@ def levenberg_marquardt(arch: Architecture, theta0: np.ndarray, X: np.ndarray, Y
     """
     theta = np.array(theta0, dtype=float, copy=True)
     B = theta.shape[0]
-    err = _sse(arch, theta, X, Y)
-    err = np.where(np.isfinite(err), err, np.inf)
-    mu = np.full(B, float(config.mu0))
     iters = np.zeros(B, dtype=int)
-    active = np.flatnonzero(err >= config.stop_sse)
-    for _ in range(config.max_iter):
-        if active.size == 0:
-            break
-        th, Xa, Ya, m = theta[active], X[active], Y[active], mu[active]
-        r, J = backprop.residuals_and_jacobian(arch, backprop.layers(arch, th), Xa, Ya)
-        with np.errstate(all="ignore"):
-            if config.scaling:
-                col = np.sqrt((J * J).sum(1)) + 1e-300
-                Js = J / col[:, None, :]
-                step = lm_step(Js, r, m) / col
-            else:
-                step = lm_step(J, r, m)
-            if config.geodesic:
-                h = 0.1
-                rh = backprop.residuals(arch, backprop.layers(arch, th + h * step), Xa, Ya)
-                Jd = np.matmul(J, step[:, :, None])[..., 0]
-                rpp = (2.0 / h) * ((rh - r) / h - Jd)
-                if config.scaling:
-                    acc = lm_step(Js, rpp, m) / col / 2.0
-                else:
-                    acc = lm_step(J, rpp, m) / 2.0
-                ratio = np.sqrt((acc * acc).sum(1) / ((step * step).sum(1) + 1e-300))
-                good = ratio <= config.geodesic_alpha
-                step = step + np.where(good[:, None], acc, 0.0)
-            trial = th + step
-            new = _sse(arch, trial, Xa, Ya)
-        ok = np.isfinite(new) & (new < err[active])
-        theta[active[ok]] = trial[ok]
-        err[active[ok]] = new[ok]
-        mu[active] = np.clip(np.where(ok, m / config.mu_down, m * config.mu_up), MU_MIN, MU_MAX)
-        iters[active] += 1
-        keep = (err[active] >= config.stop_sse) & (mu[active] < MU_MAX)
-        active = active[keep]
+    with np.errstate(all="ignore"):
+        rows = _Rows(arch, theta, np.asarray(X, dtype=float), np.asarray(Y, dtype=float),
+                     np.full(B, float(config.mu0)), np.arange(B))
+        rows.err = np.where(np.isfinite(rows.err), rows.err, np.inf)
+        err = rows.err.copy()
+        _retire(rows, theta, err, rows.err >= config.stop_sse)
+        stall = config.stall_after > 0
+        history = np.full((B, config.max_iter + 1), np.inf) if stall else None
+        if stall:
+            history[rows.index, 0] = rows.err
+        for k in range(1, config.max_iter + 1):
+            if rows.index.size == 0:
+                break
+            _iterate(arch, rows, config)
+            iters[rows.index] += 1
+            keep = (rows.err >= config.stop_sse) & (rows.mu < MU_MAX)
+            if stall:
+                history[rows.index, k] = rows.err
+                if k >= max(config.stall_after, config.stall_window):
+                    keep &= rows.err * (1 + config.stall_gain) < history[rows.index, k - config.stall_window]
+            _retire(rows, theta, err, keep)
+        theta[rows.index] = rows.theta
+        err[rows.index] = rows.err
     return LMResult(theta, err, iters)
+
+
+def _retire(rows: _Rows, theta, err, keep):
+    """Write the rows that stop back to ``theta`` / ``err`` and drop them from the active set."""
+    if keep.all():
+        return
+    done = ~keep
+    theta[rows.index[done]] = rows.theta[done]
+    err[rows.index[done]] = rows.err[done]
+    rows.keep(keep)
+
+
+def _iterate(arch, rows: _Rows, config: LMConfig):
+    th, m = rows.theta, rows.mu
+    J = backprop.jacobian_of_forward(arch, backprop.layers(arch, th), rows.zs, rows.hs)
+    if config.scaling:
+        col = np.sqrt((J * J).sum(1)) + 1e-300
+        solver = DampedSolver(J / col[:, None, :], m)
+        step = solver(rows.r) / col
+    else:
+        solver = DampedSolver(J, m)
+        step = solver(rows.r)
+    if config.geodesic:
+        h = 0.1
+        rh = backprop.residuals(arch, backprop.layers(arch, th + h * step), rows.X, rows.Y)
+        Jd = np.matmul(J, step[:, :, None])[..., 0]
+        rpp = (2.0 / h) * ((rh - rows.r) / h - Jd)
+        acc = (solver(rpp) / col if config.scaling else solver(rpp)) / 2.0
+        ratio = np.sqrt((acc * acc).sum(1) / ((step * step).sum(1) + 1e-300))
+        good = ratio <= config.geodesic_alpha
+        step = step + np.where(good[:, None], acc, 0.0)
+    trial = th + step
+    zs, hs, r, new = _evaluate(arch, trial, rows.X, rows.Y)
+    ok = np.isfinite(new) & (new < rows.err)
+    rows.accept(ok, trial, zs, hs, r, new)
+    rows.mu = np.clip(np.where(ok, m / config.mu_down, m * config.mu_up), MU_MIN, MU_MAX)

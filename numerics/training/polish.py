@@ -67,6 +67,11 @@ class _Balls:
     to_mpf = staticmethod(arb.to_mpf)
 
     @staticmethod
+    def less(a, b) -> bool:
+        """``mid(a) < mid(b)`` (exact: midpoints are binary numbers)."""
+        return a.mid() < b.mid()
+
+    @staticmethod
     def norm(values):
         return arb.sum_squares(values).sqrt()
 
@@ -80,6 +85,7 @@ class _Mpmath:
     problem = _Problem
     numbers = staticmethod(to_mp_array)
     to_mpf = staticmethod(lambda v: v)
+    less = staticmethod(lambda a, b: a < b)
 
     @staticmethod
     def sum_squares(values):
@@ -128,7 +134,7 @@ def _gauss_newton(world, arch, theta0, x, y, stop_sse, max_steps):
     r = prob.residuals(theta)
     err = world.sum_squares(r)
     steps = 0
-    while steps < max_steps and world.to_mpf(err) >= world.to_mpf(stop):
+    while steps < max_steps and not world.less(err, stop):
         J = backprop.jacobian(arch, backprop.layers(arch, _floats(theta)[None]), xf)[0]
         rf = _floats(r)
         if not (np.all(np.isfinite(J)) and np.all(np.isfinite(rf))):
@@ -138,8 +144,8 @@ def _gauss_newton(world, arch, theta0, x, y, stop_sse, max_steps):
         r_new = prob.residuals(trial)
         err_new = world.sum_squares(r_new)
         steps += 1
-        if not world.to_mpf(err_new) < world.to_mpf(err) / 10:
-            if world.to_mpf(err_new) < world.to_mpf(err):
+        if not world.less(err_new, err / 10):
+            if world.less(err_new, err):
                 theta, r, err = trial, r_new, err_new
             break
         theta, r, err = trial, r_new, err_new

@@ -39,6 +39,8 @@ from theory.params import flatten
 
 DEFAULT_RESTARTS = 384
 CANDIDATE_SSE = 1e-12
+SEARCH = lm_float.LMConfig(stall_after=100, stall_window=40, stall_gain=1e-4)
+"""The search's LM settings: the defaults plus the stall rule (``docs/training.md``)."""
 W_SCALE = 6.0
 DEEP_SCALE = 1.0
 
@@ -93,7 +95,8 @@ def initial_point(arch: Architecture, data_x: np.ndarray, data_y: np.ndarray, se
             bias = -slope * rng.uniform(lo, hi)
         W.append(w)
         b.append(bias)
-        h = np.asarray(arch.phi(h @ w.T + bias), dtype=float)
+        if l < arch.n_layers - 2:  # the next hidden layer draws from this layer's outputs
+            h = np.asarray(arch.phi(h @ w.T + bias), dtype=float)
     M, H = arch.layer_shape(arch.n_layers - 1)
     W.append(rng.normal(0.0, 1.0, (M, H)))
     b.append(np.asarray(data_y, dtype=float).mean(0) + rng.normal(0.0, 0.1, M))
@@ -107,7 +110,7 @@ def _float_data(data: Dataset):
 
 def train_smooth_many(datasets: list[Dataset], activation: str, hidden, seeds: list[int], *,
                       target_sse=1e-29, dps: int = 50, max_restarts: int | None = None,
-                      lm_config: lm_float.LMConfig = lm_float.LMConfig(), progress=None,
+                      lm_config: lm_float.LMConfig = SEARCH, progress=None,
                       init=None) -> list[TrainResult]:
     """Train every data set to ``target_sse`` (see module docstring); ``hidden`` is one width or a
     tuple of widths (one per hidden layer). Result ``i`` depends only on ``datasets[i]`` and

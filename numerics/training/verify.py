@@ -56,12 +56,6 @@ def verified_gradient_norm(arch: Architecture, params: Params, data: Dataset, dp
             return mpmath.sqrt(mpmath.fsum(v * v for v in g))
 
 
-def critical_tolerance(dps: int):
-    """The gradient-norm threshold of objective "critical": ``10^(-dps/2)``."""
-    with workdps(dps):
-        return mpmath.mpf(10) ** (-mpmath.mpf(dps) / 2)
-
-
 def _objects(a) -> np.ndarray:
     arr = np.asarray(a)
     return arr.astype(object) if arr.dtype != object else arr

@@ -4,7 +4,7 @@ depths they run, the instances, and the critical / not-critical evidence (docs/a
 Depth is the paper's J (the number of layers counting the input): J = 3 is one hidden layer,
 J = 4 two, J = 5 three. Tolerances: a gradient is zero when |g| <= tolerance(dps, scale, 3)
 (three digits lost to the sums of a backward pass), and clearly non-zero when |g| exceeds the
-zero band ``_linalg.zero_tolerance(dps, scale)`` = 10^-(dps/2) scale, far above it; anything in
+zero band ``numerics.precision.structural_zero_band(dps, scale)`` = 10^-(dps/2) scale, far above it; anything in
 between fails both tests, so no verdict rests on a borderline number.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_params, workdps
-from proofs_check.checks import _linalg
+from numerics.precision import structural_zero_band, to_mp_params, tolerance, workdps
+from proofs_check import eigen
 from proofs_check.checks._instances import Instance, random_inputs, random_params
 from proofs_check.checks.result import fmt
 from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
@@ -75,13 +75,13 @@ def alive_off_kinks(arch, params, x, dps) -> bool:
 def gradient_bound(inst, g, dps):
     """tolerance(dps, 1 + |y| + |g_narrow|, 3): the zero of a gradient at ``dps``."""
     with workdps(dps):
-        return tolerance(dps, 1 + _linalg.max_abs(inst.y) + _linalg.max_abs(g), lost_digits=3)
+        return tolerance(dps, 1 + eigen.max_abs(inst.y) + eigen.max_abs(g), lost_digits=3)
 
 
 def nonzero_bound(inst, g, dps):
     """10^-(dps/2) (1 + |y| + |g|): a value above it is non-zero beyond doubt at ``dps``."""
     with workdps(dps):
-        return _linalg.zero_tolerance(dps, 1 + _linalg.max_abs(inst.y) + _linalg.max_abs(g))
+        return structural_zero_band(dps, 1 + eigen.max_abs(inst.y) + eigen.max_abs(g))
 
 
 def record_criticality(ledger, name, norm, zero, nonzero, predicted: bool) -> bool:

@@ -23,7 +23,7 @@ import numpy as np
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, workdps
-from proofs_check.checks import _linalg
+from proofs_check import eigen
 from proofs_check.critical_points import critical_residuals, exact_critical_point, min_kink_distance, min_samples
 from proofs_check.critical_search import least_norm_combination
 from proofs_check.structure import unit_blocks
@@ -98,19 +98,13 @@ def _units_alive(arch, params, x) -> bool:
     return all((z > 0).any(axis=0).all() for z in zs)
 
 
-def classify_matrix(M, dps) -> str:
-    """Definiteness of the symmetric matrix ``M`` at the zero tolerance of ``dps`` relative to its
-    largest entry ("zero" for the zero matrix); the tolerance is numerical (docs/classification.md).
-    """
-    scale = _linalg.max_abs(M)
-    return _linalg.definiteness(M, _linalg.zero_tolerance(dps, scale)) if scale else "zero"
-
-
 def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str | None = None,
                    layer: int = 0, unit: int = 0, n: int | None = None, tries: int = 30) -> Instance:
     """First seed >= ``seed`` whose critical point, for some residual scale t in a fixed list,
     is a strict local minimum (Hessian positive definite, with a clear margin) and whose FA
-    matrix A of ``unit`` is of class ``want_A`` ("pd", "nd", "indefinite" or None = any)."""
+    matrix A of ``unit`` is of class ``want_A`` (a word of :func:`proofs_check.eigen.definiteness_of`:
+    "positive", "negative", "indefinite", ... or None = any; the zero band is relative to the
+    largest entry of A)."""
     arch = Architecture(tuple(widths), activation)
     n = n or min_samples(arch) + 4
     s = seed
@@ -121,7 +115,7 @@ def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str 
             f = mlp.forward(arch, base.params, base.x, dps=dps)
             e = f - base.y
         blocks = unit_blocks(arch, base.params, base.x, base.y, layer, unit, dps)
-        kind = classify_matrix(blocks.A, dps)
+        kind = eigen.definiteness(blocks.A, dps, scale=eigen.max_abs(blocks.A))
         if want_A is not None and kind != want_A:
             continue
         found = _shrink_to_minimum(arch, base.params, base.x, f, e, ("1", "0.3", "0.1", "0.03", "0.01", "1e-3", "1e-4"),
@@ -142,18 +136,18 @@ def _shrink_to_minimum(arch, params, x, f, e, factors, norm_e, dps):
             y = f - e * (mpmath.mpf(t) / norm_e)
         H = mlp.hessian(arch, params, x, y, dps=dps)
         with workdps(dps):
-            eigs = _linalg.eigvalsh(H)
+            eigs = eigen.eigenvalues(H)
             if eigs[0] > eigs[-1] * MIN_CONDITION:
                 return y, t
     return None
 
 
-TARGETS = {"pd": (((2, 1), (1, 1)),), "nd": (((-2, -1), (-1, -1)),),
+TARGETS = {"positive": (((2, 1), (1, 1)),), "negative": (((-2, -1), (-1, -1)),),
            "indefinite": (((1, 0), (0, -1)), ((1, 1), (1, 0)))}
 """Target matrices per class of A_j, tried in order. The second indefinite target has A_bb = 0:
 for activations whose phi'' lies in span{1, phi, phi', u phi'} (erf, sin, exp, polynomials of
 degree <= 2) A_bb = sum_i e_i phi''(u_i) vanishes at every critical point of a 1-1-1 net (e is
-orthogonal to those Jacobian columns), so only that kind of A_j occurs (docs/theorems.md, T4a)."""
+orthogonal to those Jacobian columns), so only that kind of A_j occurs (docs/activations.md)."""
 
 
 def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str,
@@ -165,7 +159,8 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
     for the least-norm c (needs k >= dim Sym), so A(e) = target exactly; then the residual
     scale t is decreased until the Hessian J^T J + t S(e) is positive definite. Random critical
     points of tanh nets almost always have indefinite A, so this replaces a blind search for the
-    definite rows of the Fukumizu-Amari table. Only d = 1 targets (2 x 2) are tabulated."""
+    definite rows of the Fukumizu-Amari table. Only d = 1 targets (2 x 2) are tabulated; data on a
+    kink and points whose A_j is nearly degenerate are skipped (:func:`_clearly`)."""
     arch = Architecture(tuple(widths), activation)
     if arch.incoming_size(layer) != 2:
         raise ValueError("designed_minimum tabulates 2 x 2 targets only (d = 1 with bias)")
@@ -208,8 +203,9 @@ def _clearly(want_A, arch, params, x, y, layer, unit, dps) -> bool:
     A = unit_blocks(arch, params, x, y, layer, unit, dps).A
     H = mlp.hessian(arch, params, x, y, dps=dps)
     with workdps(dps):
-        floor = _linalg.max_abs(H) * mpmath.mpf(10) ** (-(dps // 4))
-        return classify_matrix(A, dps) == want_A and min(abs(v) for v in _linalg.eigvalsh(A)) > floor
+        floor = eigen.max_abs(H) * mpmath.mpf(10) ** (-(dps // 4))
+        return (eigen.definiteness(A, dps, scale=eigen.max_abs(A)) == want_A
+                and min(abs(v) for v in eigen.eigenvalues(A)) > floor)
 
 
 def zero_error_instance(widths, activation: str, *, seed: int, dps: int, n: int = 10,

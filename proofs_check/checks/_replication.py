@@ -14,8 +14,9 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
+from numerics.evaluation import evaluate
 from numerics.precision import to_mp_array, to_mp_params, workdps
-from proofs_check.structure import unit_blocks
+from proofs_check.structure import unit_blocks_at
 from theory.embeddings import replicate, replication_map
 
 # The arbitrary-theta congruence cases shared by T2 (gradient) and T4 (Hessian):
@@ -65,9 +66,9 @@ def pullback(arch, params, x, y, layer, unit, lam, dps, map_lam=None, hessian: b
         with workdps(dps):
             pulled_grad = T.T @ gw
         return Pullback(lam, wide_arch, wide_params, T, g, None, gw, None, pulled_grad, None, None, None)
-    g, H = mlp.gradient_and_hessian(arch, mp_params, x, y, dps=dps)
-    gw, Hw = mlp.gradient_and_hessian(wide_arch, wide_params, x, y, dps=dps)
-    blocks = unit_blocks(arch, mp_params, x, y, layer, unit, dps)
+    narrow, wide = evaluate(arch, mp_params, x, y, dps), evaluate(wide_arch, wide_params, x, y, dps)
+    g, H, gw, Hw = narrow.gradient, narrow.hessian, wide.gradient, wide.hessian
+    blocks = unit_blocks_at(narrow, layer, unit)
     with workdps(dps):
         pulled_grad = T.T @ gw
         pulled_hess = T.T @ Hw @ T

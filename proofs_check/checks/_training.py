@@ -10,10 +10,10 @@ import numpy as np
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import tolerance, to_mp_array, workdps
+from numerics.precision import newton_target, to_mp_array, workdps, zero_eigenvalue_tolerance
 from numerics.training import train
 from numerics.training.polish import newton_gradient
-from proofs_check.checks import _linalg
+from proofs_check import eigen
 from proofs_check.checks._instances import Instance
 from theory.architecture import Architecture
 from theory.errors import InvalidInput, NotConverged
@@ -39,14 +39,14 @@ def trained_minimum(activation: str, widths=(1, 1, 1), *, seed: int, dps: int, n
     start = train(data, activation, widths[1], seed=seed, dps=dps, objective="critical").params.to_vector()
     with workdps(dps):
         ys = to_mp_array(y)
-        target = tolerance(dps, 1, lost_digits=2)
+        target = newton_target(dps)
         found = newton_gradient(arch, start, x, ys, dps, target, 60, hessian="working")
         if not found.value < target:
             raise NotConverged(f"Newton polishing did not converge for seed {seed}")
         vec = np.array(found.theta, dtype=object)
         H = mlp.hessian(arch, Params.from_vector(arch, vec), x, ys, dps)
-        eigs = _linalg.eigvalsh(H)
-        if not eigs[0] > _linalg.zero_tolerance(dps, eigs[-1]):
+        eigs = eigen.eigenvalues(H)
+        if not eigs[0] > zero_eigenvalue_tolerance(dps, eigs[-1]):
             raise NotConverged(f"trained point for seed {seed} is not a strict minimum (lambda_min {eigs[0]})")
     return Instance(arch, Params.from_vector(arch, vec), Dataset(x, ys), seed,
                     f"trained (train) {list(widths)} {activation}, n={n}")

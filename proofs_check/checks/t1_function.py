@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _linalg
+from proofs_check import eigen
 from proofs_check.checks._instances import random_inputs, random_params
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger
@@ -88,16 +88,16 @@ def check(config: CheckConfig) -> CheckResult:
         with workdps(dps):
             params = to_mp_params(random_params(arch, rng))
             f0 = mlp.forward(arch, params, x, dps=dps)
-            bound = tolerance(dps, 1 + _linalg.max_abs(f0), lost_digits=2)
+            bound = tolerance(dps, 1 + eigen.max_abs(f0), lost_digits=2)
             for steps in ((1, 4) if config.quick else (1, 3, 10)):
                 wide, p, names = _random_chain(arch, params, rng, steps, config.tamper)
-                err = _linalg.max_abs(mlp.forward(wide, p, x, dps=dps) - f0)
+                err = eigen.max_abs(mlp.forward(wide, p, x, dps=dps) - f0)
                 count += 1
                 ledger.at_most(f"{act} {list(widths)} chain of {steps} -> {list(wide.widths)}", err, bound)
             if act == "relu":
                 wide, p = _dead_with_outgoing(arch, params, rng, x)
                 inside = rng.uniform(-2.0, 2.0, size=(7, arch.input_dim))
-                err = _linalg.max_abs(mlp.forward(wide, p, inside, dps=dps) - mlp.forward(arch, params, inside, dps=dps))
+                err = eigen.max_abs(mlp.forward(wide, p, inside, dps=dps) - mlp.forward(arch, params, inside, dps=dps))
                 ledger.at_most("relu dead unit, v0 != 0, inputs in its dead box", err, bound)
     ledger.note("embeddings compared", str(count))
     return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))

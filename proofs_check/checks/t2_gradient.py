@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import tolerance, workdps
-from proofs_check.checks import _linalg
+from proofs_check import eigen
 from proofs_check.checks._instances import critical_instance, random_inputs, random_params
 from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, pullback
 from proofs_check.checks._symbolic import prove_claims
@@ -58,8 +58,8 @@ def check(config: CheckConfig) -> CheckResult:
             with workdps(dps):
                 D = arch.n_params
                 expected = np.concatenate([pb.grad, np.array([mpmath.mpf(0)] * (len(pb.pulled_grad) - D), dtype=object)])
-                err = _linalg.max_abs(pb.pulled_grad - expected)
-                bound = tolerance(dps, 1 + _linalg.max_abs(pb.grad_wide), lost_digits=2)
+                err = eigen.max_abs(pb.pulled_grad - expected)
+                bound = tolerance(dps, 1 + eigen.max_abs(pb.grad_wide), lost_digits=2)
             ledger.at_most(f"{act} {list(widths)} layer {layer} unit {unit} lambda {lam}: |T^T g_wide - (g,0,0)|",
                            err, bound)
     # Criticality is preserved: exact critical points stay critical for every lambda.
@@ -69,7 +69,7 @@ def check(config: CheckConfig) -> CheckResult:
         pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 1, lam, dps, hessian=False)
         with workdps(dps):
             g0, g1 = mlp.norm(pb.grad), mlp.norm(pb.grad_wide)
-            bound = tolerance(dps, 1 + _linalg.max_abs(inst.y), lost_digits=2)
+            bound = tolerance(dps, 1 + eigen.max_abs(inst.y), lost_digits=2)
             lw = mlp.loss(pb.wide_arch, pb.wide_params, inst.x, inst.y, dps=dps)
             l0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
         ledger.at_most(f"critical [2, 3, 2] tanh lambda {lam}: |grad L_wide| (narrow {mpmath.nstr(g0, 3)})", g1, bound)

@@ -5,7 +5,8 @@ sum_i delta_i^(l+1) phi(w~0 . h~_i) (narrow signals), dL/dw~_new = 0, and every 
 unchanged. At beta_{b0,v0}(theta): dL/dw_new = phi'(b0) sum_i (v0 . delta_i) h_i and
 dL/db_new = phi'(b0) v0 . sum_i delta_i. At a critical theta* the embedded point is critical in
 the cases (a) zero error, (b) w0 = 0, (c) w~0 = w~_j, (d) ReLU dead w~0 (any v_new); for beta:
-v0 = 0, ReLU b0 < 0, and (J = 3) sum_i (v0 . e_i) x_i = 0; a generic w~0 is not critical.
+v0 = 0, ReLU b0 < 0, and (J = 3) sum_i (v0 . e_i) x_i = 0; a generic w~0 (v0) is not critical,
+which the generic cases also prove with ball arithmetic (a gradient component certified non-zero).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _linalg
+from proofs_check import eigen
 from proofs_check.checks._inactive import new_indices, new_unit, shift_targets_if_tampered
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
@@ -48,10 +49,10 @@ def _alpha(ledger, inst, w0, tag, dps, expect_critical, v_new=None):
     gw = mlp.gradient(wide, wp, inst.x, inst.y, dps=dps)
     w_in, v_out = new_indices(wide, layer, new_unit(arch, layer))
     with workdps(dps):
-        bound = tolerance(dps, 1 + _linalg.max_abs(inst.y) + _linalg.max_abs(g), lost_digits=3)
-        err = max(_linalg.max_abs(gw[narrow_positions(arch, wide, layer)] - g),
-                  _linalg.max_abs(gw[w_in]) if v_new is None else mpmath.mpf(0),
-                  _linalg.max_abs(gw[v_out] - g_alpha) if v_new is None else mpmath.mpf(0))
+        bound = tolerance(dps, 1 + eigen.max_abs(inst.y) + eigen.max_abs(g), lost_digits=3)
+        err = max(eigen.max_abs(gw[narrow_positions(arch, wide, layer)] - g),
+                  eigen.max_abs(gw[w_in]) if v_new is None else mpmath.mpf(0),
+                  eigen.max_abs(gw[v_out] - g_alpha) if v_new is None else mpmath.mpf(0))
         norm = mlp.norm(gw)
     ledger.at_most(f"{tag}: |grad_wide - (grad, 0, g_alpha)|", err, bound)
     if expect_critical:
@@ -59,6 +60,7 @@ def _alpha(ledger, inst, w0, tag, dps, expect_critical, v_new=None):
     else:
         ledger.require(f"{tag}: |g_alpha| > 0 (not critical)", mlp.norm(g_alpha) > bound,
                        f"{fmt(mlp.norm(g_alpha))} > {fmt(bound)}")
+        ledger.certify(tag, wide, wp, inst.x, inst.y, dps, "not-critical")
 
 
 def _beta(ledger, inst, b0, v0, tag, dps, expect_critical):
@@ -73,12 +75,14 @@ def _beta(ledger, inst, b0, v0, tag, dps, expect_critical):
     w_in = incoming_indices(wide, layer, new_unit(arch, layer))
     with workdps(dps):
         predicted = arch.phi.d1(b0) * (h.T @ (delta @ v0))  # (w_new..., b_new)
-        bound = tolerance(dps, 1 + _linalg.max_abs(inst.y), lost_digits=3)
-        err = _linalg.max_abs(gw[w_in] - predicted)
+        bound = tolerance(dps, 1 + eigen.max_abs(inst.y), lost_digits=3)
+        err = eigen.max_abs(gw[w_in] - predicted)
         norm = mlp.norm(gw)
     ledger.at_most(f"{tag}: |dL/dw~_new - phi'(b0) sum (v0 . delta) h~|", err, bound)
     if expect_critical:
         ledger.at_most(f"{tag}: |grad L_wide| (critical)", norm, bound)
+    else:
+        ledger.certify(tag, wide, wp, inst.x, inst.y, dps, "not-critical")
 
 
 def check(config: CheckConfig) -> CheckResult:

@@ -45,8 +45,9 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _deep, _linalg
+from numerics.precision import structural_zero_band, to_mp_array, to_mp_params, workdps
+from proofs_check import eigen
+from proofs_check.checks import _deep
 from proofs_check.checks._inactive import new_indices, new_unit, shift_targets_if_tampered
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
@@ -73,8 +74,8 @@ def _structural(ledger, inst, wide, wp, layer, name, dps) -> bool:
     with workdps(dps):
         cols = mlp.jacobian(wide, wp, inst.x, dps=dps)[:, idx]
         parts = _orthogonal_components(J, [cols[:, k] for k in range(cols.shape[1])])
-        size = max(_linalg.max_abs(part) for part in parts)
-        band = _linalg.zero_tolerance(dps, 1 + _linalg.max_abs(cols))
+        size = max(eigen.max_abs(part) for part in parts)
+        band = structural_zero_band(dps, 1 + eigen.max_abs(cols))
     structural = size <= band
     ledger.note(f"{inst.label} layer {layer} {name}: |N-part of J_new|",
                 f"{fmt(size)} {'<=' if structural else '>'} {fmt(band)}: "
@@ -118,8 +119,8 @@ def _orthogonal_v0(inst, layer, dps):
     delta = mlp.signals(inst.arch, p, inst.x, inst.y, dps=dps)[layer + 1]
     with workdps(dps):
         G = delta.T @ h  # H_{l+1} x H_l
-        vals, vecs = _linalg.eigh(G @ G.T)
-        tol = _linalg.zero_tolerance(dps, 1 + _linalg.max_abs(inst.y))  # on singular values sqrt(|eig|)
+        vals, vecs = eigen.eigh(G @ G.T)
+        tol = structural_zero_band(dps, 1 + eigen.max_abs(inst.y))  # on singular values sqrt(|eig|)
         rank = sum(1 for v in vals if mpmath.sqrt(abs(v)) > tol)
         if rank == G.shape[0]:
             return None, rank
@@ -167,7 +168,7 @@ def _moments(inst, layer, degree, dps):
         power = np.ones((len(h), 1), dtype=object) * mpmath.mpf(1)
         for _ in range(degree):
             power = np.einsum("ia,ib->iab", power, h).reshape(len(h), -1)
-            out.append(_linalg.max_abs(delta.T @ power))
+            out.append(eigen.max_abs(delta.T @ power))
     return out
 
 
@@ -240,7 +241,7 @@ def _no_bias(ledger, widths, act, config, rng):
     for layer in range(inst.arch.n_hidden_layers):
         delta = mlp.signals(inst.arch, p, inst.x, inst.y, dps=config.dps)[layer + 1]
         with workdps(config.dps):
-            total = _linalg.max_abs(delta.sum(axis=0))
+            total = eigen.max_abs(delta.sum(axis=0))
         ledger.note(f"{inst.label} layer {layer}: |sum_i delta_i| (no bias to make it 0)", fmt(total))
         _alpha(ledger, inst, layer, np.zeros(inst.arch.incoming_size(layer)), "w~0 = 0 without bias (critical if "
                "phi(0) = 0)", True if holds(inst.arch.phi.properties, "T3-nobias") else None, config.dps)

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics.precision import tolerance, workdps
-from proofs_check.checks import _linalg
+from numerics.precision import tolerance, workdps, zero_eigenvalue_tolerance
+from proofs_check import eigen
 from proofs_check.checks._instances import critical_instance, random_inputs, random_params
 from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, pullback
 from proofs_check.checks._symbolic import prove_claims
@@ -38,7 +38,7 @@ CRITICAL_QUICK = CRITICAL_FULL[1:2]
 def expected_block(pb, tamper):
     """blockdiag(H, K_lambda); the negative control builds K with lambda^2 in place of lambda(1-lambda)."""
     factor = pb.lam * pb.lam if tamper == "K-lambda-squared" else None
-    return _linalg.blockdiag(pb.hess, _linalg.split_block(pb.A, pb.B, pb.lam, factor))
+    return eigen.blockdiag(pb.hess, eigen.split_block(pb.A, pb.B, pb.lam, factor))
 
 
 def check(config: CheckConfig) -> CheckResult:
@@ -60,9 +60,9 @@ def check(config: CheckConfig) -> CheckResult:
         for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
             pb = pullback(arch, params, x, y, layer, unit, lam, dps)
             with workdps(dps):
-                err = _linalg.max_abs(pb.pulled_hess - expected_block(pb, config.tamper))
-                bound = tolerance(dps, 1 + _linalg.max_abs(pb.hess_wide), lost_digits=3)
-                det = _linalg.mp_det(pb.T)
+                err = eigen.max_abs(pb.pulled_hess - expected_block(pb, config.tamper))
+                bound = tolerance(dps, 1 + eigen.max_abs(pb.hess_wide), lost_digits=3)
+                det = eigen.determinant(pb.T)
             tag = f"{act} {list(widths)} layer {layer} lambda {lam}"
             ledger.at_most(f"{tag}: |T^T H_wide T - blockdiag(H, K)|", err, bound)
             ledger.at_most(f"{tag}: ||det T| - 1|", abs(abs(det) - 1), bound)
@@ -72,12 +72,12 @@ def check(config: CheckConfig) -> CheckResult:
         for lam in ("-0.5", "0.5", "1.5"):
             pb = pullback(inst.arch, inst.params, inst.x, inst.y, layer, unit, lam, dps)
             with workdps(dps):
-                tol = _linalg.zero_tolerance(dps, _linalg.max_abs(pb.hess_wide))
-                wide = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)
-                narrow = _linalg.inertia(_linalg.eigvalsh(pb.hess), tol)
+                tol = zero_eigenvalue_tolerance(dps, eigen.max_abs(pb.hess_wide))
+                wide = eigen.inertia(eigen.eigenvalues(pb.hess_wide), tol)
+                narrow = eigen.inertia(eigen.eigenvalues(pb.hess), tol)
                 K = expected_block(pb, config.tamper)[len(pb.hess):, len(pb.hess):]
-                split = _linalg.inertia(_linalg.eigvalsh(K), tol)
-            predicted = tuple(a + b for a, b in zip(narrow, split))
+                split = eigen.inertia(eigen.eigenvalues(K), tol)
+            predicted = narrow + split
             ledger.equal(f"critical {list(widths)} {act} lambda {lam}: inertia (neg, zero, pos) wide vs "
                          f"narrow {narrow} + K {split}", wide, predicted)
     return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))

@@ -26,17 +26,20 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _activation, _linalg
+from numerics.precision import (second_difference_step, second_difference_tolerance, to_mp_array, to_mp_params,
+                                tolerance, workdps, zero_eigenvalue_tolerance)
+from proofs_check import eigen
+from proofs_check.checks import _activation
 from numerics.dataset import Dataset
-from proofs_check.checks._instances import Instance, classify_matrix, designed_minimum
+from proofs_check.checks._instances import Instance, designed_minimum
 from proofs_check.structure import unit_blocks
 from theory.errors import NotConverged
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks._training import trained_minimum
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from theory.params import Params
+from theory.embeddings import replicate
+from theory.params import Params, incoming_indices, outgoing_indices
 
 THEOREM = "T4a"
 APPLIES = "T4a"
@@ -58,15 +61,15 @@ def predicted_verdict(kind: str, factor) -> str:
     """The verdict the Fukumizu-Amari table predicts (docs/theorems.md, T4a).
 
     Arguments:
-        kind: the class of A_j ("pd", "nd" or "indefinite").
+        kind: the class of A_j ("positive", "negative" or "indefinite"; :func:`proofs_check.eigen.definiteness_of`).
         factor: lambda (1 - lambda).
 
     Returns:
         "minimum" when factor A_j is positive definite, else "saddle".
     """
-    if kind == "pd":
+    if kind == "positive":
         return "minimum" if factor > 0 else "saddle"
-    if kind == "nd":
+    if kind == "negative":
         return "minimum" if factor < 0 else "saddle"
     return "saddle"
 
@@ -88,30 +91,30 @@ def _cell(ledger, inst, kind, lam, config, rng):
     with workdps(dps):
         lam_mp = pb.lam
         factor = lam_mp * (1 - lam_mp)
-        scale = _linalg.max_abs(pb.hess_wide)
-        tol = _linalg.zero_tolerance(dps, scale)
-        wide = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)
-        a_in = _linalg.inertia(_linalg.eigvalsh(pb.A * factor), tol)
-        predicted = (a_in[0], a_in[1] + m, D + a_in[2])  # premise: narrow Hessian positive definite
+        scale = eigen.max_abs(pb.hess_wide)
+        tol = zero_eigenvalue_tolerance(dps, scale)
+        wide = eigen.inertia(eigen.eigenvalues(pb.hess_wide), tol)
+        a_in = eigen.inertia(eigen.eigenvalues(pb.A * factor), tol)
+        predicted = a_in + eigen.Inertia(0, m, D)  # premise: narrow Hessian positive definite
         verdict = predicted_verdict(kind, factor)
         tag = f"A {kind} (seed {inst.seed}) lambda {lam}"
         ledger.equal(f"{tag}: inertia (neg, zero, pos), predicted {verdict}", wide, predicted)
-        ledger.at_most(f"{tag}: |B_j| (single output)", _linalg.max_abs(pb.B), tolerance(dps, 1 + scale, 3))
+        ledger.at_most(f"{tag}: |B_j| (single output)", eigen.max_abs(pb.B), tolerance(dps, 1 + scale, 3))
         theta = to_mp_array(inst.params.to_vector())
         L0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
-        a_vals, a_vecs = _linalg.eigh(pb.A * factor)
+        a_vals, a_vecs = eigen.eigh(pb.A * factor)
         zeta = a_vecs[:, 0]
-        s = mpmath.mpf(10) ** (-(dps // 4))
+        s = second_difference_step(dps)
         zeros_eta = np.array([mpmath.mpf(0)] * m, dtype=object)
         lp = _loss_at(pb, wide_point(pb, theta, s * zeta, zeros_eta), inst.x, inst.y, dps)
         lm = _loss_at(pb, wide_point(pb, theta, -s * zeta, zeros_eta), inst.x, inst.y, dps)
         second = (lp + lm - 2 * L0) / (s * s)
         law = factor * (zeta @ pb.A @ zeta)
         ledger.at_most(f"{tag}: |d2L/ds2 - lambda(1-lambda) z^T A z| (law {fmt(law)})", abs(second - law),
-                       tolerance(dps, 1 + abs(law) + scale, lost_digits=dps // 2 + 2))
+                       second_difference_tolerance(dps, 1 + abs(law) + scale))
         _classify_agrees(ledger, tag, pb, inst, verdict, dps)
         if verdict == "minimum":
-            pos = [v for v in _linalg.eigvalsh(pb.hess_wide) if v > tol]
+            pos = [v for v in eigen.eigenvalues(pb.hess_wide) if v > tol]
             radius = min(pos) / (10 * (1 + max(pos)))
             worst = mpmath.inf
             for _ in range(N_PERTURB[config.quick]):
@@ -145,14 +148,14 @@ def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
 
 def instances(config: CheckConfig):
     """The T4a test points: ``(kind, Instance)`` pairs, one designed strict minimum per class of A_j
-    ("pd", "nd", "indefinite"), plus a trained minimum in full runs; under the ``narrow-saddle``
-    tamper the "pd" point is a saddle instead (a negative control).
+    ("positive", "negative", "indefinite"), plus a trained minimum in full runs; under the ``narrow-saddle``
+    tamper the "positive" point is a saddle instead (a negative control).
     """
     dps = config.dps
     act = _activation.chosen(config, sys.modules[__name__])
     out = []
-    for kind in ("pd", "nd", "indefinite"):
-        if config.tamper == "narrow-saddle" and kind == "pd":
+    for kind in ("positive", "negative", "indefinite"):
+        if config.tamper == "narrow-saddle" and kind == "positive":
             inst = _saddle_with_A(kind, config)
         else:
             try:
@@ -167,7 +170,8 @@ def instances(config: CheckConfig):
     if not config.quick and act == DEFAULT_ACTIVATION:
         trained = trained_minimum(act, WIDTHS, seed=config.seed, dps=dps)
 
-        kind = classify_matrix(unit_blocks(trained.arch, trained.params, trained.x, trained.y, 0, 0, dps).A, dps)
+        A = unit_blocks(trained.arch, trained.params, trained.x, trained.y, 0, 0, dps).A
+        kind = eigen.definiteness(A, dps, scale=eigen.max_abs(A))
         out.append((kind, trained))
     return out
 
@@ -186,7 +190,7 @@ def _saddle_with_A(kind, config):
             y = f - e * factor
         H = mlp.hessian(base.arch, base.params, base.x, y, dps=config.dps)
         with workdps(config.dps):
-            if _linalg.eigvalsh(H)[0] < 0:
+            if eigen.eigenvalues(H)[0] < 0:
                 return Instance(base.arch, base.params, Dataset(base.x, y), base.seed, f"{base.label} x{factor} (saddle)")
     raise NotConverged("no saddle found by scaling the residual")
 
@@ -198,9 +202,6 @@ def third_order_term(inst, lam: str, dps: int):
     The copy ``u`` with v_u = 0 moves along (v_u, v_p, w~_u) = (t, -t, t alpha), alpha the first
     eigenvector of A_j. The odd part removes the quartic term t^4 |phi' alpha . h~|^2 / 2; the rest
     is O(t^2). mpmath at dps + 30."""
-    from proofs_check.structure import unit_blocks
-    from theory.embeddings import replicate
-    from theory.params import incoming_indices, outgoing_indices
 
     digits = dps + 30
     with workdps(digits):
@@ -243,18 +244,18 @@ def check(config: CheckConfig) -> CheckResult:
         ledger.note(f"instance A {kind}", f"{inst.label}, L = {fmt(mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=config.dps))}")
         for lam in LAM_QUICK if config.quick else LAM_FULL:
             _cell(ledger, inst, kind, lam, config, rng)
-        if kind == "pd" and not config.quick:
+        if kind == "positive" and not config.quick:
             for lam in ("0", "1"):
                 pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 0, lam, config.dps)
                 with workdps(config.dps):
-                    tol = _linalg.zero_tolerance(config.dps, _linalg.max_abs(pb.hess_wide))
-                    zeros = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)[1]
-                ledger.equal(f"A pd lambda {lam}: extra zero eigenvalues (H_(l-1)+2)", zeros, inst.arch.widths[0] + 2)
+                    tol = zero_eigenvalue_tolerance(config.dps, eigen.max_abs(pb.hess_wide))
+                    zeros = eigen.inertia(eigen.eigenvalues(pb.hess_wide), tol).zero
+                ledger.equal(f"A positive lambda {lam}: extra zero eigenvalues (H_(l-1)+2)", zeros, inst.arch.widths[0] + 2)
                 odd, law, drop = third_order_term(inst, lam, config.dps)
-                ledger.at_most(f"A pd lambda {lam}: |(L(t) - L(-t)) / 2t^3 - eta a^T A a / (2 v)| at t = 1e-10 (law "
+                ledger.at_most(f"A positive lambda {lam}: |(L(t) - L(-t)) / 2t^3 - eta a^T A a / (2 v)| at t = 1e-10 (law "
                                f"{fmt(law)}; third order decides)", abs(odd - law), abs(law) / 10 ** 6)
-                ledger.require(f"A pd lambda {lam}: min(L(t), L(-t)) - L* < 0 (not a minimum)", drop < 0, f"{fmt(drop)} < 0")
-                ledger.certify(f"A pd lambda {lam}", pb.wide_arch, pb.wide_params, inst.x, inst.y, config.dps, "saddle")
+                ledger.require(f"A positive lambda {lam}: min(L(t), L(-t)) - L* < 0 (not a minimum)", drop < 0, f"{fmt(drop)} < 0")
+                ledger.certify(f"A positive lambda {lam}", pb.wide_arch, pb.wide_params, inst.x, inst.y, config.dps, "saddle")
     ledger.require("at least one row of the table tested", len(untested) < 3, f"untested rows: {untested or 'none'}")
     notes = f"rows not tested (no designed strict minimum found): {', '.join(untested)}" if untested else ""
     return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation=config.activation or "generic"), notes)

@@ -18,8 +18,9 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import to_mp_array, workdps
-from proofs_check.checks import _deep, _linalg
+from numerics.precision import to_mp_array, workdps, zero_eigenvalue_tolerance
+from proofs_check import eigen
+from proofs_check.checks import _deep
 from proofs_check.checks._instances import designed_minimum, strict_minimum
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
@@ -65,7 +66,7 @@ def check(config: CheckConfig) -> CheckResult:
             if get_activation(act).properties.piecewise_linear:  # A = 0: no designed A > 0
                 inst = _deep.critical(widths, act, seed=config.seed, dps=dps)
             else:
-                inst = designed_minimum(widths, act, seed=config.seed, dps=dps, want_A="pd")
+                inst = designed_minimum(widths, act, seed=config.seed, dps=dps, want_A="positive")
         else:
             try:
                 if get_activation(act).properties.positively_homogeneous:
@@ -84,15 +85,15 @@ def check(config: CheckConfig) -> CheckResult:
             pb = pullback(inst.arch, inst.params, inst.x, inst.y, layer, unit, lam, dps)
             tag = f"{list(widths)} lambda {lam}"
             with workdps(dps):
-                scale = _linalg.max_abs(pb.hess_wide)
-                tol = _linalg.zero_tolerance(dps, scale)
-                narrow = _linalg.inertia(_linalg.eigvalsh(pb.hess), tol)
-                wide_eigs = _linalg.eigvalsh(pb.hess_wide)
-                wide = _linalg.inertia(wide_eigs, tol)
-                sigma, u, v = _linalg.top_singular(pb.B)
+                scale = eigen.max_abs(pb.hess_wide)
+                tol = zero_eigenvalue_tolerance(dps, scale)
+                narrow = eigen.inertia(eigen.eigenvalues(pb.hess), tol)
+                wide_eigs = eigen.eigenvalues(pb.hess_wide)
+                wide = eigen.inertia(wide_eigs, tol)
+                sigma, u, v = eigen.top_singular(pb.B)
                 ledger.require(f"{tag}: sigma_max(B_j) > 0", sigma > tol, f"{fmt(sigma)} > {fmt(tol)}")
-                ledger.require(f"{tag}: lambda_min(H_wide) < 0 (narrow neg {narrow[0]}, wide neg {wide[0]})",
-                               wide_eigs[0] < -tol and wide[0] > narrow[0], f"{fmt(wide_eigs[0])} < -{fmt(tol)}")
+                ledger.require(f"{tag}: lambda_min(H_wide) < 0 (narrow neg {narrow.negative}, wide neg {wide.negative})",
+                               wide_eigs[0] < -tol and wide.negative > narrow.negative, f"{fmt(wide_eigs[0])} < -{fmt(tol)}")
                 if sigma > tol:  # else B_j = 0 (negative control): no descent direction to follow
                     theta = to_mp_array(inst.params.to_vector())
                     zeta, eta = v, -u

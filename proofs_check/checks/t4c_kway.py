@@ -17,8 +17,9 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _activation, _linalg
+from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
+from proofs_check import eigen
+from proofs_check.checks import _activation
 from proofs_check.checks._instances import critical_instance, designed_minimum
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
@@ -82,17 +83,17 @@ def check(config: CheckConfig) -> CheckResult:
                     predicted = (2 * sum(etas[a] @ blocks.B @ deltas[a] for a in range(len(units)))
                                  + sum(shares[a] * (deltas[a] @ blocks.A @ deltas[a]) for a in range(len(units))))
                     worst = max(worst, abs(form - predicted))
-                bound = tolerance(dps, 1 + _linalg.max_abs(H), lost_digits=3) * len(d)
+                bound = tolerance(dps, 1 + eigen.max_abs(H), lost_digits=3) * len(d)
             ledger.at_most(f"{list(widths)} shares {'/'.join(share_text)}: |d^T H d - (2 sum eta B delta + sum lam delta A delta)|",
                            worst, bound)
+    # Minimum iff all shares >= 0 (M = 1, A > 0, strict minimum).
     result = lambda notes="": ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation=config.activation
                                                                          or "generic"), notes)
-    # Minimum iff all shares >= 0 (M = 1, A > 0, strict minimum).
     if get_activation(act).properties.piecewise_linear:
         return result(f"the minimum-iff-shares part needs A_j > 0; {act} is piecewise linear (A_j = 0)")
     try:
         tries = {} if act == DEFAULT_ACTIVATION else {"tries": 25}
-        inst = designed_minimum((1, 1, 1), act, seed=config.seed, dps=dps, want_A="pd", **tries)
+        inst = designed_minimum((1, 1, 1), act, seed=config.seed, dps=dps, want_A="positive", **tries)
     except NotConverged as exc:
         if act == DEFAULT_ACTIVATION:
             raise
@@ -106,15 +107,17 @@ def check(config: CheckConfig) -> CheckResult:
             wide, p = split(inst.arch, to_mp_params(inst.params), 0, 0, list(shares))
         H = mlp.hessian(wide, p, inst.x, inst.y, dps=dps)
         with workdps(dps):
-            eigs = _linalg.eigvalsh(H)
-            neg = _linalg.inertia(eigs, _linalg.zero_tolerance(dps, _linalg.max_abs(H)))[0]
+            eigs = eigen.eigenvalues(H)
+            neg = eigen.inertia(eigs, zero_eigenvalue_tolerance(dps, eigen.max_abs(H))).negative
             negative = [a for a in range(len(shares)) if shares[a] < 0]
+        ledger.certify(f"A > 0, shares {'/'.join(share_text)}", wide, p, inst.x, inst.y, dps,
+                       "saddle" if negative else "minimum")
         if not negative:
             ledger.equal(f"A > 0, shares {'/'.join(share_text)} all >= 0: negative eigenvalues", neg, 0)
             continue
         a = negative[0]
         with workdps(dps):
-            z = _linalg.eigh(A)[1][:, 0]
+            z = eigen.eigh(A)[1][:, 0]
             lam_a = shares[a]
             deltas = np.array([z * (-lam_a / (1 - lam_a))] * len(shares), dtype=object)
             deltas[a] = z
@@ -122,7 +125,7 @@ def check(config: CheckConfig) -> CheckResult:
                               deltas=list(deltas))
             form = d @ H @ d
             predicted = lam_a / (1 - lam_a) * (z @ A @ z)
-            bound = tolerance(dps, 1 + _linalg.max_abs(H), lost_digits=3) * len(d)
+            bound = tolerance(dps, 1 + eigen.max_abs(H), lost_digits=3) * len(d)
         ledger.require(f"A > 0, shares {'/'.join(share_text)}: negative eigenvalues", neg >= 1, f"{neg} >= 1")
         ledger.at_most(f"A > 0, shares {'/'.join(share_text)}: |form - lambda_a/(1-lambda_a) z^T A z| (value {fmt(predicted)})",
                        abs(form - predicted), bound)

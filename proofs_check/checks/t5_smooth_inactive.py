@@ -15,8 +15,8 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _linalg
+from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
+from proofs_check import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import designed_minimum, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
@@ -35,7 +35,7 @@ TAMPERS = ("zero-error",)
 def _instances(config):
     if config.tamper == "zero-error":
         return [zero_error_instance((1, 2, 1), "tanh", seed=config.seed, dps=config.dps)]
-    out = [designed_minimum((1, 1, 1), "tanh", seed=config.seed, dps=config.dps, want_A="pd")]
+    out = [designed_minimum((1, 1, 1), "tanh", seed=config.seed, dps=config.dps, want_A="positive")]
     if not config.quick:
         out.append(designed_minimum((1, 1, 1), "tanh", seed=config.seed, dps=config.dps, want_A="indefinite"))
         out.append(trained_minimum("tanh", (1, 1, 1), seed=config.seed, dps=config.dps))
@@ -69,22 +69,22 @@ def check(config: CheckConfig) -> CheckResult:
             C = candidate_block_C(arch, p, inst.x, inst.y, layer, w0, dps)
             w_in, v_out = new_indices(wide, layer, new_unit(arch, layer))
             with workdps(dps):
-                scale = _linalg.max_abs(Hw)
+                scale = eigen.max_abs(Hw)
                 bound = tolerance(dps, 1 + scale, lost_digits=3)
-                ledger.at_most(f"{tag}, {name}: |H_w~w~|", _linalg.max_abs(Hw[np.ix_(w_in, w_in)]), bound)
-                ledger.at_most(f"{tag}, {name}: |H_w~v - C(w~0)|", _linalg.max_abs(Hw[np.ix_(w_in, v_out)] - C), bound)
+                ledger.at_most(f"{tag}, {name}: |H_w~w~|", eigen.max_abs(Hw[np.ix_(w_in, w_in)]), bound)
+                ledger.at_most(f"{tag}, {name}: |H_w~v - C(w~0)|", eigen.max_abs(Hw[np.ix_(w_in, v_out)] - C), bound)
                 if name != "w0 = 0":
                     continue
                 e = mlp.residuals(arch, p, inst.x, inst.y, dps=dps)
                 xs = to_mp_array(inst.x)
                 closed = np.vstack([xs.T @ e, e.sum(axis=0).reshape(1, -1)]) * arch.phi.d1(mpmath.mpf(b0))
-                ledger.at_most(f"{tag}, w0 = 0: |C - phi'(b0) [sum x e^T; sum e^T]|", _linalg.max_abs(C - closed), bound)
-                tol = _linalg.zero_tolerance(dps, scale)
-                narrow = _linalg.inertia(_linalg.eigvalsh(H), tol)
-                eigs = _linalg.eigvalsh(Hw)
-                wide_in = _linalg.inertia(eigs, tol)
-                corr = _linalg.max_abs(xs.T @ e)
+                ledger.at_most(f"{tag}, w0 = 0: |C - phi'(b0) [sum x e^T; sum e^T]|", eigen.max_abs(C - closed), bound)
+                tol = zero_eigenvalue_tolerance(dps, scale)
+                narrow = eigen.inertia(eigen.eigenvalues(H), tol)
+                eigs = eigen.eigenvalues(Hw)
+                wide_in = eigen.inertia(eigs, tol)
+                corr = eigen.max_abs(xs.T @ e)
                 ledger.note(f"{tag}, w0 = 0: |sum_i x_i e_i|, narrow inertia", f"{fmt(corr)}, {narrow}")
-                ledger.require(f"{tag}, w0 = 0: strict saddle (lambda_min < 0, wide neg {wide_in[0]} > narrow neg "
-                               f"{narrow[0]})", eigs[0] < -tol and wide_in[0] > narrow[0], f"{fmt(eigs[0])} < -{fmt(tol)}")
+                ledger.require(f"{tag}, w0 = 0: strict saddle (lambda_min < 0, wide neg {wide_in.negative} > narrow neg "
+                               f"{narrow.negative})", eigs[0] < -tol and wide_in.negative > narrow.negative, f"{fmt(eigs[0])} < -{fmt(tol)}")
     return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))

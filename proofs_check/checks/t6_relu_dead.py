@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics import mlp
+from numerics.evaluation import evaluate
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _linalg
+from proofs_check.certify import certify
+from proofs_check import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
@@ -49,8 +50,6 @@ def _certify_pair(ledger, tag, inst, p, wide, wp, dps):
     minimum, a saddle a saddle; the function is unchanged on a neighbourhood). The narrow verdict
     is proved first; without it the claim is the M = 1, one-hidden-layer one (T7: every critical
     point is a minimum)."""
-    from proofs_check.certify import certify
-
     arch = inst.arch
     narrow = certify(arch, p, (inst.x, inst.y), dps)
     ledger.note(f"{tag}: narrow point certified", narrow.statement if narrow.proved else f"not proved ({narrow.reason})")
@@ -81,8 +80,8 @@ def check(config: CheckConfig) -> CheckResult:
         tag = f"{list(widths)} layer {layer}"
         ledger.note(f"{tag}: dead margin -max_i w~0 . h~_i", margin)
         _certify_pair(ledger, tag, inst, p, wide, wp, dps)
-        L0 = mlp.loss(arch, p, inst.x, inst.y, dps=dps)
-        g, H = mlp.gradient_and_hessian(arch, p, inst.x, inst.y, dps=dps)
+        narrow = evaluate(arch, p, inst.x, inst.y, dps)
+        L0, g, H = narrow.loss, narrow.gradient, narrow.hessian
         w_in, v_out = new_indices(wide, layer, unit)
         old = narrow_positions(arch, wide, layer)
         worst_loss = worst_grad = worst_rows = worst_block = 0
@@ -93,14 +92,15 @@ def check(config: CheckConfig) -> CheckResult:
                 if k:  # another point of the cone: shrink the dead incoming vector's weights a little
                     vec[w_in] = to_mp_array(w0 * rng.uniform(0.5, 1.5))
                 point = Params.from_vector(wide, vec)
-            gw, Hw = mlp.gradient_and_hessian(wide, point, inst.x, inst.y, dps=dps)
+            at = evaluate(wide, point, inst.x, inst.y, dps)
+            gw, Hw = at.gradient, at.hessian
             with workdps(dps):
-                worst_loss = max(worst_loss, abs(mlp.loss(wide, point, inst.x, inst.y, dps=dps) - L0))
-                worst_grad = max(worst_grad, _linalg.max_abs(gw[old] - g), _linalg.max_abs(gw[w_in + v_out]))
-                worst_rows = max(worst_rows, _linalg.max_abs(Hw[w_in + v_out, :]))
-                worst_block = max(worst_block, _linalg.max_abs(Hw[np.ix_(old, old)] - H))
+                worst_loss = max(worst_loss, abs(at.loss - L0))
+                worst_grad = max(worst_grad, eigen.max_abs(gw[old] - g), eigen.max_abs(gw[w_in + v_out]))
+                worst_rows = max(worst_rows, eigen.max_abs(Hw[w_in + v_out, :]))
+                worst_block = max(worst_block, eigen.max_abs(Hw[np.ix_(old, old)] - H))
         with workdps(dps):
-            bound = tolerance(dps, 1 + L0 + _linalg.max_abs(H), lost_digits=3)
+            bound = tolerance(dps, 1 + L0 + eigen.max_abs(H), lost_digits=3)
         ledger.at_most(f"{tag}: |L_wide - L| over the cone x R^M", worst_loss, bound)
         ledger.at_most(f"{tag}: |grad_wide - (grad, 0)|", worst_grad, bound)
         ledger.at_most(f"{tag}: |new-unit Hessian rows|", worst_rows, bound)

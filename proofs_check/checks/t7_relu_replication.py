@@ -20,8 +20,9 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, workdps
-from proofs_check.checks import _activation, _deep, _linalg
+from numerics.precision import to_mp_array, tolerance, workdps, zero_eigenvalue_tolerance
+from proofs_check import eigen
+from proofs_check.checks import _activation, _deep
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
 from proofs_check.checks._replication import pullback
@@ -51,20 +52,20 @@ def _single_output(ledger, config, rng):
     ledger.seed(inst.seed)
     tag = f"single-output claim on {list(widths)}"
     with workdps(dps):
-        worst_B = max(_linalg.max_abs(unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, j, dps).B)
+        worst_B = max(eigen.max_abs(unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, j, dps).B)
                       for j in range(widths[1]))
-        bound = tolerance(dps, 1 + _linalg.max_abs(inst.y), lost_digits=3)
+        bound = tolerance(dps, 1 + eigen.max_abs(inst.y), lost_digits=3)
     ledger.at_most(f"{tag}: max_j |B_j|", worst_B, bound)
     radius = min_kink_distance(inst.arch, inst.params, inst.x, dps) / 100
     for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
         pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 0, lam, dps)
         with workdps(dps):
-            tol = _linalg.zero_tolerance(dps, _linalg.max_abs(pb.hess_wide))
-            narrow = _linalg.inertia(_linalg.eigvalsh(pb.hess), tol)
-            wide = _linalg.inertia(_linalg.eigvalsh(pb.hess_wide), tol)
+            tol = zero_eigenvalue_tolerance(dps, eigen.max_abs(pb.hess_wide))
+            narrow = eigen.inertia(eigen.eigenvalues(pb.hess), tol)
+            wide = eigen.inertia(eigen.eigenvalues(pb.hess_wide), tol)
         extra = inst.arch.incoming_size(0) + inst.arch.outgoing_size(0)
         ledger.equal(f"{tag} lambda {lam}: wide inertia = narrow {narrow} + {extra} zeros", wide,
-                     (narrow[0], narrow[1] + extra, narrow[2]))
+                     narrow + eigen.Inertia(0, extra, 0))
         ledger.certify(f"{tag} lambda {lam}", pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, "minimum")
         count = 20 if config.quick else 100
         change = min_loss_change(pb.wide_arch, pb.wide_params, inst.x, inst.y, radius=radius / 3, count=count,
@@ -86,11 +87,11 @@ def _multi_output(ledger, config):
             D = inst.arch.n_params
             K = pb.pulled_hess[D:, D:]
             K_first = K if K_first is None else K_first
-            scale = _linalg.max_abs(pb.hess_wide)
+            scale = eigen.max_abs(pb.hess_wide)
             bound = tolerance(dps, 1 + scale, lost_digits=3)
-            tol = _linalg.zero_tolerance(dps, scale)
-            eigs = _linalg.eigvalsh(pb.hess_wide)
-            sigma, u, v = _linalg.top_singular(pb.B)
+            tol = zero_eigenvalue_tolerance(dps, scale)
+            eigs = eigen.eigenvalues(pb.hess_wide)
+            sigma, u, v = eigen.top_singular(pb.B)
             theta = to_mp_array(inst.params.to_vector())
             s = STEP * sigma / (1 + scale)
             r = []
@@ -99,8 +100,8 @@ def _multi_output(ledger, config):
                 r.append((mlp.loss(pb.wide_arch, Params.from_vector(pb.wide_arch, vec), inst.x, inst.y, dps=dps) - L0)
                          / (step * step))
             rel = abs(r[1] - (-sigma)) / sigma
-        ledger.at_most(f"{tag}: |A_j| (ReLU)", _linalg.max_abs(pb.A), bound)
-        ledger.at_most(f"{tag}: |K_lambda - K_first| (independent of lambda)", _linalg.max_abs(K - K_first), bound)
+        ledger.at_most(f"{tag}: |A_j| (ReLU)", eigen.max_abs(pb.A), bound)
+        ledger.at_most(f"{tag}: |K_lambda - K_first| (independent of lambda)", eigen.max_abs(K - K_first), bound)
         ledger.require(f"{tag}: lambda_min(H_wide) < 0 with sigma_max(B) = {fmt(sigma)}", eigs[0] < -tol,
                        f"{fmt(eigs[0])} < -{fmt(tol)}")
         ledger.at_most(f"{tag}: quotient at s/2 = {fmt(s / 2)}: {fmt(r[1])} vs -sigma_max, relative error", rel, STEP)
@@ -136,8 +137,8 @@ def _deep_layers(ledger, config):
     does not, replication is a strict saddle for every lambda even with one output (T4b, A = 0),
     so the J = 3 minimum statement does not carry over to depth; where it does vanish (the
     layer's signals lie in range(J), seen on [2, 3, 3, 1]), the inertia is narrow + zeros. Each
-    case is asserted from sigma_max(B_j): zero to dps digits or beyond the 10^-(dps/2) band; a value
-    in between fails both. The [2, 2, 2, 1] instance must show the saddle."""
+    case is asserted from sigma_max(B_j): zero to dps digits, or beyond the zero-eigenvalue band;
+    a value in between fails both. The [2, 2, 2, 1] instance must show the saddle."""
     dps = config.dps
     lam = "0.5"
     for widths in DEEP_WIDTHS[config.quick]:
@@ -147,22 +148,23 @@ def _deep_layers(ledger, config):
             tag = f"depth 4 {list(widths)} layer {layer} (feeds {widths[layer + 2]}) lambda {lam}"
             pb = pullback(inst.arch, inst.params, inst.x, inst.y, layer, 0, lam, dps)
             with workdps(dps):
-                scale = _linalg.max_abs(pb.hess_wide)
-                tol = _linalg.zero_tolerance(dps, scale)
-                bound = tolerance(dps, 1 + scale + _linalg.max_abs(inst.y), lost_digits=3)
-                sigma = _linalg.top_singular(pb.B)[0]
-                eigs = _linalg.eigvalsh(pb.hess_wide)
-                narrow = _linalg.inertia(_linalg.eigvalsh(pb.hess), tol)
-                wide = _linalg.inertia(eigs, tol)
-            ledger.at_most(f"{tag}: |A_j| (piecewise linear)", _linalg.max_abs(pb.A), bound)
+                scale = eigen.max_abs(pb.hess_wide)
+                tol = zero_eigenvalue_tolerance(dps, scale)
+                bound = tolerance(dps, 1 + scale + eigen.max_abs(inst.y), lost_digits=3)
+                sigma = eigen.top_singular(pb.B)[0]
+                eigs = eigen.eigenvalues(pb.hess_wide)
+                narrow = eigen.inertia(eigen.eigenvalues(pb.hess), tol)
+                wide = eigen.inertia(eigs, tol)
+            ledger.at_most(f"{tag}: |A_j| (piecewise linear)", eigen.max_abs(pb.A), bound)
             must_saddle = layer == 0 and widths == DEEP_WIDTHS[True][0]
             if sigma > tol or must_saddle:
-                ledger.require(f"{tag}: sigma_max(B_j) > 0, a strict saddle (narrow neg {narrow[0]}, wide neg {wide[0]})",
-                               sigma > tol and eigs[0] < -tol and wide[0] > narrow[0],
+                ledger.require(f"{tag}: sigma_max(B_j) > 0, a strict saddle (narrow neg {narrow.negative}, "
+                               f"wide neg {wide.negative})",
+                               sigma > tol and eigs[0] < -tol and wide.negative > narrow.negative,
                                f"sigma {fmt(sigma)} > {fmt(tol)}, lambda_min {fmt(eigs[0])} < -{fmt(tol)}")
             else:
                 extra = inst.arch.incoming_size(layer) + inst.arch.outgoing_size(layer)
                 ledger.at_most(f"{tag}: sigma_max(B_j) = 0" + (" (one output)" if layer else " at this instance"),
                                sigma, bound)
                 ledger.equal(f"{tag}: wide inertia = narrow {narrow} + {extra} zeros", wide,
-                             (narrow[0], narrow[1] + extra, narrow[2]))
+                             narrow + eigen.Inertia(0, extra, 0))

@@ -16,8 +16,9 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _linalg
+from numerics.evaluation import evaluate
+from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
+from proofs_check import eigen
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
@@ -34,8 +35,8 @@ SURPLUS = 2
 
 def _rank(J, dps):
     G = J @ J.T
-    eigs = _linalg.eigvalsh(G)
-    return sum(1 for v in eigs if v > _linalg.zero_tolerance(dps, max(abs(v) for v in eigs)))
+    eigs = eigen.eigenvalues(G)
+    return sum(1 for v in eigs if v > zero_eigenvalue_tolerance(dps, max(abs(v) for v in eigs)))
 
 
 def _embed(inst, rng, dps):
@@ -54,20 +55,21 @@ def _embed(inst, rng, dps):
 
 def _case(ledger, inst, rng, dps, full_row_rank_expected):
     tag = f"{inst.label}"
-    g0, H0 = mlp.gradient_and_hessian(inst.arch, inst.params, inst.x, inst.y, dps=dps)
+    narrow = evaluate(inst.arch, inst.params, inst.x, inst.y, dps)
+    g0, H0 = narrow.gradient, narrow.hessian
     J0 = mlp.jacobian(inst.arch, inst.params, inst.x, dps=dps)
     wide, wp, ws = _embed(inst, rng, dps)
-    gw, Hw = mlp.gradient_and_hessian(wide, wp, inst.x, inst.y, dps=dps)
+    at = evaluate(wide, wp, inst.x, inst.y, dps)
+    gw, Hw, Lw = at.gradient, at.hessian, at.loss
     Jw = mlp.jacobian(wide, wp, inst.x, dps=dps)
-    Lw = mlp.loss(wide, wp, inst.x, inst.y, dps=dps)
     with workdps(dps):
-        scale = 1 + _linalg.max_abs(Hw)
+        scale = 1 + eigen.max_abs(Hw)
         bound = tolerance(dps, scale, lost_digits=3)
         ledger.at_most(f"{tag}: L_wide", Lw, bound)
     ledger.certify(tag, wide, wp, inst.x, inst.y, dps, "global-minimum")
     with workdps(dps):
         ledger.at_most(f"{tag}: |grad L_wide|", mlp.norm(gw), bound)
-        ledger.at_most(f"{tag}: |H_wide - J^T J|", _linalg.max_abs(Hw - Jw.T @ Jw), bound)
+        ledger.at_most(f"{tag}: |H_wide - J^T J|", eigen.max_abs(Hw - Jw.T @ Jw), bound)
         h = augmented_inputs(inst.arch, to_mp_params(inst.params), inst.x, 0)
         predicted = mpmath.fsum(v * v for w in ws for v in inst.arch.phi(h @ w))
         trace_diff = mpmath.fsum(Hw[i, i] for i in range(len(Hw))) - mpmath.fsum(H0[i, i] for i in range(len(H0)))
@@ -77,7 +79,7 @@ def _case(ledger, inst, rng, dps, full_row_rank_expected):
             ledger.at_most(f"{tag}: trace growth (dead ReLU units)", abs(trace_diff), bound)
         else:
             ledger.require(f"{tag}: trace growth > 0 (tanh)", trace_diff > bound, f"{fmt(trace_diff)} > 0")
-        top0, topw = _linalg.eigvalsh(H0)[-1], _linalg.eigvalsh(Hw)[-1]
+        top0, topw = eigen.eigenvalues(H0)[-1], eigen.eigenvalues(Hw)[-1]
         if inst.arch.activation == "relu":
             ledger.at_most(f"{tag}: |lambda_max change| (dead ReLU: unchanged)", abs(topw - top0), bound)
         else:

@@ -26,8 +26,9 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.checks import _deep, _linalg
+from numerics.precision import structural_zero_band, to_mp_array, to_mp_params, tolerance, workdps
+from proofs_check import eigen
+from proofs_check.checks import _deep
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import zero_error_instance
 from proofs_check.checks._replication import pullback
@@ -54,7 +55,7 @@ def _bound(scale, dps):
 
 def _band(scale, dps):
     with workdps(dps):
-        return _linalg.zero_tolerance(dps, 1 + scale)
+        return structural_zero_band(dps, 1 + scale)
 
 
 def _t1_t2_t4(ledger, inst, layer, rng, dps):
@@ -69,11 +70,11 @@ def _t1_t2_t4(ledger, inst, layer, rng, dps):
             "inactive propagation": add_inactive_propagation(arch, p, layer, mpmath.mpf(float(rng.normal())),
                                                              to_mp_array(rng.normal(size=out))),
         }
-    bound = _bound(_linalg.max_abs(f0), dps)
+    bound = _bound(eigen.max_abs(f0), dps)
     for name, (wide, wp) in embedded.items():
         f = mlp.forward(wide, wp, inst.x, dps=dps)
         with workdps(dps):
-            err = _linalg.max_abs(f - f0)
+            err = eigen.max_abs(f - f0)
         ledger.at_most(f"T1 {tag} {name}: |f_wide - f|", err, bound)
     g = mlp.gradient(arch, p, inst.x, inst.y, dps=dps)
     zero = _deep.gradient_bound(inst, g, dps)
@@ -81,9 +82,9 @@ def _t1_t2_t4(ledger, inst, layer, rng, dps):
         pb = pullback(arch, inst.params, inst.x, inst.y, layer, 0, lam, dps, hessian=lam == "1.7")
         ledger.at_most(f"T2 {tag} lambda {lam}: |grad L_wide| (critical)", mlp.norm(pb.grad_wide), zero)
     with workdps(dps):  # every difference is formed at dps (a default-precision subtraction would cancel)
-        err = _linalg.max_abs(pb.pulled_hess - _linalg.blockdiag(pb.hess, _linalg.split_block(pb.A, pb.B, pb.lam)))
+        err = eigen.max_abs(pb.pulled_hess - eigen.blockdiag(pb.hess, eigen.split_block(pb.A, pb.B, pb.lam)))
         ledger.at_most(f"T4 {tag} lambda 1.7: |T^T H_wide T - blockdiag(H, K)|", err,
-                       _bound(_linalg.max_abs(pb.hess_wide), dps))
+                       _bound(eigen.max_abs(pb.hess_wide), dps))
 
 
 def _first_moment(inst, layer, dps):
@@ -94,7 +95,7 @@ def _first_moment(inst, layer, dps):
         h = augmented_inputs(inst.arch, p, inst.x, layer)
     delta = mlp.signals(inst.arch, p, inst.x, inst.y, dps=dps)[layer + 1]
     with workdps(dps):
-        return _linalg.max_abs(delta.T @ h)
+        return eigen.max_abs(delta.T @ h)
 
 
 def _nonzero_C(ledger, tag, inst, layer, c_size, bound, band, dps) -> bool:
@@ -116,15 +117,15 @@ def _t5(ledger, inst, layer, w0, name, dps, expect_saddle):
     C = candidate_block_C(arch, p, inst.x, inst.y, layer, w0, dps)
     w_in, v_out = new_indices(wide, layer, new_unit(arch, layer))
     with workdps(dps):
-        scale = _linalg.max_abs(Hw)
+        scale = eigen.max_abs(Hw)
         bound = _bound(scale, dps)
-        ledger.at_most(f"{tag}: |H_w~w~|", _linalg.max_abs(Hw[np.ix_(w_in, w_in)]), bound)
-        ledger.at_most(f"{tag}: |H_w~v - C(w~0)|", _linalg.max_abs(Hw[np.ix_(w_in, v_out)] - C), bound)
+        ledger.at_most(f"{tag}: |H_w~w~|", eigen.max_abs(Hw[np.ix_(w_in, w_in)]), bound)
+        ledger.at_most(f"{tag}: |H_w~v - C(w~0)|", eigen.max_abs(Hw[np.ix_(w_in, v_out)] - C), bound)
         band = _band(scale, dps)
         block = Hw[np.ix_(w_in + v_out, w_in + v_out)]
-        low_block = _linalg.eigvalsh(block)[0]
-        low = _linalg.eigvalsh(Hw)[0]
-        c_size = _linalg.max_abs(C)
+        low_block = eigen.eigenvalues(block)[0]
+        low = eigen.eigenvalues(Hw)[0]
+        c_size = eigen.max_abs(C)
     if expect_saddle:
         if _nonzero_C(ledger, tag, inst, layer, c_size, bound, band, dps):
             # [[0, C], [C^T, P]] is indefinite iff C != 0 (exactly; its negative eigenvalue is of order
@@ -146,7 +147,7 @@ def _t6(ledger, inst, layer, rng, dps):
     tag = f"T6 {inst.label} layer {layer}"
     if not holds(props, "T6"):
         C = candidate_block_C(arch, p, inst.x, inst.y, layer, dead, dps)
-        size, scale = _linalg.max_abs(C), _linalg.max_abs(inst.y)
+        size, scale = eigen.max_abs(C), eigen.max_abs(inst.y)
         if _nonzero_C(ledger, tag, inst, layer, size, _bound(scale, dps), _band(scale, dps), dps):
             ledger.note(f"{tag}: no dead zone, so T6 does not apply",
                         f"a unit negative on every datum still has |C| = {fmt(size)} != 0 (T5: saddle, not semi-flat)")
@@ -159,8 +160,8 @@ def _t6(ledger, inst, layer, rng, dps):
         wp = Params.from_vector(wide, vec)
     Hw = mlp.hessian(wide, wp, inst.x, inst.y, dps=dps)
     with workdps(dps):
-        rows = _linalg.max_abs(Hw[w_in + v_out, :])
-    ledger.at_most(f"{tag}: dead unit, random v_new: |new Hessian rows|", rows, _bound(_linalg.max_abs(Hw), dps))
+        rows = eigen.max_abs(Hw[w_in + v_out, :])
+    ledger.at_most(f"{tag}: dead unit, random v_new: |new Hessian rows|", rows, _bound(eigen.max_abs(Hw), dps))
 
 
 def _t8(ledger, inst, layer, tamper, dps):

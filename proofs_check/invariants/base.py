@@ -18,6 +18,7 @@ import mpmath
 import numpy as np
 
 from numerics.dataset import Dataset
+from proofs_check.eigen import max_abs  # noqa: F401  (the invariants' magnitude helper)
 from theory.activations import PAPER_ACTIVATION_NAMES, get_activation
 from theory.architecture import Architecture
 from theory.params import Params
@@ -164,13 +165,8 @@ class Invariant:
         return tuple(c for c in self.cases if c.applies(scale))
 
 
-# --- magnitudes for tolerances (tolerances themselves come from numerics.precision.tolerance) ----
-
-
-def max_abs(values):
-    """max |entry| (0 for an empty array), as mpf."""
-    values = list(np.asarray(values, dtype=object).reshape(-1))
-    return max((abs(v) for v in values), default=mpmath.mpf(0))
+# --- magnitudes for tolerances (tolerances themselves come from numerics.precision) ---------------
+# max_abs (max |entry|) is proofs_check.eigen.max_abs, imported above.
 
 
 def total(*arrays):

@@ -13,8 +13,9 @@ import numpy as np
 from hypothesis import assume, strategies as st
 
 from numerics import mlp
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import second_difference_step, to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check import strategies as sf
+from proofs_check.eigen import inertia, top_singular
 from proofs_check.invariants.base import Case, Example, Invariant, is_smooth, require, total
 from proofs_check.invariants.gradient import critical_units
 from proofs_check.invariants.hessian import HESSIAN_WIDTH, check_single_output_b_vanishes, off_kinks
@@ -45,10 +46,6 @@ def k_block(blocks, lam, factor):
     return K
 
 
-def _inertia(eigs, threshold):
-    return (int(np.sum(eigs < -threshold)), int(np.sum(abs(eigs) <= threshold)), int(np.sum(eigs > threshold)))
-
-
 def check_inertia(ex: Example, subject) -> None:
     """At a critical theta*: inertia(H_wide(gamma_lambda theta*)) = inertia(H) + inertia(K_lambda)
     (Sylvester's law with the unimodular T_lambda, T4)."""
@@ -63,8 +60,8 @@ def check_inertia(ex: Example, subject) -> None:
     s = max(1.0, float(abs(narrow).max()))
     small = abs(narrow) / s
     assume(np.all((small <= 1e-13) | (small >= SEPARATION)))
-    expected = _inertia(narrow, 1e-13 * s)
-    found = _inertia(np.linalg.eigvalsh(np.array(H_wide, dtype=float)), 1e-9 * s)
+    expected = inertia(narrow, 1e-13 * s)
+    found = inertia(np.linalg.eigvalsh(np.array(H_wide, dtype=float)), 1e-9 * s)
     require(found == expected, f"inertia of H_wide {found} != inertia of H (+) K_lambda {expected}", wide)
 
 
@@ -79,11 +76,11 @@ I8 = Invariant("I8", "at a critical point inertia(H_wide) = inertia(H) + inertia
 
 def line_curvature(arch, params, d, direction, dps):
     """d^2/ds^2 L(params + s direction) at s = 0 by a central second difference with step
-    h = 10^(-dps/2), each loss evaluated at 2 dps digits: the rounding error (10^(-2 dps) / h^2)
+    h = second_difference_step(2 dps) = 10^(-dps/2), each loss evaluated at 2 dps digits: the rounding error (10^(-2 dps) / h^2)
     and the truncation error (h^2 L^(4) / 12) are both of order 10^-dps (call inside ``workdps``)."""
     with workdps(2 * dps):
         base = params.to_vector()
-        h = mpmath.mpf(10) ** (-(dps // 2))
+        h = second_difference_step(2 * dps)
 
         def along(s):
             return mlp.loss(arch, Params.from_vector(arch, base + s * direction), d.x, d.y, dps=2 * dps)
@@ -133,14 +130,6 @@ I9 = Invariant("I9", "d^2/ds^2 L(T_lambda(theta*, s zeta, 0)) = lambda (1 - lamb
 # --- I10 -----------------------------------------------------------------------------------------
 
 
-def top_singular_pair(B):
-    """(sigma_max, u, v) of an mpf matrix B (u left, v right singular vector)."""
-    U, S, V = mpmath.svd_r(mpmath.matrix(B.tolist()))
-    u = np.array([U[i, 0] for i in range(U.rows)], dtype=object)
-    v = np.array([V[0, j] for j in range(V.cols)], dtype=object)
-    return S[0], u, v
-
-
 def check_multi_output_saddle(ex: Example, subject) -> None:
     """B_j != 0 at a critical point: along (zeta, eta) = (v_1 / t, -t u_1) the wide loss bends by
     -2 sigma_max(B_j) + lambda (1 - lambda) v_1^T A_j v_1 / t^2 < 0 (a negative eigenvalue for every
@@ -149,7 +138,7 @@ def check_multi_output_saddle(ex: Example, subject) -> None:
     with workdps(ex.dps):
         p, lam = to_mp_params(ex.params), mpmath.mpf(ex["lam"])
         blocks = unit_blocks(arch, p, d.x, d.y, layer, unit, dps=ex.dps)
-        sigma, u, v = top_singular_pair(blocks.B)
+        sigma, u, v = top_singular(blocks.B)
         assume(sigma > 1e-6 * total(blocks.B))
         a_term = subject.split_factor(lam) * (v @ blocks.A @ v)
         t = mpmath.sqrt(1 + 2 * abs(a_term) / sigma)

@@ -35,3 +35,24 @@ def test_ball_on_a_kink_is_undecided(name):
     with bf.ball_precision(200):
         with pytest.raises(bf.SignUndecided):
             bf.ball_activation(name)(arb(0, 1e-10))
+
+
+def _same(a, b) -> bool:
+    """The same ball: equal midpoints and equal radii (exact comparisons of binary numbers)."""
+    return bool(a.mid() == b.mid() and a.rad() == b.rad())
+
+
+@pytest.mark.parametrize("name", sorted(bf.BALL_ACTIVATIONS) + ["silu", "expr:x**3/3 + x"])
+def test_fewer_derivatives_are_the_leading_entries(name):
+    """``upto`` = 0 or 1 returns exactly the first entries of the full triple (the residuals of
+    training ask for phi alone); the triple itself is checked against mpmath above."""
+    ball = bf.ball_activation(name)
+    with bf.ball_precision(200):
+        for z in ("-1.3", "0.2", "2.5"):
+            full = ball(arb(z))
+            for upto in (0, 1):
+                part = ball(arb(z), upto)
+                assert len(part) == upto + 1
+                assert all(_same(a, b) for a, b in zip(part, full))
+        # negative control: the comparison tells a derivative from the value
+        assert not _same(ball(arb("2.5"))[1], ball(arb("2.5"))[0])

@@ -70,6 +70,38 @@ def test_lm_rows_do_not_depend_on_the_batch():
     assert not np.array_equal(moved.theta, full.theta[[5]])
 
 
+def test_a_singular_row_does_not_change_the_other_rows():
+    """An exactly singular damped system falls back to least squares for that row only; every
+    other row is solved as it would be alone (np.linalg.solve of that row is the oracle)."""
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(3, 10, 16))
+    G = np.matmul(A, A.transpose(0, 2, 1)) + 1e-3 * np.eye(10)
+    G[1] = 0.0
+    rhs = rng.normal(size=(3, 10))
+    out = lm_float._solve(G, rhs)
+    for i in (0, 2):
+        np.testing.assert_array_equal(out[i], np.linalg.solve(G[i], rhs[i]))
+    np.testing.assert_array_equal(out[1], np.linalg.lstsq(G[1], rhs[1], rcond=None)[0])
+    # negative control: least squares on a regular row is not bit-identical to the LU solve
+    # (a whole-batch fallback would have changed rows 0 and 2)
+    assert any(not np.array_equal(np.linalg.lstsq(G[i], rhs[i], rcond=None)[0], out[i]) for i in (0, 2))
+
+
+def test_lm_rows_do_not_depend_on_the_batch_in_the_tall_case():
+    """D < n M (the D x D system) with rows that hit exactly singular systems on the way."""
+    rng = np.random.default_rng(1)
+    arch = Architecture((1, 2, 1), "tanh")
+    B = 50
+    theta0 = rng.normal(size=(B, arch.n_params)) * 2
+    X = rng.uniform(-2, 2, (B, 10, 1))
+    Y = rng.normal(size=(B, 10, 1))
+    full = lm_float.levenberg_marquardt(arch, theta0, X, Y)
+    for rows in ([0], [1, 3], list(range(40, 50))):
+        part = lm_float.levenberg_marquardt(arch, theta0[rows], X[rows], Y[rows])
+        np.testing.assert_array_equal(part.theta, full.theta[rows])
+        np.testing.assert_array_equal(part.iterations, full.iterations[rows])
+
+
 @pytest.mark.parametrize("widths,activation", [((1, 3, 3, 1), "tanh"), ((2, 4, 4, 2), "softplus"),
                                                ((2, 3, 2, 3, 1), "gelu")])
 def test_per_row_data_of_deep_nets_match_mlp_row_by_row(widths, activation):

@@ -12,7 +12,7 @@ from proofs_check.checks import CHECKS, CheckConfig
 from proofs_check.verify_certificate import NotProved, verify
 from tests.proofs_check.tamper import digit_changed, retamper
 
-THEOREMS = ("T4a", "T4b", "T5", "T6", "T7", "T8", "T9")
+THEOREMS = ("T3", "T4a", "T4b", "T4c", "T5", "T6", "T7", "T8", "T9")
 
 
 @pytest.fixture(scope="module")

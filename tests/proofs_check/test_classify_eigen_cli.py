@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from numerics.files import save_network
-from numerics.precision import tolerance, workdps
+from numerics.precision import tolerance, workdps, zero_eigenvalue_tolerance
 from proofs_check.classify import classify
 from proofs_check.cli import main
 from proofs_check.critical_search import find_strict_minimum
-from proofs_check.eigen import inertia, symmetric_eigen, zero_tolerance
+from proofs_check.eigen import inertia, spectral_scale, symmetric_eigen
 from theory.embeddings import replicate
 
 DPS = 40
@@ -42,7 +42,7 @@ def test_inertia_counts_planted_zeros_and_keeps_small_nonzero():
     small = mpmath.mpf(10) ** (-(DPS // 4))  # far above 10^-(dps/2): must not count as zero
     values = [-2, -small, 0, tiny, small, 1, 7]
     eig = symmetric_eigen(planted(values), DPS)
-    tau = zero_tolerance(eig.values, 0, DPS)
+    tau = zero_eigenvalue_tolerance(DPS, spectral_scale(eig.values))
     counts = inertia(eig.values, tau)
     assert (counts.negative, counts.zero, counts.positive) == (2, 2, 3)
     with workdps(DPS):
@@ -50,7 +50,7 @@ def test_inertia_counts_planted_zeros_and_keeps_small_nonzero():
             # planted at DPS digits through 3n rotations: 3 digits lost, relative to |lambda|max = 7
             assert abs(got - want) <= tolerance(DPS, 7, lost_digits=3)
     # Negative control: an almost-critical point (large gradient) widens tau and absorbs +-small.
-    loose = inertia(eig.values, zero_tolerance(eig.values, mpmath.mpf(10) ** (-(DPS // 4) + 2), DPS))
+    loose = inertia(eig.values, zero_eigenvalue_tolerance(DPS, spectral_scale(eig.values), mpmath.mpf(10) ** (-(DPS // 4) + 2)))
     assert loose.zero == 4
 
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from numerics import batched
 from numerics.dataset import Dataset
-from numerics.precision import to_mp_array, workdps
+from numerics.precision import newton_target, to_mp_array, workdps
 from numerics.training.polish import newton_gradient
 from proofs_check.critical_search import MAX_SEEDS, _is_minimum
 from theory.architecture import Architecture
@@ -63,7 +63,7 @@ def _mp_newton(arch, theta, x, y, dps, steps=12):
     """The library's Newton refinement at dps + 10 digits down to ||grad|| < 10^-(dps - 5); the
     parameter vector (object, mpf) or None."""
     with workdps(dps + 10):
-        target = mpmath.mpf(10) ** (-(dps - 5))
+        target = newton_target(dps)
         found = newton_gradient(arch, theta, x, y, dps + 10, target, steps, hessian="working")
         return np.array(found.theta, dtype=object) if found.value < target else None
 

@@ -16,7 +16,7 @@ def test_t4a_table_rows_match_fukumizu_amari():
         inside = 0 < lam < 1
         if kind == "indefinite":
             assert neg >= 1
-        elif (kind == "pd") == inside:
+        elif (kind == "positive") == inside:
             assert neg == 0 and "minimum" in key
         else:
             assert neg == d + 1 and "saddle" in key
@@ -30,7 +30,7 @@ def test_t4a_table_rows_match_fukumizu_amari():
 def test_t4a_negative_control_narrow_saddle_breaks_the_prediction():
     result = run("T4a", "narrow-saddle")
     assert not result.passed
-    bad = [v for k, v in items(result, r"A pd .*inertia") if v.endswith("FAILED")]
+    bad = [v for k, v in items(result, r"A positive .*inertia") if v.endswith("FAILED")]
     assert bad
     for value in bad:
         measured, predicted = tuples(value)
