@@ -22,7 +22,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_mp_array, workdps
+from numerics.precision import to_mp_array, workdps, zero_eigenvalue_tolerance
 from proofs_check import eigen
 from proofs_check.critical_points import critical_residuals, exact_critical_point, min_kink_distance, min_samples
 from proofs_check.critical_search import least_norm_combination
@@ -196,14 +196,14 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
 
 
 def _clearly(want_A, arch, params, x, y, layer, unit, dps) -> bool:
-    """A_j of class ``want_A`` with every eigenvalue above 10^-(dps/4) max|H|: far from the zero
-    band, so the table's prediction is decided by A_j, not by rounding. (For tanh the least-norm
+    """A_j of class ``want_A`` with every eigenvalue above the zero-eigenvalue band of the Hessian
+    (numerics.precision.zero_eigenvalue_tolerance at max|H|), so the table's prediction is decided by A_j, not by rounding. (For tanh the least-norm
     target is reached directly; for other activations the residual's A-image can be nearly
     degenerate, giving |A_j| ~ 10^-50: such a point is skipped, not used.)"""
     A = unit_blocks(arch, params, x, y, layer, unit, dps).A
     H = mlp.hessian(arch, params, x, y, dps=dps)
     with workdps(dps):
-        floor = eigen.max_abs(H) * mpmath.mpf(10) ** (-(dps // 4))
+        floor = zero_eigenvalue_tolerance(dps, eigen.max_abs(H))
         return (eigen.definiteness(A, dps, scale=eigen.max_abs(A)) == want_A
                 and min(abs(v) for v in eigen.eigenvalues(A)) > floor)
 
