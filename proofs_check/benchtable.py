@@ -11,6 +11,10 @@ generic :class:`BenchTable` of formatted cells) and as JSON records, both from t
 from __future__ import annotations
 
 import contextlib
+import platform
+import subprocess
+import tempfile
+from importlib import metadata
 import math
 import os
 import platform

@@ -9,8 +9,9 @@
        R = I - X^T X,  S = X^T H X,  d_i = S_ii / (1 - R_ii),
        X <- X (I + E),  E_ij = (S_ij + d_j R_ij) / (d_j - d_i)  if |d_i - d_j| > delta,
                         E_ij = R_ij / 2                          otherwise,
-   delta = 2 (||off(S)||_F + s ||R||_F). Pairs farther apart than delta converge quadratically;
-   pairs inside a cluster only re-orthonormalise.
+   delta = KAPPA (max |off(S)| + s max |R|), so every cross-cluster correction is below 1 / KAPPA:
+   pairs farther apart than delta converge quadratically; pairs inside a cluster only
+   re-orthonormalise.
 3. Clusters: a cluster whose block of S is not yet diagonal is rotated by the float64
    eigenvectors of its shifted, rescaled block (S_CC - c I) / sigma_C, which resolves it relative
    to its own spread sigma_C (each rotation gains about 15 digits below the cluster's scale).
@@ -39,6 +40,8 @@ from numerics.precision import GUARD, to_mpf, workdps
 from proofs_check.eigen import EigenDecomposition, Inertia, inertia, symmetric_eigen
 
 MAX_ITERATIONS = 12
+KAPPA = 100.0
+"""Clustering factor: eigenvalue estimates closer than KAPPA x (largest coupling) are treated as one cluster."""
 MAX_DPS = 250
 """Above this precision the cluster bookkeeping (float64 magnitudes) could underflow: eigsy is used."""
 """Refinement sweeps before the fallback to ``mpmath.eigsy`` (quadratic convergence needs ~log2(dps/15) + clusters)."""
@@ -60,32 +63,25 @@ def _to_mpf(b: arb) -> mpmath.mpf:
     return mpmath.mpf((int(man), int(exp)))
 
 
-def _frobenius(M: arb_mat, off_diagonal: bool) -> arb:
-    """An upper bound (exact arb) of the Frobenius norm of M, or of its off-diagonal part."""
-    n = M.nrows()
-    total = arb(0)
-    for i, row in enumerate(M.tolist()):
-        for j in range(n):
-            if i != j or not off_diagonal:
-                total += row[j] * row[j]
-    return arb(total.sqrt().abs_upper()) if total > 0 else arb(0)
-
-
 def _upper(b: arb) -> arb:
     return arb(b.abs_upper())
 
 
 def _orthonormalise(W: arb_mat, digits: int) -> arb_mat:
-    """Newton-Schulz W <- W (3 I - W^T W) / 2 until ||W^T W - I|| is below 10^-digits (quadratic)."""
+    """Newton-Schulz W <- W (3 I - W^T W) / 2, as many steps as quadratic convergence from the
+    measured ||W^T W - I||_F needs to pass 10^-digits (the refinement re-measures orthogonality
+    in every sweep, so no step is wasted on checking the last one)."""
     m = W.nrows()
     eye = arb_mat(m, m)
     for i in range(m):
         eye[i, i] = 1
-    goal = arb(10) ** (-digits)
-    for _ in range(12):
-        G = W.transpose() * W
-        if _frobenius(G - eye, False) < goal:
-            break
+    G = W.transpose() * W
+    eps = float(_norm(np.array((G - eye).tolist(), dtype=object)))
+    steps = 0
+    while 0 < eps < 0.1 and eps > 10.0 ** -digits and steps < 8:
+        eps, steps = eps * eps, steps + 1
+    for k in range(steps):
+        G = G if k == 0 else W.transpose() * W
         W = (W * (3 * eye - G) / 2).mid()
     return W
 
@@ -144,12 +140,13 @@ def _refine(H: arb_mat, mp, dps, max_iterations):
     for sweep in range(max_iterations + 1):
         S = X.transpose() * (Hs * X)
         R = eye - X.transpose() * X
-        Srows, Rrows = S.tolist(), R.tolist()
-        rho = _frobenius(R, False)
+        Snp, Rnp = np.array(S.tolist(), dtype=object), np.array(R.tolist(), dtype=object)
+        rho = _norm(Rnp)
         if not rho < 0.5:
             return None
-        d = [Srows[i][i] / (1 - Rrows[i][i]) for i in range(D)]
-        off = _frobenius(S, True)
+        d = Snp.diagonal() / (1 - Rnp.diagonal())
+        np.fill_diagonal(Snp, arb(0))
+        off = _norm(Snp)
         top = max(_upper(v) for v in d)
         err = _upper(off + rho * (top + off) / (1 - rho))
         if err < target * max(top, arb(2) ** -60):
@@ -158,9 +155,15 @@ def _refine(H: arb_mat, mp, dps, max_iterations):
                            f"float64 eigh + {sweep} refinement sweep(s) at {dps} digits")
         if sweep == max_iterations:
             return None
-        delta = _upper(2 * (off + rho * top))
-        dm = [v.mid() for v in d]
+        # clusters: eigenvalue estimates closer than KAPPA times the largest coupling (so every
+        # first-order correction across clusters is below 1 / KAPPA)
+        Sf = np.abs(np.array(S.mid().tolist(), dtype=float))
+        np.fill_diagonal(Sf, 0.0)
+        Rf = float(np.max(np.abs(np.array(R.mid().tolist(), dtype=float))))
+        delta = arb(KAPPA * (float(Sf.max()) + float(top) * Rf))
+        dm = np.array([v.mid() for v in d], dtype=object)
         order = sorted(range(D), key=lambda i: dm[i])  # exact midpoints: gaps at full precision
+        label = np.zeros(D, dtype=int)
         clusters, current = [], [order[0]]
         for a, b in zip(order, order[1:]):
             if not dm[b] - dm[a] > delta:
@@ -169,30 +172,31 @@ def _refine(H: arb_mat, mp, dps, max_iterations):
                 clusters.append(current)
                 current = [b]
         clusters.append(current)
-        label = [0] * D
         for c, members in enumerate(clusters):
-            for i in members:
-                label[i] = c
-        inside, outside = [0.0] * len(clusters), [0.0] * len(clusters)  # largest |S_ij| per cluster
-        E = arb_mat(D, D)
-        for i in range(D):
-            Si, Ri, li = Srows[i], Rrows[i], label[i]
-            for j in range(D):
-                if li == label[j]:
-                    E[i, j] = Ri[j].mid() / 2
-                    if i != j:
-                        inside[li] = max(inside[li], abs(float(Si[j])))
-                else:
-                    E[i, j] = ((Si[j] + dm[j] * Ri[j]) / (dm[j] - dm[i])).mid()
-                    outside[li] = max(outside[li], abs(float(Si[j])))
-        X = (X + X * E).mid()
+            label[members] = c
+        apart = label[:, None] != label[None, :]
+        E = Rnp / 2
+        rows, cols = np.nonzero(apart)
+        E[rows, cols] = (Snp[rows, cols] + dm[cols] * Rnp[rows, cols]) / (dm[cols] - dm[rows])
+        X = (X + X * arb_mat(E.tolist()).mid()).mid()
         goal = float(target) * float(top)
-        for c, members in enumerate(clusters):
+        for members in clusters:
+            if len(members) < 2:
+                continue
+            block = Sf[np.ix_(members, members)]
+            inside = float(block.max())
+            outside = float(np.delete(Sf[members, :], members, axis=1).max(initial=0.0))
             # a cluster whose own off-diagonal block dominates its coupling to the rest holds
             # distinct eigenvalues that the first-order update cannot separate: resolve it
-            if len(members) >= 2 and inside[c] > goal and inside[c] > outside[c]:
-                X = _rotate_cluster(X, Srows, members, int(dps) + GUARD)
+            if inside > goal and inside >= outside:
+                X = _rotate_cluster(X, S.tolist(), members, int(dps) + GUARD)
     return None
+
+
+def _norm(M: np.ndarray) -> arb:
+    """An upper bound (exact arb) of the Frobenius norm of an object array of balls."""
+    total = np.sum(M * M)
+    return arb(total.sqrt().abs_upper()) if total > 0 else arb(0)
 
 
 def _rotate_cluster(X: arb_mat, Srows, members, digits) -> arb_mat:

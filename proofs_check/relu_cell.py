@@ -68,7 +68,7 @@ class CellPoint:
 
     @property
     def loss(self) -> fmpq:
-        """L = 1/2 sum r^2 at the cell point, exact."""
+        """L = sum_i 1/2 ||f(x_i) - y_i||^2 at this point, exactly (docs/network.md)."""
         return sum((r * r for row in self.residuals for r in row), fmpq(0)) / 2
 
 

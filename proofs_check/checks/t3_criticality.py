@@ -15,13 +15,14 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
+from numerics.evaluation import evaluate
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
 from proofs_check import eigen
 from proofs_check.checks._inactive import new_indices, new_unit, shift_targets_if_tampered
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.structure import augmented_inputs, candidate_blocks
+from proofs_check.structure import augmented_inputs, candidate_blocks_at
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming
 from theory.params import Params, incoming_indices, narrow_positions
 
@@ -44,8 +45,9 @@ def _alpha(ledger, inst, w0, tag, dps, expect_critical, v_new=None):
             vec = wp.to_vector().copy()
             vec[new_indices(wide, layer, new_unit(arch, layer))[1]] = to_mp_array(v_new)
             wp = Params.from_vector(wide, vec)
-    _, g_alpha = candidate_blocks(arch, p, inst.x, inst.y, layer, w0, dps)
-    g = mlp.gradient(arch, p, inst.x, inst.y, dps=dps)
+    narrow = evaluate(arch, p, inst.x, inst.y, dps)
+    _, g_alpha = candidate_blocks_at(narrow, layer, w0)
+    g = narrow.gradient
     gw = mlp.gradient(wide, wp, inst.x, inst.y, dps=dps)
     w_in, v_out = new_indices(wide, layer, new_unit(arch, layer))
     with workdps(dps):

@@ -202,7 +202,6 @@ def third_order_term(inst, lam: str, dps: int):
     The copy ``u`` with v_u = 0 moves along (v_u, v_p, w~_u) = (t, -t, t alpha), alpha the first
     eigenvector of A_j. The odd part removes the quartic term t^4 |phi' alpha . h~|^2 / 2; the rest
     is O(t^2). mpmath at dps + 30."""
-
     digits = dps + 30
     with workdps(digits):
         params = to_mp_params(inst.params)

@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics.evaluation import evaluate
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check.certify import certify
+from proofs_check import certify as certification
 from proofs_check import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import critical_instance
@@ -51,7 +51,7 @@ def _certify_pair(ledger, tag, inst, p, wide, wp, dps):
     is proved first; without it the claim is the M = 1, one-hidden-layer one (T7: every critical
     point is a minimum)."""
     arch = inst.arch
-    narrow = certify(arch, p, (inst.x, inst.y), dps)
+    narrow = certification.certify(arch, p, (inst.x, inst.y), dps)
     ledger.note(f"{tag}: narrow point certified", narrow.statement if narrow.proved else f"not proved ({narrow.reason})")
     if narrow.proved or (arch.output_dim == 1 and arch.n_layers == 2):
         expected = "saddle" if narrow.proved and narrow.verdict == "saddle" else "minimum"

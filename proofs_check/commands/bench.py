@@ -42,7 +42,7 @@ def configure(parser):
 
 
 def run(args) -> int:
-    """Run the selected benchmark sections and print their tables (or JSON rows); exit code 0."""
+    """Run the selected sections and print their tables, or one JSON document with ``--json``; exit code 0."""
     names = list(dict.fromkeys(args.only or SECTIONS))
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     t0 = time.perf_counter()

@@ -179,7 +179,8 @@ def test_classify_sweeps_each_point_once_on_a_replication_step(monkeypatch):
     assert {k[0] for k in counts} >= {wide_arch.widths, a.widths}
 
 
-def test_classify_sweeps_each_point_once_at_a_zero_loss_embedding(monkeypatch):
+@pytest.mark.parametrize("certify", [False, True])
+def test_classify_sweeps_each_point_once_at_a_zero_loss_embedding(monkeypatch, certify):
     from theory.embeddings.inactive_unit import add_inactive_unit
 
     arch = Architecture((1, 2, 1), "tanh")
@@ -189,7 +190,8 @@ def test_classify_sweeps_each_point_once_at_a_zero_loss_embedding(monkeypatch):
     y = mlp.forward(arch, params, x, DPS + 10)
     with workdps(DPS):
         wide_arch, wide = add_inactive_unit(arch, params, 0, [mpmath.mpf("0.5"), mpmath.mpf("-0.25")])
-    report, counts, symbolic = _classify_counting(monkeypatch, wide_arch, wide, Dataset(x, y), dps=DPS)
+    report, counts, symbolic = _classify_counting(monkeypatch, wide_arch, wide, Dataset(x, y), dps=DPS,
+                                                  certify=certify)
     assert report.verdict in (Verdict.GLOBAL_MINIMUM, Verdict.UNDECIDED)
     assert max(counts.values()) == 1, sorted(counts.values())
     assert not symbolic

@@ -7,7 +7,7 @@ The verifier re-derives every enclosure from the certificate's strings with its 
 
 import pytest
 
-import proofs_check.certify as certify_module
+import proofs_check.checks.result as ledger_module
 from proofs_check.checks import CHECKS, CheckConfig
 from proofs_check.verify_certificate import NotProved, verify
 from tests.proofs_check.tamper import digit_changed, retamper
@@ -18,7 +18,7 @@ THEOREMS = ("T3", "T4a", "T4b", "T4c", "T5", "T6", "T7", "T8", "T9")
 @pytest.fixture(scope="module")
 def produced():
     """(theorem, Certification) for every point the quick checks sent to certify()."""
-    found, original = [], certify_module.certify
+    found, original = [], ledger_module.certify
     current = {}
 
     def recording(*args, **kwargs):
@@ -26,14 +26,14 @@ def produced():
         found.append((current["theorem"], proof))
         return proof
 
-    certify_module.certify = recording
+    ledger_module.certify = recording  # the name Ledger.certify calls
     try:
         for theorem in THEOREMS:
             current["theorem"] = theorem
             result = CHECKS[theorem].check(CheckConfig(quick=True))
             assert result.passed, (theorem, result.notes)
     finally:
-        certify_module.certify = original
+        ledger_module.certify = original
     return found
 
 
