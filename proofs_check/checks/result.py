@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 
 import mpmath
 
-from proofs_check import certify as certification
+from proofs_check.certify import certify
 from proofs_check.display import check_markdown
 
 TAMPERS_DOC = "name of a deliberately wrong premise (negative control); None for the real check"
@@ -113,7 +113,7 @@ class Ledger:
         ``expected`` is the theorem's prediction ("saddle", "not-critical", "minimum" for any kind
         of minimum, "global-minimum"); a proved verdict that contradicts it is a failure, no proof
         is only counted (the numeric evidence stands). Returns the Certification."""
-        proof = certification.certify(arch, params, (x, y), dps)
+        proof = certify(arch, params, (x, y), dps)
         self.proofs.append(proof.proved)
         if not proof.proved:
             self.evidence.append((f"{name}: certified", f"not proved ({proof.reason})"))
