@@ -20,13 +20,18 @@ import numpy as np
 from numerics import mlp
 from numerics.precision import to_mp_array, workdps, zero_eigenvalue_tolerance
 from proofs_check import eigen
+from proofs_check.checks import _deep
 from proofs_check.checks._instances import designed_minimum, strict_minimum
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from theory.activations import get_activation
+from theory.errors import NotConverged
 from theory.params import Params
 
 THEOREM = "T4b"
+APPLIES = "T4"
+DEFAULT_ACTIVATION = "tanh"
 STATEMENT = ("If B_j != 0 at a critical point (several outputs), gamma_lambda(theta*) is a strict saddle for every "
              "lambda, with decrease -s^2 sigma_max(B_j) (+ s^2 lambda(1-lambda) zeta^T A zeta / 2) along the split.")
 CLAIMS = ("replication.hessian", "replication.saddle_direction")
@@ -52,12 +57,27 @@ def check(config: CheckConfig) -> CheckResult:
     """
     ledger = Ledger()
     dps = config.dps
-    for widths, act, layer, unit in CASES_QUICK if config.quick else CASES_FULL:
+    # with --activation the depth-4 case runs in quick mode too (depth 3 and 4 for every activation)
+    cases = CASES_QUICK if config.quick and not config.activation else CASES_FULL
+    for widths, act, layer, unit in cases:
+        act = config.activation or act
         if config.tamper == "single-output":
             widths, layer, unit = (1, 1, 1), 0, 0
-            inst = designed_minimum(widths, act, seed=config.seed, dps=dps, want_A="positive")
+            if get_activation(act).properties.piecewise_linear:  # A = 0: no designed A > 0
+                inst = _deep.critical(widths, act, seed=config.seed, dps=dps)
+            else:
+                inst = designed_minimum(widths, act, seed=config.seed, dps=dps, want_A="positive")
         else:
-            inst = strict_minimum(widths, act, seed=config.seed, dps=dps, layer=layer, unit=unit)
+            try:
+                if get_activation(act).properties.positively_homogeneous:
+                    raise NotConverged("positively homogeneous: (c v, w~ / c) is flat, no strict minimum exists")
+                tries = {} if act == DEFAULT_ACTIVATION else {"tries": 4}
+                inst = strict_minimum(widths, act, seed=config.seed, dps=dps, layer=layer, unit=unit, **tries)
+            except NotConverged as exc:
+                # any critical point: the congruence still adds the negative directions of
+                # K_lambda to the narrow ones (a piecewise-linear net with units on both pieces)
+                inst = _deep.critical(widths, act, seed=config.seed, dps=dps)
+                ledger.note(f"{list(widths)}: no strict minimum used", f"{exc}; a critical point instead")
         ledger.seed(inst.seed)
         L0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
         ledger.note(f"instance {list(widths)} layer {layer} unit {unit}", f"{inst.label}, L = {fmt(L0)}")
@@ -91,4 +111,4 @@ def check(config: CheckConfig) -> CheckResult:
                     rel[1] <= STEP and rel[2] <= STEP * STEP,
                     f"{fmt(r1)}, {fmt(r2)}, {fmt(extrapolated)}; rel. errors {fmt(rel[0])}, {fmt(rel[1])}, "
                     f"{fmt(rel[2])} (bounds {fmt(STEP)} at s/2, {fmt(STEP * STEP)} extrapolated)")
-    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS))
+    return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation=config.activation or "generic"))

@@ -35,9 +35,9 @@ def configure(parser):
     parser.add_argument("--seed", type=opt.seed, default=0, help="base seed of the instance searches (default 0)")
     parser.add_argument("--verbose", action="store_true", help="text mode: print every evidence item")
     parser.add_argument("--activation", default=None, metavar="NAME",
-                        help="run the activation-parametrised checks (T3d, Td: depth J = 3, 4, 5 instances) on this "
-                             "activation (any name: tanh, leaky_relu:0.1, poly:0,1,0.5, expr:x*tanh(x), ...) and "
-                             "print which statements hold for it")
+                        help="run the activation-parametrised checks (T3d, Td: depth J = 3, 4, 5 instances; T4a, "
+                             "T4b, T4c, T7, T10 where their statement holds) on this activation (any name: tanh, "
+                             "leaky_relu:0.1, poly:0,1,0.5, expr:x*tanh(x), ...) and print which statements hold for it")
 
 
 def _clip(text: str, width: int) -> str:
@@ -102,6 +102,12 @@ def run(args) -> int:
     activation = None
     if args.activation is not None:
         activation = get_activation(args.activation).name  # a bad name: exit 2 before any work
+        # deferred: `semiflat --help` imports every command module; the checks load only for `check`
+        from proofs_check.checks.registry import not_applicable
+
+        refused = [(k, not_applicable(k, activation)) for k in only or () if not_applicable(k, activation)]
+        if refused:
+            raise UsageError(f"--only {refused[0][0]} --activation {activation}: {refused[0][1]}")
     start = time.perf_counter()
     results = check_all(quick=args.quick, only=only, dps=args.dps, seed=args.seed, activation=activation)
     if args.json:

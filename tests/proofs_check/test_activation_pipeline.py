@@ -62,6 +62,7 @@ def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit"):
         assert (f"{key} (" in line) == (not holds)
     assert main(["derive", "--embedding", derive_group, "--activation", activation, "--out",
                  str(tmp_path / "d.md")]) == 0
+    assert " 0 failed," in (tmp_path / "d.md").read_text()  # every claim that applies is proved
     assert main(["check", "--quick", "--activation", activation, "--only", "T3d", "--dps", "24"]) == 0
     return report
 
@@ -75,7 +76,7 @@ def test_pipeline_leaky_relu(tmp_path, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("activation", ACTIVATION_NAMES + ("poly:0,1,0.5", USER_SMOOTH))
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES + ("leaky_relu:0.1", "poly:0,1,0.5", USER_SMOOTH))
 def test_pipeline_every_activation(tmp_path, capsys, activation):
     _pipeline(tmp_path, activation, capsys, derive_group="all")
 

@@ -133,3 +133,17 @@ def test_readme_table_is_what_derive_does():
             if claim in NEEDS_KINK:
                 says = says and get_activation(name).properties.has_kink
             assert applies(claim, name) == says, (name, claim)
+
+
+def test_parametrised_checks_run_where_the_table_says():
+    """`check --activation NAME` selects a parametrised check exactly when the statement it needs
+    holds in the README table (theory.activation_properties), for every table activation."""
+    from proofs_check.checks import CHECKS
+    from proofs_check.checks.registry import ACTIVATION_CHECKS, not_applicable
+    from theory.activations import EXAMPLES
+
+    for name in EXAMPLES:
+        props = get_activation(name).properties
+        for key in ACTIVATION_CHECKS:
+            needs = getattr(CHECKS[key], "APPLIES", None)
+            assert (not_applicable(key, name) == "") == (needs is None or holds(props, needs)), (name, key)

@@ -1,0 +1,31 @@
+"""The activation of an activation-parametrised check, and whether its theorem applies to it.
+
+``semiflat check --activation NAME`` runs every check of :data:`proofs_check.checks.registry.
+ACTIVATION_CHECKS` whose statement holds for NAME (theory.activation_properties, the README
+table): each such module names its statement key in ``APPLIES`` and its default activation in
+``DEFAULT_ACTIVATION`` (docs/activations.md, "Which statements hold").
+"""
+
+from __future__ import annotations
+
+from theory.activation_properties import STATEMENTS, holds
+from theory.activations import get_activation
+
+
+def chosen(config, module) -> str:
+    """The activation a check runs on: ``check --activation`` or the module's default."""
+    return config.activation or module.DEFAULT_ACTIVATION
+
+
+def reason_not(module, activation: str) -> str:
+    """"" when ``module``'s theorem applies to ``activation``, else the reason it does not.
+
+    The statement ``module.APPLIES`` must hold; a module may add a condition of its own
+    (``module.extra_reason_not(props)``)."""
+    props = get_activation(activation).properties
+    key = getattr(module, "APPLIES", None)
+    if key is not None and not holds(props, key):
+        why = next(s.reason_not for s in STATEMENTS if s.key == key)
+        return f"{module.THEOREM} needs statement {key}, which does not hold for {activation}: {why}"
+    extra = getattr(module, "extra_reason_not", None)
+    return extra(props) if extra is not None else ""
