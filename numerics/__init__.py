@@ -6,7 +6,7 @@ Entry points (loaded on first use):
 - ``numerics.forward / loss / gradient / hessian / jacobian`` (mpmath at ``dps``; :mod:`numerics.mlp`);
 - ``numerics.train``, ``numerics.train_many`` (:mod:`numerics.training`);
 - ``numerics.run_experiment``, ``numerics.ExperimentConfig`` (:mod:`numerics.experiment`);
-- ``numerics.load_network``, ``numerics.save_network``, ``numerics.load_data`` (:mod:`numerics.files`).
+- ``numerics.load_network``, ``numerics.save_network``, ``numerics.load_data`` (:mod:`numerics.io.network_file`).
 """
 
 from numerics.lazy import lazy_getattr
@@ -21,9 +21,9 @@ _EXPORTS = {
     "train_many": "numerics.training",
     "run_experiment": "numerics.experiment",
     "ExperimentConfig": "numerics.experiment",
-    "load_network": "numerics.files",
-    "save_network": "numerics.files",
-    "load_data": "numerics.files",
+    "load_network": "numerics.io.network_file",
+    "save_network": "numerics.io.network_file",
+    "load_data": "numerics.io.network_file",
     "Dataset": "numerics.dataset",
 }
 

@@ -62,7 +62,7 @@ def structural_zero_band(dps: int, scale):
     ``|value| <= 10^-half_digits(dps) * |scale|`` (docs/precision.md "structural zero band").
 
     Used for zero incoming / outgoing weights, replicated units and data on a kink
-    (:mod:`proofs_check.structure`, :mod:`proofs_check.snap`) and for zero eigenvalues of the
+    (:mod:`proofs_check.landscape.structure`, :mod:`proofs_check.instances.snap`) and for zero eigenvalues of the
     theorem checks (:func:`zero_eigenvalue_tolerance` with no gradient)."""
     return tolerance(dps, scale, lost_digits=int(dps) - half_digits(dps))
 
@@ -72,7 +72,7 @@ def criticality_tolerance(dps: int, scale=1, margin_digits: int = 0):
     ``10^-half_digits(dps) * max(1, scale) * 10^-margin_digits`` (docs/precision.md "criticality").
 
     ``scale`` is the Hessian's spectral scale ``s = max |mu|`` where it is known
-    (:func:`proofs_check.classify.classify`); ``train --objective critical`` has no Hessian and
+    (:func:`proofs_check.landscape.classify.classify`); ``train --objective critical`` has no Hessian and
     uses ``scale = 1``, the smallest value ``max(1, s)`` takes, so every point it accepts is
     critical for the classifier too. ``margin_digits`` asks for that many digits more (the
     target a polishing loop aims for, so the decimal round trip of a stored file stays inside)."""
@@ -102,7 +102,7 @@ def strict_curvature_floor(dps: int, scale):
     """The smallest Hessian eigenvalue a *searched* strict minimum must exceed:
     ``10^6 * structural_zero_band(dps, scale)`` (docs/precision.md "search margins").
 
-    A search (e.g. :func:`proofs_check.critical_search.find_strict_minimum`) keeps only points
+    A search (e.g. :func:`proofs_check.instances.critical_search.find_strict_minimum`) keeps only points
     whose curvature clears the zero band by six digits, so that a later classification at the
     same ``dps`` (whose band widens by ``sqrt(s |g|)``) cannot see a zero eigenvalue there."""
     return structural_zero_band(dps, scale) * 10 ** 6

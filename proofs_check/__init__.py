@@ -1,7 +1,7 @@
 """semiflat.proofs_check: one check per theorem, classification, reports, figures and the CLI.
 
-Entry points: ``proofs_check.check_all`` (loaded on first use), ``proofs_check.classify.classify``,
-``proofs_check.strategies`` (public hypothesis strategies), ``proofs_check.cli.main``.
+Entry points: ``proofs_check.check_all`` (loaded on first use), ``proofs_check.landscape.classify.classify``,
+``proofs_check.instances.strategies`` (public hypothesis strategies), ``proofs_check.commands.cli.main``.
 """
 
 from numerics.lazy import lazy_getattr

@@ -1,3 +1,3 @@
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 
 raise SystemExit(main())

@@ -1,6 +1,6 @@
 """Phase 1: the data set and the trained N_H0 for one activation (docs/experiment.md, "Protocol").
 
-Uses ``numerics.datasets.teacher_data`` and ``numerics.training.train`` (zero training error:
+Uses ``numerics.teacher.teacher_data`` and ``numerics.training.train`` (zero training error:
 squared error < 1e-29 verified at 50 digits, exactly 0 for ReLU). With a fixed ``h0`` the data
 seed is redrawn deterministically (data_seed, data_seed + 1, ...) until the trainer reaches the
 target at width h0 (for ReLU also: h0 is the exact minimal width); every skipped seed is
@@ -18,13 +18,13 @@ from theory.errors import InvalidInput, NotConverged
 
 def _training_api():
     try:
-        datasets = importlib.import_module("numerics.datasets")
+        datasets = importlib.import_module("numerics.teacher")
         training = importlib.import_module("numerics.training")
         training.train, training.train_many, datasets.teacher_data  # noqa: B018 (presence check)
     except (ModuleNotFoundError, AttributeError) as exc:
         raise InvalidInput(
             f"training is not built yet in this build ({exc}); the experiment needs "
-            "numerics.training.train and numerics.datasets.teacher_data"
+            "numerics.training.train and numerics.teacher.teacher_data"
         ) from None
     return datasets, training
 

@@ -2,7 +2,7 @@
 
 ``run_experiment`` returns per activation the trained base and the per-trial arrays of the
 trials in this run's shard; writing results and figures is the caller's job
-(:mod:`proofs_check.fig2_report`). Results depend only on the :class:`ExperimentConfig`: not on
+(:mod:`proofs_check.reports.fig2`). Results depend only on the :class:`ExperimentConfig`: not on
 workers, chunk size, executor, interruptions or sharding.
 """
 
@@ -56,7 +56,7 @@ class RunOutcome:
 
     def _repr_markdown_(self) -> str:
         # deferred: this module loads with every `semiflat` command; notebook display loads only when used
-        from numerics.display import outcome_markdown
+        from numerics.experiment.display import outcome_markdown
 
         return outcome_markdown(self)
 

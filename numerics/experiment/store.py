@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics.atomic import write_atomic
+from numerics.io.atomic import write_atomic
 from numerics.experiment.base import BaseNetwork
 from theory.errors import InvalidInput
 

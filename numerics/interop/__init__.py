@@ -5,13 +5,13 @@
 - :func:`read`: an ``.npz``, ``.safetensors`` or PyTorch ``.pt`` file;
 - :func:`write`: a network to ``npz``, ``safetensors`` or ``torch``; :func:`to_torch` a module.
 
-Every import returns a :class:`numerics.files.NetworkFile` whose parameters equal the binary
-values exactly (``numerics.interop.exact``), ready for ``numerics.files.save_network``.
+Every import returns a :class:`numerics.io.network_file.NetworkFile` whose parameters equal the binary
+values exactly (``numerics.interop.exact``), ready for ``numerics.io.network_file.save_network``.
 """
 
 from __future__ import annotations
 
-from numerics.files import NetworkFile
+from numerics.io.network_file import NetworkFile
 from numerics.interop.exact import as_float_array
 from numerics.interop.formats import FORMATS, LAYOUTS, format_of, named_arrays, read_layers, write_file
 from numerics.interop.layers import Layers, UnsupportedNetwork, network_from_layers

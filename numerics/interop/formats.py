@@ -2,7 +2,7 @@
 
 Reading goes through :func:`numerics.interop.layers.layers_from_named` (one parser for every
 format); writing through :func:`named_arrays` (one layout rule for every format). Every write is
-atomic (:mod:`numerics.atomic`): nothing partial is left under the output name.
+atomic (:mod:`numerics.io.atomic`): nothing partial is left under the output name.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics.atomic import atomic_path, write_atomic
+from numerics.io.atomic import atomic_path, write_atomic
 from numerics.interop.exact import to_binary
 from numerics.interop.layers import Layers, layers_from_named
 from numerics.interop.torch_module import is_module, layers_from_module, layers_from_state_dict, to_torch

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numerics.dataset import Dataset
-from numerics.files import NetworkFile
+from numerics.io.network_file import NetworkFile
 from numerics.interop.exact import as_float_array, exact_dps, to_exact_mp
 from numerics.precision import workdps
 from theory.architecture import Architecture

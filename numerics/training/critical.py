@@ -3,7 +3,7 @@
 For the Fukumizu-Amari experiments the narrow network cannot fit the data (e.g. H = 1 or 2 on
 10 points); we want a point where ``||grad L||`` is below
 :func:`numerics.precision.criticality_tolerance` at scale 1, ``10^-ceil(dps/2)``: the rule
-:func:`proofs_check.classify.classify` decides criticality by (docs/precision.md "criticality").
+:func:`proofs_check.landscape.classify.classify` decides criticality by (docs/precision.md "criticality").
 
 1. *search*: float64 Levenberg-Marquardt on every restart at once (:mod:`lm_float`), run until
    mu reaches its upper clip (no further descent in float64) or the iteration cap.

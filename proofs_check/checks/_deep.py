@@ -14,10 +14,10 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import structural_zero_band, to_mp_params, tolerance, workdps
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks._instances import Instance, random_inputs, random_params
 from proofs_check.checks.result import fmt
-from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
+from proofs_check.instances.critical_points import exact_critical_point, min_kink_distance, min_samples
 from theory.architecture import Architecture
 from theory.errors import NotConverged
 from theory.network import pre_activations

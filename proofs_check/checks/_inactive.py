@@ -1,7 +1,7 @@
 """Helpers for the inactive-unit checks (T3, T5, T6, T9): index bookkeeping of the new unit.
 
 The narrow parameters' positions in the wide vector are :func:`theory.params.narrow_positions`;
-the augmented layer inputs h~ are :func:`proofs_check.structure.augmented_inputs`."""
+the augmented layer inputs h~ are :func:`proofs_check.landscape.structure.augmented_inputs`."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Concrete networks for the checks, found by seeded, deterministic searches.
 
 - :func:`critical_instance`: an exact critical point with non-zero loss (null-space method of
-  docs/invariants.md, :func:`proofs_check.critical_points.exact_critical_point`).
+  docs/invariants.md, :func:`proofs_check.instances.critical_points.exact_critical_point`).
 - :func:`strict_minimum`: an exact critical point that is a strict local minimum with non-zero
   loss. With e in the left null space of J, every target ``Y_t = f(X) - t e`` keeps theta
   critical and gives ``H(t) = J^T J + t sum_i e_i . d2 f_i``; for full-column-rank J a small
@@ -23,10 +23,10 @@ import numpy as np
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, workdps, zero_eigenvalue_tolerance
-from proofs_check import eigen
-from proofs_check.critical_points import critical_residuals, exact_critical_point, min_kink_distance, min_samples
-from proofs_check.critical_search import least_norm_combination
-from proofs_check.structure import unit_blocks
+from proofs_check.landscape import eigen
+from proofs_check.instances.critical_points import critical_residuals, exact_critical_point, min_kink_distance, min_samples
+from proofs_check.instances.critical_search import least_norm_combination
+from proofs_check.landscape.structure import unit_blocks
 from theory.architecture import Architecture
 from theory.errors import NotConverged
 from theory.network import pre_activations
@@ -102,7 +102,7 @@ def strict_minimum(widths, activation: str, *, seed: int, dps: int, want_A: str 
                    layer: int = 0, unit: int = 0, n: int | None = None, tries: int = 30) -> Instance:
     """First seed >= ``seed`` whose critical point, for some residual scale t in a fixed list,
     is a strict local minimum (Hessian positive definite, with a clear margin) and whose FA
-    matrix A of ``unit`` is of class ``want_A`` (a word of :func:`proofs_check.eigen.definiteness_of`:
+    matrix A of ``unit`` is of class ``want_A`` (a word of :func:`proofs_check.landscape.eigen.definiteness_of`:
     "positive", "negative", "indefinite", ... or None = any; the zero band is relative to the
     largest entry of A)."""
     arch = Architecture(tuple(widths), activation)

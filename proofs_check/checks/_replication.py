@@ -17,7 +17,7 @@ from numerics import mlp
 from numerics.evaluation import evaluate
 from numerics.precision import to_mp_array, to_mp_params, workdps
 from proofs_check.checks._instances import random_inputs, random_params
-from proofs_check.structure import unit_blocks_at
+from proofs_check.landscape.structure import unit_blocks_at
 from theory.architecture import Architecture
 from theory.embeddings import replicate, replication_map
 

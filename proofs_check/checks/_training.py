@@ -13,7 +13,7 @@ from numerics.dataset import Dataset
 from numerics.precision import newton_target, to_mp_array, workdps, zero_eigenvalue_tolerance
 from numerics.training import train
 from numerics.training.polish import newton_gradient
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks._instances import Instance
 from theory.architecture import Architecture
 from theory.errors import InvalidInput, NotConverged

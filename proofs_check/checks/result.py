@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass, field
 
 import mpmath
 
-from proofs_check.certify import certify
-from proofs_check.display import check_markdown
+from proofs_check.certified.certify import certify
+from proofs_check.reports.display import check_markdown
 
 TAMPERS_DOC = "name of a deliberately wrong premise (negative control); None for the real check"
 
@@ -108,7 +108,7 @@ class Ledger:
         return self.require(name, measured == predicted, f"{measured} == {predicted}")
 
     def certify(self, name: str, arch, params, x, y, dps: int, expected: str):
-        """Prove the verdict at a concrete point the theorem makes a claim about (proofs_check.certify).
+        """Prove the verdict at a concrete point the theorem makes a claim about (proofs_check.certified.certify).
 
         ``expected`` is the theorem's prediction ("saddle", "not-critical", "minimum" for any kind
         of minimum, "global-minimum"); a proved verdict that contradicts it is a failure, no proof

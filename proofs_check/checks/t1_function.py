@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks._instances import random_inputs, random_params
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger

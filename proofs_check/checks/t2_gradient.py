@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import tolerance, workdps
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, congruence_instances, pullback
 from proofs_check.checks._symbolic import prove_claims

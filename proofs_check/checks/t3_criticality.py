@@ -17,12 +17,12 @@ import numpy as np
 from numerics import mlp
 from numerics.evaluation import evaluate
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks._inactive import new_indices, new_unit, shift_targets_if_tampered
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.structure import augmented_inputs, candidate_blocks_at
+from proofs_check.landscape.structure import augmented_inputs, candidate_blocks_at
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming
 from theory.params import Params, incoming_indices, narrow_positions
 

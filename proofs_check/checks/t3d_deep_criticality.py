@@ -46,13 +46,13 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import structural_zero_band, to_mp_array, to_mp_params, workdps
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks import _deep
 from proofs_check.checks._inactive import new_indices, new_unit, shift_targets_if_tampered
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.critical_points import _orthogonal_components
-from proofs_check.structure import augmented_inputs
+from proofs_check.instances.critical_points import _orthogonal_components
+from proofs_check.landscape.structure import augmented_inputs
 from theory.activation_properties import holds
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming
 from theory.network import pre_activations

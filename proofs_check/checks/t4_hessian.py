@@ -11,7 +11,7 @@ det T, and the three inertia triples at exact critical points.
 from __future__ import annotations
 
 from numerics.precision import tolerance, workdps, zero_eigenvalue_tolerance
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, congruence_instances, pullback
 from proofs_check.checks._symbolic import prove_claims

@@ -28,11 +28,11 @@ import numpy as np
 from numerics import mlp
 from numerics.precision import (second_difference_step, second_difference_tolerance, to_mp_array, to_mp_params,
                                 tolerance, workdps, zero_eigenvalue_tolerance)
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks import _activation
 from numerics.dataset import Dataset
 from proofs_check.checks._instances import Instance, designed_minimum
-from proofs_check.structure import unit_blocks
+from proofs_check.landscape.structure import unit_blocks
 from theory.errors import NotConverged
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
@@ -61,7 +61,7 @@ def predicted_verdict(kind: str, factor) -> str:
     """The verdict the Fukumizu-Amari table predicts (docs/theorems.md, T4a).
 
     Arguments:
-        kind: the class of A_j ("positive", "negative" or "indefinite"; :func:`proofs_check.eigen.definiteness_of`).
+        kind: the class of A_j ("positive", "negative" or "indefinite"; :func:`proofs_check.landscape.eigen.definiteness_of`).
         factor: lambda (1 - lambda).
 
     Returns:
@@ -133,16 +133,16 @@ def _cell(ledger, inst, kind, lam, config, rng):
 
 
 def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
-    """Cross-check with the shared classifier (proofs_check.classify), when it is available."""
+    """Cross-check with the shared classifier (proofs_check.landscape.classify), when it is available."""
     try:
         # deferred: guarded; the except branch below handles its absence
-        from proofs_check.classify import classify
+        from proofs_check.landscape.classify import classify
     except ImportError:
         return
     report = classify(pb.wide_arch, pb.wide_params, Dataset(inst.x, inst.y), dps=dps)
     got = getattr(report.verdict, "value", str(report.verdict))
     ok = got == "saddle" if verdict == "saddle" else got.endswith("minimum")
-    ledger.require(f"{tag}: proofs_check.classify verdict", ok, f"{got} ~ {verdict}")
+    ledger.require(f"{tag}: proofs_check.landscape.classify verdict", ok, f"{got} ~ {verdict}")
     ledger.certify(tag, pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, verdict)
 
 

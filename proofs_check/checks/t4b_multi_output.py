@@ -19,7 +19,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import to_mp_array, workdps, zero_eigenvalue_tolerance
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks import _deep
 from proofs_check.checks._instances import designed_minimum, strict_minimum
 from proofs_check.checks._replication import pullback

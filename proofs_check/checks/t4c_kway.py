@@ -18,12 +18,12 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks import _activation
 from proofs_check.checks._instances import critical_instance, designed_minimum
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.structure import unit_blocks
+from proofs_check.landscape.structure import unit_blocks
 from theory.activations import get_activation
 from theory.embeddings import split
 from theory.embeddings.replication import split_tangent

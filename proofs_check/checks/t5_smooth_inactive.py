@@ -16,13 +16,13 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import designed_minimum, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks._training import trained_minimum
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.structure import candidate_block_C
+from proofs_check.landscape.structure import candidate_block_C
 from theory.embeddings import add_inactive_unit
 
 THEOREM = "T5"

@@ -14,15 +14,15 @@ import numpy as np
 
 from numerics.evaluation import evaluate
 from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
-from proofs_check import certify as certification
-from proofs_check import eigen
+from proofs_check.certified import certify as certification
+from proofs_check.landscape import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.critical_points import min_kink_distance
-from proofs_check.structure import augmented_inputs
+from proofs_check.instances.critical_points import min_kink_distance
+from proofs_check.landscape.structure import augmented_inputs
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
 from theory.params import Params, narrow_positions
 

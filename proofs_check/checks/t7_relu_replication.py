@@ -21,15 +21,15 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import to_mp_array, tolerance, workdps, zero_eigenvalue_tolerance
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks import _activation, _deep
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._perturb import min_loss_change
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.critical_points import min_kink_distance
-from proofs_check.structure import unit_blocks
+from proofs_check.instances.critical_points import min_kink_distance
+from proofs_check.landscape.structure import unit_blocks
 from theory.activations import get_activation
 from theory.params import Params
 

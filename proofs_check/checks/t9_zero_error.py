@@ -18,11 +18,11 @@ import numpy as np
 from numerics import mlp
 from numerics.evaluation import evaluate
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.structure import augmented_inputs
+from proofs_check.landscape.structure import augmented_inputs
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
 
 THEOREM = "T9"

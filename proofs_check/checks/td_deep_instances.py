@@ -27,14 +27,14 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import structural_zero_band, to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check import eigen
+from proofs_check.landscape import eigen
 from proofs_check.checks import _deep
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import zero_error_instance
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
-from proofs_check.structure import augmented_inputs, candidate_block_C
+from proofs_check.landscape.structure import augmented_inputs, candidate_block_C
 from theory.activation_properties import holds
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming, replicate

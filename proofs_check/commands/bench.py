@@ -1,7 +1,7 @@
 """`semiflat bench`: performance tables, each figure a ratio against a baseline run alongside.
 
 Text (default) or, with ``--json``, one JSON object on stdout (``docs/formats.md`` "Benchmark
-output"); both are made from the same :class:`proofs_check.benchtable.BenchRow` objects.
+output"); both are made from the same :class:`proofs_check.bench.table.BenchRow` objects.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import time
 from datetime import datetime, timezone
 
-from proofs_check.benchtable import MEMORY_LIMIT_MIB, RowTable, machine, memory_method
+from proofs_check.bench.table import MEMORY_LIMIT_MIB, RowTable, machine, memory_method
 
 NAME = "bench"
 HELP = "performance tables: ours vs a named baseline measured in the same run"
@@ -20,11 +20,11 @@ EXAMPLE = "semiflat bench --quick --only training"
 # Each section module defines ``TITLE`` and ``bench(quick: bool) -> list[RowTable]`` (a plain
 # BenchTable of formatted cells is printed too, and listed under "unstructured" in the JSON).
 SECTIONS = {
-    "evaluation": "proofs_check.bench_evaluation",
-    "training": "proofs_check.bench_training",
-    "experiment": "proofs_check.bench_experiment",
-    "certify": "proofs_check.bench_certify",
-    "classify": "proofs_check.bench_classify",
+    "evaluation": "proofs_check.bench.evaluation",
+    "training": "proofs_check.bench.training",
+    "experiment": "proofs_check.bench.experiment",
+    "certify": "proofs_check.bench.certify",
+    "classify": "proofs_check.bench.classify",
 }
 
 FORMAT = "semiflat.bench/1"

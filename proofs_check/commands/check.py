@@ -12,8 +12,8 @@ import json
 import time
 
 from numerics.limits import CHECK_DPS_RANGE
-from proofs_check import options as opt
-from proofs_check.benchtable import BenchTable
+from proofs_check.commands import options as opt
+from proofs_check.bench.table import BenchTable
 from theory.activation_properties import STATEMENTS, applicability
 from theory.activations import get_activation
 
@@ -85,7 +85,7 @@ def run(args) -> int:
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from proofs_check.checks import CHECKS, check_all
-    from proofs_check.cli import UsageError
+    from proofs_check.commands.cli import UsageError
 
     only = None
     if args.only is not None:

@@ -1,4 +1,4 @@
-"""`semiflat classify`: minimum or saddle, and how flat, with evidence (proofs_check.classify).
+"""`semiflat classify`: minimum or saddle, and how flat, with evidence (proofs_check.landscape.classify).
 
 Exit codes: 0 for every verdict (the verdict is the answer, not a failure); 2 on bad input.
 """
@@ -11,11 +11,11 @@ import sys
 import mpmath
 
 from numerics import limits
-from numerics.atomic import write_atomic
+from numerics.io.atomic import write_atomic
 from numerics.limits import CLASSIFY_DPS_RANGE
-from proofs_check import options as opt
-from proofs_check import snap
-from proofs_check.options import check_output_file
+from proofs_check.commands import options as opt
+from proofs_check.instances import snap
+from proofs_check.commands.options import check_output_file
 from theory.errors import InvalidInput
 
 NAME = "classify"
@@ -90,8 +90,8 @@ def run(args) -> int:
     for every verdict, 2 on bad input (module docstring; docs/classification.md).
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.files import load_data, load_network
-    from proofs_check.classify import classify
+    from numerics.io.network_file import load_data, load_network
+    from proofs_check.landscape.classify import classify
 
     net = load_network(args.network)
     dps = _dps(args, net)
@@ -119,12 +119,12 @@ def run(args) -> int:
     report = classify(net.arch, net.params, data, dps=dps, certify=args.certify)
     if args.plot:
         # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-        from proofs_check.spectrum_figure import save_spectrum_figure
+        from proofs_check.reports.spectrum_figure import save_spectrum_figure
 
         save_spectrum_figure(report, args.plot)
     if args.certificate is not None:
         # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-        from numerics.files import dumps
+        from numerics.io.network_file import dumps
 
         if report.certificate is None:
             print(f"no certificate written: the verdict is not proved ({report.statement})", file=sys.stderr)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import sys
 import time
 
-from proofs_check.atomic import write_atomic
-from proofs_check.options import check_output_file
+from numerics.io.atomic import write_atomic
+from proofs_check.commands.options import check_output_file
 from theory.errors import InvalidInput
 
 NAME = "derive"
@@ -46,7 +46,7 @@ def run(args) -> int:
     report (docs/symbolic.md); return 1 if a claim failed, else 0.
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from proofs_check.derivation_report import render_json, render_markdown, render_tex
+    from proofs_check.reports.derivation import render_json, render_markdown, render_tex
     from theory.symbolic import claims_of, prove
     from theory.symbolic.layer import check_activation
 

@@ -20,8 +20,8 @@ import numpy as np
 from numerics import limits
 from numerics.limits import DPS_MAX
 from numerics.precision import tolerance, workdps
-from proofs_check import options as opt
-from proofs_check.options import check_output_file
+from proofs_check.commands import options as opt
+from proofs_check.commands.options import check_output_file
 from theory.embeddings import EmbeddingRequest, embed_to_width, split
 from theory.errors import IncompatibleEmbedding, InvalidInput
 from theory.network import forward, hidden_values
@@ -86,7 +86,7 @@ def run(args) -> int:
     with no file left behind (docs/embeddings.md).
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.files import load_data, load_network, save_network
+    from numerics.io.network_file import load_data, load_network, save_network
 
     check_output_file(args.out)
     _check_out(args)
@@ -229,7 +229,7 @@ def preserving_dps(arch, params, wide_arch, wide_params, dps: int, data, referen
     This is the check that no written network computes another function (docs/embeddings.md: every
     embedding preserves the function) when huge values cancel (e.g. ``--lambda 1e60``)."""
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.files import network_from_json, network_to_json
+    from numerics.io.network_file import network_from_json, network_to_json
 
     ref = dps if reference_dps is None else reference_dps
     x = probe_inputs(arch, data)
@@ -280,7 +280,7 @@ def _check_out(args) -> None:
 def _number(text, flag: str):
     """An exact decimal read at the current precision (call inside workdps)."""
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.datafile import read_number
+    from numerics.io.data_file import read_number
 
     if text is None:
         return None

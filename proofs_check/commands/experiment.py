@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from numerics import limits
-from numerics.atomic import staged_folder
+from numerics.io.atomic import staged_folder
 from numerics.experiment.config import (
     ExperimentConfig,
     PROTOCOLS,
@@ -19,9 +19,9 @@ from numerics.experiment.config import (
 )
 from numerics.experiment.runner import run_experiment
 from numerics.experiment.store import OutputLock, PartialStore
-from proofs_check import options as opt
-from proofs_check.options import check_output_folder
-from proofs_check.progress import ProgressBar
+from proofs_check.commands import options as opt
+from proofs_check.commands.options import check_output_folder
+from proofs_check.commands.progress import ProgressBar
 from theory.errors import InvalidInput
 
 NAME = "experiment"
@@ -30,8 +30,8 @@ EXAMPLE = "semiflat experiment fig2 --out fig2/ --workers 2   (add --quick for a
 
 
 def _ints(text: str) -> tuple[int, ...]:
-    # deferred: import cycle (proofs_check.cli imports every command module)
-    from proofs_check.cli import UsageError
+    # deferred: import cycle (proofs_check.commands.cli imports every command module)
+    from proofs_check.commands.cli import UsageError
 
     parts = [t for t in text.split(",") if t.strip()]
     if len(parts) > limits.MAX_HMAX:
@@ -43,8 +43,8 @@ def _ints(text: str) -> tuple[int, ...]:
 
 
 def _shard(text: str) -> tuple[int, int]:
-    # deferred: import cycle (proofs_check.cli imports every command module)
-    from proofs_check.cli import UsageError
+    # deferred: import cycle (proofs_check.commands.cli imports every command module)
+    from proofs_check.commands.cli import UsageError
 
     parts = text.split(":")
     try:
@@ -100,8 +100,8 @@ def config_from_args(args):
     """
     h0 = args.h0.strip()
     if h0 != "auto":
-        # deferred: import cycle (proofs_check.cli imports every command module)
-        from proofs_check.cli import UsageError
+        # deferred: import cycle (proofs_check.commands.cli imports every command module)
+        from proofs_check.commands.cli import UsageError
 
         try:
             h0 = opt.integer(1, limits.MAX_HMAX)(h0)
@@ -156,8 +156,8 @@ def run(args) -> int:
     config = config_from_args(args)
     shard = _shard(args.shard) if args.shard is not None else None
     if shard is not None and config.trials < shard[1]:
-        # deferred: import cycle (proofs_check.cli imports every command module)
-        from proofs_check.cli import UsageError
+        # deferred: import cycle (proofs_check.commands.cli imports every command module)
+        from proofs_check.commands.cli import UsageError
 
         raise UsageError(f"--shard {args.shard}: {shard[1]} shards of {config.trials} trial(s) leave some shard "
                          f"empty; use at most {config.trials} shards")
@@ -165,8 +165,8 @@ def run(args) -> int:
         _check_scheduler(args.scheduler)
     _check_memory(config)
     if args.resume and args.force:
-        # deferred: import cycle (proofs_check.cli imports every command module)
-        from proofs_check.cli import UsageError
+        # deferred: import cycle (proofs_check.commands.cli imports every command module)
+        from proofs_check.commands.cli import UsageError
 
         raise UsageError("--resume continues the interrupted run and --force discards it; give only one")
     check_output_folder(args.out)
@@ -199,8 +199,8 @@ def _check_memory(config) -> None:
 
 def _check_scheduler(address: str) -> None:
     """A Dask scheduler address: [scheme://]host:port (checked before any training starts)."""
-    # deferred: import cycle (proofs_check.cli imports every command module)
-    from proofs_check.cli import UsageError
+    # deferred: import cycle (proofs_check.commands.cli imports every command module)
+    from proofs_check.commands.cli import UsageError
 
     if len(address) > 300 or not re.fullmatch(r"([a-z][a-z0-9+.-]*://)?[A-Za-z0-9._\[\]:-]*[A-Za-z0-9.\]]:[0-9]{1,5}/?",
                                               address, re.ASCII):
@@ -210,7 +210,7 @@ def _check_scheduler(address: str) -> None:
 
 def _locked_run(args, config, options) -> int:
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from proofs_check.fig2_report import document, verdict, write_outputs
+    from proofs_check.reports.fig2 import document, verdict, write_outputs
 
     bar = ProgressBar(enabled=None if not args.no_progress else False)
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import mpmath
 
 from numerics.precision import workdps
-from proofs_check.options import check_output_file
+from proofs_check.commands.options import check_output_file
 
 NAME = "export"
 HELP = "export a network file to NumPy .npz, safetensors or a PyTorch state_dict (.pt)"
@@ -53,7 +53,7 @@ def run(args) -> int:
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics import interop
-    from numerics.files import load_network
+    from numerics.io.network_file import load_network
 
     check_output_file(args.out)
     net = load_network(args.network)

@@ -1,7 +1,7 @@
 """`semiflat import`: a network from NumPy, safetensors or PyTorch as a semiflat network file.
 
 Reads with :func:`numerics.interop.read` (formats, layouts and refusals: docs/interop.md) and
-writes with :func:`numerics.files.save_network`. The binary values are written as their exact
+writes with :func:`numerics.io.network_file.save_network`. The binary values are written as their exact
 decimal expansions (the provenance says so). The module is ``import_net`` because ``import`` is
 a Python keyword; the command is ``semiflat import``.
 
@@ -14,8 +14,8 @@ import argparse
 import zipfile
 
 from numerics import limits
-from proofs_check import options as opt
-from proofs_check.options import check_output_file
+from proofs_check.commands import options as opt
+from proofs_check.commands.options import check_output_file
 from theory.errors import FileFormatError, InvalidInput
 
 NAME = "import"
@@ -57,7 +57,7 @@ def run(args) -> int:
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
     from numerics import interop
-    from numerics.files import load_data, save_network
+    from numerics.io.network_file import load_data, save_network
 
     check_output_file(args.out)
     if not 10 <= args.dps <= 1000:

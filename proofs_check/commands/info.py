@@ -14,7 +14,7 @@ import mpmath
 
 from numerics import mlp
 from numerics.precision import to_decimal_string, workdps
-from proofs_check import snap
+from proofs_check.instances import snap
 from theory.errors import InvalidInput
 
 NAME = "info"
@@ -67,7 +67,7 @@ def run(args) -> int:
     file's ``dps`` (module docstring); exit code 0.
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.files import load_data, load_network
+    from numerics.io.network_file import load_data, load_network
 
     net = load_network(args.network)
     data = load_data(args.data, net.dps) if args.data is not None else net.data

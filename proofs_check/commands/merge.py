@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 
-from numerics.atomic import staged_folder
+from numerics.io.atomic import staged_folder
 from numerics.experiment.config import ExperimentConfig
 from numerics.experiment.store import OutputLock
 from numerics.experiment.trials import PER_WIDTH
 from proofs_check.commands.experiment import make_folder, remove_if_empty
-from proofs_check.options import check_output_folder
+from proofs_check.commands.options import check_output_folder
 from theory.errors import FileFormatError, InvalidInput, SemiflatError
 
 NAME = "merge"
@@ -36,7 +36,7 @@ def _load(path: str) -> dict:
     if not p.exists():
         raise InvalidInput(f"{p} does not exist; pass the folders written by 'semiflat experiment fig2 --shard a:b'")
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.datafile import parse_json_text, read_text
+    from numerics.io.data_file import parse_json_text, read_text
 
     doc = parse_json_text(read_text(p), str(p), exact=False)
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
@@ -78,7 +78,7 @@ def merge_documents(docs: list[dict]) -> dict:
         per[act] = {"columns": tuple(a["widths"]), "lo": lo, "arrays": _refit(columns, a["widths"], arrays),
                     "network": a["network"], "rho": a["rho"], "quadrature": a["quadrature"]}
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from proofs_check.fig2_report import add_analyses
+    from proofs_check.reports.fig2 import add_analyses
 
     return add_analyses(build_results(config, per, None))
 
@@ -113,7 +113,7 @@ def run(args) -> int:
     moved into place); exit code 0, or 2 when the shards do not belong to one run.
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from proofs_check.fig2_report import write_outputs
+    from proofs_check.reports.fig2 import write_outputs
 
     check_output_folder(args.out)
     docs = [_load(p) for p in args.shards]

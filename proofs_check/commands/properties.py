@@ -23,8 +23,8 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
-from numerics.atomic import write_atomic
-from proofs_check.progress import ProgressBar
+from numerics.io.atomic import write_atomic
+from proofs_check.commands.progress import ProgressBar
 from theory.activations import ACTIVATION_NAMES, PAPER_ACTIVATION_NAMES, get_activation
 from theory.errors import InvalidInput
 
@@ -128,7 +128,7 @@ def plain(value):
 def write_counterexample(out: Path, case, subject, seed: int) -> dict:
     """Write the shrunk example of a failed case; returns the written paths by role."""
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.files import save_data, save_network
+    from numerics.io.network_file import save_data, save_network
 
     ex = case.counterexample
     stem = f"{case.invariant}-{case.case}" + ("" if subject.name == "semiflat" else f"-{subject.name}")

@@ -19,9 +19,9 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from proofs_check import options as opt
-from proofs_check.atomic import write_atomic
-from proofs_check.options import check_output_folder
+from proofs_check.commands import options as opt
+from numerics.io.atomic import write_atomic
+from proofs_check.commands.options import check_output_folder
 from theory import __version__
 
 NAME = "reproduce"
@@ -57,8 +57,8 @@ def run_part(name: str, argv: list[str], out: Path, stdout_file: str | None, out
              capture_stderr: bool = True, main=None) -> PartOutcome:
     """Run ``semiflat ARGV`` in-process; stdout goes to ``out/stdout_file``."""
     if main is None:
-        # deferred: import cycle (proofs_check.cli imports every command module)
-        from proofs_check.cli import main
+        # deferred: import cycle (proofs_check.commands.cli imports every command module)
+        from proofs_check.commands.cli import main
 
     module = importlib.import_module(f"proofs_check.commands.{argv[0]}")
     if "not built yet" in getattr(module, "HELP", ""):
@@ -193,7 +193,7 @@ def both_protocols_figure(out: Path) -> bool:
     if not docs:
         return False
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from proofs_check.fig2_figures import figure_2b
+    from proofs_check.reports.fig2_figures import figure_2b
 
     figure_2b(docs, out / "fig2b.png")
     return True
@@ -220,7 +220,7 @@ def report(parts: list[PartOutcome], out: Path, quick: bool) -> str:
     docs = _protocol_docs(out)
     if docs:
         # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-        from proofs_check.fig2_report import verdict
+        from proofs_check.reports.fig2 import verdict
 
         for d, doc in docs:
             proto = doc["options"]["protocol"]

@@ -2,7 +2,7 @@
 
 Data come from a file (``--data``) or from the paper's generator (``--teacher ACT --n N --noise S
 --seed K``: inputs U[-1, 1], teacher (w, b, v, c) = (1, 0, 1, 0), Gaussian noise of standard
-deviation S; see :mod:`numerics.datasets`). Training is :func:`numerics.training.train`; only a
+deviation S; see :mod:`numerics.teacher`). Training is :func:`numerics.training.train`; only a
 result whose squared error (or, for ``--objective critical``, gradient norm) was recomputed at
 ``--dps`` digits from the stored parameters counts as reaching the target.
 
@@ -20,8 +20,8 @@ import time
 from numerics import limits
 from numerics.limits import MAX_RELU_EXACT_SAMPLES
 from numerics.precision import to_decimal_string, workdps
-from proofs_check import options as opt
-from proofs_check.options import check_output_file
+from proofs_check.commands import options as opt
+from proofs_check.commands.options import check_output_file
 from theory.activations import get_activation
 from theory.errors import InvalidInput
 
@@ -75,15 +75,15 @@ def _hidden(text):
 
 def _load(args):
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.datasets import teacher_data
-    from numerics.files import load_data
+    from numerics.teacher import teacher_data
+    from numerics.io.network_file import load_data
 
     if (args.data is None) == (args.teacher is None):
         raise InvalidInput("give exactly one data source: --data FILE or --teacher ACT (with --n, --noise, --seed)")
     if args.data is not None:
         return load_data(args.data, args.dps), {"file": str(args.data)}
     gen = teacher_data(args.teacher, n=args.n, noise=args.noise, seed=args.seed, teacher=args.teacher_kind)
-    source = {"generator": "numerics.datasets.teacher_data", "teacher": args.teacher, "teacher_kind": args.teacher_kind,
+    source = {"generator": "numerics.teacher.teacher_data", "teacher": args.teacher, "teacher_kind": args.teacher_kind,
               "n": args.n, "noise": args.noise, "seed": args.seed, "x_range": [-1.0, 1.0]}
     return gen.dataset, source
 
@@ -104,7 +104,7 @@ def run(args) -> int:
     codes as in the module docstring (docs/training.md).
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.files import save_network
+    from numerics.io.network_file import save_network
     from numerics.training import train
 
     check_output_file(args.out)

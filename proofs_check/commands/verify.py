@@ -1,4 +1,4 @@
-"""`semiflat verify CERT.json`: re-check a certificate from scratch (proofs_check.verify_certificate).
+"""`semiflat verify CERT.json`: re-check a certificate from scratch (proofs_check.certified.verify_certificate).
 
 Exit codes: 0 the certificate proves its claim, 1 it does not (a digest or a test fails), 2 bad
 input (unreadable or malformed file). See docs/certified.md.
@@ -25,8 +25,8 @@ def run(args) -> int:
     proved, 1 not proved, 2 bad input (docs/certified.md).
     """
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.datafile import parse_json_text, read_text
-    from proofs_check.verify_certificate import NotProved, verify
+    from numerics.io.data_file import parse_json_text, read_text
+    from proofs_check.certified.verify_certificate import NotProved, verify
 
     cert = parse_json_text(read_text(args.certificate), str(args.certificate))
     try:

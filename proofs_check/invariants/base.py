@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 
 from numerics.dataset import Dataset
-from proofs_check.eigen import max_abs  # noqa: F401  (the invariants' magnitude helper)
+from proofs_check.landscape.eigen import max_abs  # noqa: F401  (the invariants' magnitude helper)
 from theory.activations import PAPER_ACTIVATION_NAMES, get_activation
 from theory.architecture import Architecture
 from theory.params import Params
@@ -90,7 +90,7 @@ class Scale:
         return tuple(a for a in self.activations if predicate(a))
 
     def arch_options(self, activations=None, max_depth=None, max_width=None, **extra) -> dict:
-        """Keyword options for :func:`proofs_check.strategies.architectures` within this scale."""
+        """Keyword options for :func:`proofs_check.instances.strategies.architectures` within this scale."""
         depth = self.max_depth if max_depth is None else min(max_depth, self.max_depth)
         options = dict(min_layers=min(self.min_depth, depth), max_layers=depth,
                        max_width=self.max_width if max_width is None else min(max_width, self.max_width),
@@ -166,7 +166,7 @@ class Invariant:
 
 
 # --- magnitudes for tolerances (tolerances themselves come from numerics.precision) ---------------
-# max_abs (max |entry|) is proofs_check.eigen.max_abs, imported above.
+# max_abs (max |entry|) is proofs_check.landscape.eigen.max_abs, imported above.
 
 
 def total(*arrays):

@@ -12,13 +12,13 @@ import sympy
 from hypothesis import strategies as st
 
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check import strategies as sf
-from proofs_check.critical_points import min_kink_distance
+from proofs_check.instances import strategies as sf
+from proofs_check.instances.critical_points import min_kink_distance
 from proofs_check.invariants.base import (Case, Example, Invariant, has_kink, is_positively_homogeneous, require,
                                           same_params)
 from proofs_check.invariants.function import function_gap
 from proofs_check.invariants.hessian import HESSIAN_WIDTH, rational_units
-from proofs_check.structure import detect
+from proofs_check.landscape.structure import detect
 from theory.embeddings import _units
 from theory.network import pre_activations
 from theory.params import Params, incoming_indices

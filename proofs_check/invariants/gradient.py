@@ -1,6 +1,6 @@
 """I5 and I6 of docs/invariants.md: gradient congruence of replication and the T3 gradient blocks.
 
-The predicted blocks come from :mod:`proofs_check.structure` (evaluated on the narrow network's
+The predicted blocks come from :mod:`proofs_check.landscape.structure` (evaluated on the narrow network's
 hidden values and signals), never from the wide gradient they are compared with.
 """
 
@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check import strategies as sf
+from proofs_check.instances import strategies as sf
 from proofs_check.invariants.base import Case, Example, Invariant, has_dead_zone, max_abs, require, total
 from proofs_check.invariants.function import unit_embeddings
-from proofs_check.structure import candidate_blocks
+from proofs_check.landscape.structure import candidate_blocks
 from theory.network import hidden_values
 from theory.params import incoming_indices, narrow_positions, outgoing_indices
 

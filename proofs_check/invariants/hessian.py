@@ -2,7 +2,7 @@
 dead ReLU unit and ReLU replication.
 
 Hessians come from :mod:`numerics.mlp` (forward-over-reverse) at the example's dps; the predicted
-blocks A_j, B_j, C(w~0) from :mod:`proofs_check.structure`.
+blocks A_j, B_j, C(w~0) from :mod:`proofs_check.landscape.structure`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from hypothesis import assume, strategies as st
 
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check import strategies as sf
-from proofs_check.critical_points import min_kink_distance
+from proofs_check.instances import strategies as sf
+from proofs_check.instances.critical_points import min_kink_distance
 from proofs_check.invariants.base import (Case, Example, Invariant, capped, has_dead_zone, is_piecewise_linear,
                                           is_smooth, max_abs, require, total)
 from proofs_check.invariants.function import dead_unit, dead_units, unit_embeddings
 from proofs_check.invariants.gradient import critical_bound, critical_units
-from proofs_check.structure import candidate_block_C, unit_blocks
+from proofs_check.landscape.structure import candidate_block_C, unit_blocks
 from theory.network import hidden_values
 from theory.params import Params, incoming_indices, outgoing_indices
 

@@ -14,12 +14,12 @@ from hypothesis import assume, strategies as st
 
 from numerics import mlp
 from numerics.precision import second_difference_step, to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check import strategies as sf
-from proofs_check.eigen import inertia, top_singular
+from proofs_check.instances import strategies as sf
+from proofs_check.landscape.eigen import inertia, top_singular
 from proofs_check.invariants.base import Case, Example, Invariant, is_smooth, require, total
 from proofs_check.invariants.gradient import critical_units
 from proofs_check.invariants.hessian import HESSIAN_WIDTH, check_single_output_b_vanishes, off_kinks
-from proofs_check.structure import unit_blocks
+from proofs_check.landscape.structure import unit_blocks
 from theory.embeddings.replication import split_tangent
 from theory.params import Params
 

@@ -3,7 +3,7 @@
 The driver imports semiflat once, builds the fixtures once, then forks one child per case: the
 child enters a fresh folder holding the fixtures (damaged as the case says), sets
 ``RLIMIT_AS`` (the address space it inherited plus 1 GiB) and an alarm, sends stdout/stderr to
-files and calls ``proofs_check.cli.main(argv)``. The parent enforces the wall-clock limit (the
+files and calls ``proofs_check.commands.cli.main(argv)``. The parent enforces the wall-clock limit (the
 whole process group is killed at the limit) and checks the contract of the README:
 
 - the exit code is 0, 1 or 2 (the valid negative-control cases must exit 0);
@@ -51,12 +51,11 @@ def _preload() -> None:
     """Import what the commands import lazily, so each forked case starts fast."""
     import importlib
 
-    from proofs_check import cli
-
+    from proofs_check.commands import cli
     cli.build_parser()
-    for name in ("numerics.files", "numerics.training", "proofs_check.classify", "proofs_check.fig2_report",
-                 "proofs_check.fig2_figures", "numerics.experiment.runner", "numerics.experiment.fitting",
-                 "theory.symbolic", "proofs_check.checks", "matplotlib.pyplot", "numerics.datasets"):
+    for name in ("numerics.io.network_file", "numerics.training", "proofs_check.landscape.classify", "proofs_check.reports.fig2",
+                 "proofs_check.reports.fig2_figures", "numerics.experiment.runner", "numerics.experiment.fitting",
+                 "theory.symbolic", "proofs_check.checks", "matplotlib.pyplot", "numerics.teacher"):
         try:
             importlib.import_module(name)
         except ImportError:
@@ -80,8 +79,8 @@ def build_fixtures(root: Path) -> dict[str, bytes]:
     import numpy as np
 
     from numerics.dataset import Dataset
-    from numerics.files import save_data, save_network
-    from proofs_check.cli import main
+    from numerics.io.network_file import save_data, save_network
+    from proofs_check.commands.cli import main
     from theory import Architecture, Params
 
     root.mkdir(parents=True, exist_ok=True)
@@ -162,7 +161,7 @@ def _child(argv, folder: Path, time_limit: float, memory_mib: int) -> None:
         err = os.open(folder / ".fuzz_stderr", os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         os.dup2(out, 1)
         os.dup2(err, 2)
-        from proofs_check.cli import main
+        from proofs_check.commands.cli import main
 
         code = main(list(argv))
         code = code if isinstance(code, int) and 0 <= code < 256 else 96
@@ -214,7 +213,7 @@ def _check(case, code, seconds, rss_mib, timed_out, folder: Path, before: dict, 
 
 def _check_written_networks(folder: Path, new: set[str]) -> list[str]:
     """Every network file a successful command wrote must load again (no "nan" weights)."""
-    from numerics.files import load_network
+    from numerics.io.network_file import load_network
     from theory.errors import SemiflatError
 
     out = []

@@ -1,9 +1,9 @@
-"""numerics.datasets.teacher_data: the paper's data generator (docs/experiment.md P1)."""
+"""numerics.teacher.teacher_data: the paper's data generator (docs/experiment.md P1)."""
 
 import numpy as np
 import pytest
 
-from numerics.datasets import teacher_data
+from numerics.teacher import teacher_data
 from theory.errors import InvalidInput
 from theory.network import forward
 

@@ -21,7 +21,7 @@ from numerics.dataset import Dataset
 from numerics.derivative_check import check_grads
 from numerics.evaluation import Evaluation, Evaluations, evaluate
 from numerics.precision import tolerance, workdps
-from proofs_check.classify import Verdict, classify
+from proofs_check.landscape.classify import Verdict, classify
 from theory.architecture import Architecture
 from theory.network import hidden_values, pre_activations
 from theory.params import Params
@@ -165,7 +165,7 @@ def _classify_counting(monkeypatch, arch, params, data, **kw):
 
 
 def test_classify_sweeps_each_point_once_on_a_replication_step(monkeypatch):
-    from proofs_check.critical_search import find_strict_minimum
+    from proofs_check.instances.critical_search import find_strict_minimum
     from theory.embeddings.replication import replicate
 
     a, p, data, _ = find_strict_minimum("tanh", (1, 2, 1), 12, seed=2024, dps=DPS)

@@ -12,10 +12,12 @@ import mpmath
 import numpy as np
 import pytest
 
-from numerics import files, mlp
+from numerics import mlp
+
+from numerics.io import network_file as files
 from numerics.dataset import Dataset
-from numerics.datafile import decimal_text, significant_digits
-from numerics.files import load_data, load_network, network_to_json
+from numerics.io.data_file import decimal_text, significant_digits
+from numerics.io.network_file import load_data, load_network, network_to_json
 from numerics.precision import tolerance, workdps
 from theory import Architecture, Params
 from theory.errors import FileFormatError
@@ -71,7 +73,7 @@ def test_negative_control_rounding_to_the_stored_dps_changes_the_sse(pair):
 
 
 def test_cli_info_and_classify_use_all_digits(pair, capsys):
-    from proofs_check.cli import main
+    from proofs_check.commands.cli import main
 
     assert main(["info", str(pair[1]), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -89,7 +91,7 @@ def test_data_file_digits_beyond_dps_are_kept(tmp_path):
 
 
 def test_classify_blames_the_file_not_a_flag(tmp_path, capsys):
-    from proofs_check.cli import main
+    from proofs_check.commands.cli import main
 
     arch = Architecture((1, 1, 1), "tanh")
     obj = network_to_json(arch, Params.from_vector(arch, [0.5, 0.25, 1.0, 0.0]), 1,

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from numerics.dataset import Dataset
-from numerics.files import load_data, load_network, network_from_json, network_to_json
+from numerics.io.network_file import load_data, load_network, network_from_json, network_to_json
 from theory import Architecture, Params
 from theory.errors import FileFormatError, InvalidInput
 

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics.dataset import Dataset
-from numerics.files import load_data, load_network, network_from_json, network_to_json, save_data, save_network
+from numerics.io.network_file import load_data, load_network, network_from_json, network_to_json, save_data, save_network
 from numerics.precision import GUARD
 from theory import Architecture, Params
 

@@ -15,10 +15,10 @@ import pytest
 
 from numerics import interop, mlp
 from numerics.dataset import Dataset
-from numerics.files import load_network, save_network
+from numerics.io.network_file import load_network, save_network
 from numerics.interop.exact import decimal_digits, exact_dps, nearest_float, to_binary
 from numerics.precision import workdps
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 
 
 def random_layers(rng, widths, dtype=np.float64, spread=6):

@@ -14,10 +14,10 @@ import pytest
 
 from numerics import interop, mlp
 from numerics.dataset import Dataset
-from numerics.files import load_network, save_network
+from numerics.io.network_file import load_network, save_network
 from numerics.interop.exact import to_binary
 from numerics.interop.layers import UnsupportedNetwork
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 
 
 class Tensor:
@@ -148,7 +148,7 @@ def test_gelu_softplus_and_biasless_networks_are_accepted():
 
 def fit_paper_data_in_torch(torch, seed=0):
     """A 1-5-1 tanh network fitted in float64 by L-BFGS to the paper's data (seed 0)."""
-    from numerics.datasets import teacher_data
+    from numerics.teacher import teacher_data
 
     data = teacher_data("tanh", n=10, noise=0.1, seed=seed).dataset
     torch.manual_seed(seed)

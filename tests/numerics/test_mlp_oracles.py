@@ -24,8 +24,8 @@ from numerics import batched, mlp
 from numerics.dataset import Dataset
 from numerics.derivative_check import central_differences
 from numerics.precision import tolerance, workdps
-from proofs_check import strategies as sf
-from proofs_check.critical_points import min_kink_distance
+from proofs_check.instances import strategies as sf
+from proofs_check.instances.critical_points import min_kink_distance
 from theory.architecture import Architecture
 from theory.network import loss as sym_loss
 from theory.params import Params

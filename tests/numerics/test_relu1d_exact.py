@@ -15,7 +15,7 @@ import pytest
 import sympy
 from sympy.solvers.simplex import InfeasibleLPError, lpmin
 
-from numerics.datasets import teacher_data
+from numerics.teacher import teacher_data
 from numerics.training import relu1d
 from theory.architecture import Architecture
 from theory.network import forward

@@ -39,35 +39,35 @@ REFINEMENT_GOAL = ("the goal 10^-dps of an iterative eigenvector refinement; the
 ALLOWED = {
     **{(f, "1e-29"): PAPER_TARGET for f in (
         "numerics/training/__init__.py", "numerics/training/critical.py", "numerics/training/result.py",
-        "numerics/training/smooth.py", "proofs_check/bench_training.py", "proofs_check/commands/train.py")},
+        "numerics/training/smooth.py", "proofs_check/bench/training.py", "proofs_check/commands/train.py")},
     **{k: FLOAT64_STAGE for k in (
         ("numerics/training/lm_float.py", "1e-15"), ("numerics/training/lm_float.py", "1e-24"),
         ("numerics/training/lm_float.py", "1e-2"), ("numerics/training/lm_float.py", "1e-300"),
         ("numerics/training/lm_float.py", "1e-4"), ("numerics/training/smooth.py", "1e-4"),
         ("numerics/training/smooth.py", "1e-12"), ("numerics/training/smooth.py", "1e-20"),
         ("numerics/experiment/pac_bayes.py", "1e-12"),
-        ("proofs_check/adversarial.py", "1e-300"),
-        ("proofs_check/bench_training.py", "1e-10"), ("proofs_check/bench_training.py", "1e-15"),
+        ("proofs_check/instances/adversarial.py", "1e-300"),
+        ("proofs_check/bench/training.py", "1e-10"), ("proofs_check/bench/training.py", "1e-15"),
         ("numerics/training/lm_float.py", "1e-4"), ("numerics/training/smooth.py", "1e-4"))},
     **{k: STEP for k in (
         ("proofs_check/checks/_deep.py", "1e-3"), ("proofs_check/checks/_instances.py", "1e-3"),
         ("proofs_check/checks/_instances.py", "1e-4"), ("proofs_check/checks/t4b_multi_output.py", "1e-3"),
         ("proofs_check/checks/t7_relu_replication.py", "1e-3"), ("proofs_check/checks/t8_relu_homogeneity.py", "1e-4"),
-        ("proofs_check/snap.py", "1e-6"), ("proofs_check/checks/t4a_fa_table.py", "1e-10"))},
-    **{k: SCHEDULE for k in (("proofs_check/descent.py", "10 ** -"), ("numerics/derivative_check.py", "10 ** -"),
-                             ("proofs_check/certify.py", "10 ** -"))},
+        ("proofs_check/instances/snap.py", "1e-6"), ("proofs_check/checks/t4a_fa_table.py", "1e-10"))},
+    **{k: SCHEDULE for k in (("proofs_check/landscape/descent.py", "10 ** -"), ("numerics/derivative_check.py", "10 ** -"),
+                             ("proofs_check/certified/certify.py", "10 ** -"))},
     **{k: DRAW for k in (
         ("proofs_check/checks/_instances.py", "1e-12"), ("proofs_check/invariants/hessian.py", "1e-6"),
         ("proofs_check/invariants/hessian.py", "1e-3"), ("proofs_check/invariants/spectrum.py", "1e-4"),
         ("proofs_check/invariants/spectrum.py", "1e-6"), ("proofs_check/invariants/zero_error.py", "1e-4"),
-        ("proofs_check/strategies.py", "1e-6"))},
+        ("proofs_check/instances/strategies.py", "1e-6"))},
     **{k: FLOAT64_ORACLE for k in (("proofs_check/invariants/spectrum.py", "1e-13"),
                                    ("proofs_check/invariants/spectrum.py", "1e-9"))},
-    **{k: DISPLAY for k in (("proofs_check/spectrum_figure.py", "1e-8"), ("proofs_check/spectrum_figure.py", "1e-300"),
-                            ("proofs_check/progress.py", "1e-9"))},
-    **{k: BENCH for k in (("proofs_check/bench_evaluation.py", "6.3e-6"), ("proofs_check/benchtable.py", "1e-3"),
-                          ("proofs_check/benchtable.py", "1e-6"))},
-    ("proofs_check/refined_eigen.py", "10 ** -"): REFINEMENT_GOAL,
+    **{k: DISPLAY for k in (("proofs_check/reports/spectrum_figure.py", "1e-8"), ("proofs_check/reports/spectrum_figure.py", "1e-300"),
+                            ("proofs_check/commands/progress.py", "1e-9"))},
+    **{k: BENCH for k in (("proofs_check/bench/evaluation.py", "6.3e-6"), ("proofs_check/bench/table.py", "1e-3"),
+                          ("proofs_check/bench/table.py", "1e-6"))},
+    ("proofs_check/landscape/refined_eigen.py", "10 ** -"): REFINEMENT_GOAL,
     ("numerics/experiment/results.py", "1e-4"): ("PREDICTION_QUADRATURE: the documented quadrature error of the "
                                                  "experiment's exact prediction (docs/experiment.md), a float64 statistic"),
     ("theory/activation_expr.py", "1e-20"): ("theory/ may not import numerics: a sympy probe at 30 digits above 1e-20 "
@@ -133,12 +133,12 @@ def test_one_home_for_the_rules():
         hits = [p for pkg in LIBRARY for p in (ROOT / pkg).rglob("*.py") if old in p.read_text()]
         assert not hits, (old, hits)
     assert not (ROOT / "proofs_check" / "checks" / "_linalg.py").exists()
-    # one linear-algebra vocabulary: each helper is defined once, in proofs_check/eigen.py
+    # one linear-algebra vocabulary: each helper is defined once, in proofs_check/landscape/eigen.py
     for name in ("max_abs", "top_singular", "inertia", "definiteness"):
         pattern = re.compile(rf"^def _?{name}(?:_pair)?\(", re.M)
         homes = [p.relative_to(ROOT).as_posix() for pkg in LIBRARY for p in (ROOT / pkg).rglob("*.py")
                  if pattern.search(p.read_text())]
-        assert homes == ["proofs_check/eigen.py"], (name, homes)
+        assert homes == ["proofs_check/landscape/eigen.py"], (name, homes)
 
 
 def _ten(k):
@@ -250,9 +250,9 @@ def test_second_difference_rule_bounds_the_error_of_a_known_second_derivative(dp
 def test_a_point_train_calls_critical_is_critical_for_classify(dps):
     # the two commands decide criticality by one rule: train's verified |grad L| (an upper bound in
     # balls) below criticality_tolerance(dps) passes classify's test at the Hessian's scale
-    from numerics.datasets import teacher_data
+    from numerics.teacher import teacher_data
     from numerics.training import train
-    from proofs_check.classify import Verdict, classify
+    from proofs_check.landscape.classify import Verdict, classify
 
     data = teacher_data("tanh", seed=0).dataset
     res = train(data, "tanh", 1, seed=0, objective="critical", dps=dps)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from numerics.dataset import Dataset
-from numerics.datasets import teacher_data
+from numerics.teacher import teacher_data
 from numerics.precision import to_decimal_string
 from numerics.training import train, train_many
 from theory.network import loss

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from numerics import mlp
-from numerics.datasets import teacher_data
+from numerics.teacher import teacher_data
 from numerics.precision import to_decimal_string, tolerance
 from numerics.training import train, train_many, verify
 from theory.network import loss

@@ -2,7 +2,7 @@
 
 import copy
 
-from numerics.ball_files import digest
+from numerics.io.ball_files import digest
 
 
 def retamper(cert, edit):

@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from theory.activation_properties import applicability
 from theory.activations import ACTIVATION_NAMES, get_activation
 from theory.architecture import Architecture

@@ -1,4 +1,4 @@
-"""Adversarial cases (proofs_check.adversarial): the verdict is never wrong, certified or not.
+"""Adversarial cases (proofs_check.instances.adversarial): the verdict is never wrong, certified or not.
 
 Each case is built exactly, so its truth is known: a tiny B_j with M = 2 is a saddle (T4b), a
 Hessian with lambda_min = +-1e-30 a strict minimum / saddle, tanh(60 x) on sign data has no
@@ -11,11 +11,11 @@ import pytest
 
 from numerics import mlp
 from numerics.precision import tolerance
-from proofs_check.adversarial import near_degenerate, non_attained, tiny_coupling
-from proofs_check.classify import Verdict, classify
-from proofs_check import structure as st
-from proofs_check.structure import unit_blocks
-from proofs_check.verify_certificate import verify
+from proofs_check.instances.adversarial import near_degenerate, non_attained, tiny_coupling
+from proofs_check.landscape.classify import Verdict, classify
+from proofs_check.landscape import structure as st
+from proofs_check.landscape.structure import unit_blocks
+from proofs_check.certified.verify_certificate import verify
 from theory.params import Params
 
 DPS = 50

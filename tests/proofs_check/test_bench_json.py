@@ -13,8 +13,8 @@ import types
 import numpy as np
 import pytest
 
-from proofs_check.benchtable import MEMORY_LIMIT_MIB, BenchRow, BenchTable, RowTable, peak_memory, quantity
-from proofs_check.cli import main
+from proofs_check.bench.table import MEMORY_LIMIT_MIB, BenchRow, BenchTable, RowTable, peak_memory, quantity
+from proofs_check.commands.cli import main
 from proofs_check.commands import bench
 
 ROW_KEYS = {"section", "table", "name", "figure", "unit", "baseline", "baseline_figure", "ratio", "target",

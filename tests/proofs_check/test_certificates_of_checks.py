@@ -2,14 +2,14 @@
 with one digit changed (in a parameter, or in the box / point it proves) is rejected.
 
 The verifier re-derives every enclosure from the certificate's strings with its own tests
-(proofs_check.verify_certificate), so acceptance is an independent re-check of each proof.
+(proofs_check.certified.verify_certificate), so acceptance is an independent re-check of each proof.
 """
 
 import pytest
 
 import proofs_check.checks.result as ledger_module
 from proofs_check.checks import CHECKS, CheckConfig
-from proofs_check.verify_certificate import NotProved, verify
+from proofs_check.certified.verify_certificate import NotProved, verify
 from tests.proofs_check.tamper import digit_changed, retamper
 
 THEOREMS = ("T3", "T4a", "T4b", "T4c", "T5", "T6", "T7", "T8", "T9")

@@ -1,4 +1,4 @@
-"""Certified verdicts (proofs_check.certify) and their independent re-check (verify_certificate).
+"""Certified verdicts (proofs_check.certified.certify) and their independent re-check (verify_certificate).
 
 Oracles: the numerical classifier (mpmath eigen-decomposition, descent certificates) and the
 theorems' predictions (T4a table, T6, T7, T9); every certificate is re-checked by the verifier,
@@ -16,13 +16,13 @@ import pytest
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.files import save_network
+from numerics.io.network_file import save_network
 from numerics.precision import workdps
-from proofs_check.certify import certify
-from proofs_check.classify import Verdict, classify
-from proofs_check.critical_search import find_strict_minimum
+from proofs_check.certified.certify import certify
+from proofs_check.landscape.classify import Verdict, classify
+from proofs_check.instances.critical_search import find_strict_minimum
 from support.critical import find_relu_minimum
-from proofs_check.verify_certificate import NotProved, verify
+from proofs_check.certified.verify_certificate import NotProved, verify
 from tests.proofs_check.tamper import digit_changed as _digit_changed, retamper as _retamper
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit, draw_dead_incoming
@@ -191,7 +191,7 @@ def test_three_way_split_is_certified_next_to_the_input(tanh_minimum, shares, ve
 def test_trained_fit_zero_training_error_is_certified():
     """The paper's claim for a trained N_H0 (tanh, H = 5, 10 noisy teacher points): an exact zero
     of the residual lies next to the trained parameters; the verifier re-checks it."""
-    from numerics.datasets import teacher_data
+    from numerics.teacher import teacher_data
     from numerics.training import train
 
     data = teacher_data("tanh", n=10, noise=0.1, seed=3).dataset

@@ -14,13 +14,13 @@ import pytest
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_params, workdps
-from proofs_check.certify import certify
+from proofs_check.certified.certify import certify
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._perturb import min_loss_change
-from proofs_check.classify import classify
-from proofs_check.critical_points import exact_critical_point
-from proofs_check.relu_cell import rational, stationary_point
-from proofs_check.verify_certificate import NotProved, verify
+from proofs_check.landscape.classify import classify
+from proofs_check.instances.critical_points import exact_critical_point
+from proofs_check.certified.relu_cell import rational, stationary_point
+from proofs_check.certified.verify_certificate import NotProved, verify
 from tests.proofs_check.tamper import digit_changed, retamper
 from theory.architecture import Architecture
 from theory.embeddings.replication import replicate
@@ -69,9 +69,9 @@ def _mp(q):
 def test_cell_point_is_exactly_stationary_and_its_loss_matches_mpmath():
     """The exact least-squares step: gradient of the cell quadratic exactly 0, and the loss at the
     rational point agrees with the mpmath loss at that point (independent forward pass)."""
-    from numerics.ball_files import network_strings
-    from numerics.datafile import dataset_to_json
-    from numerics.files import network_to_json
+    from numerics.io.ball_files import network_strings
+    from numerics.io.data_file import dataset_to_json
+    from numerics.io.network_file import network_to_json
 
     inst = critical_instance((1, 3, 1), "relu", seed=0, dps=DPS)
     net = network_to_json(inst.arch, inst.params, DPS)

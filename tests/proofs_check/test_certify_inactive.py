@@ -12,14 +12,14 @@ import pytest
 
 from numerics import mlp
 from numerics.precision import workdps
-from proofs_check.adversarial import inactive_coupling
-from proofs_check.certify import certify
+from proofs_check.instances.adversarial import inactive_coupling
+from proofs_check.certified.certify import certify
 from proofs_check.checks._instances import Instance
 from proofs_check.checks.t4a_fa_table import third_order_term
-from proofs_check.classify import Verdict, classify
-from proofs_check.critical_search import find_strict_minimum
-from proofs_check.structure import candidate_blocks
-from proofs_check.verify_certificate import NotProved, verify
+from proofs_check.landscape.classify import Verdict, classify
+from proofs_check.instances.critical_search import find_strict_minimum
+from proofs_check.landscape.structure import candidate_blocks
+from proofs_check.certified.verify_certificate import NotProved, verify
 from tests.proofs_check.tamper import digit_changed, retamper
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit

@@ -10,12 +10,12 @@ import mpmath
 import numpy as np
 import pytest
 
-from numerics.files import save_network
+from numerics.io.network_file import save_network
 from numerics.precision import tolerance, workdps, zero_eigenvalue_tolerance
-from proofs_check.classify import classify
-from proofs_check.cli import main
-from proofs_check.critical_search import find_strict_minimum
-from proofs_check.eigen import inertia, spectral_scale, symmetric_eigen
+from proofs_check.landscape.classify import classify
+from proofs_check.commands.cli import main
+from proofs_check.instances.critical_search import find_strict_minimum
+from proofs_check.landscape.eigen import inertia, spectral_scale, symmetric_eigen
 from theory.embeddings import replicate
 
 DPS = 40
@@ -65,7 +65,7 @@ def wide_file(tmp_path_factory):
 
 
 def test_cli_json_matches_api(wide_file, capsys):
-    from numerics.files import load_network
+    from numerics.io.network_file import load_network
 
     assert main(["classify", str(wide_file), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -89,7 +89,7 @@ def test_cli_text_names_verdict_and_theorem(wide_file, capsys):
     assert "verdict: saddle" in text and "theorem: T4a" in text and "descent certificate" in text
     # the printed loss (15 significant digits) is the loss of the file, recomputed independently
     # with theory.network at 30 digits; the certificate's decrease is negative (a saddle)
-    from numerics.files import load_network
+    from numerics.io.network_file import load_network
     from theory.network import loss
 
     fields = dict(line.split(": ", 1) for line in text.splitlines() if ": " in line and not line.startswith(" "))

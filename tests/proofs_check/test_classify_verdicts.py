@@ -12,9 +12,9 @@ import pytest
 
 from numerics import batched
 from numerics.precision import tolerance, workdps
-from proofs_check.classify import Verdict, classify
-from proofs_check.critical_search import find_strict_minimum
-from proofs_check.structure import unit_blocks
+from proofs_check.landscape.classify import Verdict, classify
+from proofs_check.instances.critical_search import find_strict_minimum
+from proofs_check.landscape.structure import unit_blocks
 from support.critical import find_newton_minimum, find_relu_minimum
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, draw_dead_incoming, replicate
 from theory.network import loss as theory_loss
@@ -273,7 +273,7 @@ def test_relu_replication_single_output_is_minimum_for_every_lambda(relu_minimum
 def test_relu_replication_multi_output_is_saddle():
     """T7 / T4b: a ReLU critical point with M = 2 (null-space construction) has B_j != 0 for a
     generic unit, so its replication is a saddle whatever lambda is."""
-    from proofs_check.critical_points import exact_critical_point
+    from proofs_check.instances.critical_points import exact_critical_point
     from theory.architecture import Architecture
 
     rng = np.random.default_rng(606)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from numerics.dataset import Dataset
-from numerics.files import save_data, save_network
-from proofs_check.cli import main
+from numerics.io.network_file import save_data, save_network
+from proofs_check.commands.cli import main
 from theory import Architecture, Params
 
 BAD_OUT = {

@@ -13,9 +13,9 @@ import pytest
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.files import load_network, save_network
+from numerics.io.network_file import load_network, save_network
 from numerics.precision import workdps
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from theory import Architecture, Params
 from theory.embeddings import replicate
 from theory.network import forward

@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from numerics.dataset import Dataset
-from numerics.files import load_network, save_network
+from numerics.io.network_file import load_network, save_network
 from numerics.precision import tolerance, workdps
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from theory import ACTIVATION_NAMES, Architecture, Params
 from theory.network import forward, hidden_values
 

@@ -14,9 +14,9 @@ import pytest
 import mpmath
 
 from numerics.dataset import Dataset
-from numerics.files import load_network, network_to_json, save_data, save_network
+from numerics.io.network_file import load_network, network_to_json, save_data, save_network
 from numerics.precision import to_mp_array, tolerance, workdps
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from theory import Architecture, Params
 from theory.network import forward
 

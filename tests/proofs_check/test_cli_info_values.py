@@ -14,9 +14,9 @@ import pytest
 
 from numerics.dataset import Dataset
 from numerics.derivative_check import central_differences
-from numerics.files import load_network, save_data, save_network
+from numerics.io.network_file import load_network, save_data, save_network
 from numerics.precision import tolerance, workdps
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from theory import Architecture, Params
 from theory.network import loss
 

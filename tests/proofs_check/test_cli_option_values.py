@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from numerics.dataset import Dataset
-from numerics.files import save_network
-from proofs_check.cli import main
+from numerics.io.network_file import save_network
+from proofs_check.commands.cli import main
 from theory import Architecture, Params
 
 HOSTILE = ["nan", "inf", "-inf", "١", "１２", "1e999999", "1e99999999999999", "", "0x1f", "1_0"]

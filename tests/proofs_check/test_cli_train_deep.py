@@ -9,7 +9,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from theory.architecture import Architecture
 from theory.network import loss
 from theory.params import Params, flatten

@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 import sympy
 
-from numerics.datasets import teacher_data
+from numerics.teacher import teacher_data
 from numerics.precision import tolerance
 from numerics.training import relu1d
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from theory.architecture import Architecture
 from theory.network import forward, loss
 from theory.params import Params

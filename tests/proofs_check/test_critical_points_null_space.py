@@ -1,4 +1,4 @@
-"""The left null space of the exact critical-point construction (proofs_check.critical_points).
+"""The left null space of the exact critical-point construction (proofs_check.instances.critical_points).
 
 Oracles: J^T e = 0 to the working precision and orthonormality (the defining relations); the
 complement against ``mpmath.qr`` (an independent Householder QR) and a float64 SVD (numpy) of the
@@ -13,7 +13,7 @@ import pytest
 
 from numerics import mlp
 from numerics.precision import tolerance, workdps
-from proofs_check.critical_points import _orthogonal_components, left_null_space
+from proofs_check.instances.critical_points import _orthogonal_components, left_null_space
 from theory.architecture import Architecture
 from theory.params import Params
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from theory.symbolic import CLAIM_IDS, EMBEDDING_GROUPS, registry
 from theory.symbolic.replication import prove_function as replication_function
 

@@ -17,10 +17,10 @@ from numerics import batched
 from numerics.experiment.runner import ActivationRun, RunOutcome
 from numerics.precision import workdps
 from proofs_check.checks.result import CheckResult
-from proofs_check.classify import classify
-from proofs_check.cli import main
+from proofs_check.landscape.classify import classify
+from proofs_check.commands.cli import main
 from support.critical import find_relu_minimum
-from proofs_check.spectrum_figure import split_spectrum
+from proofs_check.reports.spectrum_figure import split_spectrum
 from theory.embeddings import add_inactive_unit, draw_dead_incoming
 from theory.params import Params
 from theory.symbolic.result import ClaimResult
@@ -64,7 +64,7 @@ def test_report_markdown_and_plot(semi_flat, tmp_path, capsys):
     rows = [line for line in md.splitlines() if line.startswith("| ") and not line.startswith("| evidence")]
     assert len(rows) >= len(report.evidence) + 9  # the summary rows, then one row per evidence pair
     assert all(k.split()[0] in md for k, _ in report.evidence)
-    from numerics.files import save_network
+    from numerics.io.network_file import save_network
 
     with workdps(DPS):
         save_network(tmp_path / "n.json", arch, params, DPS, {}, data.to_mp())

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 
 
 def _run(tmp_path, *args):
@@ -48,7 +48,7 @@ def test_negative_control_relu_units_not_dead(tmp_path):
     doc = _run(tmp_path, "--trials", "200", "--hmax", "12", "--activations", "relu", "--surplus", "gaussian")
     relu = _summary(doc, "relu")
     assert not doc["claims"]["relu_flat"]["passed"] and doc["claims"]["relu_flat"]["kind"] == "tested"
-    from proofs_check.fig2_report import verdict
+    from proofs_check.reports.fig2 import verdict
 
     assert verdict(doc).startswith("NOT reproduced")  # the engine can fail
     # ... and the prediction accounts for the excess, which is distinguishable from 0

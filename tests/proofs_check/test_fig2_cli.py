@@ -11,7 +11,7 @@ import pytest
 
 from numerics.experiment import fitting
 from numerics.experiment.examples import paper_like_data, random_base, relu_interpolant
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 
 ARGS = ["experiment", "fig2", "--trials", "24", "--hmax", "8", "--no-progress", "--chunk", "5", "--no-figures"]
 

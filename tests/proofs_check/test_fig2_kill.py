@@ -15,7 +15,7 @@ import sys
 from numerics.experiment import fitting
 from numerics.experiment.examples import random_base
 fitting.fit_base = lambda config, activation, data_seed=None, max_redraws=None: random_base(activation, 5, 7)
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 raise SystemExit(main(sys.argv[1:]))
 """
 ARGS = ["experiment", "fig2", "--activations", "tanh,sigmoid", "--trials", "90", "--hmax", "20", "--chunk", "3",

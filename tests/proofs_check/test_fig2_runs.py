@@ -12,7 +12,7 @@ from numerics.experiment import ExperimentConfig, RunAborted, RunOptions, run_ex
 from numerics.experiment.examples import paper_like_data, random_base, relu_interpolant
 from numerics.experiment.store import missing_ranges
 from proofs_check.commands.merge import merge_documents
-from proofs_check.fig2_report import document, results_json, write_outputs
+from proofs_check.reports.fig2 import document, results_json, write_outputs
 from theory.errors import InvalidInput
 
 CFG = ExperimentConfig(trials=60, hmax=9, panels=40, surplus="domain")

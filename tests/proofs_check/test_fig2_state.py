@@ -15,7 +15,7 @@ import pytest
 
 from numerics.experiment import fitting
 from numerics.experiment.store import OutputLock
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 from tests.proofs_check.test_fig2_cli import ARGS, _fake_fit
 
 
@@ -99,8 +99,7 @@ def test_damaged_run_json_is_refused_in_one_line(tmp_path, capsys, monkeypatch, 
 
 def test_no_final_name_before_every_output_is_written(tmp_path, monkeypatch):
     """A failure while writing the last output leaves no results.* under the final names."""
-    from proofs_check import fig2_report
-
+    from proofs_check.reports import fig2 as fig2_report
     real = fig2_report.report_markdown
 
     def broken(*a, **k):

@@ -12,10 +12,10 @@ import json
 
 import numpy as np
 
-from numerics.datasets import teacher_data
+from numerics.teacher import teacher_data
 from numerics.interop.exact import to_binary
 from numerics.training import train
-from proofs_check.cli import main
+from proofs_check.commands.cli import main
 
 
 def test_snapped_and_polished_import_is_certified(tmp_path, capsys):

@@ -1,11 +1,11 @@
-"""Interval tests (proofs_check.interval_proofs) against exact answers, with negative controls."""
+"""Interval tests (proofs_check.certified.interval_proofs) against exact answers, with negative controls."""
 
 import mpmath
 import numpy as np
 from flint import arb, arb_mat
 
 from numerics.ball_functions import ball_precision
-from proofs_check.interval_proofs import _orthogonality_float, certified_inertia, krawczyk, rayleigh_upper
+from proofs_check.certified.interval_proofs import _orthogonality_float, certified_inertia, krawczyk, rayleigh_upper
 
 
 def test_krawczyk_proves_sqrt2_and_refuses_a_function_without_zero():

@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from numerics.files import load_data, load_network
-from proofs_check.cli import main
+from numerics.io.network_file import load_data, load_network
+from proofs_check.commands.cli import main
 from proofs_check.invariants import (INVARIANTS, MUTANTS, SEMIFLAT, Case, Scale, Violation, get_invariant,
                                      get_mutant, run_case)
 

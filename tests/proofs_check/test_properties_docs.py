@@ -14,7 +14,7 @@ import pytest
 from hypothesis.errors import NonInteractiveExampleWarning
 
 import proofs_check.invariants.profiles
-import proofs_check.strategies
+import proofs_check.instances.strategies
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "properties.md"
 
@@ -40,7 +40,7 @@ def test_negative_control_a_wrong_permutation_of_the_outgoing_weights_fails_exam
     """Permuting only the incoming side of a unit pair changes f: the example's oracle can fail."""
     namespace = {}
     exec(compile(examples()[0], "example 1", "exec"), namespace)
-    sf = proofs_check.strategies
+    sf = proofs_check.instances.strategies
     import numpy as np
     from numerics import mlp
     from numerics.precision import to_mp_params, workdps
@@ -62,7 +62,7 @@ def test_negative_control_a_wrong_permutation_of_the_outgoing_weights_fails_exam
     assert max(abs(a - b) for a, b in zip(f.reshape(-1), g.reshape(-1))) > 0.1
 
 
-@pytest.mark.parametrize("module", [proofs_check.strategies, proofs_check.invariants.profiles],
+@pytest.mark.parametrize("module", [proofs_check.instances.strategies, proofs_check.invariants.profiles],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     with warnings.catch_warnings():

@@ -1,4 +1,4 @@
-"""proofs_check.refined_eigen against mpmath.eigsy (the independent oracle) and its own error bound.
+"""proofs_check.landscape.refined_eigen against mpmath.eigsy (the independent oracle) and its own error bound.
 
 - random symmetric matrices, matrices with repeated eigenvalues (exact multiplicities planted by
   an orthogonal similarity at high precision) and graded spectra: the eigenvalues agree with
@@ -21,8 +21,8 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import workdps
 from numerics.precision import zero_eigenvalue_tolerance
-from proofs_check.eigen import inertia, spectral_scale, symmetric_eigen
-from proofs_check.refined_eigen import bounded_inertia, refined_eigen
+from proofs_check.landscape.eigen import inertia, spectral_scale, symmetric_eigen
+from proofs_check.landscape.refined_eigen import bounded_inertia, refined_eigen
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit
 from theory.params import Params

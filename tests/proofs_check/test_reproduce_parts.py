@@ -34,7 +34,7 @@ def built(monkeypatch):
 
 def _run(tmp_path, monkeypatch, behaviour):
     main, calls = _fake_main(behaviour)
-    monkeypatch.setattr("proofs_check.cli.main", main)
+    monkeypatch.setattr("proofs_check.commands.cli.main", main)
     monkeypatch.setattr(reproduce, "check_part", lambda out, quick: None)  # the CLI path
     code = reproduce.run(argparse.Namespace(out=str(tmp_path), quick=True, workers=1, resume=False))
     return code, calls, (tmp_path / "report.md").read_text()

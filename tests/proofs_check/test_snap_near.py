@@ -1,7 +1,7 @@
-"""Near structure, snapping and polishing (proofs_check.snap).
+"""Near structure, snapping and polishing (proofs_check.instances.snap).
 
 Oracles: distances recomputed in float64 NumPy from the arrays; after a snap, the exact detector
-(proofs_check.structure.detect, an independent module) must find the structure; the recorded
+(proofs_check.landscape.structure.detect, an independent module) must find the structure; the recorded
 output change against a float64 forward pass; polishing keeps the pair exactly replicated and
 lowers the gradient below the classifier's tolerance. Negative controls: a perturbation above
 the threshold is not reported as near (only as the closest pair); without snapping the exact
@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 
 from numerics import interop, mlp
-from numerics.files import load_network
-from proofs_check import structure as st
-from proofs_check.cli import main
-from proofs_check.snap import near_structure, polish, snap
+from numerics.io.network_file import load_network
+from proofs_check.landscape import structure as st
+from proofs_check.commands.cli import main
+from proofs_check.instances.snap import near_structure, polish, snap
 
 
 def wide_arrays(delta, rng_seed=0):
@@ -84,7 +84,7 @@ def test_near_zero_outgoing_and_near_dead_relu_snap_to_exact():
 
 def test_polish_keeps_the_pair_and_reaches_criticality():
     """A float64 copy of a critical point (gradient ~1e-16), widened by an exact replication."""
-    from numerics.datasets import teacher_data
+    from numerics.teacher import teacher_data
     from numerics.interop.exact import to_binary
     from numerics.training import train
 

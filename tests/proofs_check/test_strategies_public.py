@@ -1,4 +1,4 @@
-"""The public hypothesis strategies (proofs_check.strategies) keep their documented contracts.
+"""The public hypothesis strategies (proofs_check.instances.strategies) keep their documented contracts.
 
 Oracles: the mpf and float versions of drawn parameters define the same network (mpmath vs
 float64 evaluators); critical points have zero gradient by three independent computations
@@ -16,8 +16,8 @@ from hypothesis import find, given, settings, strategies as st
 from numerics import batched, mlp
 from numerics.dataset import Dataset
 from numerics.precision import tolerance, workdps
-from proofs_check import strategies as sf
-from proofs_check.critical_points import exact_critical_point, min_kink_distance, min_samples
+from proofs_check.instances import strategies as sf
+from proofs_check.instances.critical_points import exact_critical_point, min_kink_distance, min_samples
 from theory.activations import EXAMPLES, PAPER_ACTIVATION_NAMES
 from theory.architecture import Architecture
 from theory.errors import InvalidInput

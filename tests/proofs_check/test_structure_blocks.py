@@ -13,7 +13,7 @@ from hypothesis import strategies as hst
 
 from numerics import mlp
 from numerics.precision import tolerance, workdps
-from proofs_check.structure import (
+from proofs_check.landscape.structure import (
     candidate_block_C,
     detect,
     lift,

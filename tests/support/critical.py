@@ -1,5 +1,5 @@
 """Seeded searches for local minima that only the tests use (the library builds its minima by
-:func:`proofs_check.critical_search.find_strict_minimum`).
+:func:`proofs_check.instances.critical_search.find_strict_minimum`).
 
 - :func:`find_newton_minimum`: data x ~ U[-1, 1]^(n x d), y ~ N(0, 1) (rng seeded with s, so the
   narrow net cannot interpolate and L > 0); parameters N(0, 1); damped Newton on the loss in
@@ -23,7 +23,7 @@ from numerics import batched
 from numerics.dataset import Dataset
 from numerics.precision import newton_target, to_mp_array, workdps
 from numerics.training.polish import newton_gradient
-from proofs_check.critical_search import MAX_SEEDS, _is_minimum
+from proofs_check.instances.critical_search import MAX_SEEDS, _is_minimum
 from theory.architecture import Architecture
 from theory.errors import NotConverged
 from theory.params import Params

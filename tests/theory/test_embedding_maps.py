@@ -4,7 +4,7 @@ Oracles: the network function in exact sympy arithmetic and in mpmath (numerics.
 embedding code); undo o apply = id exactly (fractions); tangent = the central-difference
 derivative of apply (numerics.derivative_check, the one derivative checker); the entries of
 T_lambda as docs/embeddings.md writes them (an independent formula in this file); and the
-reductions of proofs_check.structure (apply_step / lift) inverting the embeddings that built a
+reductions of proofs_check.landscape.structure (apply_step / lift) inverting the embeddings that built a
 network. Every family has a deliberately broken map that must fail.
 """
 
@@ -19,7 +19,7 @@ import sympy as sp
 from numerics import mlp
 from numerics.derivative_check import check_grads
 from numerics.precision import tolerance, workdps
-from proofs_check import structure as st
+from proofs_check.landscape import structure as st
 from theory import network
 from theory.architecture import Architecture
 from theory.embeddings import KINDS, inactive_propagation, inactive_unit, replication

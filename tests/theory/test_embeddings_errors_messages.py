@@ -14,7 +14,7 @@ import pytest
 from hypothesis import example, given, strategies as st
 
 from numerics.precision import tolerance, workdps
-from proofs_check import strategies as sf
+from proofs_check.instances import strategies as sf
 from theory.architecture import Architecture
 from theory.embeddings import (EmbeddingRequest, add_inactive_propagation, add_inactive_unit, embed_to_width,
                                replicate, replication_map, split)

@@ -9,8 +9,8 @@ from hypothesis import given, settings, strategies as st
 
 from numerics import mlp
 from numerics.precision import to_mp_params, tolerance, workdps
-from proofs_check import strategies as sf
-from proofs_check.critical_points import min_kink_distance
+from proofs_check.instances import strategies as sf
+from proofs_check.instances.critical_points import min_kink_distance
 from theory.activations import EXAMPLES
 from theory.embeddings import replicate, replication_map, split
 from numerics.precision import to_mp_array

@@ -3,7 +3,7 @@
 - v_j = 0: the replication line collapses to a point (gamma_lambda theta is the same for all lambda);
 - lambda = 1 gives alpha_{w~_j}; lambda = 0 gives alpha_{w~_j} after swapping units j and new;
 - sigmoid (phi(0) != 0) needs the bias compensation of beta; tanh and ReLU with b0 = 0 do not;
-- a ReLU datum exactly on a kink is detected (proofs_check.structure.detect).
+- a ReLU datum exactly on a kink is detected (proofs_check.landscape.structure.detect).
 The property bodies live in proofs_check.invariants.edges (shared with `semiflat properties`).
 Parameter identities are exact (object arrays compared entry by entry); function checks at DPS.
 """
@@ -14,11 +14,11 @@ import pytest
 from hypothesis import example, given
 
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check.critical_points import min_kink_distance
+from proofs_check.instances.critical_points import min_kink_distance
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import edges as inv
 from proofs_check.invariants.base import same_params
-from proofs_check.structure import detect
+from proofs_check.landscape.structure import detect
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_unit, replicate
 from theory.params import Params, incoming_indices

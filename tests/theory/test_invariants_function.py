@@ -15,7 +15,7 @@ from hypothesis import given
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import function as inv
-from proofs_check.strategies import EmbeddingStep
+from proofs_check.instances.strategies import EmbeddingStep
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_propagation, add_inactive_unit, replicate, split
 from theory.embeddings import _units

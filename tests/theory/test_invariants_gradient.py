@@ -18,7 +18,7 @@ from hypothesis import example, given
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check.critical_points import exact_critical_point
+from proofs_check.instances.critical_points import exact_critical_point
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import gradient as inv
 from proofs_check.invariants.base import max_abs, total as gscale

@@ -7,7 +7,7 @@ I12: at alpha_{w~0}(theta), smooth phi: H_{w~w~} = 0, H_{w~v} = C(w~0); at a cri
 I13: a dead ReLU unit: new Hessian rows exactly 0, old block = narrow Hessian, and the loss is
      constant in v_new and in w~ inside the dead cone.
 Hessians come from numerics.mlp (forward-over-reverse) at DPS digits; A_j, B_j, C from
-proofs_check.structure (formulas of docs/network.md evaluated on the narrow net's signals).
+proofs_check.landscape.structure (formulas of docs/network.md evaluated on the narrow net's signals).
 The property bodies live in proofs_check.invariants.hessian (shared with `semiflat properties`);
 here they run at the test scale with pinned examples and negative controls. Small sizes
 (widths <= 3, n <= 5) keep the Hessians cheap.
@@ -23,11 +23,11 @@ from hypothesis import assume, example, given, settings
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
-from proofs_check.critical_points import exact_critical_point
+from proofs_check.instances.critical_points import exact_critical_point
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import hessian as inv
 from proofs_check.invariants.base import max_abs, total as mscale
-from proofs_check.structure import candidate_block_C, candidate_blocks
+from proofs_check.landscape.structure import candidate_block_C, candidate_blocks
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_unit, replication_map
 from theory.embeddings import _units

@@ -62,7 +62,7 @@ def test_t7_refused_for_an_activation_where_it_does_not_hold(capsys):
     """check --only T7 --activation tanh: exit 2, one line naming the statement (T7 needs a
     piecewise-linear positively homogeneous phi); the default selection for tanh leaves T7 out."""
     from proofs_check.checks.registry import ACTIVATION_CHECKS, not_applicable
-    from proofs_check.cli import main
+    from proofs_check.commands.cli import main
 
     assert main(["check", "--quick", "--only", "T7", "--activation", "tanh"]) == 2
     err = capsys.readouterr().err

@@ -23,7 +23,7 @@ import numpy as np
 
 from numerics.evaluation import Evaluation, evaluate
 from numerics.precision import structural_zero_band, to_mp_array, to_mp_params, workdps
-from proofs_check.eigen import definiteness, max_abs
+from proofs_check.landscape.eigen import definiteness, max_abs
 from theory.architecture import Architecture
 from theory.embeddings import inactive_propagation, inactive_unit, replication
 from theory.embeddings._units import incoming, outgoing

@@ -28,7 +28,7 @@ import numpy as np
 
 from numerics import limits
 from numerics.dataset import Dataset
-from numerics.atomic import write_atomic
+from numerics.io.atomic import write_atomic
 from numerics.precision import to_decimal_string, workdps
 from theory.errors import FileFormatError, InvalidInput
 
@@ -357,5 +357,5 @@ def _check_dps(dps) -> int:
 
 
 def write_text_atomic(path, text: str) -> None:
-    """Write ``text`` atomically (see :func:`numerics.atomic.write_atomic`)."""
+    """Write ``text`` atomically (see :func:`numerics.io.atomic.write_atomic`)."""
     write_atomic(path, text)

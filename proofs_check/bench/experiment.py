@@ -23,7 +23,7 @@ from numerics.experiment.config import ExperimentConfig
 from numerics.experiment.evaluate import evaluate_trials
 from numerics.experiment.examples import paper_like_data, random_base, relu_interpolant
 from numerics.experiment.perturbation import draw_batch
-from proofs_check.benchtable import BenchRow, RowTable, measured, peak_memory, run_child
+from proofs_check.bench.table import BenchRow, RowTable, measured, peak_memory, run_child
 from theory.architecture import Architecture
 from theory.embeddings import add_inactive_unit
 from theory.network import forward

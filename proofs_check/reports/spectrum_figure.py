@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from proofs_check.atomic import atomic_path
+from numerics.io.atomic import atomic_path
 from theory.params import incoming_indices, outgoing_indices
 
 MINIMA = ("semi-flat-minimum", "global-minimum", "minimum", "strict-minimum")
@@ -69,7 +69,7 @@ def split_spectrum(report):
 
 
 def spectrum_figure(report, title: str | None = None):
-    """The figure of the module docstring for a :class:`proofs_check.classify.CriticalPointReport`."""
+    """The figure of the module docstring for a :class:`proofs_check.landscape.classify.CriticalPointReport`."""
     from matplotlib.figure import Figure
 
     neg, pos, flat, other = split_spectrum(report)

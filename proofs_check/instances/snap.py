@@ -2,7 +2,7 @@
 
 A network trained in float64 holds its embedding structure only approximately: a replicated pair
 has incoming vectors equal to 1e-9, an inactive unit an outgoing vector of 1e-12. The exact
-detection of :mod:`proofs_check.structure` (``structural_zero_band``, 10^-(dps/2) of the parameter scale) misses
+detection of :mod:`proofs_check.landscape.structure` (``structural_zero_band``, 10^-(dps/2) of the parameter scale) misses
 them, so no theorem applies. This module measures the same kinds of structure with their
 distances, relative to the same scale ``s = max(1, max |theta|)``:
 
@@ -32,8 +32,8 @@ from numerics import mlp
 from numerics.evaluation import evaluate
 from numerics.precision import (criticality_tolerance, half_digits, newton_target, structural_zero_band,
                                 to_decimal_string, to_mp_array, to_mp_params, workdps)
-from proofs_check.eigen import max_abs
-from proofs_check import structure as st
+from proofs_check.landscape.eigen import max_abs
+from proofs_check.landscape import structure as st
 from theory.architecture import Architecture
 from theory.embeddings._units import editable, incoming, outgoing
 from theory.errors import InvalidInput
@@ -205,7 +205,7 @@ def snap(arch: Architecture, params: Params, near: NearStructure, x=None, *, dps
 def polish(arch: Architecture, params: Params, x, y, *, dps: int = 50):
     """Newton-refine a near-critical network to a critical point at ``dps``, keeping its structure.
 
-    The exact structure (:func:`proofs_check.structure.detect`) is undone, the narrow network is
+    The exact structure (:func:`proofs_check.landscape.structure.detect`) is undone, the narrow network is
     refined by :func:`numerics.training.polish.newton_gradient` (gradient in mpmath, step in
     float64) and the change is lifted back through the embeddings (:func:`structure.lift`, exact:
     the embeddings are affine), so replicated pairs stay replicated and dead units dead. Returns
@@ -261,7 +261,7 @@ def configure(parser) -> None:
 def prepare(args, net, data, dps: int):
     """(network to analyse, lines to print, JSON object) for a command with :func:`configure`'s flags."""
     # deferred: this module loads with every `semiflat` command; the file writer loads only when used
-    from numerics.files import NetworkFile, save_network
+    from numerics.io.network_file import NetworkFile, save_network
 
     try:
         R = mpmath.mpf(str(args.near))

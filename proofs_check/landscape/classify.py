@@ -5,19 +5,19 @@
 
 1. At ``dps`` digits: loss, exact gradient and Hessian from one evaluation of the point
    (:mod:`numerics.evaluation`), the eigen-decomposition with a proved error bound
-   (:mod:`proofs_check.refined_eigen`, docs/classification.md "Eigenvalues at scale") and inertia
-   with the zero tolerance of :mod:`proofs_check.eigen`, widened by that bound.
+   (:mod:`proofs_check.landscape.refined_eigen`, docs/classification.md "Eigenvalues at scale") and inertia
+   with the zero tolerance of :mod:`proofs_check.landscape.eigen`, widened by that bound.
 2. Zero squared loss (L <= 10^-dps * max(1, L at f = 0)) -> ``global-minimum`` only when an exact
-   zero of the residual is proved nearby (proofs_check.certify, Krawczyk); otherwise
+   zero of the residual is proved nearby (proofs_check.certified.certify, Krawczyk); otherwise
    ``undecided`` ("near-interpolating, no minimiser proved": an infimum 0 may not be attained).
    Its flat dimension is the affine set proved by the structure (T9).
 3. ReLU data on a kink -> ``undecided`` (the Hessian does not exist there, docs/invariants.md, I19).
 4. ||grad|| > 10^-(dps/2) * max(1, s) -> ``not-critical`` (with a certified descent along -grad).
-5. Otherwise the structure (:mod:`proofs_check.structure`) is undone step by step and each step is
-   decided by its theorem (:mod:`proofs_check.step_analysis`: T4a/T4b/T5/T6), the fully reduced
+5. Otherwise the structure (:mod:`proofs_check.landscape.structure`) is undone step by step and each step is
+   decided by its theorem (:mod:`proofs_check.landscape.step_analysis`: T4a/T4b/T5/T6), the fully reduced
    network by its own Hessian (+ T7/T8 for ReLU). B_j is treated as 0 only where it is forced
    (one outgoing weight); a B_j below the tolerance with H_{l+1} >= 2 gives ``undecided``.
-   Saddles are backed by an explicit descent direction (:mod:`proofs_check.descent`); minima with
+   Saddles are backed by an explicit descent direction (:mod:`proofs_check.landscape.descent`); minima with
    zero eigenvalues are accepted only when every zero eigenvalue is explained (Sylvester: wide
    inertia = narrow + sum of the steps) and the proved flat directions are checked numerically.
    ``semi-flat-minimum``: a minimum with a proved affine constant-loss set of dimension
@@ -40,13 +40,13 @@ from numerics.dataset import Dataset
 from numerics.evaluation import Evaluations, evaluate
 from numerics.precision import (criticality_tolerance, to_decimal_string, to_mp_array, tolerance, workdps,
                                 zero_eigenvalue_tolerance, zero_loss_band)
-from proofs_check import structure as st
-from proofs_check.certify import certify as certify_point
-from proofs_check.descent import best_combination, certify, quadratic_form
-from proofs_check.display import report_markdown
-from proofs_check.eigen import Inertia, spectral_scale
-from proofs_check.refined_eigen import bounded_inertia, refined_eigen
-from proofs_check.step_analysis import analyse_narrow, analyse_step
+from proofs_check.landscape import structure as st
+from proofs_check.certified.certify import certify as certify_point
+from proofs_check.landscape.descent import best_combination, certify, quadratic_form
+from proofs_check.reports.display import report_markdown
+from proofs_check.landscape.eigen import Inertia, spectral_scale
+from proofs_check.landscape.refined_eigen import bounded_inertia, refined_eigen
+from proofs_check.landscape.step_analysis import analyse_narrow, analyse_step
 from theory.activation_properties import applicability
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
@@ -172,7 +172,7 @@ def classify(arch: Architecture, params: Params, data, *, dps: int = 50, certify
         arch, params: the network (any numbers; read exactly at ``dps + GUARD`` digits).
         data: a Dataset or (x, y) with x n x d, y n x M.
         dps: working precision in significant digits.
-        certify: also try to prove the verdict with ball arithmetic (proofs_check.certify,
+        certify: also try to prove the verdict with ball arithmetic (proofs_check.certified.certify,
             docs/certified.md); a proof replaces the numerical verdict and carries a certificate.
             Zero-loss points are always certified or reported undecided (no proof, no global minimum).
     Returns:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.experiment.generalization import phi_float
-from proofs_check.atomic import atomic_path
+from numerics.io.atomic import atomic_path
 
 COLORS = {"tanh": "tab:red", "relu": "tab:blue", "sigmoid": "tab:green", "softplus": "tab:purple", "gelu": "tab:orange"}
 

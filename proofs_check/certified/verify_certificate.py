@@ -2,7 +2,7 @@
 
 Independent of the classifier's decisions (docs/certified.md "Verifying"): this module shares
 with it only the definitions of the network (numerics.balls, the ball forward pass and its
-derivatives) and of the embedding maps (proofs_check.structure.apply_step / lift and
+derivatives) and of the embedding maps (proofs_check.landscape.structure.apply_step / lift and
 step_analysis.pair_direction); its Krawczyk, Gershgorin and Rayleigh tests are its own. It
 accepts only when the digests match, every enclosure it recomputes passes its test, and the
 tests together imply the claimed verdict:
@@ -26,11 +26,11 @@ import mpmath
 import sympy
 from flint import arb, arb_mat, ctx, fmpq, fmpq_mat
 
-from numerics.ball_files import data_balls, digest, network_balls, network_strings
+from numerics.io.ball_files import data_balls, digest, network_balls, network_strings
 from numerics.ball_functions import SignUndecided, ball_precision
 from numerics.balls import evaluate, pre_activations, to_ball
-from proofs_check import structure as st
-from proofs_check.step_analysis import pair_direction
+from proofs_check.landscape import structure as st
+from proofs_check.landscape.step_analysis import pair_direction
 from theory.errors import InvalidInput, SemiflatError
 from theory.params import Params, outgoing_indices
 

@@ -1,6 +1,6 @@
 """`semiflat bench` section "training": the paper's task, ours vs baselines measured in the same run.
 
-Task (``docs/training.md``): 1-5-1 networks, 10 points from ``numerics.datasets.teacher_data``
+Task (``docs/training.md``): 1-5-1 networks, 10 points from ``numerics.teacher.teacher_data``
 (seeds 0..N-1, N = 1000; ``--quick``: 100), target squared error 1e-29 verified at 50 digits.
 
 - tanh: :func:`numerics.training.train_many` on all N data sets in one batched call (one core is
@@ -25,10 +25,10 @@ import mpmath
 import numpy as np
 
 from numerics.dataset import Dataset
-from numerics.datasets import teacher_data
+from numerics.teacher import teacher_data
 from numerics.training import train, train_many, verify
 from numerics.training import smooth
-from proofs_check.benchtable import BenchRow, RowTable, measured, peak_memory
+from proofs_check.bench.table import BenchRow, RowTable, measured, peak_memory
 from theory.architecture import Architecture
 from theory.params import unflatten
 

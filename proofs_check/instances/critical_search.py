@@ -5,7 +5,7 @@ for s = seed, seed + 1, ...: theta ~ N(0, 1) and x ~ U[-1, 1]^(n x d) (rng seede
 residual e is chosen in the left null space of the Jacobian, so grad L = J^T e = 0 exactly, with
 the per-unit matrix A_j of unit 0 in hidden layer 0 of the requested definiteness ("positive",
 "negative", "indefinite" or None for any); e is shrunk until the Hessian is positive definite
-(eigenvalues > tau of :mod:`proofs_check.eigen`). Returns (arch, params, Dataset, seed_used);
+(eigenvalues > tau of :mod:`proofs_check.landscape.eigen`). Returns (arch, params, Dataset, seed_used);
 calling again with ``seed=seed_used`` returns the same point at the first attempt.
 """
 
@@ -17,9 +17,9 @@ import numpy as np
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import strict_curvature_floor, to_mp_array, workdps
-from proofs_check.critical_points import left_null_space
-from proofs_check.eigen import definiteness, spectral_scale, symmetric_eigen
-from proofs_check.structure import unit_blocks
+from proofs_check.instances.critical_points import left_null_space
+from proofs_check.landscape.eigen import definiteness, spectral_scale, symmetric_eigen
+from proofs_check.landscape.structure import unit_blocks
 from theory.architecture import Architecture
 from theory.errors import NotConverged
 from theory.params import Params

@@ -5,11 +5,11 @@ proved verdict with its certificate (``semiflat verify`` re-checks it from scrat
 ``undecided`` with the reason. Steps:
 
 1. The network and the data are written as decimal strings (the canonical text of
-   numerics.files) and read back as balls; every proof is about those decimals.
+   numerics.io.network_file) and read back as balls; every proof is about those decimals.
 2. Zero loss: Krawczyk on a square subsystem of the residual r(theta) = 0 (D - nM coordinates
    fixed) proves an exact zero, so L attains its minimum 0 (T9): ``global-minimum``. Otherwise
    the point is only near-interpolating: no minimiser is proved.
-3. L > 0: the detected structure is undone (proofs_check.structure: dead ReLU units, replicated
+3. L > 0: the detected structure is undone (proofs_check.landscape.structure: dead ReLU units, replicated
    pairs); ReLU scaling orbits are cut by fixing one outgoing weight per unit (T8). The reduced
    centre is refined by Newton at the working precision; Krawczyk on the gradient proves a unique
    critical point in a box; Gershgorin on Q^T H(X) Q gives its inertia.
@@ -27,24 +27,24 @@ import numpy as np
 import mpmath
 from flint import arb, arb_mat, ctx
 
-from numerics.ball_files import data_balls, digest, network_balls
+from numerics.io.ball_files import data_balls, digest, network_balls
 from numerics.ball_functions import SignUndecided, ball_precision, bits_for
 from numerics.balls import evaluate, pre_activations, to_ball
 from numerics.precision import near_interpolation_band, newton_target, zero_loss_band
-from numerics.datafile import dataset_to_json
+from numerics.io.data_file import dataset_to_json
 from numerics.dataset import Dataset
-from numerics.files import network_to_json
+from numerics.io.network_file import network_to_json
 from numerics.precision import to_mp_array, workdps
-from proofs_check import relu_cell
-from proofs_check import structure as st
-from proofs_check.interval_proofs import (
+from proofs_check.certified import relu_cell
+from proofs_check.landscape import structure as st
+from proofs_check.certified.interval_proofs import (
     approximate_eigenvectors,
     certified_inertia,
     digits_of,
     krawczyk,
     rayleigh_upper,
 )
-from proofs_check.step_analysis import pair_direction
+from proofs_check.landscape.step_analysis import pair_direction
 from theory.embeddings._units import incoming
 from theory.params import Params, incoming_indices, outgoing_indices
 
@@ -282,7 +282,7 @@ def _certify_zero(arch, theta, x, y, digits, cert):
 def _certify_cell(arch, theta, data_obj, dps, cert, zero_loss):
     """One hidden layer, piecewise-linear phi: an exact stationary point of the cell's convex
     quadratic next to the input is a local minimum, an exact zero residual a global one
-    (proofs_check.relu_cell, docs/certified.md "ReLU cells")."""
+    (proofs_check.certified.relu_cell, docs/certified.md "ReLU cells")."""
     cp = relu_cell.stationary_point(arch, theta, data_obj["x"], data_obj["y"])
     if cp is None:
         return Certification(False, "undecided", "NK", reason="a datum lies exactly on a kink at the input point")

@@ -14,7 +14,7 @@ import numpy as np
 
 from numerics import batched, mlp
 from numerics.derivative_check import central_differences
-from proofs_check.benchtable import BenchRow, RowTable, peak_memory
+from proofs_check.bench.table import BenchRow, RowTable, peak_memory
 from theory import Architecture, Params
 
 TITLE = "evaluation"

@@ -23,7 +23,7 @@ k-th smallest diagonal entry; so every eigenvalue of H lies within ``err`` of th
 ``S`` and ``R`` are computed in ball arithmetic from the matrix given (its entries taken as
 exact), so ``err`` is an upper bound for that matrix, not an estimate. If the refinement does not
 reach the target within its iteration budget the decomposition falls back to ``mpmath.eigsy``
-(:func:`proofs_check.eigen.symmetric_eigen`) and says so (``method``).
+(:func:`proofs_check.landscape.eigen.symmetric_eigen`) and says so (``method``).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from flint import arb, arb_mat
 from numerics.ball_functions import ball_precision, bits_for
 from numerics.balls import to_ball
 from numerics.precision import GUARD, to_mpf, workdps
-from proofs_check.eigen import EigenDecomposition, Inertia, inertia, symmetric_eigen
+from proofs_check.landscape.eigen import EigenDecomposition, Inertia, inertia, symmetric_eigen
 
 MAX_ITERATIONS = 12
 KAPPA = 100.0

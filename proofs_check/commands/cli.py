@@ -28,7 +28,7 @@ from proofs_check.commands import (
     train,
     verify,
 )
-from proofs_check.options import VALUE_FIRST
+from proofs_check.commands.options import VALUE_FIRST
 from theory import __version__
 from theory.errors import SemiflatError
 

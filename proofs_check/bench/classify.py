@@ -1,9 +1,9 @@
 """`semiflat bench` section "classify": classification at scale (docs/classification.md "Eigenvalues at scale").
 
 Rows: ``classify`` and ``classify --certify`` of [1, H, 1] inactive-unit embeddings of a tanh
-[1, 5, 1] zero-error fit (the builders of :mod:`proofs_check.bench_certify`), D = 16 .. 301
+[1, 5, 1] zero-error fit (the builders of :mod:`proofs_check.bench.certify`), D = 16 .. 301
 (target <= 30 s at D = 301). Baseline: the same classification with ``mpmath.eigsy`` on the whole
-Hessian instead of the refined decomposition (:mod:`proofs_check.refined_eigen`): the time of
+Hessian instead of the refined decomposition (:mod:`proofs_check.landscape.refined_eigen`): the time of
 classify minus its refined decomposition plus eigsy of the same Hessian, measured where eigsy
 finishes in reasonable time (D <= 91) and extrapolated by its measured O(D^3) beyond.
 """
@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import mlp
-from proofs_check.bench_certify import DPS, _eigsy_seconds, _embedded, _time, _zero_fit
-from proofs_check.benchtable import BenchRow, RowTable, peak_memory
-from proofs_check.classify import classify
-from proofs_check.refined_eigen import refined_eigen
+from proofs_check.bench.certify import DPS, _eigsy_seconds, _embedded, _time, _zero_fit
+from proofs_check.bench.table import BenchRow, RowTable, peak_memory
+from proofs_check.landscape.classify import classify
+from proofs_check.landscape.refined_eigen import refined_eigen
 
 TITLE = "classify"
 EIGSY_LIMIT = 91
@@ -53,7 +53,7 @@ def bench(quick: bool) -> list[RowTable]:
                              f"classify with mpmath.eigsy ({how})", base, peak_mib=mem["mib"], **goal))
         rows.append(BenchRow(f"[1, {H}, 1] (D = {D}): the D x D eigen-decomposition", refined, "s",
                              f"mpmath.eigsy ({how})", eigsy, detail=eig.method, peak_mib=mem["mib"]))
-    notes = ("classify = proofs_check.classify.classify at dps 50: one evaluation of the point, the "
+    notes = ("classify = proofs_check.landscape.classify.classify at dps 50: one evaluation of the point, the "
              "refined eigen-decomposition (float64 guidance, arb_mat refinement, proved error bound), "
              "structure, steps, certificate of the zero of the residual",)
     return [RowTable("classification at scale", tuple(rows), notes)]

@@ -19,8 +19,8 @@ the next layer (delta^(l+1) in docs/network.md):
     g_alpha(w~0) = sum_i delta_i phi(w~0 . h~_i)                   (H_{l+1})
 
 so that K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]] (theorem T4) and B_j = C(w~_j)^T.
-A_j, B_j (:func:`proofs_check.structure.unit_blocks`), C and g_alpha (the gradient of v_new at
-alpha_{w~0}(theta), theorem T3; :func:`proofs_check.structure.candidate_blocks`) are computed in
+A_j, B_j (:func:`proofs_check.landscape.structure.unit_blocks`), C and g_alpha (the gradient of v_new at
+alpha_{w~0}(theta), theorem T3; :func:`proofs_check.landscape.structure.candidate_blocks`) are computed in
 one place.
 """
 

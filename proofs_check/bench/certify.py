@@ -28,10 +28,10 @@ from numerics.ball_functions import ball_precision, bits_for
 from numerics.balls import evaluate
 from numerics.dataset import Dataset
 from numerics.precision import workdps
-from proofs_check.benchtable import BenchRow, RowTable, peak_memory
-from proofs_check.certify import certify
-from proofs_check.critical_search import find_strict_minimum
-from proofs_check.interval_proofs import certified_inertia
+from proofs_check.bench.table import BenchRow, RowTable, peak_memory
+from proofs_check.certified.certify import certify
+from proofs_check.instances.critical_search import find_strict_minimum
+from proofs_check.certified.interval_proofs import certified_inertia
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit
 from theory.params import Params
@@ -143,7 +143,7 @@ def bench(quick: bool) -> list[RowTable]:
     rows.append(BenchRow(f"certified inertia {n} x {n} at dps 50", ours, "s", f"mpmath.eigsy, D^3 from {m}", base,
                          detail=f"{proof.negative} neg, {proof.positive} pos, {proof.undecided} undecided",
                          peak_mib=mem["mib"], **_goal(60.0, quick)))
-    notes.append("certify = proofs_check.certify.certify (ball arithmetic, Krawczyk, Gershgorin); the "
+    notes.append("certify = proofs_check.certified.certify.certify (ball arithmetic, Krawczyk, Gershgorin); the "
                  "numerical classifier additionally runs mpmath.eigsy on the whole Hessian")
     notes.append("measured while other jobs share the cores: compare the ratios")
     return [RowTable("certified verdicts and high precision at scale", tuple(rows), tuple(notes))]

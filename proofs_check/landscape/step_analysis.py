@@ -26,9 +26,9 @@ import numpy as np
 from numerics import mlp
 from numerics.evaluation import Evaluations
 from numerics.precision import workdps, zero_eigenvalue_tolerance
-from proofs_check.eigen import Inertia, inertia, spectral_scale, symmetric_eigen, top_singular
-from proofs_check.refined_eigen import bounded_inertia, refined_eigen
-from proofs_check.structure import (
+from proofs_check.landscape.eigen import Inertia, inertia, spectral_scale, symmetric_eigen, top_singular
+from proofs_check.landscape.refined_eigen import bounded_inertia, refined_eigen
+from proofs_check.landscape.structure import (
     UnitBlocks,
     _layer_data,
     candidate_blocks_at,

@@ -1,6 +1,6 @@
 """Networks, data and boxes as balls read from their decimal strings (docs/certified.md "Balls").
 
-A network object (``semiflat.network/1`` JSON, numerics.files) and a data object
+A network object (``semiflat.network/1`` JSON, numerics.io.network_file) and a data object
 ``{"x": [[...]], "y": [[...]]}`` hold decimal strings; here each becomes a ball around its decimal
 (exact when the decimal is exact in binary). Shapes are validated by ``theory`` (Architecture,
 Params.build); any defect raises InvalidInput.

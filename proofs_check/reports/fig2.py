@@ -24,10 +24,11 @@ from numerics.experiment.perturbation import rho_of
 from numerics.experiment.results import COLUMNS, build_results
 from numerics.experiment.runner import RunOutcome
 from numerics.experiment.sensitivity import sensitivity
-from numerics.files import save_network
+from numerics.io.network_file import save_network
 from numerics.precision import workdps
-from proofs_check import fig2_figures, fig2_sections
-from proofs_check.atomic import write_atomic
+from proofs_check.reports import fig2_figures
+from proofs_check.reports import fig2_sections
+from numerics.io.atomic import write_atomic
 from theory.architecture import Architecture
 from theory.params import Params
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 
-from numerics.datafile import (
+from numerics.io.data_file import (
     JsonNumber,
     dataset_from_json,
     dataset_to_json,

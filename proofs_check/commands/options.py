@@ -1,7 +1,7 @@
 """Typed command-line values shared by every command (docs/contract.md, "Bad input").
 
 Each function here is an ``argparse`` ``type=``: it reads one option's text with the one decimal
-rule of :func:`numerics.datafile.decimal_text` (ASCII digits only, finite, at most
+rule of :func:`numerics.io.data_file.decimal_text` (ASCII digits only, finite, at most
 :data:`numerics.limits.MAX_NUMBER_CHARS` characters and an exponent of at most
 :data:`numerics.limits.MAX_EXPONENT`), checks the documented range, and otherwise raises
 ``argparse.ArgumentTypeError``, which the CLI prints as one line with exit code 2. Output paths
@@ -70,7 +70,7 @@ def real(low: float | None = None, high: float | None = None, *, open_low: bool 
 def decimal(text: str) -> str:
     """An ``argparse`` type: a finite ASCII decimal, kept as its exact text (read later at dps)."""
     # deferred: this module loads with every `semiflat` command; the file reader loads only when used
-    from numerics.datafile import decimal_text
+    from numerics.io.data_file import decimal_text
 
     try:
         return decimal_text(text)

@@ -2,7 +2,7 @@
 
 ``CriticalPointReport._repr_markdown_`` shows the verdict and its theorem, the inertia, the
 gradient norm, the evidence as a table, and the spectrum figure of
-:mod:`proofs_check.spectrum_figure` embedded as a PNG. ``CheckResult._repr_markdown_`` shows the
+:mod:`proofs_check.reports.spectrum_figure` embedded as a PNG. ``CheckResult._repr_markdown_`` shows the
 theorem, whether it passed, the method and the evidence table. Numbers are printed with
 ``mpmath.nstr``; the objects' ``to_json`` keep full precision.
 """
@@ -13,7 +13,7 @@ import base64
 
 import mpmath
 
-from proofs_check.spectrum_figure import spectrum_png
+from proofs_check.reports.spectrum_figure import spectrum_png
 from theory.display import table_cell
 
 

@@ -3,8 +3,7 @@
 Use them to write your own property tests (docs/properties.md has three complete ones)::
 
     from hypothesis import given
-    from proofs_check import strategies as sf
-
+    from proofs_check.instances import strategies as sf
     @given(sf.networks(), sf.lambdas())
     def test_replication_preserves_the_function(net, lam):
         arch, params = net
@@ -14,7 +13,7 @@ Every strategy draws plain float64 numbers (bounded, no NaN/inf/subnormals) unle
 otherwise, so examples shrink towards simple values (zeros, width 1, two weight layers).
 ``mp_reals`` and ``params(..., dtype="mpf", dps=D)`` draw numbers with D significant digits
 instead. ``critical_points`` builds exact critical points with non-zero loss by the null-space
-method (:mod:`proofs_check.critical_points`, docs/invariants.md) and returns mpf parameters, like
+method (:mod:`proofs_check.instances.critical_points`, docs/invariants.md) and returns mpf parameters, like
 its data. Activation constants and :func:`activations` follow the registry of
 :mod:`theory.activations`, so activations added there are drawn too.
 """
@@ -29,7 +28,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics.dataset import Dataset
-from proofs_check.critical_points import exact_critical_point, min_samples
+from proofs_check.instances.critical_points import exact_critical_point, min_samples
 from numerics.precision import to_mp_params, workdps
 from theory.activations import ACTIVATION_NAMES, PAPER_ACTIVATION_NAMES, get_activation
 from theory.architecture import Architecture

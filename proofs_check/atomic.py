@@ -1,5 +1,0 @@
-"""Atomic file output for the CLI (the implementation lives in :mod:`numerics.atomic`)."""
-
-from numerics.atomic import atomic_path, write_atomic
-
-__all__ = ["atomic_path", "write_atomic"]

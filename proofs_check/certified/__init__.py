@@ -1,0 +1,1 @@
+"""Certified verdicts: the certifier, the interval tests and the independent certificate verifier (docs/certified.md)."""
