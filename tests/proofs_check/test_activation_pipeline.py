@@ -9,33 +9,16 @@ the default suite; every built-in and a user expression run under ``-m slow``.""
 import json
 
 import mpmath
-import numpy as np
 import pytest
 
 from proofs_check.commands.cli import main
 from theory.activation_properties import applicability
 from theory.activations import ACTIVATION_NAMES, get_activation
-from theory.architecture import Architecture
 from theory.network import forward, loss
-from theory.params import Params
+from support.network_json import read_by_hand
 
 USER_SMOOTH = "expr:x*tanh(log(1+exp(x)))"
 USER_REFUSED = 'expr:__import__("os").system("true")'
-
-
-def _from_file(path):
-    obj = json.loads(path.read_text())
-    a = obj["architecture"]
-    arch = Architecture(tuple(a["widths"]), a["activation"], a.get("bias", True))
-    with mpmath.workdps(60):
-        vec = []
-        for l, w in enumerate(obj["parameters"]["W"]):
-            vec += [mpmath.mpf(v) for row in w for v in row]
-            vec += [mpmath.mpf(v) for v in obj["parameters"]["b"][l]]
-        params = Params.from_vector(arch, np.array(vec, dtype=object))
-        x = np.array([[mpmath.mpf(v) for v in row] for row in obj["data"]["x"]], dtype=object)
-        y = np.array([[mpmath.mpf(v) for v in row] for row in obj["data"]["y"]], dtype=object)
-    return arch, params, x, y
 
 
 def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit"):
@@ -43,13 +26,13 @@ def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit"):
     net, wide = tmp_path / "net.json", tmp_path / "wide.json"
     assert main(["train", "--teacher", "tanh", "--n", n, "--noise", "0.1", "--seed", "5", "--activation",
                  activation, "--hidden", "2", "--target-loss", "1e-60", "--out", str(net)]) == 0
-    arch, params, x, y = _from_file(net)
+    arch, params, x, y = read_by_hand(net)[:4]
     assert arch.activation == get_activation(activation).name  # the name round-trips through the file
     with mpmath.workdps(60):
         assert 2 * loss(arch, params, x, y) < mpmath.mpf("1e-29")
     assert main(["embed", str(net), "--method", "inactive-unit", "--layer", "0", "--seed", "1",
                  "--out", str(wide)]) == 0
-    warch, wparams, wx, _ = _from_file(wide)
+    warch, wparams, wx, _ = read_by_hand(wide)[:4]
     with mpmath.workdps(60):
         gap = max(abs(a - b) for a, b in zip(forward(warch, wparams, wx).reshape(-1), forward(arch, params, x).reshape(-1)))
         assert gap < mpmath.mpf(10) ** -45

@@ -20,19 +20,12 @@ from proofs_check.commands.cli import main
 from theory.architecture import Architecture
 from theory.network import forward, loss
 from theory.params import Params
+from support.network_json import read_by_hand
 
 
 def _sse_from_file(path):
-    obj = json.loads(path.read_text())
-    arch = Architecture(tuple(obj["architecture"]["widths"]), obj["architecture"]["activation"])
+    arch, params, x, y, obj = read_by_hand(path)
     with mpmath.workdps(60):
-        vec = []
-        for l, w in enumerate(obj["parameters"]["W"]):
-            vec += [mpmath.mpf(v) for row in w for v in row]
-            vec += [mpmath.mpf(v) for v in obj["parameters"]["b"][l]]
-        params = Params.from_vector(arch, np.array(vec, dtype=object))
-        x = np.array([[mpmath.mpf(v) for v in row] for row in obj["data"]["x"]], dtype=object)
-        y = np.array([[mpmath.mpf(v) for v in row] for row in obj["data"]["y"]], dtype=object)
         return 2 * loss(arch, params, x, y), obj
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, settings, strategies as st
 from numerics import mlp
 from numerics.precision import to_mp_params, tolerance, workdps
 from proofs_check.instances import strategies as sf
+from proofs_check.invariants.base import output_scale
 from proofs_check.instances.critical_points import min_kink_distance
 from theory.activations import EXAMPLES
 from theory.embeddings import replicate, replication_map, split
@@ -17,17 +18,6 @@ from numerics.precision import to_mp_array
 
 DPS = 30
 NETS = sf.networks(activations=EXAMPLES, max_width=2, max_layers=3, scale=1.0)
-
-
-def _scale(params, x):
-    s = 1 + max(abs(float(v)) for v in np.asarray(x, dtype=object).reshape(-1))
-    for l, w in enumerate(params.W):
-        rows = np.abs(np.asarray(w, dtype=float)).sum(axis=1)
-        if params.b is not None:
-            rows = rows + np.abs(np.asarray(params.b[l], dtype=float))
-        s *= 1 + float(rows.max())
-    return s
-
 
 @settings(max_examples=6)
 @given(net=NETS, data=st.data())
@@ -40,7 +30,7 @@ def test_chains_of_embeddings_preserve_the_function_for_every_activation(net, da
         wide_arch, wide = sf.apply_steps(arch, narrow, chain)
         f, g = mlp.forward(arch, narrow, x, dps=DPS), mlp.forward(wide_arch, wide, x, dps=DPS)
         err = max(abs(a - b) for a, b in zip(f.reshape(-1), g.reshape(-1)))
-        scale = _scale(wide, x)
+        scale = output_scale(wide, x)
         # the activations grow at most like exp: a bound on |phi| along the way enters the scale
         assert err <= tolerance(DPS, scale ** 3 * (1 + max(abs(v) for v in f.reshape(-1))), lost_digits=2)
 
@@ -65,7 +55,7 @@ def test_replication_gradient_congruence_for_every_activation(net, data, lam):
         pulled = T.T @ gw
         err = max(abs(a - b) for a, b in zip(pulled[: len(g)], g))
         rest = max((abs(v) for v in pulled[len(g):]), default=mpmath.mpf(0))
-        bound = tolerance(DPS, (1 + max(abs(v) for v in g)) * _scale(wide, d.x) ** 3, lost_digits=3)
+        bound = tolerance(DPS, (1 + max(abs(v) for v in g)) * output_scale(wide, d.x) ** 3, lost_digits=3)
     assert err <= bound and rest <= bound
 
 
@@ -82,7 +72,7 @@ def test_negative_control_a_wrong_split_changes_the_function(net, data):
         xs = to_mp_array(x)
         u = xs @ p.W[0][0] + (p.b[0][0] if arch.bias else 0)
         predicted = np.array([[p.W[1][q, 0] * arch.phi(ui) / 4 for q in range(arch.output_dim)] for ui in u])
-        tol = tolerance(DPS, _scale(wide, x) ** 3, lost_digits=2)
+        tol = tolerance(DPS, output_scale(wide, x) ** 3, lost_digits=2)
         assert max(abs(v) for v in (change - predicted).reshape(-1)) <= tol
         if max(abs(v) for v in predicted.reshape(-1)) > 10 ** 6 * tol:
             assert max(abs(v) for v in change.reshape(-1)) > tol  # the I1 assertion above would fail
