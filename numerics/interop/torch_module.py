@@ -163,7 +163,7 @@ def layers_from_module(module, source: str = "nn.Sequential") -> Layers:
                                  "a linear output layer (drop it, or put it in the loss)")
     names = {name for _, _, name in acts}
     if len(names) > 1:
-        (i, ci, ni), (j, cj, nj) = acts[0], next(a for a in acts if a[2] != acts[0][2])
+        (i, ci, _), (j, cj, _) = acts[0], next(a for a in acts if a[2] != acts[0][2])
         raise UnsupportedNetwork(f"layer {j} ({cj}) differs from layer {i} ({ci}): semiflat networks use one "
                                  "activation in every hidden layer")
     if any(b is None for b in bs) and not all(b is None for b in bs):

@@ -56,7 +56,7 @@ def _embed(inst, rng, dps):
 def _case(ledger, inst, rng, dps, full_row_rank_expected):
     tag = f"{inst.label}"
     narrow = evaluate(inst.arch, inst.params, inst.x, inst.y, dps)
-    g0, H0 = narrow.gradient, narrow.hessian
+    H0 = narrow.hessian
     J0 = mlp.jacobian(inst.arch, inst.params, inst.x, dps=dps)
     wide, wp, ws = _embed(inst, rng, dps)
     at = evaluate(wide, wp, inst.x, inst.y, dps)

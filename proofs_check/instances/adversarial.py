@@ -29,7 +29,6 @@ from numerics.precision import newton_target, workdps
 from theory.architecture import Architecture
 from theory.embeddings.inactive_unit import add_inactive_unit
 from theory.embeddings.replication import replicate
-from theory.embeddings.inactive_unit import add_inactive_unit
 from theory.params import Params
 
 GUARD_DIGITS = 30

@@ -18,7 +18,6 @@ import mpmath
 import numpy as np
 
 from numerics.dataset import Dataset
-from proofs_check.landscape.eigen import max_abs  # noqa: F401  (the invariants' magnitude helper)
 from theory.activations import PAPER_ACTIVATION_NAMES, get_activation
 from theory.architecture import Architecture
 from theory.params import Params
@@ -166,7 +165,6 @@ class Invariant:
 
 
 # --- magnitudes for tolerances (tolerances themselves come from numerics.precision) ---------------
-# max_abs (max |entry|) is proofs_check.landscape.eigen.max_abs, imported above.
 
 
 def total(*arrays):

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.instances import strategies as sf
-from proofs_check.invariants.base import Case, Example, Invariant, has_dead_zone, max_abs, require, total
+from proofs_check.landscape.eigen import max_abs
+from proofs_check.invariants.base import Case, Example, Invariant, has_dead_zone, require, total
 from proofs_check.invariants.function import unit_embeddings
 from proofs_check.landscape.structure import candidate_blocks
 from theory.network import hidden_values

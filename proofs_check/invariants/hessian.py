@@ -17,8 +17,9 @@ from numerics import mlp
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.instances.critical_points import min_kink_distance
+from proofs_check.landscape.eigen import max_abs
 from proofs_check.invariants.base import (Case, Example, Invariant, capped, has_dead_zone, is_piecewise_linear,
-                                          is_smooth, max_abs, require, total)
+                                          is_smooth, require, total)
 from proofs_check.invariants.function import dead_unit, dead_units, unit_embeddings
 from proofs_check.invariants.gradient import critical_bound, critical_units
 from proofs_check.landscape.structure import candidate_block_C, unit_blocks

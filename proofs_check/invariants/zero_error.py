@@ -12,7 +12,8 @@ from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.instances import strategies as sf
-from proofs_check.invariants.base import Case, Example, Invariant, capped, has_dead_zone, max_abs, require, total
+from proofs_check.landscape.eigen import max_abs
+from proofs_check.invariants.base import Case, Example, Invariant, capped, has_dead_zone, require, total
 from proofs_check.invariants.function import dead_unit, dead_units
 from proofs_check.invariants.hessian import HESSIAN_WIDTH
 from theory.network import hidden_values

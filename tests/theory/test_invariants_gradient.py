@@ -21,7 +21,8 @@ from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
 from proofs_check.instances.critical_points import exact_critical_point
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import gradient as inv
-from proofs_check.invariants.base import max_abs, total as gscale
+from proofs_check.invariants.base import total as gscale
+from proofs_check.landscape.eigen import max_abs
 from theory.architecture import Architecture
 from theory.embeddings import (add_inactive_propagation, add_inactive_unit, replicate,
                                replication_map, split)
