@@ -79,6 +79,17 @@ def applicability_text(name: str) -> str:
     return "\n".join(lines)
 
 
+def not_run_text(activation: str) -> str:
+    """The activation-parametrised checks that ``check --activation`` leaves out for ``activation``,
+    one line each with the reason (:func:`proofs_check.checks.registry.not_applicable`), or ""."""
+    # deferred: `semiflat --help` imports every command module; the checks load only for `check`
+    from proofs_check.checks.registry import ACTIVATION_CHECKS, not_applicable
+
+    reasons = [not_applicable(k, activation) for k in ACTIVATION_CHECKS]
+    lines = [f"  {why}" for why in reasons if why]
+    return f"not run for {activation} (statement does not hold):\n" + "\n".join(lines) if lines else ""
+
+
 def run(args) -> int:
     """Run the selected theorem checks and print them as a table or JSON; exit code 0 if every check
     passed, 1 if one failed, 2 (``UsageError``) for an unknown id or a ``--dps`` below 20.
@@ -115,6 +126,9 @@ def run(args) -> int:
     else:
         if activation is not None:
             print(applicability_text(activation) + "\n")
+            skipped = not_run_text(activation) if only is None else ""
+            if skipped:
+                print(skipped + "\n")
         print(render(results, args.verbose))
         passed = sum(r.passed for r in results)
         print(f"\n{passed}/{len(results)} checks passed in {time.perf_counter() - start:.1f} s "

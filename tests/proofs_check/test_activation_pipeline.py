@@ -3,14 +3,18 @@
 Oracles: the trained and the embedded files' squared error recomputed at 60 digits from the
 files alone (theory.network.loss on the stored decimal strings, no semiflat numerics), the
 function identity of the embedding on the stored data, and the applicability line of
-``classify`` against the activation's properties. One representative (leaky_relu:0.1) runs in
-the default suite; every built-in and a user expression run under ``-m slow``."""
+``classify`` against the activation's properties, and the selection ``check --activation`` runs
+against the statements that hold for the activation (theory.activation_properties): every
+check whose statement holds runs and passes, every other one is named with the reason. One
+representative (leaky_relu:0.1, ``check --only T3d`` to stay fast) runs in the default suite;
+every built-in and a user expression run the whole selection under ``-m slow``."""
 
 import json
 
 import mpmath
 import pytest
 
+from proofs_check.checks.registry import ACTIVATION_CHECKS, CHECKS
 from proofs_check.commands.cli import main
 from theory.activation_properties import applicability
 from theory.activations import ACTIVATION_NAMES, get_activation
@@ -21,7 +25,26 @@ USER_SMOOTH = "expr:x*tanh(log(1+exp(x)))"
 USER_REFUSED = 'expr:__import__("os").system("true")'
 
 
-def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit"):
+def _check_selection(activation, capsys):
+    """``check --activation`` without ``--only``: exit 0, a passing row for each check whose
+    statement holds for the activation, and the reason for each one left out."""
+    capsys.readouterr()
+    assert main(["check", "--quick", "--activation", activation, "--dps", "24"]) == 0
+    out = capsys.readouterr().out
+    # table rows: "T4b  statement ...  method  evidence ...  pass  3/6  2.4" (the statement lists are indented)
+    rows = {line.split()[0]: line.split()[-3] for line in out.splitlines()
+            if line[:1].strip() and line.split()[0] in CHECKS and len(line.split()) > 5}
+    holds = {key: (ok, why) for key, ok, why in applicability(get_activation(activation).properties)}
+    for key in ACTIVATION_CHECKS:
+        statement = getattr(CHECKS[key], "APPLIES", None)
+        if statement is None or holds[statement][0]:
+            assert rows.get(key) == "pass", (key, rows)
+        else:
+            assert key not in rows
+            assert f"{key} needs statement {statement}, which does not hold" in out and holds[statement][1] in out
+
+
+def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit", whole_selection=False):
     n = "2" if activation == "identity" else "3"
     net, wide = tmp_path / "net.json", tmp_path / "wide.json"
     assert main(["train", "--teacher", "tanh", "--n", n, "--noise", "0.1", "--seed", "5", "--activation",
@@ -46,7 +69,10 @@ def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit"):
     assert main(["derive", "--embedding", derive_group, "--activation", activation, "--out",
                  str(tmp_path / "d.md")]) == 0
     assert " 0 failed," in (tmp_path / "d.md").read_text()  # every claim that applies is proved
-    assert main(["check", "--quick", "--activation", activation, "--only", "T3d", "--dps", "24"]) == 0
+    if whole_selection:
+        _check_selection(activation, capsys)
+    else:
+        assert main(["check", "--quick", "--activation", activation, "--only", "T3d", "--dps", "24"]) == 0
     return report
 
 
@@ -61,7 +87,7 @@ def test_pipeline_leaky_relu(tmp_path, capsys):
 @pytest.mark.slow
 @pytest.mark.parametrize("activation", ACTIVATION_NAMES + ("leaky_relu:0.1", "poly:0,1,0.5", USER_SMOOTH))
 def test_pipeline_every_activation(tmp_path, capsys, activation):
-    _pipeline(tmp_path, activation, capsys, derive_group="all")
+    _pipeline(tmp_path, activation, capsys, derive_group="all", whole_selection=True)
 
 
 HOSTILE = [USER_REFUSED, "expr:x.__class__", "expr:lambda: 1", "expr:x**99999999", "expr:" + "(" * 40 + "x" + ")" * 40,
