@@ -124,6 +124,22 @@ def second_difference_step(dps: int):
     return mpmath.mpf(10) ** (-(int(dps) // 4))
 
 
+def difference_dps(dps: int, step, order: int = 2) -> int:
+    """The digits at which to compute the values of a difference quotient of ``order`` with step
+    ``step`` (``[f(s) - f(0)] / s^order``) so that the quotient keeps ``dps`` digits:
+    ``dps + order * ceil(-log10 |step|)`` (docs/precision.md "finite differences"). Dividing a
+    difference of values by ``s^order`` multiplies their rounding error by ``s^-order``; a step
+    that a truncation bound makes small (a check whose step shrinks with a large Hessian scale)
+    then keeps its digits instead of measuring rounding.
+
+    >>> difference_dps(24, mpmath.mpf("6e-14")), difference_dps(24, 1)
+    (52, 24)
+    """
+    with workdps(dps):
+        lost = int(mpmath.ceil(-mpmath.log10(abs(mpmath.mpf(step)))))
+    return int(dps) + int(order) * max(lost, 0)
+
+
 def second_difference_tolerance(dps: int, scale):
     """How far a central second difference with :func:`second_difference_step` may lie from the
     exact second derivative of magnitude ``scale``: ``tolerance(dps, scale, dps // 2 + 2)``, the

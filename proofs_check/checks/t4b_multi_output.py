@@ -10,6 +10,20 @@ gamma_lambda(theta*) is a strict saddle even when theta* is a strict minimum. Al
 (the plain statement's -sigma_max(B_j) is the case A_j = 0 (ReLU) or lambda in {0, 1}; for smooth
 activations the A_j term must be kept). Evidence: narrow vs wide negative counts, lambda_min,
 and the quotient at s and s/2 with its Richardson extrapolation against the prediction.
+
+The premise B_j != 0 is a property of the instance, so the instance search demands it (the
+smallest B_j kept clears the zero band ``structural_zero_band`` of the Hessian), and it can fail
+for a reason of the activation:
+
+- phi affine (identity, slope a): every signal is delta_i = a^k P^T e_i with P = W_J ... W_(l+2)
+  the product of the later weight matrices, so B_j = a^(k+1) P^T E with E = sum_i e_i h~_i^T, the
+  same matrix for every unit of the layer, and the gradient of the layer's incoming weights is
+  a^(k+1) (P W_(l+1))^T E. At a critical point (P W_(l+1))^T E = 0, hence E = 0 and B_j = 0
+  whenever P W_(l+1) (M x H_l) has rank M, which is generic when H_l >= M: the split layer is
+  made narrower than the output ([2, 1, 2], [2, 1, 2, 2]; M = 1 never works).
+- a piecewise activation with a linear piece (elu, selu on z > 0): a critical point can carry its
+  residual only on the data where the whole layer is on that piece, and there the same argument
+  gives B_j = 0; such a seed is skipped and named in the evidence.
 """
 
 from __future__ import annotations
@@ -18,13 +32,14 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import to_mp_array, workdps, zero_eigenvalue_tolerance
+from numerics.precision import difference_dps, structural_zero_band, to_mp_array, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape import eigen
 from proofs_check.checks import _deep
 from proofs_check.checks._instances import designed_minimum, strict_minimum
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
+from proofs_check.landscape.structure import unit_blocks
 from theory.activations import get_activation
 from theory.errors import NotConverged
 from theory.params import Params
@@ -38,15 +53,72 @@ CLAIMS = ("replication.hessian", "replication.saddle_direction")
 TAMPERS = ("single-output",)
 CASES_FULL = (((2, 2, 2), "tanh", 0, 0), ((2, 2, 2, 1), "tanh", 0, 1))
 CASES_QUICK = CASES_FULL[:1]
+AFFINE_CASES = {(2, 2, 2): ((2, 1, 2), 0, 0), (2, 2, 2, 1): ((2, 1, 2, 2), 0, 0)}
+"""For an affine phi: the same depths with the split layer narrower than the output (module docstring)."""
+PREMISE_TRIES = 10
+"""Seeds tried for an instance with B_j clearly non-zero before the check gives up."""
 LAM_FULL = ("-0.5", "0", "0.3", "0.5", "1", "1.7")
 LAM_QUICK = ("0", "0.5", "1.7")
 STEP = mpmath.mpf("1e-3")
 """Relative step: s = STEP |prediction| / (1 + max|H|), so the O(s) error is about STEP relative."""
 
 
-def _quotient(pb, theta, zeta, eta, s, inst, L0, dps):
-    vec = pb.T @ np.concatenate([theta, s * zeta, s * eta])
-    return (mlp.loss(pb.wide_arch, Params.from_vector(pb.wide_arch, vec), inst.x, inst.y, dps=dps) - L0) / (s * s)
+def quotients(pb, theta, zeta, eta, s, inst, dps):
+    """[L(s') - L(0)] / s'^2 for s' = s and s / 2, with L(t) the wide loss at T_lambda(theta, t zeta,
+    t eta); the values are computed at ``difference_dps(dps, s / 2)`` digits, so the quotients keep
+    ``dps`` digits however small the step (docs/precision.md "finite differences")."""
+    digits = difference_dps(dps, s / 2)
+    with workdps(digits):
+        def loss_at(t):
+            vec = pb.T @ np.concatenate([theta, t * zeta, t * eta])
+            return mlp.loss(pb.wide_arch, Params.from_vector(pb.wide_arch, vec), inst.x, inst.y, dps=digits)
+
+        L0 = loss_at(0)
+        return [(loss_at(t) - L0) / (t * t) for t in (s, s / 2)]
+
+
+def is_affine(activation: str) -> bool:
+    """phi is affine on the whole line: smooth and piecewise linear (identity, docs/activations.md)."""
+    props = get_activation(activation).properties
+    return props.smooth and props.piecewise_linear
+
+
+def _candidate(widths, act, seed, layer, unit, dps, strict):
+    """A strict minimum at the first seed >= ``seed`` where ``strict`` (raises NotConverged when
+    the search finds none), else the exact critical point there."""
+    if strict:
+        if get_activation(act).properties.positively_homogeneous:
+            raise NotConverged("positively homogeneous: (c v, w~ / c) is flat, no strict minimum exists")
+        tries = {} if act == DEFAULT_ACTIVATION else {"tries": 4}
+        return strict_minimum(widths, act, seed=seed, dps=dps, layer=layer, unit=unit, **tries)
+    # any critical point: the congruence still adds the negative directions of K_lambda to the
+    # narrow ones (a piecewise-linear net with units on both pieces)
+    return _deep.critical(widths, act, seed=seed, dps=dps)
+
+
+def premise_instance(widths, act: str, layer: int, unit: int, config: CheckConfig, ledger: Ledger):
+    """The T4b test point: a strict minimum where the search finds one, else an exact critical
+    point, at the first seed >= ``config.seed`` where the premise holds: sigma_max(B_j) of
+    (``layer``, ``unit``) above ``structural_zero_band(dps, max|H|)`` (module docstring). The
+    seeds skipped for B_j = 0 are noted in ``ledger``; NotConverged after PREMISE_TRIES of them."""
+    dps, seed, strict = config.dps, config.seed, True
+    for _ in range(PREMISE_TRIES):
+        try:
+            inst = _candidate(widths, act, seed, layer, unit, dps, strict)
+        except NotConverged as exc:
+            ledger.note(f"{list(widths)}: no strict minimum used", f"{exc}; a critical point instead")
+            strict = False
+            inst = _candidate(widths, act, seed, layer, unit, dps, strict)
+        B = unit_blocks(inst.arch, inst.params, inst.x, inst.y, layer, unit, dps).B
+        H = mlp.hessian(inst.arch, inst.params, inst.x, inst.y, dps=dps)
+        with workdps(dps):
+            sigma, floor = eigen.top_singular(B)[0], structural_zero_band(dps, eigen.max_abs(H))
+        if sigma > floor:
+            return inst
+        ledger.note(f"{list(widths)}: seed {inst.seed} skipped",
+                    f"B_j = 0 there (sigma_max {fmt(sigma)} <= zero band {fmt(floor)}): the premise of T4b fails")
+        seed = inst.seed + 1
+    raise NotConverged(f"no instance with B_j != 0 for {list(widths)} {act} in {PREMISE_TRIES} seeds from {config.seed}")
 
 
 def check(config: CheckConfig) -> CheckResult:
@@ -68,16 +140,12 @@ def check(config: CheckConfig) -> CheckResult:
             else:
                 inst = designed_minimum(widths, act, seed=config.seed, dps=dps, want_A="positive")
         else:
-            try:
-                if get_activation(act).properties.positively_homogeneous:
-                    raise NotConverged("positively homogeneous: (c v, w~ / c) is flat, no strict minimum exists")
-                tries = {} if act == DEFAULT_ACTIVATION else {"tries": 4}
-                inst = strict_minimum(widths, act, seed=config.seed, dps=dps, layer=layer, unit=unit, **tries)
-            except NotConverged as exc:
-                # any critical point: the congruence still adds the negative directions of
-                # K_lambda to the narrow ones (a piecewise-linear net with units on both pieces)
-                inst = _deep.critical(widths, act, seed=config.seed, dps=dps)
-                ledger.note(f"{list(widths)}: no strict minimum used", f"{exc}; a critical point instead")
+            if is_affine(act):
+                ledger.note(f"{list(widths)}: {act} is affine",
+                            f"(P W_(l+1))^T E = 0 at a critical point forces B_j = 0 for H_l >= M; "
+                            f"split layer narrower than the output: {list(AFFINE_CASES[widths][0])}")
+                widths, layer, unit = AFFINE_CASES[widths]
+            inst = premise_instance(widths, act, layer, unit, config, ledger)
         ledger.seed(inst.seed)
         L0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
         ledger.note(f"instance {list(widths)} layer {layer} unit {unit}", f"{inst.label}, L = {fmt(L0)}")
@@ -99,8 +167,7 @@ def check(config: CheckConfig) -> CheckResult:
                     zeta, eta = v, -u
                     predicted = -sigma + pb.lam * (1 - pb.lam) * (zeta @ pb.A @ zeta) / 2
                     s = STEP * abs(predicted) / (1 + scale)
-                    r1 = _quotient(pb, theta, zeta, eta, s, inst, L0, dps)
-                    r2 = _quotient(pb, theta, zeta, eta, s / 2, inst, L0, dps)
+                    r1, r2 = quotients(pb, theta, zeta, eta, s, inst, dps)
                     extrapolated = 2 * r2 - r1
                     rel = [abs(r - predicted) / abs(predicted) for r in (r1, r2, extrapolated)]
             ledger.certify(tag, pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, "saddle")
