@@ -57,11 +57,6 @@ WIDTHS = (1, 1, 1)
 LAM_FULL = ("0.25", "0.5", "0.75", "-0.5", "1.5")
 LAM_QUICK = ("0.5", "1.5")
 N_PERTURB = {True: 20, False: 100}
-OTHER_TRIES = 25
-"""Seeds searched per row, for an activation other than tanh, when no proved identity excludes the
-row (theory.symbolic.fa_classes)."""
-
-
 def extra_reason_not(activation: str) -> str:
     """"" unless no row of the table can occur for ``activation`` on 1-1-1 networks; then the proof
     (theory.symbolic.fa_classes; read by :func:`proofs_check.checks._activation.reason_not`)."""
@@ -171,7 +166,8 @@ def instances(config: CheckConfig):
     identity comes as ``(kind, Excluded(proof))``, one not found in the search as ``(kind, message)``.
     """
     dps = config.dps
-    act = _activation.chosen(config, sys.modules[__name__])
+    module = sys.modules[__name__]
+    act = _activation.chosen(config, module)
     classes = fa_classes(act)
     out = []
     for kind in KINDS:
@@ -179,17 +175,11 @@ def instances(config: CheckConfig):
             inst = Excluded(classes.reason_not(kind))
         elif config.tamper == "narrow-saddle" and kind == "positive":
             inst = _saddle_with_A(kind, config)
-        else:
-            try:
-                tries = {} if act == DEFAULT_ACTIVATION else {"tries": OTHER_TRIES}
-                inst = designed_minimum(WIDTHS, act, seed=config.seed, dps=dps, want_A=kind, **tries)
-            except NotConverged as exc:
-                if act == DEFAULT_ACTIVATION:
-                    raise
-                out.append((kind, str(exc)))  # the row is reported untested, never passed silently
-                continue
+        else:  # a message when not found (another activation): the row is reported untested
+            inst = _activation.found_or_reason(config, module, lambda **budget: designed_minimum(
+                WIDTHS, act, seed=config.seed, dps=dps, want_A=kind, **budget))
         out.append((kind, inst))
-    if not config.quick and act == DEFAULT_ACTIVATION:
+    if not config.quick and _activation.is_default(config, module):
         trained = trained_minimum(act, WIDTHS, seed=config.seed, dps=dps)
 
         A = unit_blocks(trained.arch, trained.params, trained.x, trained.y, 0, 0, dps).A
