@@ -28,13 +28,15 @@ for a reason of the activation:
 
 from __future__ import annotations
 
+import sys
+
 import mpmath
 import numpy as np
 
 from numerics import mlp
 from numerics.precision import difference_dps, structural_zero_band, to_mp_array, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape import eigen
-from proofs_check.checks import _deep
+from proofs_check.checks import _activation, _deep
 from proofs_check.checks._instances import designed_minimum, strict_minimum
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
@@ -43,6 +45,7 @@ from proofs_check.landscape.structure import unit_blocks
 from theory.activations import get_activation
 from theory.errors import NotConverged
 from theory.params import Params
+from theory.symbolic.fa_classes import fa_classes
 
 THEOREM = "T4b"
 APPLIES = "T4"
@@ -83,14 +86,15 @@ def is_affine(activation: str) -> bool:
     return props.smooth and props.piecewise_linear
 
 
-def _candidate(widths, act, seed, layer, unit, dps, strict):
+def _candidate(widths, act, seed, layer, unit, config, strict):
     """A strict minimum at the first seed >= ``seed`` where ``strict`` (raises NotConverged when
     the search finds none), else the exact critical point there."""
+    dps = config.dps
     if strict:
         if get_activation(act).properties.positively_homogeneous:
             raise NotConverged("positively homogeneous: (c v, w~ / c) is flat, no strict minimum exists")
-        tries = {} if act == DEFAULT_ACTIVATION else {"tries": 4}
-        return strict_minimum(widths, act, seed=seed, dps=dps, layer=layer, unit=unit, **tries)
+        return strict_minimum(widths, act, seed=seed, dps=dps, layer=layer, unit=unit,
+                              **_activation.search_budget(config, sys.modules[__name__], other=4))
     # any critical point: the congruence still adds the negative directions of K_lambda to the
     # narrow ones (a piecewise-linear net with units on both pieces)
     return _deep.critical(widths, act, seed=seed, dps=dps)
@@ -104,11 +108,11 @@ def premise_instance(widths, act: str, layer: int, unit: int, config: CheckConfi
     dps, seed, strict = config.dps, config.seed, True
     for _ in range(PREMISE_TRIES):
         try:
-            inst = _candidate(widths, act, seed, layer, unit, dps, strict)
+            inst = _candidate(widths, act, seed, layer, unit, config, strict)
         except NotConverged as exc:
             ledger.note(f"{list(widths)}: no strict minimum used", f"{exc}; a critical point instead")
             strict = False
-            inst = _candidate(widths, act, seed, layer, unit, dps, strict)
+            inst = _candidate(widths, act, seed, layer, unit, config, strict)
         B = unit_blocks(inst.arch, inst.params, inst.x, inst.y, layer, unit, dps).B
         H = mlp.hessian(inst.arch, inst.params, inst.x, inst.y, dps=dps)
         with workdps(dps):
@@ -135,7 +139,7 @@ def check(config: CheckConfig) -> CheckResult:
         act = config.activation or act
         if config.tamper == "single-output":
             widths, layer, unit = (1, 1, 1), 0, 0
-            if get_activation(act).properties.piecewise_linear:  # A = 0: no designed A > 0
+            if not fa_classes(act).possible("positive"):  # no designed A > 0 (docs/activations.md)
                 inst = _deep.critical(widths, act, seed=config.seed, dps=dps)
             else:
                 inst = designed_minimum(widths, act, seed=config.seed, dps=dps, want_A="positive")

@@ -79,17 +79,6 @@ def applicability_text(name: str) -> str:
     return "\n".join(lines)
 
 
-def not_run_text(activation: str) -> str:
-    """The activation-parametrised checks that ``check --activation`` leaves out for ``activation``,
-    one line each with the reason (:func:`proofs_check.checks.registry.not_applicable`), or ""."""
-    # deferred: `semiflat --help` imports every command module; the checks load only for `check`
-    from proofs_check.checks.registry import ACTIVATION_CHECKS, not_applicable
-
-    reasons = [not_applicable(k, activation) for k in ACTIVATION_CHECKS]
-    lines = [f"  {why}" for why in reasons if why]
-    return f"not run for {activation} (statement does not hold):\n" + "\n".join(lines) if lines else ""
-
-
 def run(args) -> int:
     """Run the selected theorem checks and print them as a table or JSON; exit code 0 if every check
     passed, 1 if one failed, 2 (``UsageError``) for an unknown id or a ``--dps`` below 20.
@@ -114,7 +103,7 @@ def run(args) -> int:
     if args.activation is not None:
         activation = get_activation(args.activation).name  # a bad name: exit 2 before any work
         # deferred: `semiflat --help` imports every command module; the checks load only for `check`
-        from proofs_check.checks.registry import not_applicable
+        from proofs_check.checks.registry import ACTIVATION_CHECKS, not_applicable
 
         refused = [(k, not_applicable(k, activation)) for k in only or () if not_applicable(k, activation)]
         if refused:
@@ -126,9 +115,8 @@ def run(args) -> int:
     else:
         if activation is not None:
             print(applicability_text(activation) + "\n")
-            skipped = not_run_text(activation) if only is None else ""
-            if skipped:
-                print(skipped + "\n")
+            skipped = [(k, not_applicable(k, activation)) for k in ACTIVATION_CHECKS if k not in {r.theorem for r in results}]
+            print("".join(f"not run: {k}: {why}\n" for k, why in skipped if why))
         print(render(results, args.verbose))
         passed = sum(r.passed for r in results)
         print(f"\n{passed}/{len(results)} checks passed in {time.perf_counter() - start:.1f} s "

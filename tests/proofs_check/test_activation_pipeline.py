@@ -14,7 +14,7 @@ import json
 import mpmath
 import pytest
 
-from proofs_check.checks.registry import ACTIVATION_CHECKS, CHECKS
+from proofs_check.checks.registry import ACTIVATION_CHECKS, CHECKS, not_applicable
 from proofs_check.commands.cli import main
 from theory.activation_properties import applicability
 from theory.activations import ACTIVATION_NAMES, get_activation
@@ -26,22 +26,29 @@ USER_REFUSED = 'expr:__import__("os").system("true")'
 
 
 def _check_selection(activation, capsys):
-    """``check --activation`` without ``--only``: exit 0, a passing row for each check whose
-    statement holds for the activation, and the reason for each one left out."""
+    """``check --activation`` without ``--only``: exit 0, a passing row for each check that runs,
+    and a "not run" line with the reason for each one left out; a check whose statement does not
+    hold for the activation's properties (theory.activation_properties) must be left out with that
+    statement's reason, one whose statement holds may be left out only by its own condition
+    (T4a: no row of its table can occur, proved by theory.symbolic.fa_classes)."""
     capsys.readouterr()
     assert main(["check", "--quick", "--activation", activation, "--dps", "24"]) == 0
     out = capsys.readouterr().out
     # table rows: "T4b  statement ...  method  evidence ...  pass  3/6  2.4" (the statement lists are indented)
     rows = {line.split()[0]: line.split()[-3] for line in out.splitlines()
             if line[:1].strip() and line.split()[0] in CHECKS and len(line.split()) > 5}
+    not_run = dict(line[len("not run: "):].split(": ", 1) for line in out.splitlines() if line.startswith("not run: "))
     holds = {key: (ok, why) for key, ok, why in applicability(get_activation(activation).properties)}
     for key in ACTIVATION_CHECKS:
         statement = getattr(CHECKS[key], "APPLIES", None)
-        if statement is None or holds[statement][0]:
-            assert rows.get(key) == "pass", (key, rows)
+        assert (key in rows) != (key in not_run), (key, rows, not_run)
+        if key in rows:
+            assert rows[key] == "pass" and (statement is None or holds[statement][0]), (key, rows)
+        elif statement is not None and not holds[statement][0]:
+            assert not_run[key].startswith(f"{key} needs statement {statement}, which does not hold")
+            assert not_run[key].endswith(holds[statement][1])
         else:
-            assert key not in rows
-            assert f"{key} needs statement {statement}, which does not hold" in out and holds[statement][1] in out
+            assert not_run[key] == not_applicable(key, activation) != ""
 
 
 def _pipeline(tmp_path, activation, capsys, derive_group="inactive-unit", whole_selection=False):

@@ -102,7 +102,8 @@ def test_t4b_skips_a_seed_whose_residual_lives_where_the_layer_is_linear():
     for unit in (0, 1):
         assert eigen.top_singular(unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, unit, DPS).B)[0] <= band
     ledger = Ledger()
-    chosen = t4b.premise_instance((2, 2, 2, 1), "elu", 0, 1, CheckConfig(quick=True, dps=DPS, seed=1), ledger)
+    config = CheckConfig(quick=True, dps=DPS, seed=1, activation="elu")
+    chosen = t4b.premise_instance((2, 2, 2, 1), "elu", 0, 1, config, ledger)
     assert chosen.seed > 1 and any(k == "[2, 2, 2, 1]: seed 1 skipped" for k, _ in ledger.evidence)
     B = unit_blocks(chosen.arch, chosen.params, chosen.x, chosen.y, 0, 1, DPS).B
     assert eigen.top_singular(B)[0] > _band(chosen, DPS) * 10 ** 6
@@ -112,7 +113,7 @@ def test_t4b_quotient_at_a_small_step_keeps_its_digits(monkeypatch):
     # exp [2, 2, 2, 1]: max|H| ~ 1e8 makes the step s ~ 1e-13; at lambda = 0 the quotient tends to
     # -sigma_max(B_j) (SVD of B_j: the oracle). With the values at difference_dps digits the
     # Richardson extrapolation meets it to STEP^2; at plain dps it measures rounding (control).
-    config = CheckConfig(quick=True, dps=DPS)
+    config = CheckConfig(quick=True, dps=DPS, activation="exp")
     inst = t4b.premise_instance((2, 2, 2, 1), "exp", 0, 1, config, Ledger())
     pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 1, "0", DPS)
     with workdps(DPS):
