@@ -122,7 +122,8 @@ def premise_instance(widths, act: str, layer: int, unit: int, config: CheckConfi
         ledger.note(f"{list(widths)}: seed {inst.seed} skipped",
                     f"B_j = 0 there (sigma_max {fmt(sigma)} <= zero band {fmt(floor)}): the premise of T4b fails")
         seed = inst.seed + 1
-    raise NotConverged(f"no instance with B_j != 0 for {list(widths)} {act} in {PREMISE_TRIES} seeds from {config.seed}")
+    raise NotConverged(f"no instance with B_j != 0 for {list(widths)} {act} in {PREMISE_TRIES} seeds "
+                       f"from {config.seed}")
 
 
 def check(config: CheckConfig) -> CheckResult:
