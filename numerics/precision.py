@@ -108,6 +108,23 @@ def strict_curvature_floor(dps: int, scale):
     return structural_zero_band(dps, scale) * 10 ** 6
 
 
+def descent_curvature_floor(dps: int, scale):
+    """The smallest negative curvature ``|q|`` (of a unit direction, relative to the Hessian scale
+    ``scale``) whose saddle a loss-decrease certificate at ``dps`` digits can show:
+    ``10^-(dps // 4) |scale|`` (docs/precision.md "search margins").
+
+    Why: along the direction the loss is ``L + s^2 q / 2 + O(s^3 scale)``, so the quadratic term
+    dominates only for ``s <~ |q| / scale``, where the decrease is at most about ``|q|^3 / scale^2``;
+    the certificate (:mod:`proofs_check.landscape.descent`) needs it below ``-10^-(dps - dps // 4) L``,
+    which holds for ``|q| >~ 10^-(dps // 4) scale``. A designed instance whose predicted saddle
+    should be shown at ``dps`` keeps its curvature above this floor.
+
+    >>> descent_curvature_floor(24, 3) == 3 * mpmath.mpf(10) ** -6
+    True
+    """
+    return tolerance(dps, scale, lost_digits=int(dps) - int(dps) // 4)
+
+
 def newton_target(dps: int):
     """The residual at which a Newton-type iteration at ``dps`` (or more) digits stops (for Newton
     on grad L the gradient norm; for a secant root search |f|): ``10^-(dps - 5)``

@@ -22,7 +22,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import strict_curvature_floor, to_mp_array, workdps
+from numerics.precision import descent_curvature_floor, to_mp_array, workdps
 from proofs_check.landscape import eigen
 from proofs_check.instances.critical_points import critical_residuals, exact_critical_point, min_kink_distance, min_samples
 from proofs_check.instances.critical_search import least_norm_combination
@@ -192,22 +192,22 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
                 y, t = found
                 label = f"designed strict minimum {list(widths)} {activation}, A {want_A}, |e| = {t}"
                 return Instance(arch, params, Dataset(x, y), s, label)
-    raise NotConverged(f"no designed minimum with A {want_A} for {list(widths)} {activation}")
+    raise NotConverged(f"no designed minimum with A {want_A} above 10^-{int(dps) // 4} max|H| (the descent floor "
+                       f"at dps {dps}) for {list(widths)} {activation} in {tries} seeds")
 
 
 def _clearly(want_A, arch, params, x, y, layer, unit, dps) -> bool:
-    """A_j of class ``want_A`` with every eigenvalue above the search margin of the Hessian
-    (numerics.precision.strict_curvature_floor at max|H|: six digits above the zero band), so the
-    table's prediction is decided by A_j, not by rounding, and its consequences can be measured at
-    ``dps``: the wide Hessian's extra eigenvalues are lambda(1-lambda) times those of A_j, and a
-    saddle's descent along them must clear the rounding floor of a loss difference
-    (docs/precision.md "search margins"). The least-norm residual scales A_j by 1/|e|, which
-    ranges over many orders between seeds (for tanh at dps 24, 10^-10 to 10^-3 of max|H|): a
-    point whose A_j sits just above the zero band is skipped, not used."""
+    """A_j of class ``want_A`` with every eigenvalue above ``descent_curvature_floor(dps, max|H|)``,
+    so the table's prediction is decided by A_j, not by rounding, and can be shown at ``dps``: the
+    wide Hessian's extra eigenvalues are lambda(1-lambda) times those of A_j, and the saddles they
+    predict must be certifiable by a loss decrease (docs/precision.md "search margins"). The
+    least-norm residual scales A_j by 1/|e|, which ranges over many orders between seeds (for tanh
+    10^-10 to 10^-3 of max|H|): a point whose A_j sits just above the zero band (for other
+    activations even |A_j| ~ 10^-50) is skipped, not used."""
     A = unit_blocks(arch, params, x, y, layer, unit, dps).A
     H = mlp.hessian(arch, params, x, y, dps=dps)
     with workdps(dps):
-        floor = strict_curvature_floor(dps, eigen.max_abs(H))
+        floor = descent_curvature_floor(dps, eigen.max_abs(H))
         return (eigen.definiteness(A, dps, scale=eigen.max_abs(A)) == want_A
                 and min(abs(v) for v in eigen.eigenvalues(A)) > floor)
 
