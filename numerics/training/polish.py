@@ -13,7 +13,8 @@ critical point): the gradient ``g = J^T r`` is computed likewise, the Hessian an
 Every evaluation is :mod:`numerics.backprop` on one row: any depth, any activation of
 :mod:`theory.activations`. The high-precision side runs in ball arithmetic (python-flint, via
 :mod:`numerics.training.arb`; only the midpoints matter here) and falls back to mpmath where
-balls cannot evaluate the activation. See ``docs/training.md``.
+balls cannot evaluate the activation. Both loops are :func:`numerics.newton.iterate` with this
+module's evaluation, solve, update and stop rule (docs/training.md "Newton iterations").
 """
 
 from __future__ import annotations
