@@ -21,11 +21,11 @@ def reason_not(module, activation: str) -> str:
     """"" when ``module``'s theorem applies to ``activation``, else the reason it does not.
 
     The statement ``module.APPLIES`` must hold; a module may add a condition of its own
-    (``module.extra_reason_not(props)``)."""
+    (``module.extra_reason_not(activation)``, "" when it holds)."""
     props = get_activation(activation).properties
     key = getattr(module, "APPLIES", None)
     if key is not None and not holds(props, key):
         why = next(s.reason_not for s in STATEMENTS if s.key == key)
         return f"{module.THEOREM} needs statement {key}, which does not hold for {activation}: {why}"
     extra = getattr(module, "extra_reason_not", None)
-    return extra(props) if extra is not None else ""
+    return extra(activation) if extra is not None else ""

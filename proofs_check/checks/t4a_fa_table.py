@@ -16,6 +16,10 @@ at dps). lambda in {0, 1}: H_{l-1}+2 extra zeros, and the third order decides: a
 (measured odd part vs the law; the point is certified a saddle). Instances: exact strict minima of 1-1-1
 nets (null-space method, seeded search per A class; tanh, or ``check --activation`` for any
 activation that is not piecewise linear) and, for tanh, a trained 1-1-1 minimum on 10 points.
+A row that a proved identity of the activation excludes on 1-1-1 nets
+(:func:`theory.symbolic.fa_classes.fa_classes`) is reported as excluded, with the proof, and not
+searched; an activation for which every row is excluded makes T4a not applicable
+(docs/activations.md, "Which rows of the T4a table can occur").
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from proofs_check.checks._training import trained_minimum
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from theory.embeddings import replicate
 from theory.params import Params, incoming_indices, outgoing_indices
+from theory.symbolic.fa_classes import KINDS, fa_classes
 
 THEOREM = "T4a"
 APPLIES = "T4a"
@@ -53,8 +58,17 @@ LAM_FULL = ("0.25", "0.5", "0.75", "-0.5", "1.5")
 LAM_QUICK = ("0.5", "1.5")
 N_PERTURB = {True: 20, False: 100}
 OTHER_TRIES = 25
-"""Seeds searched per row for an activation other than tanh (a row may not occur at all: for erf,
-sin, exp and quadratics A_bb = 0 at every critical point, so A_j is never definite)."""
+"""Seeds searched per row, for an activation other than tanh, when no proved identity excludes the
+row (theory.symbolic.fa_classes)."""
+
+
+def extra_reason_not(activation: str) -> str:
+    """"" unless no row of the table can occur for ``activation`` on 1-1-1 networks; then the proof
+    (theory.symbolic.fa_classes; read by :func:`proofs_check.checks._activation.reason_not`)."""
+    classes = fa_classes(activation)
+    if any(classes.possible(kind) for kind in KINDS):
+        return ""
+    return f"{THEOREM}: no row of the table can occur on its 1-1-1 instances: {classes.reason_not('positive')}"
 
 
 def predicted_verdict(kind: str, factor) -> str:
@@ -146,16 +160,24 @@ def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
     ledger.certify(tag, pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, verdict)
 
 
+class Excluded(str):
+    """A row of the table that a proved identity of the activation excludes (its text: the proof)."""
+
+
 def instances(config: CheckConfig):
     """The T4a test points: ``(kind, Instance)`` pairs, one designed strict minimum per class of A_j
     ("positive", "negative", "indefinite"), plus a trained minimum in full runs; under the ``narrow-saddle``
-    tamper the "positive" point is a saddle instead (a negative control).
+    tamper the "positive" point is a saddle instead (a negative control). A row excluded by a proved
+    identity comes as ``(kind, Excluded(proof))``, one not found in the search as ``(kind, message)``.
     """
     dps = config.dps
     act = _activation.chosen(config, sys.modules[__name__])
+    classes = fa_classes(act)
     out = []
-    for kind in ("positive", "negative", "indefinite"):
-        if config.tamper == "narrow-saddle" and kind == "positive":
+    for kind in KINDS:
+        if not classes.possible(kind):
+            inst = Excluded(classes.reason_not(kind))
+        elif config.tamper == "narrow-saddle" and kind == "positive":
             inst = _saddle_with_A(kind, config)
         else:
             try:
@@ -233,8 +255,12 @@ def check(config: CheckConfig) -> CheckResult:
     """
     ledger = Ledger()
     rng = np.random.default_rng(config.seed)
-    untested = []
+    untested, excluded = [], []
     for kind, inst in instances(config):
+        if isinstance(inst, Excluded):
+            excluded.append(kind)
+            ledger.note(f"row A {kind}: cannot occur on 1-1-1 networks (proved)", inst)
+            continue
         if isinstance(inst, str):
             untested.append(kind)
             ledger.note(f"row A {kind}: not tested", inst)
@@ -255,6 +281,9 @@ def check(config: CheckConfig) -> CheckResult:
                                f"{fmt(law)}; third order decides)", abs(odd - law), abs(law) / 10 ** 6)
                 ledger.require(f"A positive lambda {lam}: min(L(t), L(-t)) - L* < 0 (not a minimum)", drop < 0, f"{fmt(drop)} < 0")
                 ledger.certify(f"A positive lambda {lam}", pb.wide_arch, pb.wide_params, inst.x, inst.y, config.dps, "saddle")
-    ledger.require("at least one row of the table tested", len(untested) < 3, f"untested rows: {untested or 'none'}")
-    notes = f"rows not tested (no designed strict minimum found): {', '.join(untested)}" if untested else ""
+    ledger.require("at least one row of the table tested", len(untested) + len(excluded) < len(KINDS),
+                   f"untested rows: {untested or 'none'}; excluded rows: {excluded or 'none'}")
+    notes = "; ".join(filter(None, (
+        f"rows not tested (no designed strict minimum found): {', '.join(untested)}" if untested else "",
+        f"rows excluded by a proved identity of the activation: {', '.join(excluded)}" if excluded else "")))
     return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation=config.activation or "generic"), notes)

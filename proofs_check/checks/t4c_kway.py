@@ -24,10 +24,10 @@ from proofs_check.checks._instances import critical_instance, designed_minimum
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from proofs_check.landscape.structure import unit_blocks
-from theory.activations import get_activation
 from theory.embeddings import split
 from theory.embeddings.replication import split_tangent
 from theory.errors import NotConverged
+from theory.symbolic.fa_classes import fa_classes
 
 THEOREM = "T4c"
 APPLIES = "T4"
@@ -89,8 +89,9 @@ def check(config: CheckConfig) -> CheckResult:
     # Minimum iff all shares >= 0 (M = 1, A > 0, strict minimum).
     result = lambda notes="": ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation=config.activation
                                                                          or "generic"), notes)
-    if get_activation(act).properties.piecewise_linear:
-        return result(f"the minimum-iff-shares part needs A_j > 0; {act} is piecewise linear (A_j = 0)")
+    excluded = fa_classes(act).reason_not("positive")
+    if excluded:
+        return result(f"the minimum-iff-shares part needs A_j > 0, which cannot occur: {excluded}")
     try:
         tries = {} if act == DEFAULT_ACTIVATION else {"tries": 25}
         inst = designed_minimum((1, 1, 1), act, seed=config.seed, dps=dps, want_A="positive", **tries)

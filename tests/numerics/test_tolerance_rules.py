@@ -36,7 +36,10 @@ DISPLAY = "display: plotting floors, a rank shown in a figure, a rate shown in a
 BENCH = "semiflat bench: a published figure used as a target, or a unit prefix of its tables (seconds)"
 REFINEMENT_GOAL = ("the goal 10^-dps of an iterative eigenvector refinement; the error of what it returns is "
                    "proved afterwards (docs/classification.md)")
+PROPOSAL = ("the rank and rational-reading thresholds of a numeric proposal of identities that sympy then proves or "
+            "refuses exactly (theory may not import numerics.precision; a threshold only adds or drops candidates)")
 ALLOWED = {
+    ("theory/symbolic/fa_classes.py", "10 ** -"): PROPOSAL,
     **{(f, "1e-29"): PAPER_TARGET for f in (
         "numerics/training/__init__.py", "numerics/training/critical.py", "numerics/training/result.py",
         "numerics/training/smooth.py", "proofs_check/bench/training.py", "proofs_check/commands/train.py")},
