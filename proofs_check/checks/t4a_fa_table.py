@@ -16,6 +16,10 @@ at dps). lambda in {0, 1}: H_{l-1}+2 extra zeros, and the third order decides: a
 (measured odd part vs the law; the point is certified a saddle). Instances: exact strict minima of 1-1-1
 nets (null-space method, seeded search per A class; tanh, or ``check --activation`` for any
 activation that is not piecewise linear) and, for tanh, a trained 1-1-1 minimum on 10 points.
+A row that a proved identity of the activation excludes on 1-1-1 nets
+(:func:`theory.symbolic.fa_classes.fa_classes`) is reported as excluded, with the proof, and not
+searched; an activation for which every row is excluded makes T4a not applicable
+(docs/activations.md, "Which rows of the T4a table can occur").
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from proofs_check.checks._training import trained_minimum
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from theory.embeddings import replicate
 from theory.params import Params, incoming_indices, outgoing_indices
+from theory.symbolic.fa_classes import KINDS, fa_classes
 
 THEOREM = "T4a"
 APPLIES = "T4a"
@@ -49,12 +54,20 @@ STATEMENT = ("Single output at a strict minimum: gamma_lambda(theta*) is a minim
 CLAIMS = ("replication.fa_direction", "replication.fa_sign_table")
 TAMPERS = ("narrow-saddle",)
 WIDTHS = (1, 1, 1)
+T_CUBIC, T_CUBIC_HALF = "1e-10", "5e-11"
+"""Steps t and t/2 of the third-order test at lambda in {0, 1} (the remainder of the odd part is O(t^2))."""
+CUBIC_EXTRA_DIGITS = 30
+"""Digits beyond dps for the third-order losses: the odd part divides their difference by t^3 = 10^-30."""
 LAM_FULL = ("0.25", "0.5", "0.75", "-0.5", "1.5")
 LAM_QUICK = ("0.5", "1.5")
 N_PERTURB = {True: 20, False: 100}
-OTHER_TRIES = 25
-"""Seeds searched per row for an activation other than tanh (a row may not occur at all: for erf,
-sin, exp and quadratics A_bb = 0 at every critical point, so A_j is never definite)."""
+def extra_reason_not(activation: str) -> str:
+    """"" unless no row of the table can occur for ``activation`` on 1-1-1 networks; then the proof
+    (theory.symbolic.fa_classes; read by :func:`proofs_check.checks._activation.reason_not`)."""
+    classes = fa_classes(activation)
+    if any(classes.possible(kind) for kind in KINDS):
+        return ""
+    return f"{THEOREM}: no row of the table can occur on its 1-1-1 instances: {classes.reason_not('positive')}"
 
 
 def predicted_verdict(kind: str, factor) -> str:
@@ -146,28 +159,31 @@ def _classify_agrees(ledger, tag, pb, inst, verdict, dps):
     ledger.certify(tag, pb.wide_arch, pb.wide_params, inst.x, inst.y, dps, verdict)
 
 
+class Excluded(str):
+    """A row of the table that a proved identity of the activation excludes (its text: the proof)."""
+
+
 def instances(config: CheckConfig):
     """The T4a test points: ``(kind, Instance)`` pairs, one designed strict minimum per class of A_j
     ("positive", "negative", "indefinite"), plus a trained minimum in full runs; under the ``narrow-saddle``
-    tamper the "positive" point is a saddle instead (a negative control).
+    tamper the "positive" point is a saddle instead (a negative control). A row excluded by a proved
+    identity comes as ``(kind, Excluded(proof))``, one not found in the search as ``(kind, message)``.
     """
     dps = config.dps
-    act = _activation.chosen(config, sys.modules[__name__])
+    module = sys.modules[__name__]
+    act = _activation.chosen(config, module)
+    classes = fa_classes(act)
     out = []
-    for kind in ("positive", "negative", "indefinite"):
-        if config.tamper == "narrow-saddle" and kind == "positive":
+    for kind in KINDS:
+        if not classes.possible(kind):
+            inst = Excluded(classes.reason_not(kind))
+        elif config.tamper == "narrow-saddle" and kind == "positive":
             inst = _saddle_with_A(kind, config)
-        else:
-            try:
-                tries = {} if act == DEFAULT_ACTIVATION else {"tries": OTHER_TRIES}
-                inst = designed_minimum(WIDTHS, act, seed=config.seed, dps=dps, want_A=kind, **tries)
-            except NotConverged as exc:
-                if act == DEFAULT_ACTIVATION:
-                    raise
-                out.append((kind, str(exc)))  # the row is reported untested, never passed silently
-                continue
+        else:  # a message when not found (another activation): the row is reported untested
+            inst = _activation.found_or_reason(config, module, lambda **budget: designed_minimum(
+                WIDTHS, act, seed=config.seed, dps=dps, want_A=kind, **budget))
         out.append((kind, inst))
-    if not config.quick and act == DEFAULT_ACTIVATION:
+    if not config.quick and _activation.is_default(config, module):
         trained = trained_minimum(act, WIDTHS, seed=config.seed, dps=dps)
 
         A = unit_blocks(trained.arch, trained.params, trained.x, trained.y, 0, 0, dps).A
@@ -195,14 +211,14 @@ def _saddle_with_A(kind, config):
     raise NotConverged("no saddle found by scaling the residual")
 
 
-def third_order_term(inst, lam: str, dps: int):
-    """T4a at lambda in {0, 1} (docs/theorems.md): the odd part (L(t) - L(-t)) / (2 t^3) at t = 1e-10,
+def third_order_term(inst, lam: str, dps: int, t: str = "1e-10"):
+    """T4a at lambda in {0, 1} (docs/theorems.md): the odd part (L(t) - L(-t)) / (2 t^3),
     the law alpha^T A_j alpha / (2 v), and min(L(t), L(-t)) - L*.
 
     The copy ``u`` with v_u = 0 moves along (v_u, v_p, w~_u) = (t, -t, t alpha), alpha the first
     eigenvector of A_j. The odd part removes the quartic term t^4 |phi' alpha . h~|^2 / 2; the rest
-    is O(t^2). mpmath at dps + 30."""
-    digits = dps + 30
+    is O(t^2). mpmath at dps + CUBIC_EXTRA_DIGITS."""
+    digits = dps + CUBIC_EXTRA_DIGITS
     with workdps(digits):
         params = to_mp_params(inst.params)
         A = mpmath.matrix(unit_blocks(inst.arch, params, inst.x, inst.y, 0, 0, digits).A.tolist())
@@ -213,7 +229,7 @@ def third_order_term(inst, lam: str, dps: int):
         wide, p = replicate(inst.arch, params, 0, 0, mpmath.mpf(lam))
         u, keep = (1, 0) if mpmath.mpf(lam) == 1 else (0, 1)  # the copy with v = 0, its partner
         base = mlp.loss(wide, p, inst.x, inst.y, dps=digits)
-        t = mpmath.mpf("1e-10")
+        t = mpmath.mpf(t)
         losses = []
         for s in (t, -t):
             vec = p.to_vector().copy()
@@ -233,8 +249,12 @@ def check(config: CheckConfig) -> CheckResult:
     """
     ledger = Ledger()
     rng = np.random.default_rng(config.seed)
-    untested = []
+    untested, excluded = [], []
     for kind, inst in instances(config):
+        if isinstance(inst, Excluded):
+            excluded.append(kind)
+            ledger.note(f"row A {kind}: cannot occur on 1-1-1 networks (proved)", inst)
+            continue
         if isinstance(inst, str):
             untested.append(kind)
             ledger.note(f"row A {kind}: not tested", inst)
@@ -250,11 +270,19 @@ def check(config: CheckConfig) -> CheckResult:
                     tol = zero_eigenvalue_tolerance(config.dps, eigen.max_abs(pb.hess_wide))
                     zeros = eigen.inertia(eigen.eigenvalues(pb.hess_wide), tol).zero
                 ledger.equal(f"A positive lambda {lam}: extra zero eigenvalues (H_(l-1)+2)", zeros, inst.arch.widths[0] + 2)
-                odd, law, drop = third_order_term(inst, lam, config.dps)
-                ledger.at_most(f"A positive lambda {lam}: |(L(t) - L(-t)) / 2t^3 - eta a^T A a / (2 v)| at t = 1e-10 (law "
-                               f"{fmt(law)}; third order decides)", abs(odd - law), abs(law) / 10 ** 6)
+                odd, law, drop = third_order_term(inst, lam, config.dps, T_CUBIC)
+                half = third_order_term(inst, lam, config.dps, T_CUBIC_HALF)[0]
+                # odd(t) = law + c t^2 + O(t^4): the step halving measures c t^2 (Richardson), and each
+                # loss at dps + CUBIC_EXTRA_DIGITS digits carries a rounding band that the division by t^3 magnifies
+                L_star = abs(mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=config.dps))
+                bound = 2 * abs(odd - half) + tolerance(config.dps + CUBIC_EXTRA_DIGITS, (1 + L_star) / mpmath.mpf(T_CUBIC_HALF) ** 3)
+                ledger.at_most(f"A positive lambda {lam}: |(L(t) - L(-t)) / 2t^3 - eta a^T A a / (2 v)| at t = {T_CUBIC} "
+                               f"(law {fmt(law)}; third order decides; bound from t/2)", abs(odd - law), bound)
                 ledger.require(f"A positive lambda {lam}: min(L(t), L(-t)) - L* < 0 (not a minimum)", drop < 0, f"{fmt(drop)} < 0")
                 ledger.certify(f"A positive lambda {lam}", pb.wide_arch, pb.wide_params, inst.x, inst.y, config.dps, "saddle")
-    ledger.require("at least one row of the table tested", len(untested) < 3, f"untested rows: {untested or 'none'}")
-    notes = f"rows not tested (no designed strict minimum found): {', '.join(untested)}" if untested else ""
+    ledger.require("at least one row of the table tested", len(untested) + len(excluded) < len(KINDS),
+                   f"untested rows: {untested or 'none'}; excluded rows: {excluded or 'none'}")
+    notes = "; ".join(filter(None, (
+        f"rows not tested (no designed strict minimum found): {', '.join(untested)}" if untested else "",
+        f"rows excluded by a proved identity of the activation: {', '.join(excluded)}" if excluded else "")))
     return ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation=config.activation or "generic"), notes)

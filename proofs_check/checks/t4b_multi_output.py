@@ -14,13 +14,15 @@ and the quotient at s and s/2 with its Richardson extrapolation against the pred
 
 from __future__ import annotations
 
+import sys
+
 import mpmath
 import numpy as np
 
 from numerics import mlp
 from numerics.precision import to_mp_array, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape import eigen
-from proofs_check.checks import _deep
+from proofs_check.checks import _activation, _deep
 from proofs_check.checks._instances import designed_minimum, strict_minimum
 from proofs_check.checks._replication import pullback
 from proofs_check.checks._symbolic import prove_claims
@@ -28,6 +30,7 @@ from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from theory.activations import get_activation
 from theory.errors import NotConverged
 from theory.params import Params
+from theory.symbolic.fa_classes import fa_classes
 
 THEOREM = "T4b"
 APPLIES = "T4"
@@ -63,7 +66,7 @@ def check(config: CheckConfig) -> CheckResult:
         act = config.activation or act
         if config.tamper == "single-output":
             widths, layer, unit = (1, 1, 1), 0, 0
-            if get_activation(act).properties.piecewise_linear:  # A = 0: no designed A > 0
+            if not fa_classes(act).possible("positive"):  # no designed A > 0 (docs/activations.md)
                 inst = _deep.critical(widths, act, seed=config.seed, dps=dps)
             else:
                 inst = designed_minimum(widths, act, seed=config.seed, dps=dps, want_A="positive")
@@ -71,8 +74,8 @@ def check(config: CheckConfig) -> CheckResult:
             try:
                 if get_activation(act).properties.positively_homogeneous:
                     raise NotConverged("positively homogeneous: (c v, w~ / c) is flat, no strict minimum exists")
-                tries = {} if act == DEFAULT_ACTIVATION else {"tries": 4}
-                inst = strict_minimum(widths, act, seed=config.seed, dps=dps, layer=layer, unit=unit, **tries)
+                inst = strict_minimum(widths, act, seed=config.seed, dps=dps, layer=layer, unit=unit,
+                                      **_activation.search_budget(config, sys.modules[__name__], other=4))
             except NotConverged as exc:
                 # any critical point: the congruence still adds the negative directions of
                 # K_lambda to the narrow ones (a piecewise-linear net with units on both pieces)

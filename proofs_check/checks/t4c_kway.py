@@ -24,10 +24,9 @@ from proofs_check.checks._instances import critical_instance, designed_minimum
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
 from proofs_check.landscape.structure import unit_blocks
-from theory.activations import get_activation
 from theory.embeddings import split
 from theory.embeddings.replication import split_tangent
-from theory.errors import NotConverged
+from theory.symbolic.fa_classes import fa_classes
 
 THEOREM = "T4c"
 APPLIES = "T4"
@@ -89,16 +88,14 @@ def check(config: CheckConfig) -> CheckResult:
     # Minimum iff all shares >= 0 (M = 1, A > 0, strict minimum).
     result = lambda notes="": ledger.result(THEOREM, STATEMENT, prove_claims(CLAIMS, activation=config.activation
                                                                          or "generic"), notes)
-    if get_activation(act).properties.piecewise_linear:
-        return result(f"the minimum-iff-shares part needs A_j > 0; {act} is piecewise linear (A_j = 0)")
-    try:
-        tries = {} if act == DEFAULT_ACTIVATION else {"tries": 25}
-        inst = designed_minimum((1, 1, 1), act, seed=config.seed, dps=dps, want_A="positive", **tries)
-    except NotConverged as exc:
-        if act == DEFAULT_ACTIVATION:
-            raise
-        ledger.note("minimum iff every share >= 0: not tested", str(exc))
-        return result(f"minimum-iff-shares part not tested: {exc}")
+    excluded = fa_classes(act).reason_not("positive")
+    if excluded:
+        return result(f"the minimum-iff-shares part needs A_j > 0, which cannot occur: {excluded}")
+    inst = _activation.found_or_reason(config, sys.modules[__name__], lambda **budget: designed_minimum(
+        (1, 1, 1), act, seed=config.seed, dps=dps, want_A="positive", **budget))
+    if isinstance(inst, str):
+        ledger.note("minimum iff every share >= 0: not tested", inst)
+        return result(f"minimum-iff-shares part not tested: {inst}")
     ledger.seed(inst.seed)
     A = unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, 0, dps).A
     for share_text in (("0.5", "0.3", "0.2"), ("1.4", "-0.6", "0.2")):

@@ -103,7 +103,7 @@ def run(args) -> int:
     if args.activation is not None:
         activation = get_activation(args.activation).name  # a bad name: exit 2 before any work
         # deferred: `semiflat --help` imports every command module; the checks load only for `check`
-        from proofs_check.checks.registry import not_applicable
+        from proofs_check.checks.registry import ACTIVATION_CHECKS, not_applicable
 
         refused = [(k, not_applicable(k, activation)) for k in only or () if not_applicable(k, activation)]
         if refused:
@@ -115,6 +115,8 @@ def run(args) -> int:
     else:
         if activation is not None:
             print(applicability_text(activation) + "\n")
+            skipped = [(k, not_applicable(k, activation)) for k in ACTIVATION_CHECKS if k not in {r.theorem for r in results}]
+            print("".join(f"not run: {k}: {why}\n" for k, why in skipped if why))
         print(render(results, args.verbose))
         passed = sum(r.passed for r in results)
         print(f"\n{passed}/{len(results)} checks passed in {time.perf_counter() - start:.1f} s "
