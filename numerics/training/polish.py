@@ -208,7 +208,12 @@ def _working_hessian(prob, arch, theta, xf, yf):
 
 
 def _lu_solve(g, H):
-    """``-H^-1 g`` at the working precision (mpmath LU; None when H is singular)."""
+    """``-H^-1 g`` at the working precision (mpmath LU; None when H is singular).
+
+    A column of zeros is singular too, but mpmath's LU raises TypeError on it (no pivot found),
+    so it is caught before the factorisation."""
+    if any(all(v == 0 for v in H[:, j]) for j in range(H.shape[1])):
+        return None
     try:
         delta = mpmath.lu_solve(mpmath.matrix(H.tolist()), mpmath.matrix([-v for v in g]))
     except ZeroDivisionError:

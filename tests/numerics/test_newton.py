@@ -8,13 +8,17 @@ a Jacobian twice too large halves every step (linear convergence with ratio 1/2,
 out far from the root), and a singular Jacobian stops the loop before any step.
 """
 
+from fractions import Fraction
+
 import mpmath
+import numpy as np
 import pytest
 from flint import arb, arb_mat
 
 from numerics import newton
 from numerics.ball_functions import ball_precision, bits_for
 from numerics.precision import newton_target, workdps
+from numerics.training.polish import _lu_solve
 
 DPS = 60
 
@@ -117,3 +121,16 @@ def test_update_may_end_the_loop(gain, reason):
     found = newton.iterate(10, evaluate=lambda s: (s - 3, 1), solve=lambda F, J: -F // J,
                            update=lambda s, d: ((s + d) if gain else s, False), stop=lambda s: s == 3, max_steps=5)
     assert (found.state, found.steps, found.reason) == ((3 if gain else 10), 1, reason)
+
+
+def test_working_precision_solve_is_the_exact_solve_and_refuses_singular_hessians():
+    """polish's mpmath solve against Fractions: -H^-1 g exactly for a regular H; None (stop as
+    singular) for a rank-deficient H and for one with a zero column, which mpmath's LU cannot pivot."""
+    g = np.array([mpmath.mpf(1), mpmath.mpf(-2)], dtype=object)
+    with workdps(40):
+        H = np.array([[mpmath.mpf(2), mpmath.mpf(1)], [mpmath.mpf(1), mpmath.mpf(3)]], dtype=object)
+        delta = _lu_solve(g, H)
+        exact = (Fraction(-1), Fraction(1))  # -H^-1 g, with H^-1 = [[3, -1], [-1, 2]] / 5
+        assert all(abs(d - mpmath.mpf(e.numerator) / e.denominator) <= newton_target(40) for d, e in zip(delta, exact))
+        for singular in ([[0, 2], [0, 3]], [[1, 2], [2, 4]]):
+            assert _lu_solve(g, np.array([[mpmath.mpf(v) for v in row] for row in singular], dtype=object)) is None
