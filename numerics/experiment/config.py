@@ -13,6 +13,7 @@ from theory.activations import ACTIVATION_NAMES
 from theory.errors import InvalidInput
 
 from numerics.experiment.surplus import SURPLUS_RULES
+from numerics.teacher import TeacherSpec
 
 PROTOCOLS = ("perturb", "retrain")
 RHO_RULES = ("norm", "match", "absolute", "relative")
@@ -54,7 +55,8 @@ class ExperimentConfig:
         panels: composite Gauss-Legendre panels for smooth activations (5 nodes each).
         seed: root seed of the perturbation and surplus draws.
         data_seed: first data seed tried (redraws use data_seed+1, ...).
-        n, noise, x_low, x_high, teacher: data generation (docs/experiment.md, "Protocol").
+        n, noise, x_low, x_high, teacher: data generation, the fields of
+            :class:`numerics.teacher.TeacherSpec` (defaults and checks there; see :attr:`teacher_spec`).
         train_seed: seed handed to the trainer.
         prior_sd: sigma_P of the PAC-Bayes prior N(0, sigma_P^2 I) (T10 in docs/theorems.md).
         delta: PAC-Bayes confidence parameter.
@@ -78,11 +80,11 @@ class ExperimentConfig:
     panels: int = 200
     seed: int = 0
     data_seed: int = 0
-    n: int = 10
-    noise: float = 0.1
-    x_low: float = -1.0
-    x_high: float = 1.0
-    teacher: str = "fixed"
+    n: int = TeacherSpec.n
+    noise: float = TeacherSpec.noise
+    x_low: float = TeacherSpec.x_low
+    x_high: float = TeacherSpec.x_high
+    teacher: str = TeacherSpec.teacher
     train_seed: int = 0
     prior_sd: float = 1.0
     delta: float = 0.05
@@ -131,13 +133,16 @@ class ExperimentConfig:
             raise InvalidInput(f"--rho-scale {self.rho_scale}: must be positive")
         if self.monte_carlo < 0:
             raise InvalidInput(f"--monte-carlo {self.monte_carlo}: must be a positive sample size")
-        if not self.x_low < self.x_high:
-            raise InvalidInput(f"input domain [{self.x_low}, {self.x_high}] is empty")
         _positive("panels", self.panels)
         if isinstance(self.sensitivity_trials, bool) or not isinstance(self.sensitivity_trials, int) \
                 or self.sensitivity_trials < 0:
             raise InvalidInput(f"--sensitivity-trials {self.sensitivity_trials!r}: expected an integer >= 0")
-        _positive("n", self.n)
+        self.teacher_spec  # noqa: B018 (constructing it checks the data-generation fields)
+
+    @property
+    def teacher_spec(self) -> TeacherSpec:
+        """The data-generation fields as the generator's :class:`~numerics.teacher.TeacherSpec`."""
+        return TeacherSpec(self.n, self.noise, self.x_low, self.x_high, self.teacher)
 
     def widths_for(self, h0: int) -> tuple[int, ...]:
         """The evaluated widths H > h0 (the grid, restricted to H > h0)."""

@@ -12,19 +12,22 @@ import numpy as np
 
 from numerics.experiment.base import BaseNetwork
 from numerics.experiment.generalization import phi_float
+from numerics.teacher import TeacherSpec
 
 FIXED_TEACHER = (np.array([1.0]), np.array([0.0]), np.array([1.0]), 0.0)
 
 
-def paper_like_data(activation: str, n: int, seed: int, noise: float = 0.1, x_low=-1.0, x_high=1.0):
-    """x ~ U[x_low, x_high], y = teacher(x) + N(0, noise^2), teacher (1, 0, 1, 0)."""
+def paper_like_data(activation: str, n: int, seed: int, noise: float = TeacherSpec.noise,
+                    x_low: float = TeacherSpec.x_low, x_high: float = TeacherSpec.x_high):
+    """x ~ U[x_low, x_high], y = teacher(x) + N(0, noise^2), teacher (1, 0, 1, 0): P1 of
+    docs/experiment.md from one random stream (not :func:`numerics.teacher.teacher_data`'s three)."""
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(x_low, x_high, n))
     y = phi_float(activation, x) + noise * rng.normal(size=n)
     return x, y
 
 
-def relu_interpolant(x, y, x_low: float = -1.0) -> BaseNetwork:
+def relu_interpolant(x, y, x_low: float = TeacherSpec.x_low) -> BaseNetwork:
     """f(x) = y_0 + s_0 (x - x_0) + sum_{i=1}^{n-2} (s_i - s_{i-1}) relu(x - x_i), as ReLU units."""
     order = np.argsort(x)
     xs, ys = np.asarray(x, float)[order], np.asarray(y, float)[order]

@@ -47,7 +47,7 @@ def fit_bases(config: ExperimentConfig, activation: str, first_seeds, max_redraw
     fitted yet; an entry's outcome depends only on its own seeds (the trainer's results do not
     depend on the batch), so this equals calling :func:`fit_base` per entry.
     """
-    datasets, training = _training_api()
+    _, training = _training_api()
     firsts = [int(f) for f in first_seeds]
     limit = config.max_data_redraws if max_redraws is None else max_redraws
     skipped = [[] for _ in firsts]
@@ -56,9 +56,7 @@ def fit_bases(config: ExperimentConfig, activation: str, first_seeds, max_redraw
     for attempt in range(limit):
         if not todo:
             break
-        tds = {i: datasets.teacher_data(activation, n=config.n, noise=config.noise, seed=firsts[i] + attempt,
-                                        x_low=config.x_low, x_high=config.x_high, teacher=config.teacher)
-               for i in todo}
+        tds = {i: config.teacher_spec.draw(activation, firsts[i] + attempt) for i in todo}
         results = _train_each(training, [tds[i].dataset for i in todo], activation, config)
         left = []
         for i, res in zip(todo, results):

@@ -13,7 +13,8 @@ critical point): the gradient ``g = J^T r`` is computed likewise, the Hessian an
 Every evaluation is :mod:`numerics.backprop` on one row: any depth, any activation of
 :mod:`theory.activations`. The high-precision side runs in ball arithmetic (python-flint, via
 :mod:`numerics.training.arb`; only the midpoints matter here) and falls back to mpmath where
-balls cannot evaluate the activation. See ``docs/training.md``.
+balls cannot evaluate the activation. Both loops are :func:`numerics.newton.iterate` with this
+module's evaluation, solve, update and stop rule (docs/training.md "Newton iterations").
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import mpmath
 import numpy as np
 
-from numerics import backprop
+from numerics import backprop, newton
 from numerics.precision import to_mp_array, workdps
 from numerics.training import arb
 from theory.architecture import Architecture
@@ -130,26 +131,34 @@ def _gauss_newton(world, arch, theta0, x, y, stop_sse, max_steps):
     prob = world.problem(arch, x, y)
     xf = np.array(np.asarray(x, dtype=object).reshape(-1, arch.input_dim), dtype=float)
     stop = world.numbers([stop_sse])[0]
-    theta = world.numbers(theta0)
-    r = prob.residuals(theta)
-    err = world.sum_squares(r)
-    steps = 0
-    while steps < max_steps and not world.less(err, stop):
-        J = backprop.jacobian(arch, backprop.layers(arch, _floats(theta)[None]), xf)[0]
-        rf = _floats(r)
-        if not (np.all(np.isfinite(J)) and np.all(np.isfinite(rf))):
-            break
-        delta = np.linalg.lstsq(J, -rf, rcond=None)[0]
-        trial = theta + world.numbers(delta)
-        r_new = prob.residuals(trial)
-        err_new = world.sum_squares(r_new)
-        steps += 1
-        if not world.less(err_new, err / 10):
-            if world.less(err_new, err):
-                theta, r, err = trial, r_new, err_new
-            break
-        theta, r, err = trial, r_new, err_new
-    return PolishResult([world.to_mpf(t) for t in theta], world.to_mpf(err), steps)
+
+    def at(theta):
+        r = prob.residuals(theta)
+        return theta, r, world.sum_squares(r)
+
+    def evaluate(state):
+        """The float64 residual and Jacobian at the float64 image of the iterate (mixed precision)."""
+        theta, r, _ = state
+        return _floats(r), backprop.jacobian(arch, backprop.layers(arch, _floats(theta)[None]), xf)[0]
+
+    def update(state, delta):
+        """Take the step; go on only when it gained 10x (keep a smaller gain and end)."""
+        trial = at(state[0] + world.numbers(delta))
+        if world.less(trial[2], state[2] / 10):
+            return trial, True
+        return (trial if world.less(trial[2], state[2]) else state), False
+
+    found = newton.iterate(at(world.numbers(theta0)), evaluate=evaluate, solve=_least_squares, update=update,
+                           stop=lambda state: world.less(state[2], stop), max_steps=max_steps)
+    theta, _, err = found.state
+    return PolishResult([world.to_mpf(t) for t in theta], world.to_mpf(err), found.steps)
+
+
+def _least_squares(F, J):
+    """The minimum-norm float64 step ``-J^+ F`` (None when ``F`` or ``J`` is not finite)."""
+    if not (np.all(np.isfinite(J)) and np.all(np.isfinite(F))):
+        return None
+    return np.linalg.lstsq(J, -F, rcond=None)[0]
 
 
 def newton_gradient(arch: Architecture, theta0, x, y, dps: int, stop_norm, max_steps: int = 40, *,
@@ -171,54 +180,67 @@ def newton_gradient(arch: Architecture, theta0, x, y, dps: int, stop_norm, max_s
         :class:`PolishResult` with mpf parameters; ``value`` is the last ``||grad L||``.
     """
     if hessian == "float64":
-        return _in_worlds(_newton_gradient, dps, arch, theta0, x, y, stop_norm, max_steps, _float64_step)
+        return _in_worlds(_newton_gradient, dps, arch, theta0, x, y, stop_norm, max_steps, _float64_hessian,
+                          _float64_solve)
     if hessian == "working":
         with workdps(dps):
-            return _newton_gradient(_Mpmath(dps), arch, theta0, x, y, stop_norm, max_steps, _working_step)
+            return _newton_gradient(_Mpmath(dps), arch, theta0, x, y, stop_norm, max_steps, _working_hessian,
+                                    _lu_solve)
     raise ValueError(f"hessian={hessian!r}: use 'float64' or 'working'")
 
 
-def _float64_step(prob, arch, theta, g, xf, yf):
-    """``-H^+ g`` with H in float64 at the float64 image of ``theta`` (None when not finite)."""
+def _float64_hessian(prob, arch, theta, xf, yf):
+    """H in float64 at the float64 image of ``theta``."""
     _, Hs = backprop.gradient_and_hessian(arch, backprop.layers(arch, _floats(theta)[None]), xf, yf)
-    gf = _floats(g)
-    if not (np.all(np.isfinite(Hs)) and np.all(np.isfinite(gf))):
-        return None
-    return np.linalg.lstsq(Hs[0], -gf, rcond=None)[0]
+    return Hs[0]
 
 
-def _working_step(prob, arch, theta, g, xf, yf):
-    """``-H^-1 g`` with H at the working precision (mpmath LU; None when H is singular)."""
+def _float64_solve(g, H):
+    """``-H^+ g`` in float64 (None when not finite)."""
+    return _least_squares(_floats(g), H)
+
+
+def _working_hessian(prob, arch, theta, xf, yf):
+    """H at the working precision (mpmath)."""
     _, H = backprop.gradient_and_hessian(arch, backprop.layers(arch, np.asarray(theta, dtype=object)[None]),
                                          prob.x, prob.y)
+    return H[0]
+
+
+def _lu_solve(g, H):
+    """``-H^-1 g`` at the working precision (mpmath LU; None when H is singular).
+
+    A column of zeros is singular too, but mpmath's LU raises TypeError on it (no pivot found),
+    so it is caught before the factorisation."""
+    if any(all(v == 0 for v in H[:, j]) for j in range(H.shape[1])):
+        return None
     try:
-        delta = mpmath.lu_solve(mpmath.matrix(H[0].tolist()), mpmath.matrix([-v for v in g]))
+        delta = mpmath.lu_solve(mpmath.matrix(H.tolist()), mpmath.matrix([-v for v in g]))
     except ZeroDivisionError:
         return None
     return np.array([delta[i] for i in range(len(g))], dtype=object)
 
 
-def _newton_gradient(world, arch, theta0, x, y, stop_norm, max_steps, step):
+def _newton_gradient(world, arch, theta0, x, y, stop_norm, max_steps, hessian_at, solve):
     prob = world.problem(arch, x, y)
     xf = np.array(np.asarray(x, dtype=object).reshape(-1, arch.input_dim), dtype=float)
     yf = np.array(np.asarray(y, dtype=object).reshape(-1, arch.output_dim), dtype=float)
     stop = world.to_mpf(world.numbers([stop_norm])[0])
-    theta = world.numbers(theta0)
-    g = prob.gradient(theta)
-    gn = world.to_mpf(world.norm(g))
-    steps = 0
-    while steps < max_steps and gn >= stop:
-        delta = step(prob, arch, theta, g, xf, yf)
-        if delta is None:
-            break
-        steps += 1
+
+    def at(theta):
+        g = prob.gradient(theta)
+        return theta, g, world.to_mpf(world.norm(g))
+
+    def update(state, delta):
+        """Backtracking: the first of the fractions 1, 1/2, ..., 1/64 of the step that lowers ||g||."""
         for k in range(7):
-            trial = theta + world.numbers(delta / 2 ** k)
-            g_new = prob.gradient(trial)
-            gn_new = world.to_mpf(world.norm(g_new))
-            if gn_new < gn:
-                break
-        else:
-            break
-        theta, g, gn = trial, g_new, gn_new
-    return PolishResult([world.to_mpf(t) for t in theta], gn, steps)
+            trial = at(state[0] + world.numbers(delta / 2 ** k))
+            if trial[2] < state[2]:
+                return trial, True
+        return state, False
+
+    found = newton.iterate(at(world.numbers(theta0)),
+                           evaluate=lambda state: (state[1], hessian_at(prob, arch, state[0], xf, yf)),
+                           solve=solve, update=update, stop=lambda state: state[2] < stop, max_steps=max_steps)
+    theta, _, gn = found.state
+    return PolishResult([world.to_mpf(t) for t in theta], gn, found.steps)

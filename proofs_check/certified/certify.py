@@ -27,6 +27,7 @@ import numpy as np
 import mpmath
 from flint import arb, arb_mat, ctx
 
+from numerics import newton
 from numerics.io.ball_files import data_balls, digest, network_balls
 from numerics.ball_functions import SignUndecided, ball_precision, bits_for
 from numerics.balls import evaluate, pre_activations, to_ball
@@ -143,20 +144,36 @@ def _residual_system(arch, x, y, free):
 
 
 def _newton(fn, centre, free, digits, iterations=12):
-    """Refine the free coordinates of ``centre`` (decimal strings) by Newton at the working precision."""
-    centre = list(centre)
+    """Refine the free coordinates of ``centre`` (decimal strings) by Newton at the working precision
+    (numerics.newton.iterate, docs/certified.md "Prove existence"): the step solves the midpoint
+    system ``mid(J) step = mid(F)``, the new centre is written as decimals of ``digits`` digits,
+    and the loop stops once every step is below ``newton_target(digits)`` relative to its
+    coordinate. Returns the centre and whether that stop rule was met."""
     tiny = to_ball(newton_target(digits))
-    for _ in range(iterations):
-        F, J = fn(_box(centre, free, arb(0)), need_jacobian=True)
+
+    def solve(F, J):
         try:
-            step = J.mid().solve(arb_mat([[f.mid()] for f in F]))
+            return J.mid().solve(arb_mat([[f.mid()] for f in F]))
         except (ZeroDivisionError, ValueError):
-            return centre, False
+            return None
+
+    def update(state, step):
+        moved = list(state[0])
         for a, k in enumerate(free):
-            centre[k] = _decimal(to_ball(centre[k]) - step[a, 0], digits)
-        if all(abs(step[a, 0].mid()) < tiny * (1 + abs(to_ball(centre[k]).mid())) for a, k in enumerate(free)):
-            return centre, True
-    return centre, False
+            moved[k] = _decimal(to_ball(moved[k]) - step[a, 0], digits)
+        return (moved, step), True
+
+    def small(state):
+        at, step = state
+        return step is not None and all(abs(step[a, 0].mid()) < tiny * (1 + abs(to_ball(at[k]).mid()))
+                                        for a, k in enumerate(free))
+
+    def evaluate(state):
+        return fn(_box(state[0], free, arb(0)), need_jacobian=True)
+
+    found = newton.iterate((list(centre), None), evaluate=evaluate, solve=solve, update=update, stop=small,
+                           max_steps=iterations)
+    return found.state[0], found.converged
 
 
 def _radii(digits):

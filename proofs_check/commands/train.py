@@ -20,6 +20,7 @@ import time
 from numerics import limits
 from numerics.limits import MAX_RELU_EXACT_SAMPLES
 from numerics.precision import to_decimal_string, workdps
+from numerics.teacher import TEACHERS, TeacherSpec
 from proofs_check.commands import options as opt
 from proofs_check.commands.options import check_output_file
 from theory.activations import get_activation
@@ -35,10 +36,12 @@ def configure(parser):
     src = parser.add_argument_group("data (give --data FILE, or --teacher with --n/--noise/--seed)")
     src.add_argument("--data", metavar="FILE", help="training data, CSV (x..., y...) or JSON {x, y}")
     src.add_argument("--teacher", metavar="ACT", help="generate the paper's data with a one-unit teacher of this activation")
-    src.add_argument("--n", type=opt.integer(1, limits.MAX_SAMPLES), default=10, help="generated samples (default 10)")
-    src.add_argument("--noise", type=opt.real(0, what="a standard deviation"), default=0.1, help="noise standard deviation (default 0.1 = variance 1e-2)")
-    src.add_argument("--teacher-kind", choices=["fixed", "random"], default="fixed",
-                     help="teacher parameters: fixed (1,0,1,0) (default) or random N(0,1) draws")
+    spec = TeacherSpec()
+    src.add_argument("--n", type=opt.integer(1, limits.MAX_SAMPLES), default=spec.n, help=f"generated samples (default {spec.n})")
+    src.add_argument("--noise", type=opt.real(0, what="a standard deviation"), default=spec.noise,
+                     help=f"noise standard deviation (default {spec.noise} = variance {spec.noise ** 2:g})")
+    src.add_argument("--teacher-kind", choices=list(TEACHERS), default=spec.teacher,
+                     help=f"teacher parameters: fixed (1,0,1,0) or random N(0,1) draws (default {spec.teacher})")
     parser.add_argument("--seed", type=opt.seed, default=0,
                         help="seed of the generated data and of the training restarts (default 0)")
     parser.add_argument("--activation", required=True, help="activation of the trained network (tanh, relu, ...)")
@@ -75,16 +78,16 @@ def _hidden(text):
 
 def _load(args):
     # deferred: loaded when the command runs, not by `semiflat --help` (which imports every command)
-    from numerics.teacher import teacher_data
     from numerics.io.network_file import load_data
 
     if (args.data is None) == (args.teacher is None):
         raise InvalidInput("give exactly one data source: --data FILE or --teacher ACT (with --n, --noise, --seed)")
     if args.data is not None:
         return load_data(args.data, args.dps), {"file": str(args.data)}
-    gen = teacher_data(args.teacher, n=args.n, noise=args.noise, seed=args.seed, teacher=args.teacher_kind)
+    spec = TeacherSpec(n=args.n, noise=args.noise, teacher=args.teacher_kind)
+    gen = spec.draw(args.teacher, args.seed)
     source = {"generator": "numerics.teacher.teacher_data", "teacher": args.teacher, "teacher_kind": args.teacher_kind,
-              "n": args.n, "noise": args.noise, "seed": args.seed, "x_range": [-1.0, 1.0]}
+              "n": args.n, "noise": args.noise, "seed": args.seed, "x_range": [spec.x_low, spec.x_high]}
     return gen.dataset, source
 
 

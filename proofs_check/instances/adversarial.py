@@ -23,7 +23,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 
-from numerics import mlp
+from numerics import mlp, newton
 from numerics.dataset import Dataset
 from numerics.precision import newton_target, workdps
 from theory.architecture import Architecture
@@ -135,17 +135,29 @@ def near_degenerate(value, dps: int = 50, n: int = 8):
         for _ in range(60):  # bisection, then secant on lambda_min(t) = value
             mid = (lo + hi) / 2
             lo, hi = (mid, hi) if lowest(sign * mid) > 0 else (lo, mid)
-        t0, t1 = lo, hi
-        f0, f1 = lowest(sign * t0) - value, lowest(sign * t1) - value
-        for _ in range(30):
-            if f1 == f0:
-                break
-            t0, t1 = t1, t1 - f1 * (t1 - t0) / (f1 - f0)
-            f0, f1 = f1, lowest(sign * t1) - value
-            if abs(f1) < newton_target(digits):
-                break
+        t1 = _secant(lambda t: lowest(sign * t) - value, lo, hi, newton_target(digits))
         y = _residual_targets(arch, params, x, [sign * t1 * c for c in eb])
     return arch, params, Dataset(x, y)
+
+
+def _secant(f, t0, t1, target, max_steps=30):
+    """The secant root search of ``f`` from ``t0, t1`` (numerics.newton.iterate, docs/training.md
+    "Newton iterations"): Newton with the slope (f1 - f0) / (t1 - t0); it stops once a step lands
+    where |f| < ``target``, or when the slope is 0. Returns the last point."""
+
+    def update(state, delta):
+        _, _, t, ft, _ = state
+        moved = t - delta
+        return (t, ft, moved, f(moved), True), True
+
+    def solve(F, J):
+        dt, df = J  # the slope kept as a quotient: the step is F dt / df
+        return None if df == 0 else F * dt / df
+
+    found = newton.iterate((t0, f(t0), t1, f(t1), False), evaluate=lambda s: (s[3], (s[2] - s[0], s[3] - s[1])),
+                           solve=solve, update=update, stop=lambda s: s[4] and abs(s[3]) < target,
+                           max_steps=max_steps)
+    return found.state[2]
 
 
 def non_attained(dps: int = 50):

@@ -44,6 +44,11 @@ from theory.symbolic.result import EPS, PAIRING, Derivation, reduced_method
 S = sp.Symbol("s", real=True)
 T = sp.Symbol("t", real=True)
 
+ONE_OUTPUT_SIZE = (2, 1)
+"""(dim w~, dim v) of the reduced layer of the one-output claims (T4a, T7 with M = 1)."""
+SADDLE_SIZE = (2, 2)
+"""(dim w~, dim v) of the reduced layer of the saddle-direction claim (T4b)."""
+
 
 def _split_curve(s, zeta, eta):
     """The loss along T_lambda(theta, S zeta, S eta) (the library's map)."""
@@ -66,12 +71,12 @@ def prove_fa_sign_table(activation: str, perturb: bool = False) -> Derivation:
         "replication.hessian): A > 0 gives a positive semi-definite wide Hessian whose one zero direction is "
         "the constant-loss line for lambda in (0, 1), and dim w~ negative directions outside [0, 1]; A < 0 "
         "the reverse; A indefinite a negative direction for every lambda not in {0, 1}.",
-        2, 1, "input-side {w~, zeta}, output-side one output (v, eta scalars); "
+        *ONE_OUTPUT_SIZE, "input-side {w~, zeta}, output-side one output (v, eta scalars); "
         "sympy's univariate inequality solver for lambda(1-lambda) > 0",
         hypotheses="one output of the split unit (dim v = 1, e.g. M = 1, J = 3); critical theta*, v != 0. "
                    "Named quantities: sign of lambda(1-lambda), definiteness of A",
     )
-    for P, Q, k, label, _ in cases(d, ((2, 1),), activation):
+    for P, Q, k, label, _ in cases(d, (ONE_OUTPUT_SIZE,), activation):
         s = _split(P, Q, activation, k, perturb)
         A, B, _ = s.K()
         zeta = s.zeta
@@ -102,13 +107,13 @@ def prove_saddle_direction(activation: str, perturb: bool = False) -> Derivation
         "(u1, v1) a unit top singular pair of B: [L - L*]/s^2 -> -sigma_max(B) + 1/2 lambda(1-lambda) "
         "v1^T A v1; along (v1, -tau u1) the form is affine in tau with slope -sigma_max(B), so K_lambda "
         "is indefinite and gamma_lambda(theta*) a strict saddle for every lambda when B != 0.",
-        2, 2, "input-side {w~, zeta}, output-side {v, eta}; the singular pair enters "
+        *SADDLE_SIZE, "input-side {w~, zeta}, output-side {v, eta}; the singular pair enters "
         "through u1^T B v1 = sigma_max(B)",
         hypotheses="critical theta* for the saddle conclusion (the identities hold at every theta); "
                    "named quantity: sigma_max(B) > 0, i.e. B != 0",
     )
     tau = sp.Symbol("tau", real=True)
-    for P, Q, k, label, _ in cases(d, ((2, 2),), activation):
+    for P, Q, k, label, _ in cases(d, (SADDLE_SIZE,), activation):
         s = _split(P, Q, activation, k, perturb)
         A, B, _ = s.K()
         zeta, eta = sp.Matrix(s.zeta), sp.Matrix(s.eta)
@@ -140,14 +145,14 @@ def prove_relu_replication_minimum(activation: str, perturb: bool = False) -> De
         "relu on each linear piece (no datum on a kink); any loss composed with later layers, any earlier "
         "layers and other units; every dim w~",
         sizes="all", argument=PAIRING,
-        method=reduced_method(2, 1, "input-side {w~, zeta}, one output; both ReLU pieces"),
+        method=reduced_method(*ONE_OUTPUT_SIZE, "input-side {w~, zeta}, one output; both ReLU pieces"),
         hypotheses="ReLU, no datum on a kink (NK); one output of the split unit; critical theta*, v_j != 0",
     )
     d.not_applicable = reason_not("relu.replication_minimum", activation)
     if d.not_applicable:
         return d
     act = claim_activation(activation)
-    for P, Q, k, label, _ in cases(d, ((2, 1),), act):
+    for P, Q, k, label, _ in cases(d, (ONE_OUTPUT_SIZE,), act):
         s = _split(P, Q, act, k, perturb)
         A, B, _ = s.K()
         d.require_zero(f"A on the piece, {label}", A)
