@@ -58,12 +58,23 @@ def _normals(seed, count: int, dim: int) -> np.ndarray:
 
 
 def _clipped_risk(activation, theta, s2, x, y, z) -> tuple[float, float]:
-    """Monte Carlo E_Q min((f(x_i) - y_i)^2, 1) averaged over i, and its s.e., from normals ``z``."""
+    """Monte Carlo E_Q min((f(x_i) - y_i)^2, 1) averaged over i, and its s.e., from normals ``z``.
+
+    An output that overflows float64 to +-inf has |f - y| > 1, so its clipped loss is 1 exactly. An
+    output that is not a number (inf - inf between units) has no value, so the risk is refused
+    (FloatingPointError) rather than left NaN."""
     H = (len(theta) - 1) // 3
     draws = theta + np.sqrt(s2) * z
     w, b, v, c = draws[:, :H], draws[:, H:2 * H], draws[:, 2 * H:3 * H], draws[:, -1]
-    f = c[:, None] + np.einsum("mh,mhi->mi", v, phi_float(activation, w[:, :, None] * x + b[:, :, None]))
-    r = np.mean(np.minimum((f - y) ** 2, 1.0), axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        f = c[:, None] + np.einsum("mh,mhi->mi", v, phi_float(activation, w[:, :, None] * x + b[:, :, None]))
+        squared = (f - y) ** 2
+    if np.isnan(squared).any():
+        bad = int(np.isnan(squared).any(axis=1).sum())
+        raise FloatingPointError(f"{activation}: the network output is not a number in float64 at {bad} of "
+                                 f"{len(squared)} posterior draws (overflow of opposite signs); the Monte Carlo "
+                                 "risk is undefined there")
+    r = np.mean(np.minimum(squared, 1.0), axis=1)
     return float(r.mean()), float(r.std(ddof=1) / math.sqrt(len(r)))
 
 

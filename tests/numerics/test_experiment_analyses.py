@@ -98,3 +98,21 @@ def test_analyses_report_vacuity_and_equal_norms():
         for row in rows:
             for kind in ("isotropic", "optimised"):
                 assert row[kind]["vacuous"] == (row[kind]["bound"] > 1.0)
+
+
+def test_clipped_risk_counts_an_overflow_as_loss_1_and_refuses_a_nan_output():
+    """exp units with huge incoming weights: one unit alone overflows to +inf (true |f - y| > 1,
+    clipped loss 1 exactly, no NaN); two units of opposite outgoing weights give inf - inf, which
+    has no value, so the risk is refused instead of being averaged as NaN (negative control: the
+    same draws with finite outputs give a finite risk below 1)."""
+    x, y = np.array([1.0, 2.0]), np.array([0.0, 0.0])
+    z = np.zeros((3, 4))
+    one = np.array([800.0, 0.0, 1.0, 0.0])  # H = 1: w, b, v, c; exp(800 x) overflows
+    risk, se = pac_bayes._clipped_risk("exp", one, np.zeros(4), x, y, z)
+    assert (risk, se) == (1.0, 0.0)
+    two = np.array([800.0, 800.0, 0.0, 0.0, 1.0, -1.0, 0.0])  # H = 2: +inf - inf
+    with pytest.raises(FloatingPointError, match="not a number"):
+        pac_bayes._clipped_risk("exp", two, np.zeros(7), x, y, np.zeros((3, 7)))
+    finite = np.array([0.1, 0.1, 0.0, 0.0, 1.0, -1.0, 0.0])
+    risk, _ = pac_bayes._clipped_risk("exp", finite, np.zeros(7), x, y, np.zeros((3, 7)))
+    assert risk == 0.0  # the two units cancel exactly: f = 0 = y
