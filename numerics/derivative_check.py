@@ -8,7 +8,7 @@ follow.
 Error budget of a central difference of step ``h = 10^-s`` at ``dps`` digits, for a function of
 magnitude ``F`` with third derivative ``F'''``: rounding ``10^-dps F / h`` (``s`` digits are lost to
 cancellation) plus truncation ``h^2 |F'''| / 6``. :func:`check_grads` therefore allows
-``tolerance(dps, scale, lost_digits=s + 1)`` and chooses, by default, the step with
+``rounding_band(dps, scale, lost_digits=s + 1)`` and chooses, by default, the step with
 ``2 s >= dps - s`` so that truncation stays below rounding.
 """
 
@@ -20,7 +20,7 @@ from typing import Callable
 import mpmath
 import numpy as np
 
-from numerics.precision import to_mp_array, tolerance, workdps
+from numerics.precision import to_mp_array, rounding_band, workdps
 
 
 def default_step_digits(dps: int) -> int:
@@ -91,7 +91,7 @@ def check_grads(fn: Callable, derivative, vec, dps: int, *, scale=None,
 
     Returns:
         A :class:`DerivativeCheck`; ``passed`` when the largest deviation is within
-        ``tolerance(dps, scale, lost_digits=step_digits + 1)``.
+        ``rounding_band(dps, scale, lost_digits=step_digits + 1)``.
     """
     s = default_step_digits(dps) if step_digits is None else int(step_digits)
     fd = central_differences(fn, vec, dps, s)
@@ -103,4 +103,4 @@ def check_grads(fn: Callable, derivative, vec, dps: int, *, scale=None,
             value = np.asarray(fn(to_mp_array(vec)), dtype=object).reshape(-1)
             scale = 1 + max((abs(v) for v in value), default=0) + max((abs(v) for v in claimed.reshape(-1)), default=0)
         error = max((abs(a - b) for a, b in zip(claimed.reshape(-1), fd.reshape(-1))), default=mpmath.mpf(0))
-        return DerivativeCheck(error, tolerance(dps, scale, lost_digits=s + 1), s, int(dps))
+        return DerivativeCheck(error, rounding_band(dps, scale, lost_digits=s + 1), s, int(dps))

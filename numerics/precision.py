@@ -28,7 +28,7 @@ def workdps(dps: int):
         yield
 
 
-def tolerance(dps: int, scale=1, lost_digits: int = 0):
+def rounding_band(dps: int, scale=1, lost_digits: int = 0):
     """The rounding band: how far two computations of one quantity of magnitude ``scale`` at
     ``dps`` digits may differ and still agree (docs/precision.md "rounding band").
 
@@ -37,7 +37,7 @@ def tolerance(dps: int, scale=1, lost_digits: int = 0):
     difference of step h loses about ``-log10 h`` digits).
 
     >>> import mpmath
-    >>> tolerance(20, 3, lost_digits=2) == 3 * mpmath.mpf(10) ** -18
+    >>> rounding_band(20, 3, lost_digits=2) == 3 * mpmath.mpf(10) ** -18
     True
     """
     return mpmath.mpf(10) ** (-(int(dps) - int(lost_digits))) * abs(scale)
@@ -64,7 +64,7 @@ def structural_zero_band(dps: int, scale):
     Used for zero incoming / outgoing weights, replicated units and data on a kink
     (:mod:`proofs_check.landscape.structure`, :mod:`proofs_check.instances.snap`) and for zero eigenvalues of the
     theorem checks (:func:`zero_eigenvalue_tolerance` with no gradient)."""
-    return tolerance(dps, scale, lost_digits=int(dps) - half_digits(dps))
+    return rounding_band(dps, scale, lost_digits=int(dps) - half_digits(dps))
 
 
 def criticality_tolerance(dps: int, scale=1, margin_digits: int = 0):
@@ -122,7 +122,7 @@ def descent_curvature_floor(dps: int, scale):
     >>> descent_curvature_floor(24, 3) == 3 * mpmath.mpf(10) ** -6
     True
     """
-    return tolerance(dps, scale, lost_digits=int(dps) - int(dps) // 4)
+    return rounding_band(dps, scale, lost_digits=int(dps) - int(dps) // 4)
 
 
 def newton_target(dps: int):
@@ -131,7 +131,7 @@ def newton_target(dps: int):
     (docs/precision.md "search margins"), five digits short of the working precision (what
     quadratic convergence reaches without stalling on rounding) and far inside
     :func:`criticality_tolerance`, so the stored decimals of a polished point stay critical."""
-    return tolerance(dps, 1, lost_digits=5)
+    return rounding_band(dps, 1, lost_digits=5)
 
 
 def second_difference_step(dps: int):
@@ -159,10 +159,10 @@ def difference_dps(dps: int, step, order: int = 2) -> int:
 
 def second_difference_tolerance(dps: int, scale):
     """How far a central second difference with :func:`second_difference_step` may lie from the
-    exact second derivative of magnitude ``scale``: ``tolerance(dps, scale, dps // 2 + 2)``, the
+    exact second derivative of magnitude ``scale``: ``rounding_band(dps, scale, dps // 2 + 2)``, the
     half of the digits the difference loses plus two for the constants of both error terms
     (docs/precision.md "finite differences")."""
-    return tolerance(dps, scale, lost_digits=int(dps) // 2 + 2)
+    return rounding_band(dps, scale, lost_digits=int(dps) // 2 + 2)
 
 
 def near_interpolation_band(dps: int, scale=1):
@@ -170,14 +170,14 @@ def near_interpolation_band(dps: int, scale=1):
     certifier tries to prove an exact zero of the residual next to it before anything else
     (docs/certified.md). ``10^-(dps // 2) * max(1, scale)``, ``scale`` the loss of the zero network
     (docs/precision.md "zero loss"). Only a route to a proof: the verdict is the proof."""
-    return tolerance(dps, max(1, scale), lost_digits=int(dps) - int(dps) // 2)
+    return rounding_band(dps, max(1, scale), lost_digits=int(dps) - int(dps) // 2)
 
 
 def zero_loss_band(dps: int, scale=1):
     """The loss at or below which a point counts as fitting the data (``L = 0`` to the working
-    precision; a global-minimum verdict still needs a proof): ``tolerance(dps, max(1, scale))``
+    precision; a global-minimum verdict still needs a proof): ``rounding_band(dps, max(1, scale))``
     with ``scale`` the loss of the zero network ``|y|^2 / 2`` (docs/precision.md "zero loss")."""
-    return tolerance(dps, max(1, scale))
+    return rounding_band(dps, max(1, scale))
 
 
 def to_mpf(value):

@@ -2,7 +2,7 @@
 depths they run, the instances, and the critical / not-critical evidence (docs/activations.md).
 
 Depth is the paper's J (the number of layers counting the input): J = 3 is one hidden layer,
-J = 4 two, J = 5 three. Tolerances: a gradient is zero when |g| <= tolerance(dps, scale, 3)
+J = 4 two, J = 5 three. Tolerances: a gradient is zero when |g| <= rounding_band(dps, scale, 3)
 (three digits lost to the sums of a backward pass), and clearly non-zero when |g| exceeds the
 zero band ``numerics.precision.structural_zero_band(dps, scale)`` = 10^-(dps/2) scale, far above it; anything in
 between fails both tests, so no verdict rests on a borderline number.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import structural_zero_band, to_mp_params, tolerance, workdps
+from numerics.precision import structural_zero_band, to_mp_params, rounding_band, workdps
 from proofs_check.landscape import eigen
 from proofs_check.checks._instances import Instance, random_inputs, random_params
 from proofs_check.checks.result import fmt
@@ -86,9 +86,9 @@ def alive_off_kinks(arch, params, x, dps) -> bool:
 
 
 def gradient_bound(inst, g, dps):
-    """tolerance(dps, 1 + |y| + |g_narrow|, 3): the zero of a gradient at ``dps``."""
+    """rounding_band(dps, 1 + |y| + |g_narrow|, 3): the zero of a gradient at ``dps``."""
     with workdps(dps):
-        return tolerance(dps, 1 + eigen.max_abs(inst.y) + eigen.max_abs(g), lost_digits=3)
+        return rounding_band(dps, 1 + eigen.max_abs(inst.y) + eigen.max_abs(g), lost_digits=3)
 
 
 def nonzero_bound(inst, g, dps):

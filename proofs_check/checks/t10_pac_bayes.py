@@ -19,7 +19,7 @@ import numpy as np
 
 from numerics import batched
 from numerics.experiment import pac_bayes
-from numerics.precision import tolerance, to_mp_array, workdps
+from numerics.precision import rounding_band, to_mp_array, workdps
 from proofs_check.checks._instances import zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
@@ -130,7 +130,7 @@ def check(config: CheckConfig) -> CheckResult:
             general = kl_general(mu0, mpmath.eye(D) * mpmath.mpf(rho) ** 2, mpmath.zeros(D, 1),
                                  mpmath.eye(D) * mpmath.mpf(SIGMA_P) ** 2)
             ledger.at_most(f"{pair[act]}: |KL closed form - general Gaussian KL| (KL = {fmt(closed)})",
-                           abs(closed - general), tolerance(dps, 1 + closed, lost_digits=3))
+                           abs(closed - general), rounding_band(dps, 1 + closed, lost_digits=3))
         z = rng.normal(size=(samples, D))
         draws = theta_w + rho * z  # log q - log p per draw
         log_ratio = (-0.5 * np.sum(z ** 2, axis=1) - D * np.log(rho)

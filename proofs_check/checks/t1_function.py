@@ -4,7 +4,7 @@ f(x; E(theta)) = f(x; theta) for every x, for E in {gamma_lambda, alpha_w0, beta
 composition of them; the ReLU dead variant with v0 != 0 preserves f where w~0 . x~ < 0.
 Numeric evidence: the largest output difference at ``dps`` digits over random networks,
 activations, depths, lambdas (inside and outside [0, 1]) and chains of embeddings, compared
-with ``tolerance(dps, scale)``.
+with ``rounding_band(dps, scale)``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
+from numerics.precision import rounding_band, to_mp_array, to_mp_params, workdps
 from proofs_check.landscape import eigen
 from proofs_check.checks._instances import random_inputs, random_params
 from proofs_check.checks._symbolic import prove_claims
@@ -72,7 +72,7 @@ def _dead_with_outgoing(arch, params, rng, x):
 
 def check(config: CheckConfig) -> CheckResult:
     """Run T1: every embedding and chain of embeddings leaves f(x) unchanged, up to
-    ``tolerance(dps, scale)`` (docs/theorems.md, docs/invariants.md).
+    ``rounding_band(dps, scale)`` (docs/theorems.md, docs/invariants.md).
 
     The argument and result are the contract of every check (:mod:`proofs_check.checks`).
     """
@@ -88,7 +88,7 @@ def check(config: CheckConfig) -> CheckResult:
         with workdps(dps):
             params = to_mp_params(random_params(arch, rng))
             f0 = mlp.forward(arch, params, x, dps=dps)
-            bound = tolerance(dps, 1 + eigen.max_abs(f0), lost_digits=2)
+            bound = rounding_band(dps, 1 + eigen.max_abs(f0), lost_digits=2)
             for steps in ((1, 4) if config.quick else (1, 3, 10)):
                 wide, p, names = _random_chain(arch, params, rng, steps, config.tamper)
                 err = eigen.max_abs(mlp.forward(wide, p, x, dps=dps) - f0)

@@ -3,7 +3,7 @@
 At any theta (critical or not), any lambda in R, depth J in {3, 4} and M in {1, 2, 3}:
 T_lambda^T grad L_wide(gamma_lambda theta) = (grad L(theta), 0_zeta, 0_eta), so gamma_lambda
 theta* is critical iff theta* is, and L is constant along the line. Numeric evidence: the
-largest entry of the difference at ``dps`` digits, against ``tolerance(dps, scale)``; the wide
+largest entry of the difference at ``dps`` digits, against ``rounding_band(dps, scale)``; the wide
 gradient norm at exact critical points (null-space method).
 """
 
@@ -13,7 +13,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.landscape import eigen
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, congruence_instances, pullback
@@ -49,7 +49,7 @@ def check(config: CheckConfig) -> CheckResult:
                 D = arch.n_params
                 expected = np.concatenate([pb.grad, np.array([mpmath.mpf(0)] * (len(pb.pulled_grad) - D), dtype=object)])
                 err = eigen.max_abs(pb.pulled_grad - expected)
-                bound = tolerance(dps, 1 + eigen.max_abs(pb.grad_wide), lost_digits=2)
+                bound = rounding_band(dps, 1 + eigen.max_abs(pb.grad_wide), lost_digits=2)
             ledger.at_most(f"{act} {list(widths)} layer {layer} unit {unit} lambda {lam}: |T^T g_wide - (g,0,0)|",
                            err, bound)
     # Criticality is preserved: exact critical points stay critical for every lambda.
@@ -59,7 +59,7 @@ def check(config: CheckConfig) -> CheckResult:
         pb = pullback(inst.arch, inst.params, inst.x, inst.y, 0, 1, lam, dps, hessian=False)
         with workdps(dps):
             g0, g1 = mlp.norm(pb.grad), mlp.norm(pb.grad_wide)
-            bound = tolerance(dps, 1 + eigen.max_abs(inst.y), lost_digits=2)
+            bound = rounding_band(dps, 1 + eigen.max_abs(inst.y), lost_digits=2)
             lw = mlp.loss(pb.wide_arch, pb.wide_params, inst.x, inst.y, dps=dps)
             l0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
         ledger.at_most(f"critical [2, 3, 2] tanh lambda {lam}: |grad L_wide| (narrow {mpmath.nstr(g0, 3)})", g1, bound)

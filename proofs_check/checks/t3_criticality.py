@@ -16,7 +16,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.evaluation import evaluate
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
+from numerics.precision import rounding_band, to_mp_array, to_mp_params, workdps
 from proofs_check.landscape import eigen
 from proofs_check.checks._inactive import new_indices, new_unit, shift_targets_if_tampered
 from proofs_check.checks._instances import critical_instance, zero_error_instance
@@ -51,7 +51,7 @@ def _alpha(ledger, inst, w0, tag, dps, expect_critical, v_new=None):
     gw = mlp.gradient(wide, wp, inst.x, inst.y, dps=dps)
     w_in, v_out = new_indices(wide, layer, new_unit(arch, layer))
     with workdps(dps):
-        bound = tolerance(dps, 1 + eigen.max_abs(inst.y) + eigen.max_abs(g), lost_digits=3)
+        bound = rounding_band(dps, 1 + eigen.max_abs(inst.y) + eigen.max_abs(g), lost_digits=3)
         err = max(eigen.max_abs(gw[narrow_positions(arch, wide, layer)] - g),
                   eigen.max_abs(gw[w_in]) if v_new is None else mpmath.mpf(0),
                   eigen.max_abs(gw[v_out] - g_alpha) if v_new is None else mpmath.mpf(0))
@@ -77,7 +77,7 @@ def _beta(ledger, inst, b0, v0, tag, dps, expect_critical):
     w_in = incoming_indices(wide, layer, new_unit(arch, layer))
     with workdps(dps):
         predicted = arch.phi.d1(b0) * (h.T @ (delta @ v0))  # (w_new..., b_new)
-        bound = tolerance(dps, 1 + eigen.max_abs(inst.y), lost_digits=3)
+        bound = rounding_band(dps, 1 + eigen.max_abs(inst.y), lost_digits=3)
         err = eigen.max_abs(gw[w_in] - predicted)
         norm = mlp.norm(gw)
     ledger.at_most(f"{tag}: |dL/dw~_new - phi'(b0) sum (v0 . delta) h~|", err, bound)

@@ -4,13 +4,13 @@ At any theta, lambda in R, depth J in {3, 4}, M in {1, 2, 3}:
 T_lambda^T H_wide(gamma_lambda theta) T_lambda = blockdiag(H(theta), K_lambda) with
 K_lambda = [[lambda (1 - lambda) A_j, B_j^T], [B_j, 0]] and |det T_lambda| = 1. Corollary
 (Sylvester): at a critical theta*, inertia(H_wide) = inertia(H) + inertia(K_lambda).
-Evidence: largest entry of the congruence difference at ``dps`` against ``tolerance(dps)``,
+Evidence: largest entry of the congruence difference at ``dps`` against ``rounding_band(dps)``,
 det T, and the three inertia triples at exact critical points.
 """
 
 from __future__ import annotations
 
-from numerics.precision import tolerance, workdps, zero_eigenvalue_tolerance
+from numerics.precision import rounding_band, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape import eigen
 from proofs_check.checks._instances import critical_instance
 from proofs_check.checks._replication import CONGRUENCE_CASES, CONGRUENCE_LAMBDAS, congruence_instances, pullback
@@ -50,7 +50,7 @@ def check(config: CheckConfig) -> CheckResult:
             pb = pullback(arch, params, x, y, layer, unit, lam, dps)
             with workdps(dps):
                 err = eigen.max_abs(pb.pulled_hess - expected_block(pb, config.tamper))
-                bound = tolerance(dps, 1 + eigen.max_abs(pb.hess_wide), lost_digits=3)
+                bound = rounding_band(dps, 1 + eigen.max_abs(pb.hess_wide), lost_digits=3)
                 det = eigen.determinant(pb.T)
             tag = f"{act} {list(widths)} layer {layer} lambda {lam}"
             ledger.at_most(f"{tag}: |T^T H_wide T - blockdiag(H, K)|", err, bound)

@@ -31,7 +31,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.precision import (second_difference_step, second_difference_tolerance, to_mp_array, to_mp_params,
-                                tolerance, workdps, zero_eigenvalue_tolerance)
+                                rounding_band, workdps, zero_eigenvalue_tolerance)
 from proofs_check.landscape import eigen
 from proofs_check.checks import _activation
 from numerics.dataset import Dataset
@@ -112,7 +112,7 @@ def _cell(ledger, inst, kind, lam, config, rng):
         verdict = predicted_verdict(kind, factor)
         tag = f"A {kind} (seed {inst.seed}) lambda {lam}"
         ledger.equal(f"{tag}: inertia (neg, zero, pos), predicted {verdict}", wide, predicted)
-        ledger.at_most(f"{tag}: |B_j| (single output)", eigen.max_abs(pb.B), tolerance(dps, 1 + scale, 3))
+        ledger.at_most(f"{tag}: |B_j| (single output)", eigen.max_abs(pb.B), rounding_band(dps, 1 + scale, 3))
         theta = to_mp_array(inst.params.to_vector())
         L0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
         a_vals, a_vecs = eigen.eigh(pb.A * factor)
@@ -136,7 +136,7 @@ def _cell(ledger, inst, kind, lam, config, rng):
                 vec = wide_point(pb, theta, np.zeros(p, dtype=object) + 0, np.zeros(m, dtype=object) + 0)
                 worst = min(worst, _loss_at(pb, vec + radius * direction, inst.x, inst.y, dps) - L0)
             ledger.at_least(f"{tag}: min loss change over {N_PERTURB[config.quick]} perturbations of radius "
-                            f"{fmt(radius)}", worst, -tolerance(dps, 1 + L0, 2))
+                            f"{fmt(radius)}", worst, -rounding_band(dps, 1 + L0, 2))
         else:
             # Small enough that the quadratic term law s^2 / 2 dominates the cubic one.
             t = abs(law) / (100 * (1 + scale))
@@ -275,7 +275,7 @@ def check(config: CheckConfig) -> CheckResult:
                 # odd(t) = law + c t^2 + O(t^4): the step halving measures c t^2 (Richardson), and each
                 # loss at dps + CUBIC_EXTRA_DIGITS digits carries a rounding band that the division by t^3 magnifies
                 L_star = abs(mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=config.dps))
-                bound = 2 * abs(odd - half) + tolerance(config.dps + CUBIC_EXTRA_DIGITS, (1 + L_star) / mpmath.mpf(T_CUBIC_HALF) ** 3)
+                bound = 2 * abs(odd - half) + rounding_band(config.dps + CUBIC_EXTRA_DIGITS, (1 + L_star) / mpmath.mpf(T_CUBIC_HALF) ** 3)
                 ledger.at_most(f"A positive lambda {lam}: |(L(t) - L(-t)) / 2t^3 - eta a^T A a / (2 v)| at t = {T_CUBIC} "
                                f"(law {fmt(law)}; third order decides; bound from t/2)", abs(odd - law), bound)
                 ledger.require(f"A positive lambda {lam}: min(L(t), L(-t)) - L* < 0 (not a minimum)", drop < 0, f"{fmt(drop)} < 0")

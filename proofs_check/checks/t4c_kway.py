@@ -17,7 +17,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape import eigen
 from proofs_check.checks import _activation
 from proofs_check.checks._instances import critical_instance, designed_minimum
@@ -82,7 +82,7 @@ def check(config: CheckConfig) -> CheckResult:
                     predicted = (2 * sum(etas[a] @ blocks.B @ deltas[a] for a in range(len(units)))
                                  + sum(shares[a] * (deltas[a] @ blocks.A @ deltas[a]) for a in range(len(units))))
                     worst = max(worst, abs(form - predicted))
-                bound = tolerance(dps, 1 + eigen.max_abs(H), lost_digits=3) * len(d)
+                bound = rounding_band(dps, 1 + eigen.max_abs(H), lost_digits=3) * len(d)
             ledger.at_most(f"{list(widths)} shares {'/'.join(share_text)}: |d^T H d - (2 sum eta B delta + sum lam delta A delta)|",
                            worst, bound)
     # Minimum iff all shares >= 0 (M = 1, A > 0, strict minimum).
@@ -122,7 +122,7 @@ def check(config: CheckConfig) -> CheckResult:
                               deltas=list(deltas))
             form = d @ H @ d
             predicted = lam_a / (1 - lam_a) * (z @ A @ z)
-            bound = tolerance(dps, 1 + eigen.max_abs(H), lost_digits=3) * len(d)
+            bound = rounding_band(dps, 1 + eigen.max_abs(H), lost_digits=3) * len(d)
         ledger.require(f"A > 0, shares {'/'.join(share_text)}: negative eigenvalues", neg >= 1, f"{neg} >= 1")
         ledger.at_most(f"A > 0, shares {'/'.join(share_text)}: |form - lambda_a/(1-lambda_a) z^T A z| (value {fmt(predicted)})",
                        abs(form - predicted), bound)

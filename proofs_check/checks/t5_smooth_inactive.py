@@ -15,7 +15,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
 from proofs_check.checks._instances import designed_minimum, zero_error_instance
@@ -70,7 +70,7 @@ def check(config: CheckConfig) -> CheckResult:
             w_in, v_out = new_indices(wide, layer, new_unit(arch, layer))
             with workdps(dps):
                 scale = eigen.max_abs(Hw)
-                bound = tolerance(dps, 1 + scale, lost_digits=3)
+                bound = rounding_band(dps, 1 + scale, lost_digits=3)
                 ledger.at_most(f"{tag}, {name}: |H_w~w~|", eigen.max_abs(Hw[np.ix_(w_in, w_in)]), bound)
                 ledger.at_most(f"{tag}, {name}: |H_w~v - C(w~0)|", eigen.max_abs(Hw[np.ix_(w_in, v_out)] - C), bound)
                 if name != "w0 = 0":

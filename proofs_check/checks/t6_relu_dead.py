@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.evaluation import evaluate
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
+from numerics.precision import rounding_band, to_mp_array, to_mp_params, workdps
 from proofs_check.certified import certify as certification
 from proofs_check.landscape import eigen
 from proofs_check.checks._inactive import new_indices, new_unit
@@ -100,7 +100,7 @@ def check(config: CheckConfig) -> CheckResult:
                 worst_rows = max(worst_rows, eigen.max_abs(Hw[w_in + v_out, :]))
                 worst_block = max(worst_block, eigen.max_abs(Hw[np.ix_(old, old)] - H))
         with workdps(dps):
-            bound = tolerance(dps, 1 + L0 + eigen.max_abs(H), lost_digits=3)
+            bound = rounding_band(dps, 1 + L0 + eigen.max_abs(H), lost_digits=3)
         ledger.at_most(f"{tag}: |L_wide - L| over the cone x R^M", worst_loss, bound)
         ledger.at_most(f"{tag}: |grad_wide - (grad, 0)|", worst_grad, bound)
         ledger.at_most(f"{tag}: |new-unit Hessian rows|", worst_rows, bound)

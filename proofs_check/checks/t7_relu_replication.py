@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import to_mp_array, tolerance, workdps, zero_eigenvalue_tolerance
+from numerics.precision import to_mp_array, rounding_band, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape import eigen
 from proofs_check.checks import _activation, _deep
 from proofs_check.checks._instances import critical_instance
@@ -54,7 +54,7 @@ def _single_output(ledger, config, rng):
     with workdps(dps):
         worst_B = max(eigen.max_abs(unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, j, dps).B)
                       for j in range(widths[1]))
-        bound = tolerance(dps, 1 + eigen.max_abs(inst.y), lost_digits=3)
+        bound = rounding_band(dps, 1 + eigen.max_abs(inst.y), lost_digits=3)
     ledger.at_most(f"{tag}: max_j |B_j|", worst_B, bound)
     radius = min_kink_distance(inst.arch, inst.params, inst.x, dps) / 100
     for lam in LAMBDAS_QUICK if config.quick else LAMBDAS_FULL:
@@ -88,7 +88,7 @@ def _multi_output(ledger, config):
             K = pb.pulled_hess[D:, D:]
             K_first = K if K_first is None else K_first
             scale = eigen.max_abs(pb.hess_wide)
-            bound = tolerance(dps, 1 + scale, lost_digits=3)
+            bound = rounding_band(dps, 1 + scale, lost_digits=3)
             tol = zero_eigenvalue_tolerance(dps, scale)
             eigs = eigen.eigenvalues(pb.hess_wide)
             sigma, u, v = eigen.top_singular(pb.B)
@@ -150,7 +150,7 @@ def _deep_layers(ledger, config):
             with workdps(dps):
                 scale = eigen.max_abs(pb.hess_wide)
                 tol = zero_eigenvalue_tolerance(dps, scale)
-                bound = tolerance(dps, 1 + scale + eigen.max_abs(inst.y), lost_digits=3)
+                bound = rounding_band(dps, 1 + scale + eigen.max_abs(inst.y), lost_digits=3)
                 sigma = eigen.top_singular(pb.B)[0]
                 eigs = eigen.eigenvalues(pb.hess_wide)
                 narrow = eigen.inertia(eigen.eigenvalues(pb.hess), tol)

@@ -14,7 +14,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, to_mp_array, to_mp_params, workdps
+from numerics.precision import rounding_band, to_mp_array, to_mp_params, workdps
 from proofs_check.checks._instances import critical_instance, random_inputs, random_params
 from proofs_check.checks._symbolic import prove_claims
 from proofs_check.checks.result import CheckConfig, CheckResult, Ledger, fmt
@@ -72,7 +72,7 @@ def check(config: CheckConfig) -> CheckResult:
             L0 = mlp.loss(arch, p, x, y, dps=dps)
             worst = max(abs(mlp.loss(arch, _scaled(arch, p, layer, 1, mpmath.mpf(c)), x, y, dps=dps) - L0)
                         for c in scales)
-            bound = tolerance(dps, 1 + L0, lost_digits=2)
+            bound = rounding_band(dps, 1 + L0, lost_digits=2)
         ledger.at_most(f"relu {list(widths)} layer {layer} unit 1, c in {{{', '.join(scales)}}}: |L(c v, w~/c) - L|",
                        worst, bound)
     # The (d+3)-dimensional constant-loss set of replication, ReLU vs tanh.
@@ -82,7 +82,7 @@ def check(config: CheckConfig) -> CheckResult:
         with workdps(dps):
             wide, wp = replicate(inst.arch, to_mp_params(inst.params), 0, 0, mpmath.mpf("0.4"))
             L0 = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=dps)
-            bound = tolerance(dps, 1 + L0, lost_digits=2)
+            bound = rounding_band(dps, 1 + L0, lost_digits=2)
             changes = [abs(mlp.loss(wide, _family_point(wide, wp, 0, 0, 3, rng, 1e-4), inst.x, inst.y, dps=dps) - L0)
                        for _ in range(3 if config.quick else 10)]
         if act == "relu":  # one hidden layer, M = 1: the embedded point is a (non-strict) minimum (T7)

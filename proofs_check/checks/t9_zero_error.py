@@ -17,7 +17,7 @@ import numpy as np
 
 from numerics import mlp
 from numerics.evaluation import evaluate
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps, zero_eigenvalue_tolerance
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape import eigen
 from proofs_check.checks._instances import critical_instance, zero_error_instance
 from proofs_check.checks._symbolic import prove_claims
@@ -64,7 +64,7 @@ def _case(ledger, inst, rng, dps, full_row_rank_expected):
     Jw = mlp.jacobian(wide, wp, inst.x, dps=dps)
     with workdps(dps):
         scale = 1 + eigen.max_abs(Hw)
-        bound = tolerance(dps, scale, lost_digits=3)
+        bound = rounding_band(dps, scale, lost_digits=3)
         ledger.at_most(f"{tag}: L_wide", Lw, bound)
     ledger.certify(tag, wide, wp, inst.x, inst.y, dps, "global-minimum")
     with workdps(dps):

@@ -17,7 +17,7 @@ T9, at a zero-error network, for every hidden layer l:
 - T8: (c v_j, w~_j / c) keeps L for a positively homogeneous phi, and changes it otherwise;
 - T9 (last hidden layer, zero error): tr H grows by exactly M sum_i phi(w~0 . h~_i)^2 for a
   surplus unit with v = 0 (zero for a dead unit of a dead-zone activation).
-Tolerances are tolerance(dps, scale, 3); "differs" means above the zero band 10^-(dps/2) scale.
+Tolerances are rounding_band(dps, scale, 3); "differs" means above the zero band 10^-(dps/2) scale.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import structural_zero_band, to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import structural_zero_band, to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.landscape import eigen
 from proofs_check.checks import _deep
 from proofs_check.checks._inactive import new_indices, new_unit
@@ -50,7 +50,7 @@ TAMPERS = ("wrong-homogeneity",)
 
 def _bound(scale, dps):
     with workdps(dps):
-        return tolerance(dps, 1 + scale, lost_digits=3)
+        return rounding_band(dps, 1 + scale, lost_digits=3)
 
 
 def _band(scale, dps):

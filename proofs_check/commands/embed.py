@@ -19,7 +19,7 @@ import numpy as np
 
 from numerics import limits
 from numerics.limits import DPS_MAX
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.commands import options as opt
 from proofs_check.commands.options import check_output_file
 from theory.embeddings import EmbeddingRequest, embed_to_width, split
@@ -239,7 +239,7 @@ def preserving_dps(arch, params, wide_arch, wide_params, dps: int, data, referen
         got = forward(wide_arch, written.params, x)
         scale = max([mpmath.mpf(1)] + [abs(v) for v in want.reshape(-1)])
         worst = max(abs(a - b) for a, b in zip(want.reshape(-1), got.reshape(-1)))
-        return dps if worst <= tolerance(ref, scale, lost_digits=3) else None
+        return dps if worst <= rounding_band(ref, scale, lost_digits=3) else None
 
 
 def _lost_digits(params, wide_params, dps: int) -> int:

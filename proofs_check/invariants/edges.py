@@ -11,7 +11,7 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.instances.critical_points import min_kink_distance
 from proofs_check.invariants.base import (Case, Example, Invariant, has_kink, is_positively_homogeneous, require,
@@ -172,7 +172,7 @@ def check_bias_compensation(ex: Example, subject) -> None:
             za = pre_activations(*plain, to_mp_array(x))[layer + 1]
             zb = pre_activations(*compensated, to_mp_array(x))[layer + 1]
             shift = max(abs((za - zb)[i, r] - v0[r] * phi0) for i in range(za.shape[0]) for r in range(za.shape[1]))
-            require(shift <= tolerance(ex.dps, 1 + sum(abs(v) for v in p.to_vector()), lost_digits=2),
+            require(shift <= rounding_band(ex.dps, 1 + sum(abs(v) for v in p.to_vector()), lost_digits=2),
                     "the uncompensated shift of the next pre-activations is not v0 phi(0)", compensated)
         else:
             require(same_params(compensated[1], plain[1]), "phi(0) = 0 but beta changed the next bias", compensated)

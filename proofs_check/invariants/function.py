@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics import mlp
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.landscape.eigen import max_abs
 from proofs_check.invariants.base import Case, Example, Invariant, has_dead_zone, output_scale, require
@@ -25,7 +25,7 @@ def function_gap(arch, params, wide_arch, wide, x, dps):
     f = mlp.forward(arch, params, x, dps=dps)
     g = mlp.forward(wide_arch, wide, x, dps=dps)
     err = max_abs(np.asarray(f, dtype=object) - np.asarray(g, dtype=object))
-    return err, tolerance(dps, output_scale(wide, x), lost_digits=2)
+    return err, rounding_band(dps, output_scale(wide, x), lost_digits=2)
 
 
 def _gap_message(err, tol, what):
@@ -130,7 +130,7 @@ def check_bookkeeping(ex: Example, subject) -> None:
     new = arch.widths[layer + 1]
     with workdps(ex.dps):
         p = to_mp_params(ex.params)
-        tol = tolerance(ex.dps, 4 + abs(lam))
+        tol = rounding_band(ex.dps, 4 + abs(lam))
         w_j, v_j = unit_vectors(arch, p, layer, unit)
 
         wide = subject.replicate(arch, p, layer, unit, mpmath.mpf(lam))
@@ -181,7 +181,7 @@ def check_line(ex: Example, subject) -> None:
     with workdps(ex.dps):
         p = to_mp_params(ex.params)
         base = mlp.loss(ex.arch, p, d.x, d.y, dps=ex.dps)
-        tol = tolerance(ex.dps, (1 + base) * output_scale(ex.params, d.x) ** 2, lost_digits=2)
+        tol = rounding_band(ex.dps, (1 + base) * output_scale(ex.params, d.x) ** 2, lost_digits=2)
         for lam in ex["lams"]:
             wide = subject.replicate(ex.arch, p, ex["layer"], ex["unit"], mpmath.mpf(lam))
             moved = abs(mlp.loss(*wide, d.x, d.y, dps=ex.dps) - base)

@@ -11,7 +11,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics import mlp
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.landscape.eigen import max_abs
 from proofs_check.invariants.base import Case, Example, Invariant, has_dead_zone, require, total
@@ -41,12 +41,12 @@ def check_gradient_congruence(ex: Example, subject) -> None:
     with workdps(ex.dps):
         p, lam = to_mp_params(ex.params), mpmath.mpf(ex["lam"])
         err, scale, wide = congruence_error(arch, p, d, layer, unit, lam, subject, ex.dps)
-        require(err <= tolerance(ex.dps, scale, lost_digits=2),
+        require(err <= rounding_band(ex.dps, scale, lost_digits=2),
                 lambda: f"|T^T grad_wide - (grad, 0, 0)| = {mpmath.nstr(err, 5)}", wide)
         g, gw = mlp.gradient(arch, p, d.x, d.y, dps=ex.dps), mlp.gradient(*wide, d.x, d.y, dps=ex.dps)
         new, wide_arch = arch.widths[layer + 1], wide[0]
         gv, gin = g[outgoing_indices(arch, layer, unit)], g[incoming_indices(arch, layer, unit)]
-        tol = tolerance(ex.dps, total(gw) * (1 + abs(lam)), lost_digits=2)
+        tol = rounding_band(ex.dps, total(gw) * (1 + abs(lam)), lost_digits=2)
         require(max_abs(gw[outgoing_indices(wide_arch, layer, unit)] - gv) <= tol, "dL/dv_j(wide) != dL/dv_j", wide)
         require(max_abs(gw[outgoing_indices(wide_arch, layer, new)] - gv) <= tol, "dL/dv_new != dL/dv_j", wide)
         require(max_abs(gw[incoming_indices(wide_arch, layer, unit)] - lam * gin) <= tol,
@@ -79,7 +79,7 @@ def critical_bound(arch, params, d, dps):
     size = [abs(e[i]) + abs(mpmath.mpf(y[i])) for i in range(e.shape[0])]
     terms = max((mpmath.fsum(abs(J[i, k]) * size[i] for i in range(J.shape[0])) for k in range(J.shape[1])),
                 default=mpmath.mpf(0))
-    return tolerance(dps, terms + mlp.loss(arch, params, d.x, d.y, dps=dps), lost_digits=3)
+    return rounding_band(dps, terms + mlp.loss(arch, params, d.x, d.y, dps=dps), lost_digits=3)
 
 
 def check_replicated_critical_point(ex: Example, subject) -> None:
@@ -111,7 +111,7 @@ def check_inactive_unit_gradient(ex: Example, subject) -> None:
         gw, g = mlp.gradient(*wide, d.x, d.y, dps=ex.dps), mlp.gradient(arch, p, d.x, d.y, dps=ex.dps)
         _, g_alpha = candidate_blocks(arch, p, d.x, d.y, layer, w0, dps=ex.dps)
         new, wide_arch = arch.widths[layer + 1], wide[0]
-        tol = tolerance(ex.dps, total(gw, g_alpha), lost_digits=2)
+        tol = rounding_band(ex.dps, total(gw, g_alpha), lost_digits=2)
         require(max_abs(gw[outgoing_indices(wide_arch, layer, new)] - g_alpha) <= tol,
                 "dL/dv_new != sum_i delta_i phi(w~0 . h~_i)", wide)
         require(max_abs(gw[incoming_indices(wide_arch, layer, new)]) <= tol, "dL/dw~_new != 0", wide)
@@ -133,7 +133,7 @@ def check_inactive_propagation_gradient(ex: Example, subject) -> None:
         expected_w, expected_b = phi.d1(b0) * (s @ h), phi.d1(b0) * sum(s)
         new, wide_arch = arch.widths[layer + 1], wide[0]
         inc = incoming_indices(wide_arch, layer, new)
-        tol = tolerance(ex.dps, total(gw, expected_w) * (1 + sum(abs(v) for v in v0)), lost_digits=2)
+        tol = rounding_band(ex.dps, total(gw, expected_w) * (1 + sum(abs(v) for v in v0)), lost_digits=2)
         require(max_abs(gw[inc[:-1]] - expected_w) <= tol, "dL/dw_new != phi'(b0) sum_i (v0.delta_i) h_i", wide)
         require(abs(gw[inc[-1]] - expected_b) <= tol, "dL/db_new != phi'(b0) v0.sum_i delta_i", wide)
         require(max_abs(gw[outgoing_indices(wide_arch, layer, new)] - phi(b0) * delta.sum(axis=0)) <= tol,
@@ -161,7 +161,7 @@ def check_t3_criticality(ex: Example, subject) -> None:
             candidates.append(("a dead unit", subject.add_inactive_unit(arch, p, layer, to_mp_array(dead))))
         for what, wide in candidates:
             norm = mlp.norm(mlp.gradient(*wide, d.x, d.y, dps=ex.dps))
-            bound = tolerance(ex.dps, scale * total(wide[1].to_vector()), lost_digits=3)
+            bound = rounding_band(ex.dps, scale * total(wide[1].to_vector()), lost_digits=3)
             require(norm <= bound, lambda: f"{what}: |grad L_wide| = {mpmath.nstr(norm, 5)} > {mpmath.nstr(bound, 5)}",
                     wide)
 

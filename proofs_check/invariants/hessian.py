@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import assume, strategies as st
 
 from numerics import mlp
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.instances.critical_points import min_kink_distance
 from proofs_check.landscape.eigen import max_abs
@@ -70,7 +70,7 @@ def check_hessian_congruence(ex: Example, subject) -> None:
         lam = mpmath.mpf(ex["lam"])
         err, scale, wide = congruence(ex.arch, to_mp_params(ex.params), ex.data, ex["layer"], ex["unit"], lam,
                                       subject, ex.dps)
-        tol = tolerance(ex.dps, scale, lost_digits=3)
+        tol = rounding_band(ex.dps, scale, lost_digits=3)
     require(err <= tol, lambda: f"|T^T H_wide T - blockdiag(H, K)| = {mpmath.nstr(err, 5)} > {mpmath.nstr(tol, 5)}",
             wide)
 
@@ -137,7 +137,7 @@ def check_inactive_block(ex: Example, subject) -> None:
         H = mlp.hessian(*wide, d.x, d.y, dps=ex.dps)
         iw, iv = new_unit_indices(wide[0], layer)
         C = candidate_block_C(arch, p, d.x, d.y, layer, w0, dps=ex.dps)
-        tol = tolerance(ex.dps, total(H), lost_digits=3)
+        tol = rounding_band(ex.dps, total(H), lost_digits=3)
         require(max_abs(H[np.ix_(iw, iw)]) <= tol, "H_{w~w~} != 0 at an inactive unit", wide)
         require(max_abs(H[np.ix_(iw, iv)] - C) <= tol, "H_{w~v} != C(w~0)", wide)
 
@@ -161,7 +161,7 @@ def check_null_embedding_saddle(ex: Example, subject) -> None:
         p = to_mp_params(ex.params)
         wide = subject.add_inactive_unit(arch, p, layer, to_mp_array(w0))
         g, H = mlp.gradient_and_hessian(*wide, d.x, d.y, dps=ex.dps)
-        tol = tolerance(ex.dps, total(H), lost_digits=3)
+        tol = rounding_band(ex.dps, total(H), lost_digits=3)
         require(max_abs(g) <= tol, "alpha_{(0, b0)}(theta*) is not critical", wide)
         delta = mlp.signals(arch, p, d.x, d.y, dps=ex.dps)[layer + 1]
         h = hidden_values(arch, p, to_mp_array(d.x))[layer]
@@ -215,9 +215,9 @@ def check_dead_unit(ex: Example, subject) -> None:
         iw, iv = new_unit_indices(wide[0], layer)
         require(all(v == 0 for v in gw[iw + iv]), "the dead unit's gradient is not exactly 0", wide)
         old = [i for i in range(wide[0].n_params) if i not in set(iw + iv)]
-        require(max_abs(gw[old] - g) <= tolerance(ex.dps, total(g), lost_digits=2), "an old gradient changed", wide)
+        require(max_abs(gw[old] - g) <= rounding_band(ex.dps, total(g), lost_digits=2), "an old gradient changed", wide)
         require(all(v == 0 for v in H_wide[iw + iv].reshape(-1)), "a new Hessian row is not exactly 0", wide)
-        require(max_abs(H_wide[np.ix_(old, old)] - H) <= tolerance(ex.dps, total(H), lost_digits=2),
+        require(max_abs(H_wide[np.ix_(old, old)] - H) <= rounding_band(ex.dps, total(H), lost_digits=2),
                 "the old Hessian block changed", wide)
         base = mlp.loss(arch, p, d.x, d.y, dps=ex.dps)
         moved = dead_unit(ex, subject, p, rng_seed=2, v_new=ex["v_other"], stretch=mpmath.mpf(ex["stretch"]))
@@ -249,7 +249,7 @@ def check_relu_replication(ex: Example, subject) -> None:
         for lam in (ex["lam"], ex["lam2"]):
             lam = mpmath.mpf(lam)
             err, scale, wide = congruence(arch, p, d, layer, unit, lam, subject, ex.dps)
-            require(err <= tolerance(ex.dps, scale, lost_digits=3),
+            require(err <= rounding_band(ex.dps, scale, lost_digits=3),
                     lambda: f"T^T H_wide T != blockdiag(H, [[0, B^T], [B, 0]]) at lambda = {lam}", wide)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import assume, strategies as st
 
 from numerics import mlp
-from numerics.precision import second_difference_step, to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import second_difference_step, to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.landscape.eigen import inertia, top_singular
 from proofs_check.invariants.base import Case, Example, Invariant, is_smooth, require, total
@@ -116,7 +116,7 @@ def check_directional_law(ex: Example, subject) -> None:
         direction = split_direction(arch, wide[0], layer, unit, lam, zeta,
                                     [mpmath.mpf(0)] * arch.outgoing_size(layer), subject)
         found = line_curvature(*wide, d, direction, ex.dps)
-        tol = tolerance(ex.dps, total(A) * (1 + abs(lam)) ** 2 * total(direction) ** 2, lost_digits=5)
+        tol = rounding_band(ex.dps, total(A) * (1 + abs(lam)) ** 2 * total(direction) ** 2, lost_digits=5)
     require(abs(found - predicted) <= tol,
             lambda: f"L'' along zeta = {mpmath.nstr(found, 8)} != lambda (1 - lambda) zeta^T A zeta = "
                     f"{mpmath.nstr(predicted, 8)}", wide)
@@ -148,7 +148,7 @@ def check_multi_output_saddle(ex: Example, subject) -> None:
         H_wide = mlp.hessian(*wide, d.x, d.y, dps=ex.dps)
         quadratic = direction @ H_wide @ direction
         found = line_curvature(*wide, d, direction, ex.dps)
-        tol = tolerance(ex.dps, total(H_wide) * total(direction) ** 2, lost_digits=5)
+        tol = rounding_band(ex.dps, total(H_wide) * total(direction) ** 2, lost_digits=5)
         # the predicted curvature is below -1.5 sigma; where rounding of H_wide at this precision
         # is not far below that (fast-growing activations at depth), the example cannot decide
         assume(sigma > 10 * tol)
@@ -202,7 +202,7 @@ def check_kway_form(ex: Example, subject) -> None:
         predicted = sum(2 * (eta @ blocks.B @ delta) + lam * (delta @ blocks.A @ delta)
                         for lam, delta, eta in zip(shares, deltas, etas))
         found = direction @ H_wide @ direction
-        tol = tolerance(ex.dps, total(H_wide) * total(direction) ** 2, lost_digits=3)
+        tol = rounding_band(ex.dps, total(H_wide) * total(direction) ** 2, lost_digits=3)
     require(abs(found - predicted) <= tol,
             lambda: f"d^T H_wide d = {mpmath.nstr(found, 8)} != the k-way form {mpmath.nstr(predicted, 8)}", wide)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.landscape.eigen import max_abs
 from proofs_check.invariants.base import Case, Example, Invariant, capped, has_dead_zone, require, total
@@ -51,12 +51,12 @@ def check_zero_error(ex: Example, subject) -> None:
         for what, wide in embedded:
             scale = total(wide[1].to_vector()) ** 2 * total(d.y)
             loss = mlp.loss(*wide, d.x, d.y, dps=ex.dps)
-            require(loss <= tolerance(ex.dps, scale, lost_digits=2),
+            require(loss <= rounding_band(ex.dps, scale, lost_digits=2),
                     lambda: f"{what}: L = {mpmath.nstr(loss, 5)} at a zero-error point", wide)
             g, H_wide = mlp.gradient_and_hessian(*wide, d.x, d.y, dps=ex.dps)
-            require(max_abs(g) <= tolerance(ex.dps, scale, lost_digits=2), f"{what}: grad L != 0 at zero error", wide)
+            require(max_abs(g) <= rounding_band(ex.dps, scale, lost_digits=2), f"{what}: grad L != 0 at zero error", wide)
             J = mlp.jacobian(*wide, d.x, dps=ex.dps)
-            require(max_abs(H_wide - J.T @ J) <= tolerance(ex.dps, total(H_wide) * scale, lost_digits=2),
+            require(max_abs(H_wide - J.T @ J) <= rounding_band(ex.dps, total(H_wide) * scale, lost_digits=2),
                     f"{what}: Hess != J^T J at zero error", wide)
         if layer == arch.n_hidden_layers - 1:
             wide = embedded[1][1]
@@ -66,7 +66,7 @@ def check_zero_error(ex: Example, subject) -> None:
             predicted = arch.output_dim * sum(v * v for v in phis)
             H_wide = mlp.hessian(*wide, d.x, d.y, dps=ex.dps)
             growth = sum(H_wide[i, i] for i in range(wide[0].n_params)) - sum(H[i, i] for i in range(arch.n_params))
-            require(abs(growth - predicted) <= tolerance(ex.dps, total(H_wide), lost_digits=2),
+            require(abs(growth - predicted) <= rounding_band(ex.dps, total(H_wide), lost_digits=2),
                     lambda: f"tr Hess grew by {mpmath.nstr(growth, 8)}, not M sum phi^2 = {mpmath.nstr(predicted, 8)}",
                     wide)
             top, top_wide = (np.linalg.eigvalsh(np.array(M, dtype=float))[-1] for M in (H, H_wide))

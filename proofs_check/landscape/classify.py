@@ -38,7 +38,7 @@ import numpy as np
 from numerics import mlp
 from numerics.dataset import Dataset
 from numerics.evaluation import Evaluations, evaluate
-from numerics.precision import (criticality_tolerance, to_decimal_string, to_mp_array, tolerance, workdps,
+from numerics.precision import (criticality_tolerance, to_decimal_string, to_mp_array, rounding_band, workdps,
                                 zero_eigenvalue_tolerance, zero_loss_band)
 from proofs_check.landscape import structure as st
 from proofs_check.certified.certify import certify as certify_point
@@ -412,7 +412,7 @@ class _Classifier:
         for d in probes:
             moved = Params.from_vector(self.arch, theta + d)
             worst = max(worst, abs(mlp.loss(self.arch, moved, self.x, self.y, self.dps) - self.loss))
-        bound = mpmath.mpf(0) if exact else tolerance(self.dps, max(abs(self.loss), 1), 3)
+        bound = mpmath.mpf(0) if exact else rounding_band(self.dps, max(abs(self.loss), 1), 3)
         self.evidence.append(("flat check", f"max |L(theta + d) - L(theta)| = {_fmt(worst, 3)} over "
                               f"{len(probes)} probe(s) of the proved flat set ({'exact' if exact else '<= ' + _fmt(bound, 3)})"))
         return worst <= bound

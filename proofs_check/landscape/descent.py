@@ -7,8 +7,8 @@ the quadratic regime and makes the statement checkable by anyone who re-evaluate
 At a non-critical point the direction is -grad L and the prediction -s ||grad L||^2.
 
 Rounding floor: the loss is computed at dps + GUARD digits, so its error is far below
-``tolerance(dps, L, 0)``; a decrease is *certified* when it is below
-``-tolerance(dps, L, dps // 4)`` (a quarter of the digits of margin).
+``rounding_band(dps, L, 0)``; a decrease is *certified* when it is below
+``-rounding_band(dps, L, dps // 4)`` (a quarter of the digits of margin).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import mpmath
 import numpy as np
 
 from numerics import mlp
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from theory.params import Params
 
 
@@ -65,7 +65,7 @@ def certify(arch, params: Params, x, y, direction, loss0, dps: int, *, curvature
     with workdps(dps):
         theta = params.to_vector()
         d = np.array(direction, dtype=object)
-        floor = tolerance(dps, abs(loss0), dps // 4)
+        floor = rounding_band(dps, abs(loss0), dps // 4)
         first = None
         for k in range(1, max(2, dps // 4) + 1):
             s = mpmath.mpf(10) ** (-k)

@@ -9,7 +9,7 @@ from flint import arb, fmpq
 from numerics import ball_functions as bf
 from numerics import mlp
 from numerics.balls import box, evaluate, to_ball
-from numerics.precision import tolerance
+from numerics.precision import rounding_band
 from theory.activations import ACTIVATION_NAMES
 from theory.architecture import Architecture
 from theory.errors import InvalidInput
@@ -35,7 +35,7 @@ def _oracle(arch, theta, x, y):
 
 def _holds(b, value):
     """b contains value up to the oracle's own error (10^-ORACLE_DPS relative)."""
-    return b.overlaps(to_ball(value, tolerance(ORACLE_DPS, max(1, abs(value)), 2)))
+    return b.overlaps(to_ball(value, rounding_band(ORACLE_DPS, max(1, abs(value)), 2)))
 
 
 @pytest.mark.parametrize("act", ACTIVATION_NAMES)

@@ -4,7 +4,7 @@ import mpmath
 import numpy as np
 
 from numerics.derivative_check import central_differences, check_grads, default_step_digits
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 
 DPS = 40
 
@@ -36,8 +36,8 @@ def test_central_differences_reach_the_budgeted_accuracy_for_gradient_and_hessia
     fd_g = central_differences(_f, POINT, DPS)
     fd_H = central_differences(_grad, POINT, DPS)
     with workdps(DPS):
-        assert max(abs(a - b) for a, b in zip(fd_g, g)) <= tolerance(DPS, 10, lost_digits=s + 1)
-        assert max(abs(a - b) for a, b in zip(fd_H.reshape(-1), H.reshape(-1))) <= tolerance(DPS, 10, lost_digits=s + 1)
+        assert max(abs(a - b) for a, b in zip(fd_g, g)) <= rounding_band(DPS, 10, lost_digits=s + 1)
+        assert max(abs(a - b) for a, b in zip(fd_H.reshape(-1), H.reshape(-1))) <= rounding_band(DPS, 10, lost_digits=s + 1)
 
 
 def test_check_grads_passes_the_true_derivatives_and_rejects_a_perturbed_one():

@@ -20,7 +20,7 @@ from numerics import backprop, mlp
 from numerics.dataset import Dataset
 from numerics.derivative_check import check_grads
 from numerics.evaluation import Evaluation, Evaluations, evaluate
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.landscape.classify import Verdict, classify
 from theory.architecture import Architecture
 from theory.network import hidden_values, pre_activations
@@ -52,7 +52,7 @@ def test_forward_values_match_the_symbolic_world_forward(widths, activation, bia
         p = params.map(mpmath.mpf)
         xs = np.array([[mpmath.mpf(v) for v in row] for row in x], dtype=object)
         zs, hs = pre_activations(arch, p, xs), hidden_values(arch, p, xs)
-        tol = tolerance(DPS, 1 + max(_max_abs(z) for z in zs))
+        tol = rounding_band(DPS, 1 + max(_max_abs(z) for z in zs))
         for a, b in zip(ev.pre_activations, zs):
             assert a.shape == b.shape and _max_abs(a - b) <= tol
         for a, b in zip(ev.layer_inputs, hs):
@@ -79,7 +79,7 @@ def test_gradient_and_hessian_match_finite_differences(widths, activation, bias)
         with workdps(fd_dps):
             for l, delta in enumerate(ev.signals):
                 for j in range(delta.shape[1]):
-                    assert abs(ev.gradient[flat_index(arch, "b", l, j)] - mpmath.fsum(delta[:, j])) <= tolerance(fd_dps, 1)
+                    assert abs(ev.gradient[flat_index(arch, "b", l, j)] - mpmath.fsum(delta[:, j])) <= rounding_band(fd_dps, 1)
 
 
 def test_a_wrong_hessian_fails_the_finite_difference_check():
@@ -96,7 +96,7 @@ def test_hessian_matches_the_sympy_hessian():
     ev = evaluate(arch, params, x, y, DPS)
     with workdps(DPS):
         H_sym = bridge.hessian(arch, [mpmath.mpf(v) for v in params.to_vector()], x, y)
-        tol = tolerance(DPS, 1 + _max_abs(ev.hessian), lost_digits=2)
+        tol = rounding_band(DPS, 1 + _max_abs(ev.hessian), lost_digits=2)
         assert _max_abs(np.asarray(H_sym, dtype=object).reshape(ev.hessian.shape) - ev.hessian) <= tol
 
 

@@ -18,7 +18,7 @@ from numerics.io import network_file as files
 from numerics.dataset import Dataset
 from numerics.io.data_file import decimal_text, significant_digits
 from numerics.io.network_file import load_data, load_network, network_to_json
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from theory import Architecture, Params
 from theory.errors import FileFormatError
 
@@ -53,7 +53,7 @@ def test_small_stored_dps_keeps_every_digit(pair):
     good, bad = (load_network(p) for p in pair)
     assert bad.stored_dps == 1 and bad.dps == good.dps == DPS
     assert all(a == b for a, b in zip(good.params.to_vector(), bad.params.to_vector()))
-    assert _sse(good) <= tolerance(DPS, 1, lost_digits=2)
+    assert _sse(good) <= rounding_band(DPS, 1, lost_digits=2)
     assert _sse(bad) == _sse(good)
 
 
@@ -77,7 +77,7 @@ def test_cli_info_and_classify_use_all_digits(pair, capsys):
 
     assert main(["info", str(pair[1]), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["dps"] == DPS and mpmath.mpf(out["sse"]) <= tolerance(DPS, 1, lost_digits=2)
+    assert out["dps"] == DPS and mpmath.mpf(out["sse"]) <= rounding_band(DPS, 1, lost_digits=2)
     assert main(["classify", str(pair[1]), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["verdict"] != "not-critical"
 

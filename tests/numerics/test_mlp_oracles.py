@@ -2,7 +2,7 @@
 
 - Central finite differences at FD_DPS = 60 digits with step h = 1e-25. Error budget: rounding
   10^-(FD_DPS) |L| / h (the loss carries FD_DPS correct digits; we lose -log10 h = 25 of them)
-  plus truncation h^2 |L'''| / 6 ~ 1e-50: tolerance(FD_DPS, scale, lost_digits=26), far below
+  plus truncation h^2 |L'''| / 6 ~ 1e-50: rounding_band(FD_DPS, scale, lost_digits=26), far below
   the 1e-20 relative the spec asks for (asserted too).
 - numerics.batched (float64, vectorised) to F64_TOL = 64 eps relative to the scale of the
   loss and its derivatives (measured worst case 1.5 eps over 150 hypothesis examples).
@@ -23,7 +23,7 @@ import theory.activations as activations
 from numerics import batched, mlp
 from numerics.dataset import Dataset
 from numerics.derivative_check import central_differences
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.instances.critical_points import min_kink_distance
 from theory.architecture import Architecture
@@ -81,7 +81,7 @@ def test_gradient_matches_central_differences_at_60_digits(net, data):
     with workdps(FD_DPS):
         scale = 1 + mlp.loss(arch, params, d.x, d.y, dps=FD_DPS) + max_abs(g)
         err = max_abs(g - fd)
-        assert err <= tolerance(FD_DPS, scale, lost_digits=LOST)
+        assert err <= rounding_band(FD_DPS, scale, lost_digits=LOST)
         assert err <= mpmath.mpf("1e-20") * scale
 
 
@@ -96,7 +96,7 @@ def test_hessian_matches_central_differences_of_the_gradient(net, data):
     with workdps(FD_DPS):
         scale = 1 + mlp.loss(arch, params, d.x, d.y, dps=FD_DPS) + max_abs(H)
         err = max_abs(H - fd)
-        assert err <= tolerance(FD_DPS, scale, lost_digits=LOST) and err <= mpmath.mpf("1e-20") * scale
+        assert err <= rounding_band(FD_DPS, scale, lost_digits=LOST) and err <= mpmath.mpf("1e-20") * scale
 
 
 @given(net=NETS, data=st.data())
@@ -154,7 +154,7 @@ def test_gradient_and_hessian_match_sympy_differentiation(widths, activation, bi
         parts = [evaluate(*theta, *map(mpmath.mpf, xi), *map(mpmath.mpf, yi)) for xi, yi in zip(x, y)]
         g_sym = [mpmath.fsum(p[0][k] for p in parts) for k in range(arch.n_params)]
         H_sym = [[mpmath.fsum(p[1][i][j] for p in parts) for j in range(arch.n_params)] for i in range(arch.n_params)]
-        tol = tolerance(DPS, 1 + mlp.loss(arch, params, x, y, dps=DPS) + max_abs(H), lost_digits=2)
+        tol = rounding_band(DPS, 1 + mlp.loss(arch, params, x, y, dps=DPS) + max_abs(H), lost_digits=2)
         assert max(abs(g[k] - g_sym[k]) for k in range(arch.n_params)) <= tol
         assert max(abs(H[i, j] - H_sym[i][j]) for i in range(arch.n_params) for j in range(arch.n_params)) <= tol
 
@@ -167,7 +167,7 @@ def test_jacobian_transpose_residual_is_the_gradient_and_hessian_is_symmetric(ne
         J = mlp.jacobian(arch, params, d.x, dps=DPS)
         r = mlp.residuals(arch, params, d.x, d.y, dps=DPS).reshape(-1)
         g, H = mlp.gradient_and_hessian(arch, params, d.x, d.y, dps=DPS)
-        tol = tolerance(DPS, 1 + mlp.loss(arch, params, d.x, d.y, dps=DPS) + max_abs(H) + max_abs(J) ** 2,
+        tol = rounding_band(DPS, 1 + mlp.loss(arch, params, d.x, d.y, dps=DPS) + max_abs(H) + max_abs(J) ** 2,
                         lost_digits=2)
         assert max_abs(J.T @ r - g) <= tol
         assert max_abs(H - H.T) <= tol
@@ -189,4 +189,4 @@ def test_negative_control_wrong_activation_derivative_fails_finite_differences(m
     fd = fd_gradient(arch, params, d)  # the loss itself does not use phi'
     with workdps(FD_DPS):
         scale = 1 + mlp.loss(arch, params, d.x, d.y, dps=FD_DPS) + max_abs(g)
-        assert max_abs(g - fd) > 1e10 * tolerance(FD_DPS, scale, lost_digits=LOST)
+        assert max_abs(g - fd) > 1e10 * rounding_band(FD_DPS, scale, lost_digits=LOST)

@@ -163,11 +163,11 @@ SCALE = st.sampled_from(["1", "0.003", "7.5", "1e12", "2e-30"])
 def test_rounding_band_is_ten_to_minus_digits_times_scale(dps, scale, lost):
     s = mpmath.mpf(scale)
     with P.workdps(dps):
-        assert _close(P.tolerance(dps, s, lost), _ten(dps - lost) * s, dps)
-        assert _close(P.tolerance(dps, -s, lost), P.tolerance(dps, s, lost), dps)  # |scale|
+        assert _close(P.rounding_band(dps, s, lost), _ten(dps - lost) * s, dps)
+        assert _close(P.rounding_band(dps, -s, lost), P.rounding_band(dps, s, lost), dps)  # |scale|
         # one more digit: ten times smaller; relative: linear in the scale
-        assert _close(P.tolerance(dps + 1, s, lost) * 10, P.tolerance(dps, s, lost), dps)
-        assert _close(P.tolerance(dps, 3 * s, lost), 3 * P.tolerance(dps, s, lost), dps)
+        assert _close(P.rounding_band(dps + 1, s, lost) * 10, P.rounding_band(dps, s, lost), dps)
+        assert _close(P.rounding_band(dps, 3 * s, lost), 3 * P.rounding_band(dps, s, lost), dps)
 
 
 @settings(max_examples=60, deadline=None)
@@ -179,7 +179,7 @@ def test_structural_band_sits_half_way_between_rounding_and_the_scale(dps, scale
         assert P.half_digits(dps) == -(-dps // 2)  # ceil(dps / 2)
         assert _close(band, _ten(P.half_digits(dps)) * s, dps)
         # far above the rounding of an exact zero, far below the scale, by about dps/2 digits each
-        assert band >= P.tolerance(dps, s) * _ten(-(dps // 2)) * mpmath.mpf("0.999")
+        assert band >= P.rounding_band(dps, s) * _ten(-(dps // 2)) * mpmath.mpf("0.999")
         assert band <= s * _ten(dps // 2) * mpmath.mpf("1.001")
         assert P.structural_zero_band(dps + 2, s) < band  # more digits, narrower band
 
@@ -264,7 +264,7 @@ def test_a_point_train_calls_critical_is_critical_for_classify(dps):
     report = classify(res.arch, res.params, data, dps=dps)
     assert report.verdict is not Verdict.NOT_CRITICAL
     with P.workdps(dps):  # train reports an upper bound (balls) of the |grad L| classify computes
-        assert report.gradient_norm <= res.gradient_norm + P.tolerance(dps, 1)  # rounding of terms of size 1
+        assert report.gradient_norm <= res.gradient_norm + P.rounding_band(dps, 1)  # rounding of terms of size 1
     # negative control: a weight moved by 10^-8 leaves both rules' band at once
     with P.workdps(dps):
         vec = P.to_mp_array(res.params.to_vector())

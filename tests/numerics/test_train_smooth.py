@@ -10,7 +10,7 @@ import pytest
 
 from numerics import mlp
 from numerics.teacher import teacher_data
-from numerics.precision import to_decimal_string, tolerance
+from numerics.precision import to_decimal_string, rounding_band
 from numerics.training import train, train_many, verify
 from theory.network import loss
 from theory.params import Params
@@ -36,7 +36,7 @@ def test_reaches_target_verified_independently_at_60_digits(activation, seed):
     assert sse < mpmath.mpf("1e-29")
     # the reported SSE is the same number (agreement to the verification precision)
     with mpmath.workdps(60):
-        assert abs(sse - res.sse) <= tolerance(res.dps, max(1, abs(sse)))
+        assert abs(sse - res.sse) <= rounding_band(res.dps, max(1, abs(sse)))
 
 
 def test_corrupted_parameter_fails_verification():
@@ -75,7 +75,7 @@ def test_critical_point_gradient_below_half_dps_with_nonzero_loss():
     with mpmath.workdps(60):
         gnorm = mpmath.sqrt(mpmath.fsum(v * v for v in g))
         # the critical objective at dps 40 promises ||grad L|| < 10^(-dps/2) (training/critical.py)
-        assert gnorm < tolerance(40, 1, lost_digits=40 // 2)
+        assert gnorm < rounding_band(40, 1, lost_digits=40 // 2)
         assert _sse_60(res.arch, res.params, data, 40) > mpmath.mpf("1e-3")
     # negative control: moving one weight breaks criticality
     vec = res.params.to_vector().copy()
@@ -83,7 +83,7 @@ def test_critical_point_gradient_below_half_dps_with_nonzero_loss():
     g2 = mlp.gradient(res.arch, Params.from_vector(res.arch, vec), data.x.astype(object),
                       data.y.astype(object), dps=60)
     with mpmath.workdps(60):
-        assert mpmath.sqrt(mpmath.fsum(v * v for v in g2)) > tolerance(40, 1, lost_digits=40 // 2)
+        assert mpmath.sqrt(mpmath.fsum(v * v for v in g2)) > rounding_band(40, 1, lost_digits=40 // 2)
 
 
 def test_hidden_auto_smooth_returns_a_width_that_reached_and_smaller_ones_that_did_not():

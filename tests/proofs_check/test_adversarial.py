@@ -10,7 +10,7 @@ import mpmath
 import pytest
 
 from numerics import mlp
-from numerics.precision import tolerance
+from numerics.precision import rounding_band
 from proofs_check.instances.adversarial import near_degenerate, non_attained, tiny_coupling
 from proofs_check.landscape.classify import Verdict, classify
 from proofs_check.landscape import structure as st
@@ -34,7 +34,7 @@ def test_tiny_coupling_is_never_called_a_minimum(size, nudge):
                                              eigvals_only=True)))
         # exact by construction (to the working precision, absolute); a nudge of the targets moves it slightly
         size = mpmath.mpf(size)
-        assert abs(sigma - size) < (size / 1000 if nudge else tolerance(DPS, 1))
+        assert abs(sigma - size) < (size / 1000 if nudge else rounding_band(DPS, 1))
     numerical = classify(arch, params, data, dps=DPS)
     assert numerical.verdict not in MINIMA
     assert numerical.verdict in (Verdict.SADDLE, Verdict.UNDECIDED)

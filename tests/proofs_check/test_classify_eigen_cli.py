@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from numerics.io.network_file import save_network
-from numerics.precision import tolerance, workdps, zero_eigenvalue_tolerance
+from numerics.precision import rounding_band, workdps, zero_eigenvalue_tolerance
 from proofs_check.landscape.classify import classify
 from proofs_check.commands.cli import main
 from proofs_check.instances.critical_search import find_strict_minimum
@@ -48,7 +48,7 @@ def test_inertia_counts_planted_zeros_and_keeps_small_nonzero():
     with workdps(DPS):
         for got, want in zip(eig.values, sorted(mpmath.mpf(v) for v in values)):
             # planted at DPS digits through 3n rotations: 3 digits lost, relative to |lambda|max = 7
-            assert abs(got - want) <= tolerance(DPS, 7, lost_digits=3)
+            assert abs(got - want) <= rounding_band(DPS, 7, lost_digits=3)
     # Negative control: an almost-critical point (large gradient) widens tau and absorbs +-small.
     loose = inertia(eig.values, zero_eigenvalue_tolerance(DPS, spectral_scale(eig.values), mpmath.mpf(10) ** (-(DPS // 4) + 2)))
     assert loose.zero == 4
@@ -79,7 +79,7 @@ def test_cli_json_matches_api(wide_file, capsys):
     with workdps(DPS):
         # the JSON carries the norm to DPS significant digits (to_decimal_string); the floor covers
         # a norm that is exactly 0 at working precision (DPS + GUARD digits)
-        assert abs(mpmath.mpf(out["gradient_norm"]) - report.gradient_norm) <= tolerance(DPS, max(
+        assert abs(mpmath.mpf(out["gradient_norm"]) - report.gradient_norm) <= rounding_band(DPS, max(
             report.gradient_norm, mpmath.mpf(10) ** -60))
 
 
@@ -96,7 +96,7 @@ def test_cli_text_names_verdict_and_theorem(wide_file, capsys):
     net = load_network(wide_file)
     with workdps(30):
         L = loss(net.arch, net.params, net.data.x, net.data.y)
-        assert abs(mpmath.mpf(fields["loss"]) - L) <= tolerance(14, L)
+        assert abs(mpmath.mpf(fields["loss"]) - L) <= rounding_band(14, L)
         decrease = mpmath.mpf(fields["descent certificate"].split("= ")[2].split()[0])
         assert decrease < 0
 

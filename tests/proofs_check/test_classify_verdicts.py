@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from numerics import batched
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.landscape.classify import Verdict, classify
 from proofs_check.instances.critical_search import find_strict_minimum
 from proofs_check.landscape.structure import unit_blocks
@@ -61,7 +61,7 @@ def test_tanh_narrow_is_strict_minimum(tanh_minimum):
     report = classify(arch, params, data, dps=DPS)
     assert report.verdict is Verdict.STRICT_MINIMUM
     assert (report.inertia.negative, report.inertia.zero, report.inertia.positive) == float_inertia(arch, params, data)
-    assert report.gradient_norm <= tolerance(DPS, 1, DPS // 2)
+    assert report.gradient_norm <= rounding_band(DPS, 1, DPS // 2)
     assert never_decreases(arch, params, data, mpmath.mpf("1e-3")) > 0
 
 
@@ -80,8 +80,8 @@ def test_replication_inside_unit_interval_is_minimum_flat_along_line(tanh_minimu
     with workdps(DPS):
         x, y = data.to_mp().x, data.to_mp().y
         other = replicate(arch, params, 0, 0, mpmath.mpf("0.3"))[1]
-        assert abs(theory_loss(wide_arch, other, x, y) - report.loss) <= tolerance(DPS, report.loss, 2)
-    assert never_decreases(wide_arch, wide, data, mpmath.mpf("1e-3")) >= -tolerance(DPS, report.loss, 2)
+        assert abs(theory_loss(wide_arch, other, x, y) - report.loss) <= rounding_band(DPS, report.loss, 2)
+    assert never_decreases(wide_arch, wide, data, mpmath.mpf("1e-3")) >= -rounding_band(DPS, report.loss, 2)
 
 
 def test_replication_outside_unit_interval_is_certified_saddle(tanh_minimum):
@@ -107,7 +107,7 @@ def test_replication_outside_unit_interval_is_certified_saddle(tanh_minimum):
             s = report.descent_step / 10 ** k
             change = theory_loss(wide_arch, Params.from_vector(wide_arch, theta + s * d), x, y) - report.loss
             if k == 0:
-                assert abs(change - report.descent_decrease) <= tolerance(DPS, report.loss, 2)
+                assert abs(change - report.descent_decrease) <= rounding_band(DPS, report.loss, 2)
             errors.append(abs(change - s * s * curvature / 2) / abs(s * s * curvature / 2))
         assert errors[0] <= mpmath.mpf(1) / 10
         assert errors[2] <= errors[0] / 20
@@ -141,14 +141,14 @@ def test_relu_dead_unit_gives_semi_flat_minimum(relu_minimum):
     with workdps(DPS):
         x, y = data.to_mp().x, data.to_mp().y
         base = theory_loss(wide_arch, wide, x, y)
-        assert abs(base - report.loss) <= tolerance(DPS, base)
+        assert abs(base - report.loss) <= rounding_band(DPS, base)
         for v_new, shift in (("-3", "0"), ("11", "-0.1"), ("0", "-2")):
             W2 = [np.array(w, dtype=object) for w in wide.W]
             b2 = [np.array(v, dtype=object) for v in wide.b]
             W2[1][0, -1] = mpmath.mpf(v_new)
             b2[0][-1] = b2[0][-1] + mpmath.mpf(shift)
             assert theory_loss(wide_arch, Params.build(wide_arch, W2, b2), x, y) == base
-    assert never_decreases(wide_arch, wide, data, mpmath.mpf("1e-4")) >= -tolerance(DPS, report.loss, 2)
+    assert never_decreases(wide_arch, wide, data, mpmath.mpf("1e-4")) >= -rounding_band(DPS, report.loss, 2)
 
 
 def test_relu_unit_active_on_one_datum_is_not_semi_flat(relu_minimum):
@@ -167,7 +167,7 @@ def test_relu_unit_active_on_one_datum_is_not_semi_flat(relu_minimum):
         k = max(range(len(x)), key=lambda i: x[i, 0])
         e_k = theory_residuals(arch, params, x, y)[k, 0]
         g_alpha = e_k * (x[k, 0] - cut)
-        assert abs(report.gradient_norm - abs(g_alpha)) <= tolerance(DPS, abs(g_alpha), 2)
+        assert abs(report.gradient_norm - abs(g_alpha)) <= rounding_band(DPS, abs(g_alpha), 2)
     assert report.descent_decrease < 0
 
 
@@ -267,7 +267,7 @@ def test_relu_replication_single_output_is_minimum_for_every_lambda(relu_minimum
         report = classify(wide_arch, wide, data, dps=DPS)
         assert report.verdict is Verdict.SEMI_FLAT_MINIMUM and report.flat_dimension == 1
         assert report.inertia.zero == narrow.inertia.zero + arch.incoming_size(0) + arch.outgoing_size(0)
-        assert never_decreases(wide_arch, wide, data, mpmath.mpf("1e-4"), count=10) >= -tolerance(DPS, report.loss, 2)
+        assert never_decreases(wide_arch, wide, data, mpmath.mpf("1e-4"), count=10) >= -rounding_band(DPS, report.loss, 2)
 
 
 def test_relu_replication_multi_output_is_saddle():

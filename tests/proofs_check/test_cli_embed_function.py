@@ -17,7 +17,7 @@ import pytest
 
 from numerics.dataset import Dataset
 from numerics.io.network_file import load_network, save_network
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.commands.cli import main
 from theory import ACTIVATION_NAMES, Architecture, Params
 from theory.network import forward, hidden_values
@@ -52,7 +52,7 @@ def agrees(narrow, wide, seed, n=5):
         x = np.array([[mpmath.mpf(decimal(rng)) for _ in range(narrow.arch.input_dim)] for _ in range(n)], dtype=object)
         f0 = forward(narrow.arch, narrow.params, x)
         f1 = forward(wide.arch, wide.params, x)
-        return all(abs(a - b) <= tolerance(DPS, 1 + abs(a), lost_digits=5)
+        return all(abs(a - b) <= rounding_band(DPS, 1 + abs(a), lost_digits=5)
                    for a, b in zip(f0.reshape(-1), f1.reshape(-1)))
 
 
@@ -82,7 +82,7 @@ def check_bookkeeping(method, narrow, wide, layer, argv):
             assert (p0.W[l] == p1.W[l]).all()
             assert (p0.b[l] == p1.b[l]).all()
     assert (p0.W[layer] == p1.W[layer][:H]).all() and (p0.b[layer] == p1.b[layer][:H]).all()
-    tol = lambda v: tolerance(DPS, 1 + abs(v), lost_digits=2)  # noqa: E731
+    tol = lambda v: rounding_band(DPS, 1 + abs(v), lost_digits=2)  # noqa: E731
     with workdps(DPS):
         if method == "replication":
             j = int(argv[argv.index("--unit") + 1])
@@ -175,7 +175,7 @@ def test_shares_split_and_output_is_exact(tmp_path):
     with workdps(DPS):
         for col, share in ((1, "0.5"), (3, "0.25"), (4, "0.25")):
             expect = narrow.params.W[1][:, 1] * mpmath.mpf(share)
-            assert all(abs(a - b) <= tolerance(DPS, abs(b)) for a, b in zip(wide.params.W[1][:, col], expect))
+            assert all(abs(a - b) <= rounding_band(DPS, abs(b)) for a, b in zip(wide.params.W[1][:, col], expect))
 
 
 def test_exit_code_and_stderr_in_a_subprocess(tmp_path):

@@ -15,7 +15,7 @@ import mpmath
 
 from numerics.dataset import Dataset
 from numerics.io.network_file import load_network, network_to_json, save_data, save_network
-from numerics.precision import to_mp_array, tolerance, workdps
+from numerics.precision import to_mp_array, rounding_band, workdps
 from proofs_check.commands.cli import main
 from theory import Architecture, Params
 from theory.network import forward
@@ -139,9 +139,9 @@ def test_repaired_commands_succeed(folder, capsys, argv):
         f0 = forward(narrow.arch, narrow.params, to_mp_array(x))
         f1 = forward(wide.arch, wide.params, to_mp_array(x))
         scale = 1 + max(abs(v) for v in wide.params.to_vector())
-        assert max(abs(a - b) for a, b in zip(f0.reshape(-1), f1.reshape(-1))) <= tolerance(wide.dps, scale ** 2, 2)
+        assert max(abs(a - b) for a, b in zip(f0.reshape(-1), f1.reshape(-1))) <= rounding_band(wide.dps, scale ** 2, 2)
         # negative control: the narrow network with its first weight moved by 10^-10 is told apart
         vec = narrow.params.to_vector().copy()
         vec[0] += mpmath.mpf(10) ** -10
         moved = forward(narrow.arch, Params.from_vector(narrow.arch, vec), to_mp_array(x))
-        assert max(abs(a - b) for a, b in zip(moved.reshape(-1), f1.reshape(-1))) > tolerance(wide.dps, scale ** 2, 2)
+        assert max(abs(a - b) for a, b in zip(moved.reshape(-1), f1.reshape(-1))) > rounding_band(wide.dps, scale ** 2, 2)

@@ -15,7 +15,7 @@ import pytest
 from numerics.dataset import Dataset
 from numerics.derivative_check import central_differences
 from numerics.io.network_file import load_network, save_data, save_network
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.commands.cli import main
 from theory import Architecture, Params
 from theory.network import loss
@@ -70,10 +70,10 @@ def test_json_loss_and_gradient_norm_match_the_oracles(files, capsys):
     assert out["n_params"] == sum((a + 1) * b for a, b in zip(net.arch.widths, net.arch.widths[1:]))
     with mpmath.workdps(70):
         L = oracle_loss(net, 70)
-        assert abs(mpmath.mpf(out["loss"]) - L) <= tolerance(DPS, L, lost_digits=1)
-        assert abs(mpmath.mpf(out["sse"]) - 2 * L) <= tolerance(DPS, L, lost_digits=1)
+        assert abs(mpmath.mpf(out["loss"]) - L) <= rounding_band(DPS, L, lost_digits=1)
+        assert abs(mpmath.mpf(out["sse"]) - 2 * L) <= rounding_band(DPS, L, lost_digits=1)
         g = fd_gradient_norm(net)
-        assert abs(mpmath.mpf(out["gradient_norm"]) - g) <= tolerance(60, g, lost_digits=22)
+        assert abs(mpmath.mpf(out["gradient_norm"]) - g) <= rounding_band(60, g, lost_digits=22)
 
 
 def test_stored_data_is_the_default_and_text_mode_has_20_digits(files, capsys):
@@ -83,12 +83,12 @@ def test_stored_data_is_the_default_and_text_mode_has_20_digits(files, capsys):
     with mpmath.workdps(70):
         L = oracle_loss(net, 70)
         printed = mpmath.mpf(fields["loss"][1])
-        assert abs(printed - L) <= tolerance(19, L)
+        assert abs(printed - L) <= rounding_band(19, L)
         assert len(fields["loss"][1].split("e")[0].replace("-", "").replace(".", "").lstrip("0")) <= 20
-        assert abs(mpmath.mpf(fields["SSE"][1]) - 2 * L) <= tolerance(19, L)
+        assert abs(mpmath.mpf(fields["SSE"][1]) - 2 * L) <= rounding_band(19, L)
         g = fd_gradient_norm(net)
         norm_line = [line for line in text.splitlines() if line.startswith("gradient norm")][0]
-        assert abs(mpmath.mpf(norm_line.split()[2]) - g) <= tolerance(19, g)
+        assert abs(mpmath.mpf(norm_line.split()[2]) - g) <= rounding_band(19, g)
 
 
 def test_finite_difference_oracle_detects_a_moved_weight(files, capsys):
@@ -101,6 +101,6 @@ def test_finite_difference_oracle_detects_a_moved_weight(files, capsys):
         moved = Params.from_vector(net.arch, vec)
     g = fd_gradient_norm(net, moved)
     with mpmath.workdps(70):
-        assert abs(mpmath.mpf(out["gradient_norm"]) - g) > tolerance(60, g, lost_digits=22)
+        assert abs(mpmath.mpf(out["gradient_norm"]) - g) > rounding_band(60, g, lost_digits=22)
         printed_loss = mpmath.mpf(out["loss"])
-        assert abs(printed_loss - oracle_loss(net, 70, moved)) > tolerance(DPS, printed_loss, lost_digits=1)
+        assert abs(printed_loss - oracle_loss(net, 70, moved)) > rounding_band(DPS, printed_loss, lost_digits=1)

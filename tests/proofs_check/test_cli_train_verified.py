@@ -14,7 +14,7 @@ import pytest
 import sympy
 
 from numerics.teacher import teacher_data
-from numerics.precision import tolerance
+from numerics.precision import rounding_band
 from numerics.training import relu1d
 from proofs_check.commands.cli import main
 from theory.architecture import Architecture
@@ -42,7 +42,7 @@ def test_tanh_unseen_seed_file_recomputed_at_60_digits(tmp_path, seed):
     with mpmath.workdps(60):
         # provenance stores verified_sse to 10 significant digits (commands/train.py), our
         # recomputation carries 60: they agree to 10^-10 relative (+ 10^-60 absolute)
-        assert abs(mpmath.mpf(prov["verified_sse"]) - sse) <= tolerance(10, sse) + tolerance(60, 1)
+        assert abs(mpmath.mpf(prov["verified_sse"]) - sse) <= rounding_band(10, sse) + rounding_band(60, 1)
     # negative control: the same file with one weight moved by 1e-12 misses the target
     with mpmath.workdps(70):
         w = mpmath.mpf(obj["parameters"]["W"][0][0][0]) + mpmath.mpf("1e-12")
@@ -139,5 +139,5 @@ def test_critical_objective_file_gradient_recomputed_at_60_digits(tmp_path):
     g = mlp.gradient(arch, Params.from_vector(arch, np.array(vec, dtype=object)), x, y, dps=60)
     with mpmath.workdps(60):
         # the critical objective at dps 40 promises ||grad L|| < 10^(-dps/2) (training/critical.py)
-        assert mpmath.sqrt(mpmath.fsum(v * v for v in g)) < tolerance(40, 1, lost_digits=40 // 2)
+        assert mpmath.sqrt(mpmath.fsum(v * v for v in g)) < rounding_band(40, 1, lost_digits=40 // 2)
     assert sse > mpmath.mpf("1e-3")  # a critical point with non-zero loss

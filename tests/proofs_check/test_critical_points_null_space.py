@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from numerics import mlp
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.instances.critical_points import _orthogonal_components, left_null_space
 from theory.architecture import Architecture
 from theory.params import Params
@@ -45,14 +45,14 @@ def test_left_null_space_is_orthonormal_and_annihilated_by_J(activation):
         N, D = J.shape
         Q = np.array(left_null_space(J), dtype=object).T  # N x (N - D)
         assert Q.shape == (N, N - D)
-        assert _max(Q.T @ Q - np.eye(N - D, dtype=object)) <= tolerance(DPS, 1, 2)
+        assert _max(Q.T @ Q - np.eye(N - D, dtype=object)) <= rounding_band(DPS, 1, 2)
         scale = 1 + _max(J)
-        assert _max(J.T @ Q) <= tolerance(DPS, scale, 2)
+        assert _max(J.T @ Q) <= rounding_band(DPS, scale, 2)
         # the orthogonal part of a vector lies in span(Q), and J^T kills it
         r = np.array([mpmath.mpf(v) for v in np.random.default_rng(1).normal(size=N)], dtype=object)
         (e,) = _orthogonal_components(J, [r])
-        assert _max(e - Q @ (Q.T @ r)) <= tolerance(DPS, 1 + _max(r), 2)
-        assert _max(J.T @ e) <= tolerance(DPS, scale * (1 + _max(r)), 2)
+        assert _max(e - Q @ (Q.T @ r)) <= rounding_band(DPS, 1 + _max(r), 2)
+        assert _max(J.T @ e) <= rounding_band(DPS, scale * (1 + _max(r)), 2)
         # negative control: the raw vector is not annihilated
         assert _max(J.T @ r) > 1e-3
         # independent float64 oracle: span(Q) lies in col(J)^perp of numpy's SVD
@@ -69,12 +69,12 @@ def test_full_rank_complement_is_mpmath_qr_but_rank_deficient_one_is_not():
         J = _jacobian("tanh", 0)
         assert np.linalg.matrix_rank(np.array(J, dtype=float)) == J.shape[1]
         Q, Q2 = np.array(left_null_space(J), dtype=object).T, _qr_complement(J)
-        assert _max(Q @ Q.T - Q2 @ Q2.T) <= tolerance(DPS, 1, 3)
+        assert _max(Q @ Q.T - Q2 @ Q2.T) <= rounding_band(DPS, 1, 3)
         # leaky ReLU: rank D - 2 (one scaling orbit per hidden unit); both complements are
         # annihilated by J^T, but they are different spaces (the D - rank directions come from the
         # rounding of each factorisation), so mpmath.qr would change every seeded instance built on it
         J = _jacobian("leaky_relu:0.1", 0)
         assert np.linalg.matrix_rank(np.array(J, dtype=float)) == J.shape[1] - 2
         Q, Q2 = np.array(left_null_space(J), dtype=object).T, _qr_complement(J)
-        assert _max(J.T @ Q2) <= tolerance(DPS, 1 + _max(J), 2)
+        assert _max(J.T @ Q2) <= rounding_band(DPS, 1 + _max(J), 2)
         assert _max(Q @ Q.T - Q2 @ Q2.T) > mpmath.mpf("0.01")

@@ -15,7 +15,7 @@ from hypothesis import find, given, settings, strategies as st
 
 from numerics import batched, mlp
 from numerics.dataset import Dataset
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.instances.critical_points import exact_critical_point, min_kink_distance, min_samples
 from theory.activations import EXAMPLES, PAPER_ACTIVATION_NAMES
@@ -85,7 +85,7 @@ def test_mpf_and_float_parameters_define_the_same_network(net, data):
 def crit_tolerance(arch, params, d):
     with workdps(DPS):
         scale = (1 + mlp.loss(arch, params, d.x, d.y, dps=DPS)) * (1 + max(abs(v) for v in params.to_vector())) ** 4
-        return tolerance(DPS, scale, lost_digits=3)
+        return rounding_band(DPS, scale, lost_digits=3)
 
 
 @settings(max_examples=10)

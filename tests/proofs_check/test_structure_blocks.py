@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hst
 
 from numerics import mlp
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.landscape.structure import (
     candidate_block_C,
     detect,
@@ -60,12 +60,12 @@ def test_blocks_equal_congruence_of_wide_hessian(seed, lam, widths):
         zz = K[D:D + m, D:D + m]
         ez = K[D + m:, D:D + m]
         scale = max(1, max_abs(H))
-        assert max_abs(zz - lam * (1 - lam) * blocks.A) <= tolerance(DPS, scale, 3)
-        assert max_abs(ez - blocks.B) <= tolerance(DPS, scale, 3)
+        assert max_abs(zz - lam * (1 - lam) * blocks.A) <= rounding_band(DPS, scale, 3)
+        assert max_abs(ez - blocks.B) <= rounding_band(DPS, scale, 3)
         # Negative control: the wrong ratio in T breaks the zeta-block identity.
         Kw = replication_map(arch, 0, 1, lam + mpmath.mpf("0.3"))
         zz_wrong = Kw.T.dot(H).dot(Kw)[D:D + m, D:D + m]
-        assert max_abs(zz_wrong - lam * (1 - lam) * blocks.A) > tolerance(DPS, scale, 3) or max_abs(blocks.A) == 0
+        assert max_abs(zz_wrong - lam * (1 - lam) * blocks.A) > rounding_band(DPS, scale, 3) or max_abs(blocks.A) == 0
 
 
 def test_candidate_block_equals_hessian_cross_block_of_inactive_unit():
@@ -77,7 +77,7 @@ def test_candidate_block_equals_hessian_cross_block_of_inactive_unit():
         H = mlp.hessian(wide_arch, wide, x, y, DPS)
         wi, vi = incoming_indices(wide_arch, 0, 3), outgoing_indices(wide_arch, 0, 3)
         C = candidate_block_C(arch, params, x, y, 0, w0, DPS)
-        tol = tolerance(DPS, max(1, max_abs(H)), 3)
+        tol = rounding_band(DPS, max(1, max_abs(H)), 3)
         assert max_abs(H[np.ix_(wi, wi)]) <= tol
         assert max_abs(H[np.ix_(wi, vi)] - C) <= tol
         other = candidate_block_C(arch, params, x, y, 0, [mpmath.mpf(0)] * 3, DPS)
@@ -92,13 +92,13 @@ def test_detect_and_reduce_recover_the_narrow_network():
         a3, p3 = add_inactive_propagation(a2, p2, 0, mpmath.mpf("0.4"), [mpmath.mpf("1.3")])
     s = detect(a3, p3, x, dps=DPS)
     assert [(p.layer, p.j, p.k) for p in s.replicated] == [(0, 0, 2)]
-    assert abs(s.replicated[0].lam - mpmath.mpf("0.25")) <= tolerance(DPS, 1, 3)
+    assert abs(s.replicated[0].lam - mpmath.mpf("0.25")) <= rounding_band(DPS, 1, 3)
     assert s.zero_outgoing == ((0, 3),) and s.zero_incoming == ((0, 4),)
     narrow_arch, narrow, steps = reduce(a3, p3, s)
     assert narrow_arch == arch and [st.kind for st in steps] == ["zero-outgoing", "replicated", "zero-incoming"]
     with workdps(DPS):
-        assert max_abs(narrow.to_vector() - params.to_vector()) <= tolerance(DPS, 1, 3)
-        assert abs(mlp.loss(a3, p3, x, y, DPS) - mlp.loss(arch, params, x, y, DPS)) <= tolerance(DPS, 1, 3)
+        assert max_abs(narrow.to_vector() - params.to_vector()) <= rounding_band(DPS, 1, 3)
+        assert abs(mlp.loss(a3, p3, x, y, DPS) - mlp.loss(arch, params, x, y, DPS)) <= rounding_band(DPS, 1, 3)
     # Negative control: a copy whose incoming weight differs by 1e-10 is not a replicated pair.
     with workdps(DPS):
         W = [np.array(w, dtype=object) for w in p1.W]
@@ -148,11 +148,11 @@ def test_lifted_direction_moves_loss_like_the_narrow_direction(kind):
         t = mpmath.mpf("0.05")
         lhs = mlp.loss(wide_arch, Params.from_vector(wide_arch, wide.to_vector() + t * lifted), x, y, DPS)
         rhs = mlp.loss(narrow_arch, Params.from_vector(narrow_arch, narrow.to_vector() + t * d), x, y, DPS)
-        assert abs(lhs - rhs) <= tolerance(DPS, max(1, rhs), 3)
+        assert abs(lhs - rhs) <= rounding_band(DPS, max(1, rhs), 3)
         # Negative control: the naive lift (zeros for the removed unit, partner unchanged) differs.
         if kind == "replicated":
             naive = np.insert(d, [incoming_indices(narrow_arch, 0, 1)[-1] + 1], [0, 0])
             naive = Params.from_vector(wide_arch, np.array(list(naive[:-2]) + [0] + list(naive[-2:]), dtype=object))
             moved = mlp.loss(wide_arch, Params.from_vector(wide_arch, wide.to_vector() + t * naive.to_vector()),
                              x, y, DPS)
-            assert abs(moved - rhs) > tolerance(DPS, max(1, rhs), 3)
+            assert abs(moved - rhs) > rounding_band(DPS, max(1, rhs), 3)

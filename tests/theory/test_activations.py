@@ -7,7 +7,7 @@ import pytest
 import sympy
 from hypothesis import example, given, strategies as st
 
-from numerics.precision import tolerance
+from numerics.precision import rounding_band
 from theory.activations import EXAMPLES, get_activation
 
 z = sympy.Symbol("z", real=True)
@@ -73,12 +73,12 @@ def test_mpmath_derivatives_match_mpmath_diff(name):
 
     mpmath.diff evaluates phi at x +- k h with h = 2^-(prec + 10) at a working precision of
     (prec + 20)(order + 1) bits, so the difference quotient keeps the full dps digits and the
-    O(h^2) truncation is far below them (measured error <= 3e-51 at dps 50); tolerance(50, 1,
+    O(h^2) truncation is far below them (measured error <= 3e-51 at dps 50); rounding_band(50, 1,
     lost_digits=2) = 1e-48 for these O(1) derivatives."""
     act = get_activation(name)
     dps, lost = 50, 2
     with mpmath.workdps(dps):
-        tol = tolerance(dps, 1, lost_digits=lost)
+        tol = rounding_band(dps, 1, lost_digits=lost)
         for point in ("-1.3", "0.2", "2.5"):
             x0 = mpmath.mpf(point)
             for order in (1, 2):
@@ -110,7 +110,7 @@ def test_object_arrays_are_mapped_elementwise():
         arr = np.array([mpmath.mpf("0.5"), mpmath.mpf("-1")], dtype=object)
         out = act(arr)
         assert out.dtype == object  # mpmath numbers stay mpmath numbers (no float64 round trip)
-        tol = tolerance(30, 1, lost_digits=2)  # sigmoid in (0, 1): a few roundings at 30 digits
+        tol = rounding_band(30, 1, lost_digits=2)  # sigmoid in (0, 1): a few roundings at 30 digits
         assert all(abs(o - 1 / (1 + mpmath.exp(-a))) < tol for o, a in zip(out, arr))
         # negative control: the float64 value of the same sigmoid is ~1e-17 off, far above tol
         assert any(abs(mpmath.mpf(float(o)) - o) > tol for o in out)

@@ -18,7 +18,7 @@ import sympy as sp
 
 from numerics import mlp
 from numerics.derivative_check import check_grads
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.landscape import structure as st
 from theory import network
 from theory.architecture import Architecture
@@ -109,7 +109,7 @@ def test_apply_preserves_the_function_in_mpmath(kind, widths, layer, unit):
         for broken in (False, True):
             wide_arch, wide = embed(kind, arch, params, layer, unit, broken=broken)
             gap = max(abs(a - b) for a, b in zip(mlp.forward(wide_arch, wide, x, DPS).reshape(-1), f.reshape(-1)))
-            assert (gap <= tolerance(DPS, 1 + max(abs(v) for v in f.reshape(-1)), 2)) is not broken
+            assert (gap <= rounding_band(DPS, 1 + max(abs(v) for v in f.reshape(-1)), 2)) is not broken
 
 
 @pytest.mark.parametrize("widths,layer,unit", CASES)
@@ -275,7 +275,7 @@ def test_structure_reduction_inverts_the_embedding_that_built_the_network(kind):
     with workdps(DPS):
         narrow_arch, narrow = st.apply_step(wide_arch, wide, steps[0])
         rebuilt = st.lift(wide_arch, wide, steps[0], narrow.to_vector(), point=True)
-        tol = tolerance(DPS, 10, 2)
+        tol = rounding_band(DPS, 10, 2)
         assert narrow_arch == arch
         assert max(abs(a - b) for a, b in zip(narrow.to_vector(), params.to_vector())) <= tol
         assert max(abs(a - b) for a, b in zip(rebuilt, wide.to_vector())) <= tol

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, strategies as st
 
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from theory.architecture import Architecture
 from theory.embeddings import (EmbeddingRequest, add_inactive_propagation, add_inactive_unit, embed_to_width,
@@ -52,7 +52,7 @@ def preserved(arch, params, wide_arch, wide, slack=0):
     with workdps(ORACLE_DPS):
         scale = 1 + max(abs(v) for v in narrow.reshape(-1))
         worst = max(abs(a - b) for a, b in zip(narrow.reshape(-1), widef.reshape(-1)))
-        return worst <= tolerance(ORACLE_DPS, scale, lost_digits=2) + slack
+        return worst <= rounding_band(ORACLE_DPS, scale, lost_digits=2) + slack
 
 
 def split_slack(params, wide, layer, unit, k):

@@ -15,7 +15,7 @@ import pytest
 import sympy
 from hypothesis import given, settings, strategies as st
 
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from theory.activations import ACTIVATION_NAMES
 from theory.architecture import Architecture
 from theory.embeddings import EmbeddingRequest, embed_to_width, split
@@ -121,7 +121,7 @@ def check_world(method, activation, bias, kind, seed, add):
         for m, w in enumerate(want):
             scale = max(scale, abs(w))
             worst = max(worst, abs(outputs[row, m] - w))
-    return all(isinstance(v, mpmath.mpf) for v in entries), worst, tolerance(DPS, scale, lost_digits=2)
+    return all(isinstance(v, mpmath.mpf) for v in entries), worst, rounding_band(DPS, scale, lost_digits=2)
 
 
 METHODS = ("replication", "inactive-unit", "inactive-propagation")
@@ -151,7 +151,7 @@ def test_softplus_inactive_propagation_default_b0_is_exact():
         params = Params.build(arch, [[[mpmath.mpf("0.5")]], [[mpmath.mpf("1.25")]]],
                               [[mpmath.mpf("0.125")], [mpmath.mpf(0)]])
         _, wide = embed_to_width(arch, params, EmbeddingRequest("inactive-propagation", v0=[1]), 2)
-        assert abs(wide.b[1][0] + mpmath.log(2)) <= tolerance(DPS)
+        assert abs(wide.b[1][0] + mpmath.log(2)) <= rounding_band(DPS)
 
 
 @pytest.mark.parametrize("method,activation,kind", [

@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from numerics import mlp
-from numerics.precision import to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_params, rounding_band, workdps
 from proofs_check.instances import strategies as sf
 from proofs_check.invariants.base import output_scale
 from proofs_check.instances.critical_points import min_kink_distance
@@ -32,7 +32,7 @@ def test_chains_of_embeddings_preserve_the_function_for_every_activation(net, da
         err = max(abs(a - b) for a, b in zip(f.reshape(-1), g.reshape(-1)))
         scale = output_scale(wide, x)
         # the activations grow at most like exp: a bound on |phi| along the way enters the scale
-        assert err <= tolerance(DPS, scale ** 3 * (1 + max(abs(v) for v in f.reshape(-1))), lost_digits=2)
+        assert err <= rounding_band(DPS, scale ** 3 * (1 + max(abs(v) for v in f.reshape(-1))), lost_digits=2)
 
 
 @settings(max_examples=6)
@@ -55,7 +55,7 @@ def test_replication_gradient_congruence_for_every_activation(net, data, lam):
         pulled = T.T @ gw
         err = max(abs(a - b) for a, b in zip(pulled[: len(g)], g))
         rest = max((abs(v) for v in pulled[len(g):]), default=mpmath.mpf(0))
-        bound = tolerance(DPS, (1 + max(abs(v) for v in g)) * output_scale(wide, d.x) ** 3, lost_digits=3)
+        bound = rounding_band(DPS, (1 + max(abs(v) for v in g)) * output_scale(wide, d.x) ** 3, lost_digits=3)
     assert err <= bound and rest <= bound
 
 
@@ -72,7 +72,7 @@ def test_negative_control_a_wrong_split_changes_the_function(net, data):
         xs = to_mp_array(x)
         u = xs @ p.W[0][0] + (p.b[0][0] if arch.bias else 0)
         predicted = np.array([[p.W[1][q, 0] * arch.phi(ui) / 4 for q in range(arch.output_dim)] for ui in u])
-        tol = tolerance(DPS, output_scale(wide, x) ** 3, lost_digits=2)
+        tol = rounding_band(DPS, output_scale(wide, x) ** 3, lost_digits=2)
         assert max(abs(v) for v in (change - predicted).reshape(-1)) <= tol
         if max(abs(v) for v in predicted.reshape(-1)) > 10 ** 6 * tol:
             assert max(abs(v) for v in change.reshape(-1)) > tol  # the I1 assertion above would fail

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given
 
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances.critical_points import min_kink_distance
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import edges as inv
@@ -101,4 +101,4 @@ def test_i19_negative_control_data_off_the_kinks_are_not_reported():
     x = np.array([[0.3], [-0.7], [1.1]])  # u = +-x (unit 0) and -x + 0.5 (unit 1): all |u| >= 0.2
     found = detect(arch, params, x, dps=DPS)
     assert found.kinks == ()
-    assert min_kink_distance(arch, params, x, dps=DPS) >= mpmath.mpf("0.2") - tolerance(DPS)
+    assert min_kink_distance(arch, params, x, dps=DPS) >= mpmath.mpf("0.2") - rounding_band(DPS)

@@ -12,7 +12,7 @@ import pytest
 import sympy
 from hypothesis import given
 
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import function as inv
 from proofs_check.instances.strategies import EmbeddingStep
@@ -194,7 +194,7 @@ def test_i3_negative_control_unvalidated_shares_break_the_sum():
         _, v_j = inv.unit_vectors(arch, p, 0, 1)
         _, v_a = inv.unit_vectors(wide_arch, wide, 0, 1)
         _, v_b = inv.unit_vectors(wide_arch, wide, 0, 2)
-        assert max(abs(v) for v in v_a + v_b - v_j) > 1e6 * tolerance(DPS, 4)
+        assert max(abs(v) for v in v_a + v_b - v_j) > 1e6 * rounding_band(DPS, 4)
 
 
 # --- I4: the loss is constant along the replication line, at any theta ---------------------------
@@ -217,4 +217,4 @@ def test_i4_negative_control_off_line_point_changes_the_loss():
         base = mlp.loss(arch, p, x, y, dps=DPS)
         wide_arch, wide = split(arch, p, 0, 0, [mpmath.mpf(2), mpmath.mpf(-1) + mpmath.mpf("1e-6")], validate=False)
         moved = abs(mlp.loss(wide_arch, wide, x, y, dps=DPS) - base)
-    assert moved > 1e6 * tolerance(DPS, (1 + base) * inv.output_scale(params, x) ** 2, lost_digits=2)
+    assert moved > 1e6 * rounding_band(DPS, (1 + base) * inv.output_scale(params, x) ** 2, lost_digits=2)

@@ -17,7 +17,7 @@ from hypothesis import example, given
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances.critical_points import exact_critical_point
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import gradient as inv
@@ -76,7 +76,7 @@ def test_i5_negative_control_wrong_shares_at_a_critical_point_are_not_critical()
     d, _ = exact_critical_point(arch, params, np.linspace(-1, 1, 9).reshape(9, 1), dps=DPS)
     with workdps(DPS):
         p, lam = to_mp_params(params), mpmath.mpf("0.3")
-        bound = tolerance(DPS, gscale(mlp.gradient(arch, params, d.x, d.y, dps=DPS))
+        bound = rounding_band(DPS, gscale(mlp.gradient(arch, params, d.x, d.y, dps=DPS))
                           + mlp.loss(arch, params, d.x, d.y, dps=DPS), lost_digits=3)
         good = replicate(arch, p, 0, 0, lam)
         assert mlp.norm(mlp.gradient(*good, d.x, d.y, dps=DPS)) <= bound
@@ -93,7 +93,7 @@ def test_i5_negative_control_wrong_shares_break_congruence():
         p, lam = to_mp_params(params), mpmath.mpf("0.3")
         off = split(arch, p, 0, 1, [lam, 1 - lam + mpmath.mpf("1e-6")], validate=False)
         err, scale = congruence_error(arch, p, d, 0, 1, lam, wide_point=off)
-    assert err > 1e6 * tolerance(DPS, scale, lost_digits=2)
+    assert err > 1e6 * rounding_band(DPS, scale, lost_digits=2)
 
 
 # --- I6: theorem T3 gradient formulas ------------------------------------------------------------
@@ -134,7 +134,7 @@ def test_i6_negative_control_generic_inactive_unit_is_not_critical():
     d, residual = exact_critical_point(arch, params, rng.normal(size=(9, 1)), dps=DPS)
     with workdps(DPS):
         p = to_mp_params(params)
-        tol = tolerance(DPS, gscale(p.to_vector()), lost_digits=3)
+        tol = rounding_band(DPS, gscale(p.to_vector()), lost_digits=3)
         assert residual <= tol
         for wide_arch, wide in (add_inactive_unit(arch, p, 0, to_mp_array([0.8, -0.3])),
                                 add_inactive_propagation(arch, p, 0, mpmath.mpf("0.4"), to_mp_array([1.1]))):

@@ -22,7 +22,7 @@ from hypothesis import assume, example, given, settings
 
 from numerics import mlp
 from numerics.dataset import Dataset
-from numerics.precision import to_mp_array, to_mp_params, tolerance, workdps
+from numerics.precision import to_mp_array, to_mp_params, rounding_band, workdps
 from proofs_check.instances.critical_points import exact_critical_point
 from proofs_check.invariants import SEMIFLAT, Example, Scale, Violation, get_mutant
 from proofs_check.invariants import hessian as inv
@@ -70,7 +70,7 @@ def test_i7_negative_control_wrong_split_block():
         p, lam = to_mp_params(params), mpmath.mpf("0.3")
         good, scale = congruence(arch, p, d, 0, 1, lam)
         bad, _ = congruence(arch, p, d, 0, 1, lam, K_factor=lam ** 2)
-        tol = tolerance(DPS, scale, lost_digits=3)
+        tol = rounding_band(DPS, scale, lost_digits=3)
     assert good <= tol and bad > 1e10 * tol
 
 
@@ -108,7 +108,7 @@ def test_i12_inactive_unit_blocks_at_any_theta(example):
         p, d, w0 = to_mp_params(example.params), example.data, example["w0"]
         C = candidate_block_C(example.arch, p, d.x, d.y, example["layer"], w0, dps=DPS)
         C_mine, _ = candidate_blocks(example.arch, p, d.x, d.y, example["layer"], w0, dps=DPS)
-        assert max_abs(C - C_mine) <= tolerance(DPS, mscale(C), lost_digits=3)
+        assert max_abs(C - C_mine) <= rounding_band(DPS, mscale(C), lost_digits=3)
 
 
 def pinned_critical_point():
@@ -132,7 +132,7 @@ def test_i12_null_embedding_of_a_critical_point_is_a_saddle_when_C_is_nonzero(ex
         wide_arch, wide = add_inactive_unit(arch, to_mp_params(example.params), 0, to_mp_array(w0))
         H = mlp.hessian(wide_arch, wide, d.x, d.y, dps=DPS)
         iw, iv = inv.new_unit_indices(wide_arch, 0)
-        assume(max_abs(H[np.ix_(iw, iv)]) > 1e6 * tolerance(DPS, mscale(H), lost_digits=3))
+        assume(max_abs(H[np.ix_(iw, iv)]) > 1e6 * rounding_band(DPS, mscale(H), lost_digits=3))
         direction, q = inv.negative_direction(H, iw, iv)
         rayleigh = float(q / (direction @ direction))
     # independent float64 eigensolver: lambda_min <= the Rayleigh quotient of the certificate, up
@@ -158,7 +158,7 @@ def test_i12_negative_control_wrong_C_formula():
         h = np.hstack([to_mp_array(d.x), np.full((5, 1), mpmath.mpf(1), dtype=object)])
         delta = mlp.signals(arch, p, d.x, d.y, dps=DPS)[1]
         wrong = (h.T * arch.phi(h @ to_mp_array(w0))) @ delta
-        assert max_abs(H[np.ix_(iw, iv)] - wrong) > 1e10 * tolerance(DPS, mscale(H), lost_digits=3)
+        assert max_abs(H[np.ix_(iw, iv)] - wrong) > 1e10 * rounding_band(DPS, mscale(H), lost_digits=3)
 
 
 # --- I13: dead ReLU unit, Hessian and loss -----------------------------------------------------------

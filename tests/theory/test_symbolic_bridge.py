@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import mlp as nmlp
-from numerics.precision import tolerance, workdps
+from numerics.precision import rounding_band, workdps
 from theory.architecture import Architecture
 from theory.embeddings import replicate, replication_map
 from theory.params import Params
@@ -54,9 +54,9 @@ def test_symbolic_gradient_and_hessian_equal_numeric(arch, seed):
     h_num = nmlp.hessian(arch, params, x, y, dps=DPS)
     l_num = nmlp.loss(arch, params, x, y, dps=DPS)
     with workdps(DPS):
-        assert abs(l_sym - l_num) <= tolerance(DPS, _scale([l_num]), lost_digits=2)
-        assert _max_abs(g_sym, g_num) <= tolerance(DPS, _scale(g_num), lost_digits=2)
-        assert _max_abs(h_sym, h_num) <= tolerance(DPS, _scale(h_num), lost_digits=2)
+        assert abs(l_sym - l_num) <= rounding_band(DPS, _scale([l_num]), lost_digits=2)
+        assert _max_abs(g_sym, g_num) <= rounding_band(DPS, _scale(g_num), lost_digits=2)
+        assert _max_abs(h_sym, h_num) <= rounding_band(DPS, _scale(h_num), lost_digits=2)
 
 
 def test_a_moved_parameter_breaks_the_agreement():
@@ -70,7 +70,7 @@ def test_a_moved_parameter_breaks_the_agreement():
         g_sym = bridge.gradient(arch, moved, x, y)
     g_num = nmlp.gradient(arch, params, x, y, dps=DPS)
     with workdps(DPS):
-        assert _max_abs(g_sym, g_num) > tolerance(DPS, _scale(g_num), lost_digits=2) * 10**20
+        assert _max_abs(g_sym, g_num) > rounding_band(DPS, _scale(g_num), lost_digits=2) * 10**20
 
 
 @pytest.mark.parametrize("method", ["replication", "inactive-unit", "inactive-propagation"])
@@ -85,11 +85,11 @@ def test_embedded_symbolic_point_matches_the_numeric_embedding(method):
         wide_vec = bridge.embedded_point(emb, theta, extra)
         l_wide = bridge.loss(emb.wide.arch, wide_vec, x, y)
         l_narrow = bridge.loss(arch, theta, x, y)
-        assert abs(l_wide - l_narrow) <= tolerance(DPS, _scale([l_narrow]), lost_digits=2)
+        assert abs(l_wide - l_narrow) <= rounding_band(DPS, _scale([l_narrow]), lost_digits=2)
         if method == "replication":
             mp_params = Params.from_vector(arch, [mpmath.mpf(t) for t in theta])
             _, numeric = replicate(arch, mp_params, 0, 0, mpmath.mpf(extra[0]))
-            assert _max_abs(wide_vec, numeric.to_vector()) <= tolerance(DPS)
+            assert _max_abs(wide_vec, numeric.to_vector()) <= rounding_band(DPS)
 
 
 def test_gradient_congruence_through_the_bridge():
@@ -110,6 +110,6 @@ def test_gradient_congruence_through_the_bridge():
     g_num = nmlp.gradient(arch, params, x, y, dps=DPS)
     target = list(g_num) + [0] * (len(lhs) - len(g_num))
     with workdps(DPS):
-        tol = tolerance(DPS, _scale(g_wide), lost_digits=3)
+        tol = rounding_band(DPS, _scale(g_wide), lost_digits=3)
         assert _max_abs(lhs, target) <= tol
         assert _max_abs(bad, target) > tol

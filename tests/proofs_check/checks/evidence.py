@@ -4,15 +4,15 @@ the "measured <= bound" strings a check records. Shared by the per-theorem tests
 import re
 from functools import lru_cache
 
-from numerics.precision import tolerance
+from numerics.precision import rounding_band
 from proofs_check.checks import CHECKS, CheckConfig
 
 CHECK_DPS = CheckConfig().dps
 # Independent ceilings on the identities a check reports at CHECK_DPS (40) digits: the checks
-# compare with tolerance(dps, scale, 2..3); the tests allow scales up to 10^2 (ZERO_35 = 10^-35)
+# compare with rounding_band(dps, scale, 2..3); the tests allow scales up to 10^2 (ZERO_35 = 10^-35)
 # or 10^7 (ZERO_30 = 10^-30), still ~15 digits below anything float64 could produce.
-ZERO_35 = tolerance(CHECK_DPS, 1, lost_digits=5)
-ZERO_30 = tolerance(CHECK_DPS, 1, lost_digits=10)
+ZERO_35 = rounding_band(CHECK_DPS, 1, lost_digits=5)
+ZERO_30 = rounding_band(CHECK_DPS, 1, lost_digits=10)
 
 # A negative control must fail macroscopically: the broken premise moves the quantity by at
 # least 10^20 times the dps-derived bound (rounding at dps 40 could never explain it).

@@ -2,7 +2,7 @@
 
 import pytest
 
-from numerics.precision import tolerance
+from numerics.precision import rounding_band
 from tests.proofs_check.checks.evidence import CHECK_DPS, bound_pair, run
 
 
@@ -12,6 +12,6 @@ def test_congruences_hold_to_working_precision(theorem):
     assert result.passed, result.notes
     errors = [bound_pair(v) for k, v in result.evidence if "<=" in v]
     assert errors and all(err <= bound for err, bound in errors)
-    # dps 40: every identity holds below tolerance(40, 1, lost_digits=10) = 10^-30 (scales up
+    # dps 40: every identity holds below rounding_band(40, 1, lost_digits=10) = 10^-30 (scales up
     # to 10^7 allowed), i.e. not a float64-level coincidence.
-    assert max(err for err, _ in errors) < tolerance(CHECK_DPS, 1, lost_digits=10)
+    assert max(err for err, _ in errors) < rounding_band(CHECK_DPS, 1, lost_digits=10)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from numerics import mlp
-from numerics.precision import structural_zero_band, tolerance, workdps
+from numerics.precision import structural_zero_band, rounding_band, workdps
 from proofs_check.checks import _deep, t4b_multi_output as t4b
 from proofs_check.checks._replication import pullback
 from proofs_check.checks.result import CheckConfig, Ledger
@@ -73,7 +73,7 @@ def test_identity_B_j_is_E_and_vanishes_unless_the_split_layer_is_narrower_than_
     for unit in range(widths[1]):
         B = unit_blocks(inst.arch, inst.params, inst.x, inst.y, 0, unit, DPS).B
         with workdps(DPS):
-            assert eigen.max_abs(B - E) <= tolerance(DPS, 1 + eigen.max_abs(E), 3)
+            assert eigen.max_abs(B - E) <= rounding_band(DPS, 1 + eigen.max_abs(E), 3)
     with workdps(DPS):
         assert (eigen.max_abs(E) <= band) == forced_zero
         if not forced_zero:
