@@ -12,6 +12,8 @@ from pathlib import Path
 import mpmath
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from numerics.precision import workdps, zero_eigenvalue_tolerance
 from proofs_check.checks import registry
@@ -147,3 +149,24 @@ def test_readme_rows_table_is_the_rendered_one_and_what_the_check_does():
         none_can = not (classes.definite or classes.indefinite)
         pw_linear = get_activation(name).properties.piecewise_linear
         assert bool(registry.not_applicable("T4a", name)) == (none_can or pw_linear), name
+
+
+COEFFICIENT = st.sampled_from(["0", "1", "-1", "2", "-2", "3", "0.5", "-1.5"])
+
+
+@settings(max_examples=12, deadline=None)
+@given(st.lists(COEFFICIENT, min_size=2, max_size=6), st.sampled_from(["1", "-1", "2", "0.5"]))
+def test_polynomial_activations_decision_equals_the_oracle(lower, top):
+    """Random polynomials of degree 2 to 6: below degree 4 no row can occur; at degree 4 the
+    quotient of the u^k phi'' by the constraint functions is at most one-dimensional, so at most
+    one of the definite and the indefinite rows can occur (which one depends on the coefficients;
+    none for u^4); from degree 5 on both may. The proof must say what the null space realizes."""
+    name = "poly:" + ",".join(lower + [top])
+    classes = fa.fa_classes(name)
+    assert realized(name, 3) == (classes.definite, classes.indefinite), name
+    if len(lower) <= 3:
+        assert not (classes.definite or classes.indefinite), name
+    if len(lower) == 4:
+        assert not (classes.definite and classes.indefinite), name
+    if lower == ["0"] * 4:
+        assert not (classes.definite or classes.indefinite), name
