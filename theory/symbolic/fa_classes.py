@@ -114,9 +114,18 @@ def _candidates(rows):
     with mpmath.workdps(SEARCH_DPS):
         m = [list(r) for r in rows]
         n_cols = len(m[0])
-        scales = [max(abs(r[j]) for r in m) or mpmath.mpf(1) for j in range(n_cols)]
-        m = [[r[j] / scales[j] for j in range(n_cols)] for r in m]
         tol = mpmath.mpf(10) ** (-(SEARCH_DPS // 2))
+        overall = max(abs(v) for r in m for v in r)
+        # a column at rounding level against the others is zero, not noise to be scaled up
+        # (phi'' = sigmoid'(z) - sigmoid'(-z) of a disguised identity evaluates to ~10^-80, not 0)
+        scales = [max(abs(r[j]) for r in m) for j in range(n_cols)]
+        for j in range(n_cols):
+            if scales[j] <= tol * overall:
+                scales[j] = mpmath.mpf(1)
+                for r in m:
+                    r[j] = mpmath.mpf(0)
+        m = [[r[j] / scales[j] if scales[j] else r[j] for j in range(n_cols)] for r in m]
+        scales = [s or mpmath.mpf(1) for s in scales]
         pivots, row = [], 0
         for j in range(n_cols):
             best = max(range(row, len(m)), key=lambda i: abs(m[i][j]), default=None)
