@@ -14,7 +14,6 @@ import pytest
 
 from numerics import mlp
 
-from numerics.io import network_file as files
 from numerics.dataset import Dataset
 from numerics.io.data_file import decimal_text, significant_digits
 from numerics.io.network_file import load_data, load_network, network_to_json

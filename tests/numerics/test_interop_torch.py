@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 
 from numerics import interop, mlp
-from numerics.dataset import Dataset
-from numerics.io.network_file import load_network, save_network
+from numerics.io.network_file import load_network
 from numerics.interop.exact import to_binary
 from numerics.interop.layers import UnsupportedNetwork
 from proofs_check.commands.cli import main

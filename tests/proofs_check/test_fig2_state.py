@@ -5,16 +5,13 @@ final name appears before the whole set of outputs is written.
 
 Training is replaced by hand-built networks (as in test_fig2_cli) so each run takes a second."""
 
-import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
 from numerics.experiment import fitting
-from numerics.experiment.store import OutputLock
 from proofs_check.commands.cli import main
 from tests.proofs_check.test_fig2_cli import ARGS, _fake_fit
 

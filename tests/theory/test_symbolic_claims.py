@@ -11,7 +11,6 @@ import sympy as sp
 from theory.errors import InvalidInput
 from theory.symbolic import CLAIM_IDS, EMBEDDING_GROUPS, prove, prove_all
 from theory.symbolic.generic import generic, is_zero
-from theory.symbolic import registry
 from theory.symbolic.registry import PROOFS
 from theory.symbolic.applicability import CLAIM_STATEMENTS, applies
 from theory.symbolic.result import run

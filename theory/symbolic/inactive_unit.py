@@ -69,11 +69,15 @@ def _derivation(statement, P, Q, vectors, hypotheses=""):
                       method=reduced_method(P, Q, vectors), hypotheses=hypotheses)
 
 
+FUNCTION_SIZE = (1, 1)
+"""The reduced size (P, Q) of the function claim: one input-side and one output-side vector."""
+
+
 def prove_function(activation: str, perturb: bool = False) -> Derivation:
     """T1: with v' = 0 the next pre-activation, hence f and L, is unchanged for every w~0."""
     d = _derivation("An inactive unit (v' = 0, any incoming w~0) leaves the network function and the loss unchanged.",
-                    1, 1, "input-side vectors {w~0}, output-side {v'}")
-    for P, Q, k, label, _ in cases(d, ((1, 1),), activation):
+                    *FUNCTION_SIZE, "input-side vectors {w~0}, output-side {v'}")
+    for P, Q, k, label, _ in cases(d, (FUNCTION_SIZE,), activation):
         s = _inactive(P, Q, activation, k, perturb)
         if k == 0:
             d.name(s.u0, "u_0")

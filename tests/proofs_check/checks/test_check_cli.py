@@ -2,7 +2,7 @@
 
 import json
 
-from proofs_check.checks import CHECKS, CheckConfig, CheckResult
+from proofs_check.checks import CHECKS, CheckResult
 from proofs_check.commands.cli import main
 from tests.proofs_check.checks.evidence import ZERO_35, items, run
 
