@@ -51,7 +51,7 @@ APPLIES = "T4a"
 DEFAULT_ACTIVATION = "tanh"
 STATEMENT = ("Single output at a strict minimum: gamma_lambda(theta*) is a minimum iff lambda(1-lambda) A_j is "
              "positive semidefinite, else a strict saddle (A>0: minimum inside (0,1); A<0: outside; indefinite: never).")
-CLAIMS = ("replication.fa_direction", "replication.fa_sign_table")
+CLAIMS = ("replication.fa_direction", "replication.fa_sign_table", "replication.fa_rows")
 TAMPERS = ("narrow-saddle",)
 WIDTHS = (1, 1, 1)
 T_CUBIC, T_CUBIC_HALF = "1e-10", "5e-11"

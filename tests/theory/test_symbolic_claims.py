@@ -26,6 +26,8 @@ ISSUE_IDS = {
     # second-order theorems
     "replication.fa_sign_table", "replication.saddle_direction", "inactive_unit.saddle",
     "relu.replication_minimum", "relu.replication_saddle",
+    # which rows of the T4a table an activation allows
+    "replication.fa_rows",
 }
 
 

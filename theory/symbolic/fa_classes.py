@@ -33,8 +33,11 @@ from functools import lru_cache
 
 import mpmath
 import sympy
+import sympy as sp
 
 from theory.activations import get_activation
+from theory.symbolic.generic import generic
+from theory.symbolic.result import EPS, Derivation
 
 FUNCTION_NAMES = ("1", "phi", "phi'", "z phi'", "phi''", "z phi''", "z^2 phi''")
 """The seven functions of z: the four constraint functions, then u^k phi'' for k = 0, 1, 2."""
@@ -199,6 +202,26 @@ def decide(identities) -> tuple[bool, bool]:
 
 
 @lru_cache(maxsize=None)
+def _proved(activation: str) -> tuple:
+    """The proved identities ``(column, coeffs)`` with a u^k phi'' column (module docstring)."""
+    phi = get_activation(activation)
+    rows = _sample_matrix(phi)
+    if rows is None:
+        return ()
+    found = []
+    for column, coeffs in _candidates(rows):
+        if column < CONSTRAINTS:
+            continue  # among the constraint functions only: no condition on G
+        exact = {p: _rational(c) for p, c in coeffs.items()}
+        if any(c is None for c in exact.values()):
+            continue
+        exact = {p: c for p, c in exact.items() if c != 0}
+        if proved_identity(phi, column, exact):
+            found.append((column, exact))
+    return tuple(found)
+
+
+@lru_cache(maxsize=None)
 def fa_classes(activation: str) -> FaClasses:
     """The classes of A_j a strict minimum of a 1-1-1 network with ``activation`` may show.
 
@@ -208,21 +231,9 @@ def fa_classes(activation: str) -> FaClasses:
     >>> fa_classes("erf").possible("indefinite"), fa_classes("erf").possible("positive")
     (True, False)
     """
-    phi = get_activation(activation)
-    rows = _sample_matrix(phi)
-    if rows is None:
-        return FaClasses(phi.name, True, True, ())
-    found = []
-    for column, coeffs in _candidates(rows):
-        exact = {p: _rational(c) for p, c in coeffs.items()}
-        if any(c is None for c in exact.values()):
-            continue
-        exact = {p: c for p, c in exact.items() if c != 0}
-        if proved_identity(phi, column, exact):
-            found.append((column, exact))
+    found = _proved(activation)
     definite, indefinite = decide(found)
-    texts = tuple(_text(c, k) for c, k in found if c >= CONSTRAINTS)
-    return FaClasses(phi.name, definite, indefinite, texts)
+    return FaClasses(get_activation(activation).name, definite, indefinite, tuple(_text(c, k) for c, k in found))
 
 
 def render_rows_table(names) -> str:
@@ -235,3 +246,54 @@ def render_rows_table(names) -> str:
         lines.append(f"| `{c.activation}` | {word[c.definite]} | {word[c.indefinite]} | "
                      f"{'; '.join(c.identities) or '-'} |")
     return "\n".join(lines)
+
+
+def prove_fa_rows(activation: str, perturb: bool = False) -> Derivation:
+    """T4a rows: the reduction of the class of A_j to det G on 1-1-1 networks, for every phi, and,
+    for a library activation, the identities that exclude rows (module docstring).
+
+    Generic part (any phi, one datum, symbols w != 0, b, x, v, c, y): (x, 1)(x, 1)^T =
+    M^-1 (u, 1)(u, 1)^T M^-T with u = w x + b, and w dL/dw + b dL/db = e v u phi'(u) (so u phi'
+    is a constraint function). Concrete part: each identity that :func:`fa_classes` uses is
+    re-proved here by sympy. The negative control shifts u by epsilon in the congruence."""
+    d = Derivation(
+        "Rows of the T4a table on 1-1-1 networks f = v phi(w x + b) + c: at a critical point with v != 0 "
+        "the residual is orthogonal on the data to 1, phi(u), phi'(u), u phi'(u); with w != 0, A_j = v sum_i "
+        "e_i phi''(u_i) (x_i, 1)(x_i, 1)^T = v M^-1 G M^-T, G = sum_i e_i phi''(u_i) (u_i, 1)(u_i, 1)^T, "
+        "M = [[w, b], [0, 1]]; an identity b_0 phi'' + b_1 u phi'' + b_2 u^2 phi'' = (a combination of the "
+        "constraint functions) forces b . (G_0, G_1, G_2) = 0, and the rows that det G = G_0 G_2 - G_1^2 "
+        "cannot reach on that null space do not occur (docs/activations.md).",
+        "any activation phi (generic part); the identities of the named activation (concrete part); "
+        "any number of data",
+        sizes="all", argument="per datum: the sums over the data are sums of these identities",
+        method="exact identities in one datum (sympy); the activation's identities by sympy simplification",
+        hypotheses="one input, one hidden unit, one output, biases in both layers; v != 0 and w != 0",
+    )
+    w = sp.Symbol("w", real=True, nonzero=True)
+    b, x, v, c, y = sp.symbols("b x v c y", real=True)
+    u = w * x + b
+    phi = generic("phi", 1, r"\varphi")
+    Minv = sp.Matrix([[1 / w, -b / w], [0, 1]])
+    shifted = u + (EPS if perturb else 0)
+    d.require_zero("(x, 1)(x, 1)^T - M^-1 (u, 1)(u, 1)^T M^-T",
+                   sp.Matrix([[x * x, x], [x, 1]]) - Minv * sp.Matrix([[shifted ** 2, shifted], [shifted, 1]]) * Minv.T)
+    f = v * phi(u) + c
+    loss = (f - y) ** 2 / 2
+    e = f - y
+    d.require_zero("w dL/dw + b dL/db - e v u phi'(u)",
+                   w * loss.diff(w) + b * loss.diff(b) - e * v * u * phi(u).diff(b))
+    d.show(r"G", r"\sum_i e_i \varphi''(u_i) \begin{pmatrix} u_i^2 & u_i \\ u_i & 1 \end{pmatrix}")
+    if activation == "generic":
+        d.show("identities", r"\text{the activation's identities are proved for a named activation (derive --activation)}")
+        return d
+    classes = fa_classes(activation)
+    f_z = _functions(get_activation(activation), sp.Symbol("z", real=True))
+    z_sym, p0, p1, p2 = sp.symbols(r"z \varphi \varphi' \varphi''")
+    shown = (sp.Integer(1), p0, p1, z_sym * p1, p2, z_sym * p2, z_sym ** 2 * p2)  # FUNCTION_NAMES as symbols
+    for text, (column, coeffs) in zip(classes.identities, _proved(activation)):
+        d.require_zero(text, f_z[column] - sum((k * f_z[p] for p, k in coeffs.items()), sp.Integer(0)))
+        d.show("identity", sp.Eq(shown[column], sum((k * shown[p] for p, k in coeffs.items()), sp.Integer(0))))
+    d.show("rows that can occur", r"\text{" + ", ".join(
+        kind for kind in KINDS if classes.possible(kind)).replace("_", " ") + (r"}" if any(
+            classes.possible(k) for k in KINDS) else r"none}"))
+    return d

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from theory.errors import InvalidInput
 from theory.symbolic import (
+    fa_classes,
     inactive_propagation,
     inactive_unit,
     library_maps,
@@ -30,6 +31,7 @@ PROOFS = {
     "replication.hessian": replication.prove_hessian,
     "replication.fa_direction": replication.prove_fa_direction,
     "replication.fa_sign_table": second_order.prove_fa_sign_table,
+    "replication.fa_rows": fa_classes.prove_fa_rows,
     "replication.saddle_direction": second_order.prove_saddle_direction,
     "replication.kway": replication.prove_kway,
     "inactive_unit.library_map": library_maps.prove_inactive_unit_map,

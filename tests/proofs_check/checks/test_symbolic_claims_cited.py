@@ -14,7 +14,7 @@ from theory.symbolic.second_order import prove_fa_sign_table
 NEW_IDS = {
     "replication.library_map", "inactive_unit.library_map", "inactive_propagation.library_map",
     "inactive_propagation.bias_compensation", "replication.fa_sign_table", "replication.saddle_direction",
-    "inactive_unit.saddle", "relu.replication_minimum", "relu.replication_saddle",
+    "inactive_unit.saddle", "relu.replication_minimum", "relu.replication_saddle", "replication.fa_rows",
 }
 
 
