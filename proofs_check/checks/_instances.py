@@ -192,8 +192,8 @@ def designed_minimum(widths, activation: str, *, seed: int, dps: int, want_A: st
                 y, t = found
                 label = f"designed strict minimum {list(widths)} {activation}, A {want_A}, |e| = {t}"
                 return Instance(arch, params, Dataset(x, y), s, label)
-    raise NotConverged(f"no designed minimum with A {want_A} above 10^-{int(dps) // 4} max|H| (the descent floor "
-                       f"at dps {dps}) for {list(widths)} {activation} in {tries} seeds")
+    raise NotConverged(f"no designed minimum with A {want_A} above {mpmath.nstr(descent_curvature_floor(dps, 1), 3)} "
+                       f"max|H| (the descent floor at dps {dps}) for {list(widths)} {activation} in {tries} seeds")
 
 
 def _clearly(want_A, arch, params, x, y, layer, unit, dps) -> bool:

@@ -61,6 +61,8 @@ CUBIC_EXTRA_DIGITS = 30
 LAM_FULL = ("0.25", "0.5", "0.75", "-0.5", "1.5")
 LAM_QUICK = ("0.5", "1.5")
 N_PERTURB = {True: 20, False: 100}
+
+
 def extra_reason_not(activation: str) -> str:
     """"" unless no row of the table can occur for ``activation`` on 1-1-1 networks; then the proof
     (theory.symbolic.fa_classes; read by :func:`proofs_check.checks._activation.reason_not`)."""
@@ -260,7 +262,8 @@ def check(config: CheckConfig) -> CheckResult:
             ledger.note(f"row A {kind}: not tested", inst)
             continue
         ledger.seed(inst.seed)
-        ledger.note(f"instance A {kind}", f"{inst.label}, L = {fmt(mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=config.dps))}")
+        L_star = mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=config.dps)
+        ledger.note(f"instance A {kind}", f"{inst.label}, L = {fmt(L_star)}")
         for lam in LAM_QUICK if config.quick else LAM_FULL:
             _cell(ledger, inst, kind, lam, config, rng)
         if kind == "positive" and not config.quick:
@@ -274,8 +277,8 @@ def check(config: CheckConfig) -> CheckResult:
                 half = third_order_term(inst, lam, config.dps, T_CUBIC_HALF)[0]
                 # odd(t) = law + c t^2 + O(t^4): the step halving measures c t^2 (Richardson), and each
                 # loss at dps + CUBIC_EXTRA_DIGITS digits carries a rounding band that the division by t^3 magnifies
-                L_star = abs(mlp.loss(inst.arch, inst.params, inst.x, inst.y, dps=config.dps))
-                bound = 2 * abs(odd - half) + rounding_band(config.dps + CUBIC_EXTRA_DIGITS, (1 + L_star) / mpmath.mpf(T_CUBIC_HALF) ** 3)
+                bound = 2 * abs(odd - half) + rounding_band(config.dps + CUBIC_EXTRA_DIGITS,
+                                                             (1 + abs(L_star)) / mpmath.mpf(T_CUBIC_HALF) ** 3)
                 ledger.at_most(f"A positive lambda {lam}: |(L(t) - L(-t)) / 2t^3 - eta a^T A a / (2 v)| at t = {T_CUBIC} "
                                f"(law {fmt(law)}; third order decides; bound from t/2)", abs(odd - law), bound)
                 ledger.require(f"A positive lambda {lam}: min(L(t), L(-t)) - L* < 0 (not a minimum)", drop < 0, f"{fmt(drop)} < 0")

@@ -32,7 +32,6 @@ from fractions import Fraction
 from functools import lru_cache
 
 import mpmath
-import sympy
 import sympy as sp
 
 from theory.activations import get_activation
@@ -45,7 +44,7 @@ FUNCTION_NAMES = ("1", "phi", "phi'", "z phi'", "phi''", "z phi''", "z^2 phi''")
 CONSTRAINTS = 4
 """How many of :data:`FUNCTION_NAMES` are constraint functions (the first ones)."""
 
-SAMPLES = tuple(sympy.Rational(k, 4) * s for k in range(1, 11) for s in (1, -1))
+SAMPLES = tuple(sp.Rational(k, 4) * s for k in range(1, 11) for s in (1, -1))
 """Sample points z = +-k/4, k = 1..10: off the kink z = 0 of every built-in activation."""
 
 SEARCH_DPS = 80
@@ -92,7 +91,7 @@ class FaClasses:
 
 
 def _functions(phi, z):
-    return (sympy.Integer(1) if not isinstance(z, mpmath.mpf) else mpmath.mpf(1),
+    return (sp.Integer(1) if not isinstance(z, mpmath.mpf) else mpmath.mpf(1),
             phi(z), phi.d1(z), z * phi.d1(z), phi.d2(z), z * phi.d2(z), z * z * phi.d2(z))
 
 
@@ -118,17 +117,13 @@ def _candidates(rows):
         m = [list(r) for r in rows]
         n_cols = len(m[0])
         tol = mpmath.mpf(10) ** (-(SEARCH_DPS // 2))
-        overall = max(abs(v) for r in m for v in r)
+        overall = max(abs(v) for r in m for v in r)  # > 0: the column of 1
         # a column at rounding level against the others is zero, not noise to be scaled up
         # (phi'' = sigmoid'(z) - sigmoid'(-z) of a disguised identity evaluates to ~10^-80, not 0)
         scales = [max(abs(r[j]) for r in m) for j in range(n_cols)]
-        for j in range(n_cols):
-            if scales[j] <= tol * overall:
-                scales[j] = mpmath.mpf(1)
-                for r in m:
-                    r[j] = mpmath.mpf(0)
-        m = [[r[j] / scales[j] if scales[j] else r[j] for j in range(n_cols)] for r in m]
-        scales = [s or mpmath.mpf(1) for s in scales]
+        zero = [s <= tol * overall for s in scales]
+        scales = [mpmath.mpf(1) if z else s for s, z in zip(scales, zero)]
+        m = [[mpmath.mpf(0) if zero[j] else r[j] / scales[j] for j in range(n_cols)] for r in m]
         pivots, row = [], 0
         for j in range(n_cols):
             best = max(range(row, len(m)), key=lambda i: abs(m[i][j]), default=None)
@@ -157,16 +152,20 @@ def _rational(value):
     with mpmath.workdps(SEARCH_DPS):
         if abs(mpmath.mpf(q.numerator) / q.denominator - value) > mpmath.mpf(10) ** (-(SEARCH_DPS // 3)):
             return None
-    return sympy.Rational(q.numerator, q.denominator)
+    return sp.Rational(q.numerator, q.denominator)
+
+
+def _combination(values, coeffs):
+    """sum_p coeffs[p] values[p] (sympy; 0 for no coefficients)."""
+    return sum((c * values[p] for p, c in coeffs.items()), sp.Integer(0))
 
 
 def proved_identity(phi, column: int, coeffs: dict) -> bool:
     """Whether f_column = sum_p coeffs[p] f_p holds for every z, by sympy (exact)."""
-    z = sympy.Symbol("z", real=True)
-    f = _functions(phi, z)
-    diff = f[column] - sum((c * f[p] for p, c in coeffs.items()), sympy.Integer(0))
+    f = _functions(phi, sp.Symbol("z", real=True))
+    diff = f[column] - _combination(f, coeffs)
     try:
-        return sympy.simplify(diff) == 0
+        return sp.simplify(diff) == 0
     except (TypeError, ValueError, NotImplementedError):
         return False
 
@@ -186,18 +185,18 @@ def decide(identities) -> tuple[bool, bool]:
     proved) hold: G = (G_0, G_1, G_2) lies in the null space of their u^k phi'' coefficients."""
     rows = []
     for column, coeffs in identities:
-        b = [sympy.Integer(0)] * 3
+        b = [sp.Integer(0)] * 3
         for p, c in list(coeffs.items()) + [(column, -1)]:
             if p >= CONSTRAINTS:
                 b[p - CONSTRAINTS] -= c
         if any(v != 0 for v in b):
             rows.append(b)
-    basis = sympy.Matrix(rows).nullspace() if rows else [sympy.eye(3)[:, k] for k in range(3)]
+    basis = sp.Matrix(rows).nullspace() if rows else [sp.eye(3)[:, k] for k in range(3)]
     if not basis:
         return False, False
-    P = sympy.Matrix.hstack(*basis)
-    half = sympy.Rational(1, 2)
-    form = P.T * sympy.Matrix([[0, 0, half], [0, -1, 0], [half, 0, 0]]) * P  # G0 G2 - G1^2 on N
+    P = sp.Matrix.hstack(*basis)
+    half = sp.Rational(1, 2)
+    form = P.T * sp.Matrix([[0, 0, half], [0, -1, 0], [half, 0, 0]]) * P  # G0 G2 - G1^2 on N
     return (not form.is_negative_semidefinite), (not form.is_positive_semidefinite)
 
 
@@ -255,7 +254,7 @@ def prove_fa_rows(activation: str, perturb: bool = False) -> Derivation:
     Generic part (any phi, one datum, symbols w != 0, b, x, v, c, y): (x, 1)(x, 1)^T =
     M^-1 (u, 1)(u, 1)^T M^-T with u = w x + b, and w dL/dw + b dL/db = e v u phi'(u) (so u phi'
     is a constraint function). Concrete part: each identity that :func:`fa_classes` uses is
-    re-proved here by sympy. The negative control shifts u by epsilon in the congruence."""
+    re-proved here by sp. The negative control shifts u by epsilon in the congruence."""
     d = Derivation(
         "Rows of the T4a table on 1-1-1 networks f = v phi(w x + b) + c: at a critical point with v != 0 "
         "the residual is orthogonal on the data to 1, phi(u), phi'(u), u phi'(u); with w != 0, A_j = v sum_i "
@@ -286,14 +285,12 @@ def prove_fa_rows(activation: str, perturb: bool = False) -> Derivation:
     if activation == "generic":
         d.show("identities", r"\text{the activation's identities are proved for a named activation (derive --activation)}")
         return d
-    classes = fa_classes(activation)
     f_z = _functions(get_activation(activation), sp.Symbol("z", real=True))
     z_sym, p0, p1, p2 = sp.symbols(r"z \varphi \varphi' \varphi''")
     shown = (sp.Integer(1), p0, p1, z_sym * p1, p2, z_sym * p2, z_sym ** 2 * p2)  # FUNCTION_NAMES as symbols
-    for text, (column, coeffs) in zip(classes.identities, _proved(activation)):
-        d.require_zero(text, f_z[column] - sum((k * f_z[p] for p, k in coeffs.items()), sp.Integer(0)))
-        d.show("identity", sp.Eq(shown[column], sum((k * shown[p] for p, k in coeffs.items()), sp.Integer(0))))
-    d.show("rows that can occur", r"\text{" + ", ".join(
-        kind for kind in KINDS if classes.possible(kind)).replace("_", " ") + (r"}" if any(
-            classes.possible(k) for k in KINDS) else r"none}"))
+    for column, coeffs in _proved(activation):
+        d.require_zero(_text(column, coeffs), f_z[column] - _combination(f_z, coeffs))
+        d.show("identity", sp.Eq(shown[column], _combination(shown, coeffs)))
+    classes = fa_classes(activation)
+    d.show("rows that can occur", r"\text{" + (", ".join(k for k in KINDS if classes.possible(k)) or "none") + "}")
     return d

@@ -41,11 +41,13 @@ DET_FORM = [[0, 0, mpmath.mpf(1) / 2], [0, -1, 0], [mpmath.mpf(1) / 2, 0, 0]]  #
 def _images(activation, seed):
     arch = Architecture((1, 1, 1), activation)
     rng = np.random.default_rng(seed)
-    while True:  # PER_SIDE data on each side of z = 0: the pieces of a kinked activation differ
+    for _ in range(100):  # PER_SIDE data on each side of z = 0: the pieces of a kinked activation differ
         params, x = random_params(arch, rng), random_inputs(arch, rng, N_DATA)
         u = params.W[0][0, 0] * x[:, 0] + params.b[0][0]
         if min(sum(u < 0), sum(u > 0)) >= PER_SIDE:
             break
+    else:
+        raise AssertionError(f"seed {seed}: no draw with {PER_SIDE} data on each side of 0")
     k = N_DATA - arch.n_params
     f, residuals = critical_residuals(arch, params, x, [100 * seed + a for a in range(k)], dps=DPS)
     out = []
